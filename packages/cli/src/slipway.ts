@@ -1,0 +1,18 @@
+// `slipway`: a thin shell over @slipway/core. Each command lives in commands/<name>.ts and registers itself.
+import { Command } from 'commander';
+import { registerValidate } from './commands/validate.js';
+
+const program = new Command('slipway')
+  .description('Ship ML models on GitHub: validate, evaluate, publish as OCI artifacts, deploy by reviewed pull request.')
+  .version('0.1.0')
+  .showHelpAfterError();
+
+registerValidate(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  // Every error below is a user-facing one with its own message; never a stack trace.
+  process.stderr.write(`slipway: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 2;
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# README's test command. On a fresh machine it installs everything the tests need (Debian packages,
+# npm packages), then runs lint, typecheck, the dist check, and unit and end-to-end tests.
+# Servers the tests need (the OCI registry, the GitHub API simulator) are started on 127.0.0.1 by the
+# tests' global setup and stopped when they end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+command -v git >/dev/null || missing+=(git)
+command -v python3 >/dev/null || missing+=(python3)
+command -v skopeo >/dev/null || missing+=(skopeo)
+command -v docker-registry >/dev/null || missing+=(docker-registry)
+command -v curl >/dev/null || missing+=(curl)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing Debian packages: ${missing[*]}"
+  sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+npm ci --no-audit --no-fund
+export NX_DAEMON=false
+npm run lint
+npm run typecheck
+npm run check-dist
+npm test

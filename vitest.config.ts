@@ -1,0 +1,33 @@
+import { defineConfig } from 'vitest/config';
+
+// One config for the whole repo: `unit` runs beside the code, `e2e` drives the bundled actions
+// through the runner harness against real git repositories and a real OCI registry.
+const shared = {
+  resolve: { conditions: ['source'] },
+};
+
+export default defineConfig({
+  test: {
+    reporters: process.env.GITHUB_ACTIONS ? ['default', 'github-actions'] : ['default'],
+    projects: [
+      {
+        ...shared,
+        test: {
+          name: 'unit',
+          include: ['packages/*/tests/**/*.test.ts', 'actions/*/tests/**/*.test.ts', 'test/harness/**/*.test.ts'],
+          testTimeout: 30_000,
+        },
+      },
+      {
+        ...shared,
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          globalSetup: ['test/setup/global.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
+});
