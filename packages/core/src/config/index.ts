@@ -1,0 +1,17 @@
+export type { CompiledValidator, SchemaError } from './compiled-validator.js';
+export { didYouMean } from './did-you-mean.js';
+export type { FileReport, Finding, Severity, SourcePosition, ValidationReport } from './finding.js';
+export { summarize } from './finding.js';
+export { codeFrame, formatFinding, formatTotals, type Painter, plain } from './format.js';
+export { formatPath, parsePointer } from './locate.js';
+export { metricsByTask } from './project-checks.js';
+export { type ConfigSource, maxAliasCount, maxConfigBytes, readConfigSource } from './source.js';
+export {
+  defaultConfigGlobs,
+  findConfigFiles,
+  NoConfigFilesError,
+  type ValidateOptions,
+  validateConfigFile,
+  validateConfigs,
+} from './validate.js';
+export * as schemaValidators from './validators.generated.js';

@@ -1,0 +1,102 @@
+// Checks of a Project config that a JSON Schema cannot express: names that must be unique, metrics that
+// the task never produces, files that are not where the config says.
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { Document, LineCounter } from 'yaml';
+import { didYouMean } from './did-you-mean.js';
+import type { Finding, Severity } from './finding.js';
+import { formatPath, locateValue, type PathSegment } from './locate.js';
+
+/** Metrics Slipway computes from predictions, per task. Projects that write their own metrics may name any. */
+export const metricsByTask = {
+  classification: ['accuracy', 'macro-precision', 'macro-recall', 'macro-f1'],
+  regression: ['mae', 'rmse', 'r2'],
+} as const;
+
+interface ProjectShape {
+  task?: 'classification' | 'regression';
+  classes?: string[];
+  eval?: { output?: 'predictions' | 'metrics' };
+  'test-sets'?: Array<{
+    name?: string;
+    path?: string;
+    slices?: Array<{ name?: string; thresholds?: Array<{ metric?: string }> }>;
+    thresholds?: Array<{ metric?: string }>;
+  }>;
+  baseline?: { metrics?: string[] };
+  artifact?: { files?: Array<{ path?: string }> };
+}
+
+interface Context {
+  readonly file: string;
+  readonly path: string;
+  readonly document: Document;
+  readonly lineCounter: LineCounter;
+}
+
+export function projectChecks(data: unknown, context: Context): Finding[] {
+  const project = data as ProjectShape;
+  const findings: Finding[] = [];
+  const report = (severity: Severity, rule: string, segments: PathSegment[], message: string, suggestion?: string) =>
+    findings.push({
+      file: context.file,
+      ...locateValue(context.document, context.lineCounter, segments),
+      severity,
+      rule,
+      path: formatPath(segments),
+      message,
+      ...(suggestion ? { suggestion } : {}),
+    });
+
+  const testSets = project['test-sets'] ?? [];
+  duplicates(testSets.map((t) => t.name), (index, name) =>
+    report('error', 'project.duplicate-test-set', ['test-sets', index, 'name'], `Test set '${name}' is named twice; each test set needs its own name (reports and gates are keyed by it).`),
+  );
+
+  const known = project.task ? (metricsByTask[project.task] as readonly string[]) : undefined;
+  const checkMetric = (metric: string | undefined, segments: PathSegment[]) => {
+    if (!known || !metric || project.eval?.output === 'metrics' || known.includes(metric)) return;
+    const suggestion = didYouMean(metric, known);
+    report(
+      'warning',
+      'project.unknown-metric',
+      segments,
+      `Metric '${metric}' is not computed for ${project.task}; Slipway computes ${known.join(', ')}.${suggestion ? ` Did you mean '${suggestion}'?` : ' Set eval.output: metrics if the evaluation reports it itself.'}`,
+      suggestion,
+    );
+  };
+
+  const base = dirname(resolve(context.path));
+  testSets.forEach((testSet, t) => {
+    if (testSet.path && !existsSync(resolve(base, testSet.path))) {
+      report('warning', 'project.missing-path', ['test-sets', t, 'path'], `Test set data '${testSet.path}' does not exist (relative to ${context.file}).`);
+    }
+    testSet.thresholds?.forEach((threshold, i) => checkMetric(threshold.metric, ['test-sets', t, 'thresholds', i, 'metric']));
+    duplicates(testSet.slices?.map((s) => s.name) ?? [], (index, name) =>
+      report('error', 'project.duplicate-slice', ['test-sets', t, 'slices', index, 'name'], `Slice '${name}' is listed twice in test set '${testSet.name}'.`),
+    );
+    testSet.slices?.forEach((slice, s) =>
+      slice.thresholds?.forEach((threshold, i) => checkMetric(threshold.metric, ['test-sets', t, 'slices', s, 'thresholds', i, 'metric'])),
+    );
+  });
+  project.baseline?.metrics?.forEach((metric, i) => checkMetric(metric, ['baseline', 'metrics', i]));
+
+  if (project.task === 'classification' && !project.classes && project.eval?.output !== 'metrics') {
+    report('warning', 'project.no-classes', ['task'], "No 'classes' listed: labels outside the known classes cannot be caught. List every label under 'classes'.");
+  }
+  project.artifact?.files?.forEach((entry, i) => {
+    if (entry.path && !existsSync(resolve(base, entry.path))) {
+      report('warning', 'project.missing-path', ['artifact', 'files', i, 'path'], `Artifact file '${entry.path}' does not exist (relative to ${context.file}); publishing will fail until it does.`);
+    }
+  });
+  return findings;
+}
+
+function duplicates(names: Array<string | undefined>, onDuplicate: (index: number, name: string) => void): void {
+  const seen = new Set<string>();
+  names.forEach((name, index) => {
+    if (name === undefined) return;
+    if (seen.has(name)) onDuplicate(index, name);
+    seen.add(name);
+  });
+}

@@ -1,0 +1,139 @@
+// Reads a config file into a YAML document with positions, turning every way a file can be unreadable
+// into one clear finding: too large, binary, not UTF-8, empty, a syntax error, a duplicate key, an alias bomb.
+import { open } from 'node:fs/promises';
+import { type Document, LineCounter, parseDocument, type YAMLError } from 'yaml';
+import { type Finding, type SourcePosition, wholeFile } from './finding.js';
+
+/** Config files are small; anything larger is a mistake (a dataset or model picked up by a glob). */
+export const maxConfigBytes = 1024 * 1024;
+/** Alias expansions allowed when converting to data: enough for real configs, far below a billion laughs. */
+export const maxAliasCount = 200;
+
+export interface ConfigSource {
+  readonly file: string;
+  readonly text: string;
+  readonly document: Document.Parsed;
+  readonly lineCounter: LineCounter;
+  /** The document as plain data. */
+  readonly data: unknown;
+}
+
+export type ReadResult = { readonly ok: true; readonly source: ConfigSource } | { readonly ok: false; readonly finding: Finding };
+
+export async function readConfigSource(path: string, file = path): Promise<ReadResult> {
+  const fail = (rule: string, message: string, at: SourcePosition = wholeFile): ReadResult => ({
+    ok: false,
+    finding: { file, ...at, severity: 'error', message, path: '', rule },
+  });
+
+  let bytes: Buffer;
+  try {
+    bytes = await readBounded(path, maxConfigBytes);
+  } catch (error) {
+    if (error instanceof TooLarge) {
+      return fail('file.too-large', `File is ${error.size} bytes; a config file may be at most ${maxConfigBytes} bytes. Is this really a config file?`);
+    }
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return fail('file.missing', 'File not found.');
+    if (code === 'EISDIR') return fail('file.directory', 'Expected a YAML file, found a directory.');
+    return fail('file.unreadable', `Cannot read the file (${code ?? String(error)}).`);
+  }
+
+  if (bytes.includes(0)) return fail('file.binary', 'File is binary (it contains NUL bytes); expected YAML text.');
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return fail('file.encoding', `File is not valid UTF-8 (first bad byte at offset ${firstInvalidUtf8(bytes)}); save it as UTF-8.`);
+  }
+  if (text.startsWith('\uFEFF')) text = text.slice(1);
+  if (text.trim() === '' || isOnlyComments(text)) return fail('file.empty', 'File is empty; expected a YAML mapping with apiVersion and kind.');
+
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, keepSourceTokens: false });
+  const yamlError = document.errors[0];
+  if (yamlError) return { ok: false, finding: yamlFinding(file, yamlError, lineCounter) };
+
+  let data: unknown;
+  try {
+    data = document.toJS({ maxAliasCount });
+  } catch (error) {
+    if (error instanceof ReferenceError && /alias/i.test(error.message)) {
+      const at = firstAliasPosition(text, lineCounter);
+      return fail('yaml.alias-bomb', `Aliases expand to more than ${maxAliasCount} nodes (a "billion laughs" document); write the values out instead of nesting aliases.`, at);
+    }
+    return fail('yaml.invalid', `Cannot read the YAML: ${(error as Error).message}`);
+  }
+  if (data === null || data === undefined) return fail('file.empty', 'File holds no document; expected a YAML mapping with apiVersion and kind.');
+  return { ok: true, source: { file, text, document, lineCounter, data } };
+}
+
+class TooLarge extends Error {
+  readonly size: number;
+  constructor(size: number) {
+    super(`too large: ${size}`);
+    this.size = size;
+  }
+}
+
+/** Reads at most `limit` bytes, so a huge file is refused without loading it. */
+async function readBounded(path: string, limit: number): Promise<Buffer> {
+  const handle = await open(path, 'r');
+  try {
+    const { size } = await handle.stat();
+    if (size > limit) throw new TooLarge(size);
+    const buffer = Buffer.alloc(size);
+    let offset = 0;
+    while (offset < size) {
+      const { bytesRead } = await handle.read(buffer, offset, size - offset, offset);
+      if (bytesRead === 0) break;
+      offset += bytesRead;
+    }
+    return buffer.subarray(0, offset);
+  } finally {
+    await handle.close();
+  }
+}
+
+function yamlFinding(file: string, error: YAMLError, lineCounter: LineCounter): Finding {
+  const [start, end] = [error.pos[0], Math.max(error.pos[1], error.pos[0] + 1)];
+  const from = lineCounter.linePos(start);
+  const to = lineCounter.linePos(end);
+  const isDuplicate = error.code === 'DUPLICATE_KEY';
+  // The library's message ends with its own position and code frame; we print our own.
+  const message = error.message.replace(/ at line \d+, column \d+:?[\s\S]*$/, '').trim();
+  return {
+    file,
+    line: from.line,
+    column: from.col,
+    endLine: to.line,
+    endColumn: to.col,
+    severity: 'error',
+    message: isDuplicate ? `Duplicate key: ${message}. Each key may appear once in a mapping; remove or merge the repeat.` : `YAML syntax error: ${message}.`,
+    path: '',
+    rule: isDuplicate ? 'yaml.duplicate-key' : 'yaml.syntax',
+  };
+}
+
+function firstAliasPosition(text: string, lineCounter: LineCounter): SourcePosition {
+  const index = text.search(/\*[^\s,\]}]+/);
+  if (index < 0) return wholeFile;
+  const { line, col } = lineCounter.linePos(index);
+  return { line, column: col, endLine: line, endColumn: col + 1 };
+}
+
+function isOnlyComments(text: string): boolean {
+  return text.split('\n').every((line) => /^\s*(#.*)?$/.test(line) || /^\s*(---|\.\.\.)\s*$/.test(line));
+}
+
+function firstInvalidUtf8(bytes: Buffer): number {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  for (let i = 0; i < bytes.length; i++) {
+    try {
+      decoder.decode(bytes.subarray(i, i + 1), { stream: true });
+    } catch {
+      return i;
+    }
+  }
+  return bytes.length;
+}

@@ -1,0 +1,106 @@
+// Validates Slipway config files: finds them, reads them safely, selects the schema by `kind`, and reports
+// every problem located in the YAML source.
+import { relative, resolve } from 'node:path';
+import { glob, isDynamicPattern } from 'tinyglobby';
+import type { CompiledValidator } from './compiled-validator.js';
+import { didYouMean } from './did-you-mean.js';
+import { type FileReport, type Finding, summarize, type ValidationReport } from './finding.js';
+import { locateValue } from './locate.js';
+import { projectChecks } from './project-checks.js';
+import { schemaFindings } from './schema-findings.js';
+import { readConfigSource } from './source.js';
+import * as validators from './validators.generated.js';
+
+export const defaultConfigGlobs = ['**/slipway.yaml'];
+
+/** Directories never searched: dependencies and VCS metadata hold no configs of the project's own. */
+const ignored = ['**/node_modules/**', '**/.git/**'];
+
+export interface FindOptions {
+  /** Directory globs are matched in and file names are reported relative to. */
+  readonly root: string;
+}
+
+/** Expands globs (and plain paths) into a sorted, de-duplicated list of files relative to root. */
+export async function findConfigFiles(patterns: readonly string[], { root }: FindOptions): Promise<string[]> {
+  // A plain path is taken as given, so a missing file is reported rather than silently matching nothing.
+  const plain = patterns.filter((p) => !p.startsWith('!') && !isDynamicPattern(p)).map((p) => relative(root, resolve(root, p)));
+  const globs = patterns.filter((p) => p.startsWith('!') || isDynamicPattern(p));
+  const negated = globs.filter((p) => p.startsWith('!')).map((p) => p.slice(1));
+  const matched = globs.some((p) => !p.startsWith('!'))
+    ? await glob(globs.filter((p) => !p.startsWith('!')), { cwd: root, ignore: [...ignored, ...negated], dot: true, onlyFiles: true, expandDirectories: false })
+    : [];
+  return [...new Set([...plain, ...matched])].sort();
+}
+
+export class NoConfigFilesError extends Error {
+  readonly patterns: readonly string[];
+  readonly root: string;
+  constructor(patterns: readonly string[], root: string) {
+    super(`No config files matched ${patterns.map((p) => `'${p}'`).join(', ')} in ${root}. Check the 'files' globs (they are relative to the workspace).`);
+    this.name = 'NoConfigFilesError';
+    this.patterns = patterns;
+    this.root = root;
+  }
+}
+
+/** Validates one config file. `file` is how it is named in findings (relative to the workspace). */
+export async function validateConfigFile(path: string, file = path): Promise<FileReport> {
+  const read = await readConfigSource(path, file);
+  if (!read.ok) return { file, findings: [read.finding] };
+  const { document, lineCounter, data } = read.source;
+  const context = { file, document, lineCounter };
+
+  if (typeof data !== 'object' || Array.isArray(data) || data === null) {
+    return {
+      file,
+      findings: [{ file, ...locateValue(document, lineCounter, []), severity: 'error', rule: 'schema.type', path: '', message: 'Expected a YAML mapping with apiVersion and kind at the top of the file.' }],
+    };
+  }
+  const kind = (data as Record<string, unknown>).kind;
+  const knownKinds = Object.keys(validators.kinds);
+  const schemaName = typeof kind === 'string' ? validators.kinds[kind] : undefined;
+  if (!schemaName) {
+    const suggestion = typeof kind === 'string' ? didYouMean(kind, knownKinds) : undefined;
+    const found = kind === undefined ? "no 'kind'" : `kind ${JSON.stringify(kind)}`;
+    const position = kind === undefined ? locateValue(document, lineCounter, []) : locateValue(document, lineCounter, ['kind']);
+    return {
+      file,
+      findings: [
+        {
+          file,
+          ...position,
+          severity: 'error',
+          rule: 'config.kind',
+          path: 'kind',
+          message: `Found ${found}; expected kind: ${knownKinds.join(' or ')}.${suggestion ? ` Did you mean '${suggestion}'?` : ''}`,
+          ...(suggestion ? { suggestion } : {}),
+        },
+      ],
+    };
+  }
+
+  const validator = (validators as unknown as Record<string, CompiledValidator>)[schemaName]!;
+  const findings: Finding[] = validator(data) ? [] : schemaFindings(validator.errors ?? [], context);
+  // Deeper checks only make sense on a document of the right shape.
+  if (findings.length === 0 && kind === 'Project') findings.push(...projectChecks(data, { ...context, path }));
+  return { file, schema: schemaName, findings };
+}
+
+export interface ValidateOptions extends FindOptions {
+  /** Globs or paths, relative to root. */
+  readonly patterns?: readonly string[];
+}
+
+export async function validateConfigs({ root, patterns = defaultConfigGlobs }: ValidateOptions): Promise<ValidationReport> {
+  const files = await findConfigFiles(patterns, { root });
+  if (files.length === 0) throw new NoConfigFilesError(patterns, root);
+  const reports: FileReport[] = [];
+  // Files are small and bounded; reading them in parallel batches keeps the disk busy without unbounded fan-out.
+  const batch = 64;
+  for (let i = 0; i < files.length; i += batch) {
+    const slice = files.slice(i, i + batch);
+    reports.push(...(await Promise.all(slice.map((file) => validateConfigFile(resolve(root, file), relative(root, resolve(root, file)))))));
+  }
+  return summarize(reports);
+}

@@ -1,0 +1,157 @@
+// An evaluation run: for each selected test set, the eval command runs once per local shard (one per GPU,
+// in parallel), its predictions are ingested into sufficient statistics, and the shards are merged.
+// Unsharded, the result is the eval report; as shard i of a matrix, it is one partial result file per test set.
+import { mkdir, stat } from 'node:fs/promises';
+import { isAbsolute, join, resolve } from 'node:path';
+import {
+  buildEvalReport,
+  type EvalReport,
+  ingestMetricsFile,
+  ingestPredictions,
+  mergePartials,
+  type PartialResult,
+  type TestSetConfig,
+} from '../metrics/index.js';
+import { type CommandSpec, commandArgv, formatDuration, runCommand } from './command.js';
+import { EvalError } from './errors.js';
+import type { Gpu } from './gpus.js';
+import { type EvalProject, evalTimeoutMs, type LoadedProject, selectTestSets } from './project.js';
+import { reportContext, type RunnerIdentity } from './report-context.js';
+import { type LocalShard, planLocalShards, type Shard, wholeTestSet } from './shards.js';
+import { writeJsonAtomic } from './write.js';
+
+export interface EvaluateOptions {
+  readonly loaded: LoadedProject;
+  /** Replaces eval.command. */
+  readonly command?: CommandSpec;
+  /** Only these test sets (default: all). */
+  readonly testSets?: readonly string[];
+  /** This run's matrix shard; with a count above 1 the result is partial files, not a report. */
+  readonly shard?: Shard;
+  readonly gpus: readonly Gpu[];
+  /** Replaces eval.timeout-minutes. */
+  readonly timeoutMinutes?: number;
+  /** Where predictions and partial files go (created if missing). */
+  readonly workDir: string;
+  /** The environment the command inherits (process.env in an action); SLIPWAY_* are set on top. */
+  readonly env: Record<string, string | undefined>;
+  readonly runner: RunnerIdentity;
+  readonly baseline?: EvalReport;
+  readonly signal?: AbortSignal;
+  /** The command's output, line by line, and Slipway's own progress lines. */
+  readonly log?: (line: string) => void;
+}
+
+export type EvaluationResult =
+  | { readonly kind: 'report'; readonly report: EvalReport; readonly partials: readonly PartialResult[] }
+  | { readonly kind: 'partials'; readonly shard: Shard; readonly partialFiles: readonly string[]; readonly partials: readonly PartialResult[] };
+
+/** Runs the evaluation end to end. Throws EvalError (or the metrics errors) with a message for the user. */
+export async function evaluate(options: EvaluateOptions): Promise<EvaluationResult> {
+  const { project, projectDir } = options.loaded;
+  const argv = commandArgv(options.command ?? project.eval.command);
+  const testSets = selectTestSets(project, options.testSets);
+  const shard = options.shard ?? wholeTestSet;
+  const localShards = planLocalShards(shard, options.gpus.length);
+  const timeoutMs = evalTimeoutMs(project, options.timeoutMinutes);
+  const log = options.log ?? (() => {});
+  await mkdir(join(options.workDir, 'predictions'), { recursive: true });
+
+  const results: PartialResult[] = [];
+  for (const testSet of testSets) {
+    const dataPath = isAbsolute(testSet.path) ? testSet.path : resolve(projectDir, testSet.path);
+    const parts = await Promise.all(
+      localShards.map((local) => runShard({ ...options, project, projectDir, argv, testSet, dataPath, local, timeoutMs, log })),
+    );
+    results.push(parts.length === 1 ? parts[0]! : mergePartials(parts));
+  }
+
+  if (shard.count > 1) {
+    const partialFiles: string[] = [];
+    for (const partial of results) {
+      const file = join(options.workDir, 'partials', partialFileName(partial.testSet, shard));
+      await writeJsonAtomic(file, partial);
+      partialFiles.push(file);
+    }
+    return { kind: 'partials', shard, partialFiles, partials: results };
+  }
+  const context = await reportContext({ project, projectDir, argv, runner: options.runner, gpus: options.gpus });
+  const report = buildEvalReport({
+    config: project,
+    results,
+    context,
+    ...(options.baseline ? { baseline: options.baseline } : {}),
+  });
+  return { kind: 'report', report, partials: results };
+}
+
+/** `holdout.shard-0-of-3.json`: sorts by test set, then shard, and never collides across a matrix. */
+export function partialFileName(testSet: string, shard: Shard): string {
+  return `${testSet}.shard-${shard.index}-of-${shard.count}.json`;
+}
+
+interface ShardRun extends EvaluateOptions {
+  readonly project: EvalProject;
+  readonly projectDir: string;
+  readonly argv: readonly string[];
+  readonly testSet: TestSetConfig;
+  readonly dataPath: string;
+  readonly local: LocalShard;
+  readonly timeoutMs: number;
+  readonly log: (line: string) => void;
+}
+
+async function runShard(run: ShardRun): Promise<PartialResult> {
+  const { project, testSet, local } = run;
+  const format = project.eval.output ?? 'predictions';
+  const label = `test set '${testSet.name}', shard ${local.index + 1}/${local.count}${local.gpu !== undefined ? `, GPU ${local.gpu}` : ''}`;
+  const extension = format === 'predictions' ? 'jsonl' : 'json';
+  const output = join(run.workDir, 'predictions', `${testSet.name}.shard-${local.index}-of-${local.count}.${extension}`);
+  const prefix = local.count > 1 ? `[${testSet.name} ${local.index + 1}/${local.count}] ` : `[${testSet.name}] `;
+  const env: Record<string, string | undefined> = {
+    ...run.env,
+    SLIPWAY_TEST_SET: testSet.name,
+    SLIPWAY_TEST_SET_PATH: run.dataPath,
+    SLIPWAY_SHARD_INDEX: String(local.index),
+    SLIPWAY_SHARD_COUNT: String(local.count),
+    SLIPWAY_OUTPUT: output,
+    SLIPWAY_OUTPUT_FORMAT: format,
+  };
+  if (local.gpu !== undefined) env.CUDA_VISIBLE_DEVICES = String(local.gpu);
+
+  run.log(`${prefix}running ${run.argv.join(' ')}`);
+  const result = await runCommand({
+    command: run.argv,
+    cwd: run.projectDir,
+    env,
+    timeoutMs: run.timeoutMs,
+    label,
+    ...(run.signal ? { signal: run.signal } : {}),
+    onLine: (line) => run.log(prefix + line),
+  });
+  if (result.exitCode !== 0) {
+    throw new EvalError(
+      `The eval command '${run.argv.join(' ')}' failed with exit code ${result.exitCode} (${label}); its output is above.`,
+    );
+  }
+  const written = await stat(output).catch(() => undefined);
+  if (!written?.isFile()) {
+    throw new EvalError(
+      `The eval command '${run.argv.join(' ')}' exited successfully but wrote no ${format} to ${output} (${label}). ` +
+        `It must write ${format === 'predictions' ? 'JSONL predictions' : 'its metrics JSON'} to the path in SLIPWAY_OUTPUT.`,
+    );
+  }
+  run.log(`${prefix}done in ${formatDuration(result.durationMs)}`);
+  const shard = { index: local.index, count: local.count };
+  if (format === 'metrics') {
+    return ingestMetricsFile(output, { task: project.task, testSet: testSet.name, shard });
+  }
+  return ingestPredictions(output, {
+    task: project.task,
+    testSet: testSet.name,
+    ...(project.classes ? { classes: project.classes } : {}),
+    slices: (testSet.slices ?? []).map((slice) => slice.name),
+    ...(project.problems ? { problems: project.problems } : {}),
+    shard,
+  });
+}

@@ -1,0 +1,74 @@
+// Reads slipway.yaml for an evaluation: the same validation validate-config does (every problem located
+// file:line:col), then the typed parts evaluation needs.
+import { dirname, relative, resolve } from 'node:path';
+import { readConfigSource } from '../config/source.js';
+import { validateConfigFile } from '../config/validate.js';
+import type { MetricsConfig, TestSetConfig } from '../metrics/index.js';
+import { didYouMean } from '../config/did-you-mean.js';
+import type { CommandSpec } from './command.js';
+import { EvalError } from './errors.js';
+
+/** The parts of slipway.yaml evaluation reads (kebab-case keys as in the file). */
+export interface EvalProject extends MetricsConfig {
+  apiVersion: 'slipway.dev/v1';
+  kind: 'Project';
+  model: { name: string; version?: string; owner: string };
+  eval: {
+    command: CommandSpec;
+    output?: 'predictions' | 'metrics';
+    'timeout-minutes'?: number;
+    confidence?: number;
+    bootstrap?: { samples?: number; seed?: number };
+  };
+  runner?: { gpus?: { count?: number; labels?: string[] } };
+}
+
+export interface LoadedProject {
+  readonly project: EvalProject;
+  /** Absolute path of slipway.yaml. */
+  readonly configPath: string;
+  /** The directory of slipway.yaml: the eval command's working directory and the root of test-set paths. */
+  readonly projectDir: string;
+}
+
+/** Loads and validates slipway.yaml; an invalid file is an EvalError listing every error with its position. */
+export async function loadProject(configPath: string, displayRoot = process.cwd()): Promise<LoadedProject> {
+  const absolute = resolve(configPath);
+  const shown = relative(displayRoot, absolute) || absolute;
+  const report = await validateConfigFile(absolute, shown);
+  const errors = report.findings.filter((finding) => finding.severity === 'error');
+  if (errors.length > 0) {
+    const lines = errors.map((f) => `  ${f.file}:${f.line}:${f.column}: ${f.message}`);
+    throw new EvalError(
+      `${shown} is not a valid Slipway project (${errors.length} error${errors.length === 1 ? '' : 's'}):\n${lines.join('\n')}`,
+    );
+  }
+  if (report.schema !== 'project') {
+    throw new EvalError(`${shown} is a ${report.schema ?? 'unknown'} file; expected a slipway.yaml with kind: Project.`);
+  }
+  const read = await readConfigSource(absolute, shown);
+  if (!read.ok) throw new EvalError(`${shown}:${read.finding.line}:${read.finding.column}: ${read.finding.message}`);
+  return { project: read.source.data as EvalProject, configPath: absolute, projectDir: dirname(absolute) };
+}
+
+/** The test sets to evaluate: all of them, or those named (each name must exist). */
+export function selectTestSets(project: EvalProject, names: readonly string[] | undefined): TestSetConfig[] {
+  const all = project['test-sets'];
+  if (!names || names.length === 0) return all;
+  const known = all.map((set) => set.name);
+  return names.map((name) => {
+    const found = all.find((set) => set.name === name);
+    if (found) return found;
+    const suggestion = didYouMean(name, known);
+    throw new EvalError(
+      `Unknown test set '${name}'. slipway.yaml defines ${known.map((k) => `'${k}'`).join(', ')}.` +
+        (suggestion ? ` Did you mean '${suggestion}'?` : ''),
+    );
+  });
+}
+
+/** Eval timeout: the override, else eval.timeout-minutes, else 60 minutes. */
+export function evalTimeoutMs(project: EvalProject, overrideMinutes?: number): number {
+  const minutes = overrideMinutes ?? project.eval['timeout-minutes'] ?? 60;
+  return Math.round(minutes * 60_000);
+}

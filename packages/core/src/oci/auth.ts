@@ -1,0 +1,88 @@
+// Registry authentication: Basic, and the Bearer token exchange a `WWW-Authenticate` challenge asks for
+// (distribution's token spec, used by GHCR, Docker Hub, Harbor, ECR, ACR and GAR).
+import { AuthError } from './errors.js';
+
+export interface RegistryCredentials {
+  readonly username?: string;
+  readonly password?: string;
+  /** A token used as the password (GITHUB_TOKEN for ghcr.io); a username is optional with it. */
+  readonly token?: string;
+}
+
+export interface Challenge {
+  readonly scheme: string;
+  readonly params: Readonly<Record<string, string>>;
+}
+
+/** Parses `Bearer realm="…",service="…",scope="…"` (quoted or token values, commas inside quotes). */
+export function parseChallenge(header: string): Challenge | undefined {
+  const match = /^\s*([A-Za-z]+)\s*(.*)$/s.exec(header);
+  if (!match) return undefined;
+  const params: Record<string, string> = {};
+  const pairs = /([A-Za-z_]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^,\s]*))\s*,?/g;
+  for (const pair of (match[2] ?? '').matchAll(pairs)) {
+    params[pair[1]!.toLowerCase()] = pair[2] !== undefined ? pair[2].replace(/\\(.)/g, '$1') : (pair[3] ?? '');
+  }
+  return { scheme: match[1]!.toLowerCase(), params };
+}
+
+/** The username and secret to present, or undefined for anonymous access. */
+export function basicPair(credentials: RegistryCredentials): [string, string] | undefined {
+  const secret = credentials.password ?? credentials.token;
+  if (!secret) return undefined;
+  // Token registries (GHCR) ignore the username but need one to be there.
+  return [credentials.username || 'slipway', secret];
+}
+
+export function basicHeader(credentials: RegistryCredentials): string | undefined {
+  const pair = basicPair(credentials);
+  return pair ? `Basic ${Buffer.from(`${pair[0]}:${pair[1]}`).toString('base64')}` : undefined;
+}
+
+export interface TokenRequest {
+  readonly challenge: Challenge;
+  readonly scopes: readonly string[];
+  readonly credentials: RegistryCredentials;
+  readonly registry: string;
+  /** Told every token, so the caller can mask it before anything is logged. */
+  readonly onSecret?: (secret: string) => void;
+}
+
+/** Exchanges credentials (or nothing, for anonymous pulls) for a Bearer token at the challenge's realm. */
+export async function fetchToken(request: TokenRequest): Promise<string> {
+  const realm = request.challenge.params['realm'];
+  if (!realm) throw new AuthError(`Registry ${request.registry} asked for a Bearer token but named no realm.`);
+  let url: URL;
+  try {
+    url = new URL(realm);
+  } catch {
+    throw new AuthError(`Registry ${request.registry} named an invalid token realm '${realm}'.`);
+  }
+  const service = request.challenge.params['service'];
+  if (service) url.searchParams.set('service', service);
+  for (const scope of request.scopes) url.searchParams.append('scope', scope);
+  const authorization = basicHeader(request.credentials);
+  const response = await fetch(url, { headers: authorization ? { authorization } : {}, redirect: 'error' });
+  const body = await response.text();
+  if (response.status === 401 || response.status === 403) {
+    throw new AuthError(
+      `Registry ${request.registry} refused the credentials for ${request.scopes.join(' ')} (token server ${url.origin} answered ${response.status}). ` +
+        (authorization ? 'Check the username and password or token.' : 'Give a username and password or token.'),
+    );
+  }
+  if (!response.ok) {
+    throw new AuthError(`Token server ${url.origin} for ${request.registry} answered ${response.status}: ${body.slice(0, 200)}`);
+  }
+  let token: unknown;
+  try {
+    const parsed = JSON.parse(body) as { token?: unknown; access_token?: unknown };
+    token = parsed.token ?? parsed.access_token;
+  } catch {
+    token = undefined;
+  }
+  if (typeof token !== 'string' || token === '') {
+    throw new AuthError(`Token server ${url.origin} for ${request.registry} answered without a token.`);
+  }
+  request.onSecret?.(token);
+  return token;
+}

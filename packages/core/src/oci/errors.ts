@@ -1,0 +1,48 @@
+// Typed errors of the OCI client. Each message names where (registry/repository, file), what was found
+// and what was expected, so the action and the CLI print it as is.
+
+/** Anything that went wrong talking to a registry or an OCI layout. */
+export class OciError extends Error {
+  override name = 'OciError';
+}
+
+/** The registry answered with an HTTP status we cannot go on from. */
+export class RegistryError extends OciError {
+  override name = 'RegistryError';
+  readonly status: number;
+  /** OCI error codes from the response body (BLOB_UNKNOWN, DENIED, …). */
+  readonly codes: readonly string[];
+  constructor(message: string, status: number, codes: readonly string[] = []) {
+    super(message);
+    this.status = status;
+    this.codes = codes;
+  }
+}
+
+/** Credentials missing or refused. Never retried: the same credentials will be refused again. */
+export class AuthError extends OciError {
+  override name = 'AuthError';
+}
+
+/** The version tag already names another manifest: versions are immutable. */
+export class VersionExistsError extends OciError {
+  override name = 'VersionExistsError';
+}
+
+/** Content did not match its digest (a changed file, a corrupt blob). Never retried. */
+export class DigestMismatchError extends OciError {
+  override name = 'DigestMismatchError';
+}
+
+/** Statuses worth another try: the registry or something in front of it is briefly unwell. */
+export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504]);
+
+/** Reads the OCI error body `{"errors":[{"code","message"}]}`; any other body gives no codes. */
+export function errorCodes(body: string): string[] {
+  try {
+    const parsed = JSON.parse(body) as { errors?: Array<{ code?: unknown }> };
+    return (parsed.errors ?? []).map((e) => String(e.code ?? '')).filter(Boolean);
+  } catch {
+    return [];
+  }
+}

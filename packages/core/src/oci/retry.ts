@@ -1,0 +1,103 @@
+// Retries with exponential backoff and jitter for what a registry does when it is briefly unwell:
+// dropped connections, 5xx, 429 (honouring Retry-After). Auth and digest errors are never retried.
+import { RETRYABLE_STATUSES, RegistryError } from './errors.js';
+
+export interface RetryPolicy {
+  /** Tries in all, the first included. */
+  readonly attempts: number;
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 250, maxDelayMs: 8000 };
+
+/** A RegistryError carrying the server's Retry-After, in milliseconds. */
+export class RetryableStatusError extends RegistryError {
+  override name = 'RetryableStatusError';
+  readonly retryAfterMs: number | undefined;
+  constructor(message: string, status: number, codes: readonly string[], retryAfterMs: number | undefined) {
+    super(message, status, codes);
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+]);
+
+/** True for failures another try may fix: transient statuses and broken connections. */
+export function isRetryable(error: unknown): boolean {
+  if (error instanceof RegistryError) return RETRYABLE_STATUSES.has(error.status);
+  // fetch reports network failures as TypeError('fetch failed') with the socket error as its cause.
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code && NETWORK_CODES.has(code)) return true;
+    if (e.name === 'TypeError' && e.message === 'fetch failed') return true;
+    if (/other side closed|socket hang up|terminated/i.test(e.message)) return true;
+  }
+  return false;
+}
+
+/** Parses Retry-After (seconds or an HTTP date) into milliseconds. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+export function backoffDelay(policy: RetryPolicy, attempt: number, retryAfterMs?: number): number {
+  const exponential = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+  const jittered = exponential / 2 + Math.random() * (exponential / 2);
+  return Math.min(policy.maxDelayMs, Math.max(jittered, retryAfterMs ?? 0));
+}
+
+export async function withRetry<T>(
+  what: string,
+  policy: RetryPolicy,
+  action: (attempt: number) => Promise<T>,
+  log?: (message: string) => void,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await action(attempt);
+    } catch (error) {
+      if (attempt >= policy.attempts || !isRetryable(error)) {
+        if (attempt > 1 && isRetryable(error)) {
+          throw new RegistryError(
+            `${what} failed after ${attempt} tries: ${describe(error)}`,
+            error instanceof RegistryError ? error.status : 0,
+          );
+        }
+        throw error;
+      }
+      const delay = backoffDelay(policy, attempt, error instanceof RetryableStatusError ? error.retryAfterMs : undefined);
+      log?.(`${what} failed (${describe(error)}); try ${attempt + 1} of ${policy.attempts} in ${Math.round(delay)} ms`);
+      await new Promise((done) => setTimeout(done, delay));
+    }
+  }
+}
+
+/** The innermost useful message of an error chain (fetch hides the socket error in `cause`). */
+export function describe(error: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = error, depth = 0; e !== undefined && depth < 5; e = (e as Error).cause, depth++) {
+    if (e instanceof Error) {
+      const code = (e as NodeJS.ErrnoException).code;
+      parts.push(code ? `${e.message} (${code})` : e.message);
+    } else {
+      parts.push(String(e));
+      break;
+    }
+  }
+  return parts.join(': ');
+}

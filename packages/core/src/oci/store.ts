@@ -1,0 +1,30 @@
+// Where artifacts go: a registry over HTTP or an OCI image layout on disk. The publisher and the puller
+// only talk to this interface, so the embedded default is the same code minus HTTP.
+import type { Descriptor } from './model-manifest.js';
+
+/** Opens the blob's bytes afresh (an upload may need them more than once); `onProgress` gets bytes sent. */
+export type OpenBlob = (onProgress?: (bytesDone: number) => void) => AsyncIterable<Uint8Array>;
+
+export interface StoredManifest {
+  readonly bytes: Buffer;
+  readonly mediaType: string;
+  /** The digest the store names it by; the caller checks it against the bytes. */
+  readonly digest: string;
+}
+
+export interface ArtifactStore {
+  /** Where it is, for messages and outputs: `registry/repository` or `oci:<directory>`. */
+  readonly location: string;
+  hasBlob(blob: Descriptor): Promise<boolean>;
+  /** Makes the blob present without sending it, from a sibling repository; false when that did not work. */
+  mountBlob(blob: Descriptor): Promise<boolean>;
+  putBlob(blob: Descriptor, open: OpenBlob, onProgress?: (bytesDone: number) => void): Promise<void>;
+  /** Streams a blob; the caller verifies its digest. */
+  getBlob(blob: Descriptor): AsyncIterable<Uint8Array>;
+  /** The manifest a tag or digest names, or undefined when there is none. */
+  getManifest(ref: string): Promise<StoredManifest | undefined>;
+  /** Stores a manifest under a tag or its digest; `subjectHandled` is true when the store indexed its subject. */
+  putManifest(bytes: Buffer, descriptor: Descriptor, ref: string): Promise<{ subjectHandled: boolean }>;
+  /** Referrers of a manifest through the store's own API, or undefined where it has none. */
+  referrers(digest: string): Promise<Descriptor[] | undefined>;
+}
