@@ -2,8 +2,11 @@ import { defineConfig } from 'vitest/config';
 
 // One config for the whole repo: `unit` runs beside the code, `e2e` drives the bundled actions
 // through the runner harness against real git repositories and a real OCI registry.
+// `source` makes @slipway/core/<area> resolve to its TypeScript source, so tests need no build first.
+const conditions = ['source', 'module', 'node', 'development|production'];
 const shared = {
-  resolve: { conditions: ['source'] },
+  resolve: { conditions },
+  ssr: { resolve: { conditions, externalConditions: ['source'] } },
 };
 
 export default defineConfig({

@@ -34,13 +34,28 @@ for (const { schema, file } of schemas) {
 }
 const exports: Record<string, string> = {};
 for (const { name, schema } of schemas) exports[`${name}Validator`] = schema.$id;
-// Standalone code require()s ajv's runtime helpers; ESM needs imports. A default import of these CommonJS
-// modules is their module.exports under both Node and esbuild, so `.default` reads the same either way.
-const runtimeImports: string[] = [];
-const code = standaloneCode(ajv, exports).replace(/require\("(ajv\/dist\/runtime\/[a-z0-9]+)"\)/g, (_, path: string) => {
-  const id = `runtime${runtimeImports.length}`;
-  runtimeImports.push(`import ${id} from '${path}.js';`);
-  return id;
+// Standalone code require()s ajv's runtime helpers; ESM needs imports, and CommonJS default-import interop
+// differs between Node, esbuild and vite. So each helper is replaced by a source with one meaning everywhere.
+const runtimeHelpers: Record<string, { imports: string; value: string }> = {
+  'ajv/dist/runtime/equal': { imports: "import deepEqual from 'fast-deep-equal';", value: '{ default: deepEqual }' },
+  'ajv/dist/runtime/ucs2length': {
+    imports: [
+      '// Length in Unicode code points, as JSON Schema counts string length.',
+      'function ucs2length(text) {',
+      '  let length = 0;',
+      '  for (const _ of text) length++;',
+      '  return length;',
+      '}',
+    ].join('\n'),
+    value: '{ default: ucs2length }',
+  },
+};
+const runtimeImports = new Set<string>();
+const code = standaloneCode(ajv, exports).replace(/require\("([^"]+)"\)/g, (_, path: string) => {
+  const helper = runtimeHelpers[path];
+  if (!helper) throw new Error(`Standalone code needs ${path}; add it to runtimeHelpers in scripts/compile-schemas.ts`);
+  runtimeImports.add(helper.imports);
+  return helper.value;
 });
 
 // Which schema a document's `kind` selects, and the file each validator came from.

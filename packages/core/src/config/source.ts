@@ -127,13 +127,17 @@ function isOnlyComments(text: string): boolean {
 }
 
 function firstInvalidUtf8(bytes: Buffer): number {
+  // The decoder notices a truncated sequence only at the byte after it; report where that sequence began.
   const decoder = new TextDecoder('utf-8', { fatal: true });
+  const isContinuation = (i: number) => ((bytes[i] ?? 0) & 0xc0) === 0x80;
+  let lastLead = -1;
   for (let i = 0; i < bytes.length; i++) {
     try {
       decoder.decode(bytes.subarray(i, i + 1), { stream: true });
     } catch {
-      return i;
+      return !isContinuation(i) && lastLead >= 0 && (bytes[lastLead] ?? 0) >= 0xc0 ? lastLead : i;
     }
+    if (!isContinuation(i)) lastLead = i;
   }
   return bytes.length;
 }

@@ -55,10 +55,3 @@ export function assertGpuAvailable(gpus: readonly Gpu[], required: boolean): voi
   );
 }
 
-/**
- * Which GPU each local shard gets: shard i runs with CUDA_VISIBLE_DEVICES=i. With no GPUs the
- * shards run one at a time on the CPU (no CUDA_VISIBLE_DEVICES is set).
- */
-export function localShardCount(gpus: readonly Gpu[], maxShards: number): number {
-  return Math.max(1, Math.min(gpus.length, maxShards));
-}

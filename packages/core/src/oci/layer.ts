@@ -10,7 +10,7 @@ import { stat } from 'node:fs/promises';
 import { DigestMismatchError } from './errors.js';
 import { ANNOTATION_FILEPATH, LAYER_MEDIA_TYPES, type ModelFileType } from './media-types.js';
 import type { Descriptor } from './model-manifest.js';
-import { TAR_END, tarFileHeader, tarPadding } from './tar.js';
+import { TAR_END, tarArchiveSize, tarFileHeader, tarPadding } from './tar.js';
 
 /** Files are read in blocks this large: fewer syscalls and hash updates, memory still flat. */
 const READ_CHUNK = 1024 * 1024;
@@ -35,14 +35,18 @@ export interface PreparedLayer {
 export type BytesProgress = (bytesDone: number) => void;
 
 /** Hashes the layer a file becomes, reading the file once. */
-export async function prepareLayer(file: ModelFile, onProgress?: BytesProgress): Promise<PreparedLayer> {
+export async function prepareLayer(
+  file: ModelFile,
+  onProgress?: (bytesDone: number, bytesTotal: number) => void,
+): Promise<PreparedLayer> {
   const before = await statFile(file);
+  const total = tarArchiveSize(file.path, before.size);
   const hash = createHash('sha256');
   let size = 0;
   for await (const chunk of layerChunks(file, before.size)) {
     hash.update(chunk);
     size += chunk.length;
-    onProgress?.(size);
+    onProgress?.(size, total);
   }
   const after = await statFile(file);
   if (after.size !== before.size || after.mtimeMs !== before.mtimeMs) throw changedError(file);

@@ -1,0 +1,216 @@
+// Edits named values in a YAML manifest and nothing else: every other byte of the file stays as it was.
+//
+// Why not `doc.setIn(...)` then `doc.toString()`: the yaml package re-serialises the whole document on
+// toString (indentation of sequences, long-line folding, spacing before comments), so a reviewer would see
+// unrelated lines move. Instead we use the yaml Document API to *find* the nodes and their source ranges,
+// and splice new text into the original string at exactly those ranges. Comments, key order, quoting and
+// blank lines outside the edited values are therefore untouched by construction, and every edit is checked
+// by parsing the result again (edit then parse = intended value).
+import { type Document, isMap, isScalar, isSeq, type Node, type Pair, parseAllDocuments, parseDocument, type Scalar, type YAMLMap } from 'yaml';
+
+export type YamlPath = readonly (string | number)[];
+
+export interface ManifestEdit {
+  readonly path: YamlPath;
+  /** The new text value; `undefined` removes the key (used for lineage values that no longer apply). */
+  readonly value: string | undefined;
+}
+
+/** A manifest that cannot be edited as asked: names the file and the YAML path. */
+export class ManifestEditError extends Error {
+  override readonly name = 'ManifestEditError';
+}
+
+/** `spec.predictor.model.storageUri` / `spec.containers[0].image` → segments. */
+export function parseYamlPath(text: string): YamlPath {
+  const segments: (string | number)[] = [];
+  for (const part of text.split('.')) {
+    const match = /^([A-Za-z0-9_-]+)((?:\[\d+\])*)$/.exec(part);
+    if (!match) throw new ManifestEditError(`Invalid YAML path '${text}'. Expected keys joined by dots, with [n] for list items.`);
+    segments.push(match[1]!);
+    for (const index of match[2]!.matchAll(/\[(\d+)\]/g)) segments.push(Number(index[1]));
+  }
+  return segments;
+}
+
+export function formatYamlPath(path: YamlPath): string {
+  return path.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
+}
+
+/**
+ * The document of a multi-document file that holds `anchor` (the storage URI path), else the first one
+ * with content. KServe manifests are usually one document, but a file may carry a Secret or ConfigMap too.
+ */
+function selectDocument(text: string, anchor: YamlPath, file: string): Document.Parsed {
+  const documents = parseAllDocuments(text, { uniqueKeys: true });
+  if (!Array.isArray(documents)) throw new ManifestEditError(`${file}: not a YAML document stream.`);
+  for (const document of documents) {
+    const error = document.errors[0];
+    if (error) {
+      throw new ManifestEditError(`${file}: invalid YAML at offset ${error.pos[0]}: ${error.message.split('\n')[0]}`);
+    }
+  }
+  const withContent = documents.filter((d) => d.contents !== null);
+  const chosen = withContent.find((d) => d.hasIn(anchor)) ?? withContent[0];
+  if (!chosen) throw new ManifestEditError(`${file}: the file is empty; expected a Kubernetes manifest (a YAML mapping).`);
+  if (!isMap(chosen.contents)) throw new ManifestEditError(`${file}: expected a YAML mapping at the top of the manifest.`);
+  return chosen;
+}
+
+/** The text value at `path` in the document that holds `anchor`, or undefined when absent or not a scalar. */
+export function readManifestValue(text: string, path: YamlPath, anchor: YamlPath = path, file = 'manifest'): string | undefined {
+  const value = selectDocument(text, anchor, file).getIn(path, true);
+  if (!isScalar(value) || value.value === null || value.value === undefined) return undefined;
+  return String(value.value);
+}
+
+/** Applies the edits in order; `anchor` picks the document in a multi-document file. */
+export function editManifest(text: string, edits: readonly ManifestEdit[], anchor: YamlPath, file = 'manifest'): string {
+  let result = text;
+  for (const edit of edits) {
+    result = applyEdit(result, edit, anchor, file);
+    const written = readManifestValue(result, edit.path, anchor, file);
+    if (written !== edit.value) {
+      // Cannot happen unless the splicing above is wrong; refuse to hand back a manifest that says otherwise.
+      throw new ManifestEditError(`${file}: writing ${formatYamlPath(edit.path)} did not round-trip (read back ${JSON.stringify(written)}).`);
+    }
+  }
+  return result;
+}
+
+function applyEdit(text: string, edit: ManifestEdit, anchor: YamlPath, file: string): string {
+  const document = selectDocument(text, anchor, file);
+  const where = (depth: number) => `${file}: ${formatYamlPath(edit.path.slice(0, depth)) || 'the top level'}`;
+  let node: unknown = document.contents;
+  let ownerPair: Pair | undefined;
+  let parentColumn = -2;
+  for (let depth = 0; depth < edit.path.length; depth++) {
+    const segment = edit.path[depth]!;
+    const last = depth === edit.path.length - 1;
+    if (isScalar(node) && node.value === null && ownerPair) {
+      // `annotations:` with nothing after it: the rest of the path becomes a nested block under the key.
+      if (edit.value === undefined) return text;
+      const column = columnOf(text, (ownerPair.key as Node).range![0]);
+      const block = blockLines(edit.path.slice(depth), edit.value, column + 2);
+      return splice(text, node.range![0], node.range![1], `\n${block.replace(/\n$/, '')}`);
+    }
+    if (isSeq(node)) {
+      if (typeof segment !== 'number' || node.items[segment] === undefined) {
+        throw new ManifestEditError(`${where(depth + 1)} does not exist; Slipway sets values in existing list items only.`);
+      }
+      ownerPair = undefined;
+      node = node.items[segment];
+      continue;
+    }
+    if (!isMap(node)) throw new ManifestEditError(`${where(depth)}: expected a mapping, found ${describe(node)}.`);
+    const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(segment));
+    if (!pair) {
+      if (edit.value === undefined) return text;
+      return insertIntoMap(text, node, edit.path.slice(depth), edit.value, parentColumn);
+    }
+    parentColumn = columnOf(text, (pair.key as Node).range![0]);
+    if (last) return replaceValue(text, node, pair, edit, where(depth + 1));
+    ownerPair = pair;
+    node = pair.value;
+  }
+  return text;
+}
+
+function replaceValue(text: string, map: YAMLMap, pair: Pair, edit: ManifestEdit, where: string): string {
+  const value = pair.value as Node | null;
+  if (value && !isScalar(value)) throw new ManifestEditError(`${where}: expected a text value, found ${describe(value)}.`);
+  if (edit.value === undefined) return removePair(text, map, pair, where);
+  if (!value || !value.range) return text; // unreachable: the yaml parser always gives a (null) scalar
+  const [start, end] = value.range;
+  if (start === end) return splice(text, start, end, ` ${renderScalar(edit.value, 'PLAIN')}`);
+  if (value.value !== null && String(value.value) === edit.value && typeof value.value === 'string') return text;
+  return splice(text, start, end, renderScalar(edit.value, (value as Scalar).type));
+}
+
+function removePair(text: string, map: YAMLMap, pair: Pair, where: string): string {
+  if (map.flow) throw new ManifestEditError(`${where}: cannot remove a key from a flow mapping ({…}); write the mapping in block style.`);
+  const keyStart = (pair.key as Node).range![0];
+  const lineStart = text.lastIndexOf('\n', keyStart - 1) + 1;
+  const valueEnd = (pair.value as Node | null)?.range?.[1] ?? (pair.key as Node).range![1];
+  return splice(text, lineStart, lineAfter(text, valueEnd), '');
+}
+
+function insertIntoMap(text: string, map: YAMLMap, path: YamlPath, value: string, parentColumn: number): string {
+  if (path.some((s) => typeof s === 'number')) {
+    throw new ManifestEditError(`Cannot create list items for ${formatYamlPath(path)}; add the list to the manifest first.`);
+  }
+  if (map.flow) {
+    const [start, end] = map.range!;
+    const inner = flowText(path, value);
+    if (map.items.length === 0) {
+      // `annotations: {}` is common in generated manifests: turn it into a block so the result reads naturally.
+      const column = parentColumn >= 0 ? parentColumn + 2 : 0;
+      return splice(text, start, end, `\n${blockLines(path, value, column).replace(/\n$/, '')}`);
+    }
+    const close = text.lastIndexOf('}', end);
+    return splice(text, close, close, `, ${inner}`);
+  }
+  const first = map.items[0];
+  const lastPair = map.items[map.items.length - 1];
+  if (!first || !lastPair) return `${text}${text.endsWith('\n') || text === '' ? '' : '\n'}${blockLines(path, value, 0)}`;
+  const column = columnOf(text, (first.key as Node).range![0]);
+  const lastEnd = (lastPair.value as Node | null)?.range?.[1] ?? (lastPair.key as Node).range![1];
+  const at = lineAfter(text, lastEnd);
+  const needsNewline = at === text.length && !text.endsWith('\n');
+  return splice(text, at, at, `${needsNewline ? '\n' : ''}${blockLines(path, value, column)}`);
+}
+
+/** `a: { b: v }` for the rest of a path inside a flow mapping. */
+function flowText(path: YamlPath, value: string): string {
+  const [head, ...rest] = path;
+  const key = renderKey(String(head));
+  return rest.length === 0 ? `${key}: ${JSON.stringify(value)}` : `${key}: { ${flowText(rest, value)} }`;
+}
+
+/** The rest of a path as nested block lines, each level two spaces deeper; ends with a newline. */
+function blockLines(path: YamlPath, value: string, column: number): string {
+  const lines: string[] = [];
+  path.forEach((segment, i) => {
+    const indent = ' '.repeat(column + 2 * i);
+    const last = i === path.length - 1;
+    lines.push(`${indent}${renderKey(String(segment))}:${last ? ` ${renderScalar(value, 'PLAIN')}` : ''}`);
+  });
+  return `${lines.join('\n')}\n`;
+}
+
+/** Renders a text value in the scalar style it replaces; plain only when it reads back as the same text. */
+export function renderScalar(value: string, type: Scalar['type']): string {
+  if (type === 'QUOTE_SINGLE' && !/[\n\r\t]/.test(value)) return `'${value.replace(/'/g, "''")}'`;
+  if (type === 'QUOTE_DOUBLE') return JSON.stringify(value);
+  if ((type === 'PLAIN' || type === undefined) && isPlainText(value)) return value;
+  return JSON.stringify(value);
+}
+
+const renderKey = (key: string) => (isPlainText(key) ? key : JSON.stringify(key));
+
+/** True when `value` written without quotes reads back as exactly this string (not a number, bool or null). */
+export function isPlainText(value: string): boolean {
+  if (value === '' || /^\s|\s$|[\n\r\t]/.test(value)) return false;
+  const probe = parseDocument(`k: ${value}\n`);
+  if (probe.errors.length > 0 || !isMap(probe.contents) || probe.contents.items.length !== 1) return false;
+  const read = probe.contents.items[0]!.value;
+  return isScalar(read) && read.type === 'PLAIN' && read.value === value;
+}
+
+function describe(node: unknown): string {
+  if (isMap(node)) return 'a mapping';
+  if (isSeq(node)) return 'a list';
+  if (isScalar(node)) return node.value === null ? 'an empty value' : `the value ${JSON.stringify(node.value)}`;
+  return 'nothing';
+}
+
+const splice = (text: string, start: number, end: number, insert: string) => text.slice(0, start) + insert + text.slice(end);
+
+const columnOf = (text: string, offset: number) => offset - (text.lastIndexOf('\n', offset - 1) + 1);
+
+/** Offset of the start of the line after the one holding the character before `offset`. */
+function lineAfter(text: string, offset: number): number {
+  if (offset > 0 && text[offset - 1] === '\n') return offset;
+  const newline = text.indexOf('\n', offset);
+  return newline < 0 ? text.length : newline + 1;
+}

@@ -1,0 +1,214 @@
+// publishModel: model files → ModelPack artifact in an ArtifactStore, with the eval report as a referrer.
+//
+// Order matters for what a failure can leave behind: every file is hashed first (so the manifest digest
+// is known and an existing version tag can be checked before a byte is sent), then blobs are sent,
+// then verified present, and only then the manifest and its tags are written. A failure at any point
+// leaves at most unreferenced blobs, never a tag or manifest that points at a missing blob.
+import { referrersFallbackTag } from './digest.js';
+import { OciError, VersionExistsError } from './errors.js';
+import { type ModelFile, type PreparedLayer, openLayer, prepareLayer } from './layer.js';
+import { EMPTY_CONFIG_BYTES } from './media-types.js';
+import {
+  type Descriptor,
+  type Document,
+  EMPTY_CONFIG,
+  type ImageIndex,
+  type ModelMetadata,
+  addReferrer,
+  buildModelConfig,
+  buildModelManifest,
+  buildReportManifest,
+} from './model-manifest.js';
+import { TAG_PATTERN } from './reference.js';
+import type { ArtifactStore } from './store.js';
+
+export type PublishProgress =
+  | { readonly phase: 'hash' | 'upload'; readonly file: string; readonly bytesDone: number; readonly bytesTotal: number }
+  | { readonly phase: 'skip' | 'mount'; readonly file: string; readonly bytesTotal: number };
+
+export interface PublishRequest {
+  readonly store: ArtifactStore;
+  readonly files: readonly ModelFile[];
+  readonly metadata: ModelMetadata;
+  /** Tags that move to this version (latest, stable…); the version tag itself never moves. */
+  readonly movingTags?: readonly string[];
+  /** The eval report's bytes (JSON), attached as a referrer of the model manifest. */
+  readonly report?: Buffer;
+  readonly onProgress?: (event: PublishProgress) => void;
+}
+
+export interface PublishedBlob {
+  readonly path: string;
+  readonly digest: string;
+  readonly size: number;
+  readonly outcome: 'uploaded' | 'skipped' | 'mounted';
+}
+
+export interface PublishResult {
+  readonly digest: string;
+  readonly location: string;
+  readonly versionTag: string;
+  readonly movingTags: readonly string[];
+  readonly reportDigest?: string;
+  readonly bytesUploaded: number;
+  readonly bytesSkipped: number;
+  readonly blobs: readonly PublishedBlob[];
+  /** The version tag already named this exact manifest: nothing about the model changed. */
+  readonly alreadyPublished: boolean;
+}
+
+/** A version as a tag: semver's build metadata `+` is not allowed in tags, so it becomes `_` (as Helm does). */
+export function versionTag(version: string): string {
+  const tag = version.replace(/\+/g, '_');
+  if (!TAG_PATTERN.test(tag)) throw new OciError(`Version '${version}' cannot be a tag: expected ${TAG_PATTERN.source}.`);
+  return tag;
+}
+
+export async function publishModel(request: PublishRequest): Promise<PublishResult> {
+  const { store, metadata, onProgress } = request;
+  const tag = versionTag(metadata.version);
+  const movingTags = [...new Set(request.movingTags ?? [])].filter((t) => t !== tag);
+  for (const moving of movingTags) {
+    if (!TAG_PATTERN.test(moving)) throw new OciError(`Tag '${moving}' is not a valid tag: expected ${TAG_PATTERN.source}.`);
+  }
+  const files = sortedFiles(request.files);
+
+  const layers: PreparedLayer[] = [];
+  for (const file of files) {
+    layers.push(
+      await prepareLayer(file, (bytesDone, bytesTotal) =>
+        onProgress?.({ phase: 'hash', file: file.path, bytesDone, bytesTotal }),
+      ),
+    );
+  }
+  const config = buildModelConfig(
+    metadata,
+    layers.map((l) => l.descriptor),
+  );
+  const manifest = buildModelManifest(
+    metadata,
+    config.descriptor,
+    layers.map((l) => l.descriptor),
+  );
+
+  const existing = await store.getManifest(tag);
+  if (existing && existing.digest !== manifest.descriptor.digest) {
+    throw new VersionExistsError(
+      `${store.location}:${tag} already names ${existing.digest}; this publish would make ${manifest.descriptor.digest}. ` +
+        'Versions are immutable: raise model.version in slipway.yaml (or the version input) to publish a change.',
+    );
+  }
+
+  const blobs: PublishedBlob[] = [];
+  for (const layer of layers) {
+    const { descriptor, file } = layer;
+    const outcome = await sendBlob(store, descriptor, file.path, (progress) => openLayer(layer, progress), onProgress);
+    blobs.push({ path: file.path, digest: descriptor.digest, size: descriptor.size, outcome });
+  }
+  const configOutcome = await sendBytes(store, config.descriptor, config.bytes);
+  blobs.push({ path: '(config)', digest: config.descriptor.digest, size: config.descriptor.size, outcome: configOutcome });
+
+  // Verify before any manifest points at them: a registry that accepted an upload and lost it shows here.
+  for (const blob of [...layers.map((l) => l.descriptor), config.descriptor]) {
+    if (!(await store.hasBlob(blob))) {
+      throw new OciError(`${store.location}: blob ${blob.digest} is missing after its upload; no manifest was written.`);
+    }
+  }
+
+  await store.putManifest(manifest.bytes, manifest.descriptor, tag);
+  for (const moving of movingTags) await store.putManifest(manifest.bytes, manifest.descriptor, moving);
+
+  let reportDigest: string | undefined;
+  if (request.report) {
+    reportDigest = await attachReport(store, request.report, manifest, metadata.created);
+  }
+
+  const sum = (outcome: PublishedBlob['outcome'][]) =>
+    blobs.filter((b) => outcome.includes(b.outcome)).reduce((total, b) => total + b.size, 0);
+  return {
+    digest: manifest.descriptor.digest,
+    location: store.location,
+    versionTag: tag,
+    movingTags,
+    ...(reportDigest ? { reportDigest } : {}),
+    bytesUploaded: sum(['uploaded']),
+    bytesSkipped: sum(['skipped', 'mounted']),
+    blobs,
+    alreadyPublished: existing !== undefined,
+  };
+}
+
+/** Attaches the report: a manifest with `subject`, indexed by the store or by the fallback tag. Returns its digest. */
+async function attachReport(
+  store: ArtifactStore,
+  report: Buffer,
+  subject: Document<unknown>,
+  created: string | undefined,
+): Promise<string> {
+  try {
+    JSON.parse(report.toString('utf8'));
+  } catch (error) {
+    throw new OciError(`The eval report is not valid JSON (${(error as Error).message}).`);
+  }
+  const { blob, manifest } = buildReportManifest(report, subject.descriptor, created);
+  await sendBytes(store, EMPTY_CONFIG, EMPTY_CONFIG_BYTES);
+  await sendBytes(store, blob, report);
+  const { subjectHandled } = await store.putManifest(manifest.bytes, manifest.descriptor, manifest.descriptor.digest);
+  if (!subjectHandled) {
+    const fallbackTag = referrersFallbackTag(subject.descriptor.digest);
+    const current = await store.getManifest(fallbackTag);
+    const index = current ? (JSON.parse(current.bytes.toString('utf8')) as ImageIndex) : undefined;
+    const entry: Descriptor = {
+      mediaType: manifest.descriptor.mediaType,
+      digest: manifest.descriptor.digest,
+      size: manifest.descriptor.size,
+      artifactType: manifest.value.artifactType!,
+      ...(manifest.value.annotations ? { annotations: manifest.value.annotations } : {}),
+    };
+    const updated = addReferrer(index, entry);
+    await store.putManifest(updated.bytes, updated.descriptor, fallbackTag);
+  }
+  return manifest.descriptor.digest;
+}
+
+async function sendBlob(
+  store: ArtifactStore,
+  blob: Descriptor,
+  file: string,
+  open: (progress: (bytesDone: number) => void) => AsyncIterable<Uint8Array>,
+  onProgress?: (event: PublishProgress) => void,
+): Promise<PublishedBlob['outcome']> {
+  if (await store.hasBlob(blob)) {
+    onProgress?.({ phase: 'skip', file, bytesTotal: blob.size });
+    return 'skipped';
+  }
+  if (await store.mountBlob(blob)) {
+    onProgress?.({ phase: 'mount', file, bytesTotal: blob.size });
+    return 'mounted';
+  }
+  const report = (bytesDone: number) => onProgress?.({ phase: 'upload', file, bytesDone, bytesTotal: blob.size });
+  await store.putBlob(blob, (progress) => open(progress ?? (() => {})), report);
+  return 'uploaded';
+}
+
+async function sendBytes(store: ArtifactStore, blob: Descriptor, bytes: Buffer): Promise<PublishedBlob['outcome']> {
+  if (await store.hasBlob(blob)) return 'skipped';
+  await store.putBlob(blob, async function* () {
+    yield bytes;
+  });
+  return 'uploaded';
+}
+
+function sortedFiles(files: readonly ModelFile[]): ModelFile[] {
+  if (files.length === 0) throw new OciError('No model files to publish: artifact.files in slipway.yaml is empty.');
+  const seen = new Set<string>();
+  for (const file of files) {
+    if (file.path.startsWith('/') || file.path.split('/').includes('..') || file.path.includes('\\')) {
+      throw new OciError(`Model file path '${file.path}' must be relative to the project, without '..'.`);
+    }
+    if (seen.has(file.path)) throw new OciError(`Model file '${file.path}' is listed twice in artifact.files.`);
+    seen.add(file.path);
+  }
+  // Sorted so the same files give the same manifest whatever order slipway.yaml lists them in.
+  return [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}

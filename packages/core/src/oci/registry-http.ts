@@ -1,0 +1,141 @@
+// HTTP to one repository of a registry: authentication on demand, manual redirects, error decoding.
+//
+// Authorization is attached only to requests for the registry's own host: a redirect to blob storage on
+// another host (S3, a CDN) is followed without it, so a token never leaks. Each request body is a
+// factory, because a 401 or a redirect means sending it again.
+import { type Challenge, parseChallenge, type RegistryCredentials, basicHeader, fetchToken } from './auth.js';
+import { AuthError, RETRYABLE_STATUSES, RegistryError, errorCodes } from './errors.js';
+import { RetryableStatusError, parseRetryAfter } from './retry.js';
+
+export type Body = Buffer | string | AsyncIterable<Uint8Array>;
+
+export interface RegistryConnectionOptions {
+  /** Host and optional port, e.g. ghcr.io or 127.0.0.1:5000. */
+  readonly registry: string;
+  readonly repository: string;
+  readonly credentials?: RegistryCredentials;
+  /** Speak HTTP instead of HTTPS; the default for localhost and 127.0.0.1. */
+  readonly plainHttp?: boolean;
+  /** pull for reading, pull,push for publishing. */
+  readonly actions: 'pull' | 'pull,push';
+  /** Repositories blobs may be mounted from; their pull scope is asked for too. */
+  readonly mountFrom?: readonly string[];
+  readonly onSecret?: (secret: string) => void;
+}
+
+export interface RequestOptions {
+  readonly headers?: Record<string, string>;
+  readonly body?: () => Body;
+  /** What this request is, for error messages: "upload of sha256:… (weights.bin)". */
+  readonly what: string;
+}
+
+const MAX_REDIRECTS = 5;
+
+export class RegistryConnection {
+  readonly registry: string;
+  readonly repository: string;
+  readonly baseUrl: string;
+  readonly #options: RegistryConnectionOptions;
+  #authorization: string | undefined;
+
+  constructor(options: RegistryConnectionOptions) {
+    this.#options = options;
+    this.registry = options.registry;
+    this.repository = options.repository;
+    const local = /^(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/.test(options.registry);
+    this.baseUrl = `${(options.plainHttp ?? local) ? 'http' : 'https'}://${options.registry}`;
+  }
+
+  get location(): string {
+    return `${this.registry}/${this.repository}`;
+  }
+
+  /** `/v2/<repository>/<rest>` as a URL. */
+  url(rest: string): URL {
+    return new URL(`/v2/${this.repository}/${rest}`, this.baseUrl);
+  }
+
+  /** Sends a request, authenticating once when challenged. Statuses are the caller's to judge. */
+  async send(method: string, target: URL | string, options: RequestOptions): Promise<Response> {
+    const url = typeof target === 'string' ? new URL(target, this.baseUrl) : target;
+    let response = await this.#sendFollowingRedirects(method, url, options);
+    if (response.status === 401) {
+      const header = response.headers.get('www-authenticate');
+      await response.body?.cancel();
+      const challenge = header ? parseChallenge(header) : undefined;
+      if (!challenge) throw new AuthError(`${this.location}: ${options.what} answered 401 without a challenge.`);
+      await this.#authenticate(challenge);
+      response = await this.#sendFollowingRedirects(method, url, options);
+      if (response.status === 401) {
+        await response.body?.cancel();
+        throw new AuthError(
+          `${this.location}: ${options.what} was refused (401) even after authenticating for ${this.#options.actions}. ` +
+            'Check that the credentials may push to this repository.',
+        );
+      }
+    }
+    return response;
+  }
+
+  /** Throws a RegistryError for a status outside `expected` (retryable ones as RetryableStatusError). */
+  async expect(response: Response, expected: readonly number[], what: string): Promise<Response> {
+    if (expected.includes(response.status)) return response;
+    const body = await response.text().catch(() => '');
+    const codes = errorCodes(body);
+    const detail = codes.length > 0 ? codes.join(', ') : body.slice(0, 200).trim();
+    const message = `${this.location}: ${what} answered ${response.status}${detail ? ` (${detail})` : ''}.`;
+    if (response.status === 403) {
+      throw new AuthError(`${message} The credentials may not ${this.#options.actions} this repository.`);
+    }
+    if (RETRYABLE_STATUSES.has(response.status)) {
+      throw new RetryableStatusError(message, response.status, codes, parseRetryAfter(response.headers.get('retry-after')));
+    }
+    throw new RegistryError(message, response.status, codes);
+  }
+
+  async #sendFollowingRedirects(method: string, start: URL, options: RequestOptions): Promise<Response> {
+    let url = start;
+    for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
+      const headers: Record<string, string> = { ...options.headers };
+      if (this.#authorization && url.host === new URL(this.baseUrl).host) headers['authorization'] = this.#authorization;
+      const body = options.body?.();
+      const init: RequestInit & { duplex?: 'half' } = { method, headers, redirect: 'manual' };
+      if (body !== undefined) {
+        init.body = body as BodyInit;
+        if (typeof body !== 'string' && !Buffer.isBuffer(body)) init.duplex = 'half';
+      }
+      const response = await fetch(url, init);
+      const location = response.headers.get('location');
+      if (![301, 302, 303, 307, 308].includes(response.status) || !location) return response;
+      await response.body?.cancel();
+      url = new URL(location, url);
+    }
+    throw new RegistryError(`${this.location}: ${options.what} redirected more than ${MAX_REDIRECTS} times.`, 310);
+  }
+
+  async #authenticate(challenge: Challenge): Promise<void> {
+    const credentials = this.#options.credentials ?? {};
+    if (challenge.scheme === 'basic') {
+      const header = basicHeader(credentials);
+      if (!header) {
+        throw new AuthError(`${this.location} needs a username and password (Basic auth); none were given.`);
+      }
+      this.#authorization = header;
+      return;
+    }
+    if (challenge.scheme !== 'bearer') {
+      throw new AuthError(`${this.location} asked for '${challenge.scheme}' auth; Slipway speaks Basic and Bearer.`);
+    }
+    const scopes = [`repository:${this.repository}:${this.#options.actions}`];
+    for (const from of this.#options.mountFrom ?? []) scopes.push(`repository:${from}:pull`);
+    const token = await fetchToken({
+      challenge,
+      scopes,
+      credentials,
+      registry: this.registry,
+      ...(this.#options.onSecret ? { onSecret: this.#options.onSecret } : {}),
+    });
+    this.#authorization = `Bearer ${token}`;
+  }
+}

@@ -1,0 +1,225 @@
+// An ArtifactStore over the OCI distribution API: HEAD before upload, cross-repository mount,
+// a streamed monolithic PUT (or chunked PATCHes), manifests checked against Docker-Content-Digest.
+import { DigestMismatchError, RegistryError } from './errors.js';
+import type { Descriptor } from './model-manifest.js';
+import { OCI_INDEX, OCI_MANIFEST } from './media-types.js';
+import { RegistryConnection, type RegistryConnectionOptions } from './registry-http.js';
+import { DEFAULT_RETRY, type RetryPolicy, withRetry } from './retry.js';
+import type { ArtifactStore, OpenBlob, StoredManifest } from './store.js';
+
+export interface RegistryStoreOptions extends RegistryConnectionOptions {
+  /** Upload in PATCH chunks of this many bytes instead of one streamed PUT (GHCR caps chunks at 4 MiB). */
+  readonly chunkSize?: number;
+  readonly retry?: RetryPolicy;
+  /** Told about each retry, so long uploads do not look stuck. */
+  readonly log?: (message: string) => void;
+}
+
+const MANIFEST_ACCEPT = [OCI_MANIFEST, OCI_INDEX].join(', ');
+
+export class RegistryStore implements ArtifactStore {
+  readonly #http: RegistryConnection;
+  readonly #options: RegistryStoreOptions;
+  readonly #retry: RetryPolicy;
+
+  constructor(options: RegistryStoreOptions) {
+    this.#options = options;
+    this.#http = new RegistryConnection(options);
+    this.#retry = options.retry ?? DEFAULT_RETRY;
+  }
+
+  get location(): string {
+    return this.#http.location;
+  }
+
+  async hasBlob(blob: Descriptor): Promise<boolean> {
+    return this.#retried(`check of blob ${blob.digest}`, async () => {
+      const what = `HEAD blob ${blob.digest}`;
+      const response = await this.#http.send('HEAD', this.#http.url(`blobs/${blob.digest}`), { what });
+      if (response.status === 404) return false;
+      await this.#http.expect(response, [200], what);
+      const length = response.headers.get('content-length');
+      return length === null || Number(length) === blob.size;
+    });
+  }
+
+  async mountBlob(blob: Descriptor): Promise<boolean> {
+    for (const from of this.#options.mountFrom ?? []) {
+      const mounted = await this.#retried(`mount of ${blob.digest} from ${from}`, async () => {
+        const url = this.#http.url('blobs/uploads/');
+        url.searchParams.set('mount', blob.digest);
+        url.searchParams.set('from', from);
+        const what = `mount of blob ${blob.digest} from ${from}`;
+        const response = await this.#http.expect(await this.#http.send('POST', url, { what }), [201, 202], what);
+        await response.body?.cancel();
+        if (response.status === 201) return true;
+        // 202: not mountable, and the registry opened an upload session instead; close it.
+        const location = response.headers.get('location');
+        if (location) await (await this.#http.send('DELETE', location, { what: 'cancel of upload' })).body?.cancel();
+        return false;
+      });
+      if (mounted) return true;
+    }
+    return false;
+  }
+
+  async putBlob(blob: Descriptor, open: OpenBlob, onProgress?: (bytesDone: number) => void): Promise<void> {
+    await this.#retried(`upload of blob ${blob.digest}`, async (attempt) => {
+      // A dropped connection may have come after the registry committed the blob.
+      if (attempt > 1 && (await this.hasBlob(blob))) return;
+      const location = await this.#startUpload(blob);
+      const what = `upload of blob ${blob.digest}`;
+      const chunkSize = this.#options.chunkSize;
+      const response =
+        chunkSize && chunkSize > 0
+          ? await this.#uploadChunks(location, blob, open, chunkSize, onProgress)
+          : await this.#http.send('PUT', withDigest(location, blob.digest), {
+              what,
+              headers: { 'content-type': 'application/octet-stream', 'content-length': String(blob.size) },
+              body: () => open(onProgress),
+            });
+      await this.#http.expect(response, [201], what);
+      await response.body?.cancel();
+      checkDigestHeader(response, blob.digest, this.location, what);
+    });
+  }
+
+  async *getBlob(blob: Descriptor): AsyncIterable<Uint8Array> {
+    const what = `download of blob ${blob.digest}`;
+    const response = await this.#retried(what, async () =>
+      this.#http.expect(await this.#http.send('GET', this.#http.url(`blobs/${blob.digest}`), { what }), [200], what),
+    );
+    if (!response.body) throw new RegistryError(`${this.location}: ${what} had no body.`, response.status);
+    yield* response.body;
+  }
+
+  async getManifest(ref: string): Promise<StoredManifest | undefined> {
+    const what = `GET manifest ${ref}`;
+    return this.#retried(what, async () => {
+      const url = this.#http.url(`manifests/${ref}`);
+      const response = await this.#http.send('GET', url, { what, headers: { accept: MANIFEST_ACCEPT } });
+      if (response.status === 404) {
+        await response.body?.cancel();
+        return undefined;
+      }
+      await this.#http.expect(response, [200], what);
+      const bytes = Buffer.from(await response.arrayBuffer());
+      const mediaType = (response.headers.get('content-type') ?? '').split(';')[0]!.trim();
+      return { bytes, mediaType, digest: response.headers.get('docker-content-digest') ?? ref };
+    });
+  }
+
+  async putManifest(bytes: Buffer, descriptor: Descriptor, ref: string): Promise<{ subjectHandled: boolean }> {
+    const what = `PUT manifest ${ref}`;
+    return this.#retried(what, async () => {
+      const response = await this.#http.send('PUT', this.#http.url(`manifests/${ref}`), {
+        what,
+        headers: { 'content-type': descriptor.mediaType },
+        body: () => bytes,
+      });
+      await this.#http.expect(response, [201], what);
+      await response.body?.cancel();
+      checkDigestHeader(response, descriptor.digest, this.location, what);
+      return { subjectHandled: response.headers.has('oci-subject') };
+    });
+  }
+
+  async referrers(digest: string): Promise<Descriptor[] | undefined> {
+    const what = `GET referrers of ${digest}`;
+    return this.#retried(what, async () => {
+      const response = await this.#http.send('GET', this.#http.url(`referrers/${digest}`), {
+        what,
+        headers: { accept: OCI_INDEX },
+      });
+      // distribution 2.8 and GHCR have no referrers API: 404 for the route, or a non-index answer.
+      const type = response.headers.get('content-type') ?? '';
+      if (response.status === 404 || (response.ok && !type.includes(OCI_INDEX))) {
+        await response.body?.cancel();
+        return undefined;
+      }
+      await this.#http.expect(response, [200], what);
+      const index = (await response.json()) as { manifests?: Descriptor[] };
+      return index.manifests ?? [];
+    });
+  }
+
+  async #startUpload(blob: Descriptor): Promise<string> {
+    const what = `start of upload for ${blob.digest}`;
+    const response = await this.#http.expect(
+      await this.#http.send('POST', this.#http.url('blobs/uploads/'), { what, headers: { 'content-length': '0' } }),
+      [202],
+      what,
+    );
+    await response.body?.cancel();
+    const location = response.headers.get('location');
+    if (!location) throw new RegistryError(`${this.location}: ${what} gave no upload location.`, response.status);
+    return new URL(location, this.#http.baseUrl).toString();
+  }
+
+  /** PATCHes the blob in chunks held in memory one at a time, then closes the upload with its digest. */
+  async #uploadChunks(
+    start: string,
+    blob: Descriptor,
+    open: OpenBlob,
+    chunkSize: number,
+    onProgress?: (bytesDone: number) => void,
+  ): Promise<Response> {
+    let location = start;
+    let offset = 0;
+    const send = async (chunk: Buffer) => {
+      const what = `chunk ${offset}-${offset + chunk.length - 1} of ${blob.digest}`;
+      const response = await this.#http.send('PATCH', location, {
+        what,
+        headers: {
+          'content-type': 'application/octet-stream',
+          'content-length': String(chunk.length),
+          'content-range': `${offset}-${offset + chunk.length - 1}`,
+        },
+        body: () => chunk,
+      });
+      await this.#http.expect(response, [202], what);
+      await response.body?.cancel();
+      location = new URL(response.headers.get('location') ?? location, this.#http.baseUrl).toString();
+      offset += chunk.length;
+      onProgress?.(offset);
+    };
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    for await (const piece of open()) {
+      let rest = Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
+      while (pendingBytes + rest.length >= chunkSize) {
+        const take = chunkSize - pendingBytes;
+        await send(Buffer.concat([...pending, rest.subarray(0, take)]));
+        rest = rest.subarray(take);
+        pending = [];
+        pendingBytes = 0;
+      }
+      if (rest.length > 0) {
+        pending.push(Buffer.from(rest));
+        pendingBytes += rest.length;
+      }
+    }
+    if (pendingBytes > 0) await send(Buffer.concat(pending));
+    return this.#http.send('PUT', withDigest(location, blob.digest), {
+      what: `completion of upload ${blob.digest}`,
+      headers: { 'content-length': '0' },
+    });
+  }
+
+  #retried<T>(what: string, action: (attempt: number) => Promise<T>): Promise<T> {
+    return withRetry(`${this.location}: ${what}`, this.#retry, action, this.#options.log);
+  }
+}
+
+function withDigest(location: string, digest: string): string {
+  const url = new URL(location);
+  url.searchParams.set('digest', digest);
+  return url.toString();
+}
+
+function checkDigestHeader(response: Response, expected: string, location: string, what: string): void {
+  const got = response.headers.get('docker-content-digest');
+  if (got && got !== expected) {
+    throw new DigestMismatchError(`${location}: ${what} stored ${got}, but the content's digest is ${expected}.`);
+  }
+}
