@@ -1,5 +1,6 @@
 // `slipway`: a thin shell over @slipway/core. Each command lives in commands/<name>.ts and registers itself.
 import { Command } from 'commander';
+import { registerEval } from './commands/eval.js';
 import { registerValidate } from './commands/validate.js';
 
 const program = new Command('slipway')
@@ -8,6 +9,7 @@ const program = new Command('slipway')
   .showHelpAfterError();
 
 registerValidate(program);
+registerEval(program);
 
 try {
   await program.parseAsync(process.argv);

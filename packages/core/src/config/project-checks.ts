@@ -29,12 +29,13 @@ interface ProjectShape {
 
 interface Context {
   readonly file: string;
-  readonly path: string;
+  /** Read only when there is something to report: positions are parsed lazily. */
   readonly document: Document;
   readonly lineCounter: LineCounter;
 }
 
-export function projectChecks(data: unknown, context: Context): Finding[] {
+/** `path` is where the config file is on disk; paths inside it are relative to its directory. */
+export function projectChecks(data: unknown, context: Context, path: string): Finding[] {
   const project = data as ProjectShape;
   const findings: Finding[] = [];
   const report = (severity: Severity, rule: string, segments: PathSegment[], message: string, suggestion?: string) =>
@@ -66,7 +67,7 @@ export function projectChecks(data: unknown, context: Context): Finding[] {
     );
   };
 
-  const base = dirname(resolve(context.path));
+  const base = dirname(resolve(path));
   testSets.forEach((testSet, t) => {
     if (testSet.path && !existsSync(resolve(base, testSet.path))) {
       report('warning', 'project.missing-path', ['test-sets', t, 'path'], `Test set data '${testSet.path}' does not exist (relative to ${context.file}).`);

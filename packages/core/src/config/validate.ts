@@ -1,6 +1,6 @@
 // Validates Slipway config files: finds them, reads them safely, selects the schema by `kind`, and reports
 // every problem located in the YAML source.
-import { relative, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { glob, isDynamicPattern } from 'tinyglobby';
 import type { CompiledValidator } from './compiled-validator.js';
 import { didYouMean } from './did-you-mean.js';
@@ -46,15 +46,27 @@ export class NoConfigFilesError extends Error {
 
 /** Validates one config file. `file` is how it is named in findings (relative to the workspace). */
 export async function validateConfigFile(path: string, file = path): Promise<FileReport> {
-  const read = await readConfigSource(path, file);
+  const read = readConfigSource(path, file);
   if (!read.ok) return { file, findings: [read.finding] };
-  const { document, lineCounter, data } = read.source;
-  const context = { file, document, lineCounter };
+  const source = read.source;
+  const data = source.data;
+  // Positions are parsed only when a finding needs one.
+  const context = {
+    file,
+    get document() {
+      return source.document;
+    },
+    get lineCounter() {
+      return source.lineCounter;
+    },
+  };
+  const document = () => source.document;
+  const lineCounter = () => source.lineCounter;
 
   if (typeof data !== 'object' || Array.isArray(data) || data === null) {
     return {
       file,
-      findings: [{ file, ...locateValue(document, lineCounter, []), severity: 'error', rule: 'schema.type', path: '', message: 'Expected a YAML mapping with apiVersion and kind at the top of the file.' }],
+      findings: [{ file, ...locateValue(document(), lineCounter(), []), severity: 'error', rule: 'schema.type', path: '', message: 'Expected a YAML mapping with apiVersion and kind at the top of the file.' }],
     };
   }
   const kind = (data as Record<string, unknown>).kind;
@@ -63,7 +75,7 @@ export async function validateConfigFile(path: string, file = path): Promise<Fil
   if (!schemaName) {
     const suggestion = typeof kind === 'string' ? didYouMean(kind, knownKinds) : undefined;
     const found = kind === undefined ? "no 'kind'" : `kind ${JSON.stringify(kind)}`;
-    const position = kind === undefined ? locateValue(document, lineCounter, []) : locateValue(document, lineCounter, ['kind']);
+    const position = kind === undefined ? locateValue(document(), lineCounter(), []) : locateValue(document(), lineCounter(), ['kind']);
     return {
       file,
       findings: [
@@ -83,7 +95,7 @@ export async function validateConfigFile(path: string, file = path): Promise<Fil
   const validator = (validators as unknown as Record<string, CompiledValidator>)[schemaName]!;
   const findings: Finding[] = validator(data) ? [] : schemaFindings(validator.errors ?? [], context);
   // Deeper checks only make sense on a document of the right shape.
-  if (findings.length === 0 && kind === 'Project') findings.push(...projectChecks(data, { ...context, path }));
+  if (findings.length === 0 && kind === 'Project') findings.push(...projectChecks(data, context, path));
   return { file, schema: schemaName, findings };
 }
 
@@ -96,11 +108,6 @@ export async function validateConfigs({ root, patterns = defaultConfigGlobs }: V
   const files = await findConfigFiles(patterns, { root });
   if (files.length === 0) throw new NoConfigFilesError(patterns, root);
   const reports: FileReport[] = [];
-  // Files are small and bounded; reading them in parallel batches keeps the disk busy without unbounded fan-out.
-  const batch = 64;
-  for (let i = 0; i < files.length; i += batch) {
-    const slice = files.slice(i, i + batch);
-    reports.push(...(await Promise.all(slice.map((file) => validateConfigFile(resolve(root, file), relative(root, resolve(root, file)))))));
-  }
+  for (const file of files) reports.push(await validateConfigFile(join(root, file), file));
   return summarize(reports);
 }

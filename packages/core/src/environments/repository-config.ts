@@ -36,8 +36,6 @@ export interface ModelSpec {
 }
 
 export interface EnvironmentsConfig {
-  /** The branch the GitOps controller deploys from. */
-  readonly base: string;
   /** In promotion order. */
   readonly environments: readonly EnvironmentSpec[];
   readonly models: readonly ModelSpec[];
@@ -70,7 +68,6 @@ interface RawPolicy {
   'team-reviewers'?: string[];
 }
 interface RawConfig {
-  base?: string;
   environments: { name: string; folder?: string; policy?: RawPolicy }[];
   models: { name: string; manifest?: string; set?: { 'storage-uri'?: string; annotations?: string }; environments?: string[] }[];
 }
@@ -131,7 +128,7 @@ function withDefaults(raw: RawConfig, where: string): EnvironmentsConfig {
       ...(m.environments ? { environments: m.environments } : {}),
     };
   });
-  return { base: raw.base ?? 'main', environments, models };
+  return { environments, models };
 }
 
 /** The model in the environment, or an error that lists what exists and suggests the nearest name. */

@@ -115,6 +115,8 @@ export interface PartialResult {
   /** source metrics: the project's own metrics; never merged across shards. */
   reported?: { overall: Record<string, ReportedMetric>; slices: Record<string, Record<string, ReportedMetric>> };
   problems: ProblemCount[];
+  /** Limits that were reached (for example the duplicate-id check's memory bound), reported as warnings. */
+  notes?: string[];
 }
 
 export type IntervalMethod = 'wilson' | 'bootstrap' | 'reported' | 'none';
@@ -168,7 +170,7 @@ export interface GateVerdict {
   reason: string;
 }
 export interface ReportWarning {
-  kind: ProblemKind | 'baseline';
+  kind: ProblemKind | 'baseline' | 'limit';
   testSet: string;
   slice?: string;
   message: string;

@@ -50,7 +50,7 @@ export class LayoutStore implements ArtifactStore {
       for await (const chunk of open(onProgress)) {
         hash.update(chunk);
         size += chunk.length;
-        if (!out.write(chunk)) await new Promise((done) => out.once('drain', done));
+        if (!out.write(chunk)) await new Promise<void>((done) => out.once('drain', () => done()));
       }
       out.end();
       await finished(out);

@@ -102,7 +102,7 @@ export class RegistryConnection {
       const body = options.body?.();
       const init: RequestInit & { duplex?: 'half' } = { method, headers, redirect: 'manual' };
       if (body !== undefined) {
-        init.body = body as BodyInit;
+        init.body = body as RequestInit['body'];
         if (typeof body !== 'string' && !Buffer.isBuffer(body)) init.duplex = 'half';
       }
       const response = await fetch(url, init);

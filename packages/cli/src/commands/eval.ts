@@ -1,0 +1,128 @@
+// `slipway eval`: the accuracy-test action for a person at a terminal. The eval command's output goes to
+// stderr, so `--json` leaves stdout to the report alone. Exit code 1 when a gate fails, 2 on an error.
+import { relative, resolve } from 'node:path';
+import {
+  assertGpuAvailable,
+  detectGpus,
+  evaluate,
+  loadProject,
+  mergeShardResults,
+  parseShard,
+  runnerIdentity,
+  shownMetrics,
+  writeJsonAtomic,
+} from '@slipway/core/eval';
+import { type EvalReport, type MetricValue, readEvalReport } from '@slipway/core/metrics';
+import type { Command } from 'commander';
+import pc from 'picocolors';
+
+interface EvalOptions {
+  config: string;
+  testSet?: string[];
+  shard?: string;
+  merge?: string[];
+  baseline?: string;
+  command?: string;
+  timeoutMinutes?: string;
+  requireGpu?: boolean;
+  json?: boolean;
+  out?: string;
+}
+
+export function registerEval(program: Command): void {
+  program
+    .command('eval')
+    .description('Evaluate the model on its test sets and slices and check the gates of slipway.yaml.')
+    .option('-c, --config <path>', 'the project file', 'slipway.yaml')
+    .option('-t, --test-set <name...>', 'only these test sets (repeatable)')
+    .option('--shard <i/n>', 'evaluate shard i of n (0-based) and write partial result files for --merge')
+    .option('--merge <globs...>', 'merge the partial result files of every shard into one report')
+    .option('-b, --baseline <report.json>', 'compare with this earlier report')
+    .option('--command <command>', 'eval command replacing eval.command (split on whitespace, no shell)')
+    .option('--timeout-minutes <minutes>', 'kill the eval command and its process tree after this long')
+    .option('--require-gpu', 'fail when this machine has no GPU')
+    .option('--json', 'print the report (or the shard result) as JSON on stdout')
+    .option('-o, --out <report.json>', 'write the report here', '.slipway/eval/report.json')
+    .action(async (options: EvalOptions) => {
+      const cwd = process.cwd();
+      const colours = pc.createColors(process.stdout.isTTY === true && !process.env.NO_COLOR);
+      const gpus = await detectGpus();
+      assertGpuAvailable(gpus, options.requireGpu === true);
+      const loaded = await loadProject(options.config, cwd);
+      const baseline = options.baseline ? await readEvalReport(resolve(options.baseline)) : undefined;
+      const runner = runnerIdentity(process.env);
+      const timeoutMinutes = options.timeoutMinutes === undefined ? undefined : Number(options.timeoutMinutes);
+      if (timeoutMinutes !== undefined && !(timeoutMinutes > 0)) {
+        throw new Error(`Invalid --timeout-minutes '${options.timeoutMinutes}'. Expected a positive number.`);
+      }
+      const common = {
+        loaded,
+        ...(options.command ? { command: options.command } : {}),
+        ...(options.testSet ? { testSets: options.testSet } : {}),
+        runner,
+        gpus,
+        ...(baseline ? { baseline } : {}),
+      };
+
+      let report: EvalReport;
+      if (options.merge) {
+        report = (await mergeShardResults({ ...common, partials: options.merge, root: cwd })).report;
+      } else {
+        const result = await evaluate({
+          ...common,
+          ...(options.shard ? { shard: parseShard(options.shard) } : {}),
+          ...(timeoutMinutes !== undefined ? { timeoutMinutes } : {}),
+          workDir: resolve(loaded.projectDir, '.slipway/eval'),
+          env: process.env,
+          log: (line) => process.stderr.write(`${colours.dim(line)}\n`),
+        });
+        if (result.kind === 'partials') {
+          const files = result.partialFiles.map((file) => relative(cwd, file));
+          if (options.json) process.stdout.write(`${JSON.stringify({ shard: result.shard, files }, null, 2)}\n`);
+          else process.stdout.write(`Shard ${options.shard}: wrote ${files.join(', ')}\nMerge with: slipway eval --merge '${relative(cwd, resolve(loaded.projectDir, '.slipway/eval/partials'))}/*.json'\n`);
+          return;
+        }
+        report = result.report;
+      }
+
+      const out = resolve(options.out ?? '.slipway/eval/report.json');
+      await writeJsonAtomic(out, report);
+      if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      else process.stdout.write(renderForTerminal(report, colours, relative(cwd, out)));
+      process.exitCode = report.passed ? 0 : 1;
+    });
+}
+
+type Colours = ReturnType<typeof pc.createColors>;
+
+function renderForTerminal(report: EvalReport, c: Colours, out: string): string {
+  const metrics = shownMetrics(report);
+  const lines: string[] = [];
+  for (const set of report.testSets) {
+    lines.push(c.bold(`${set.name}${set.hardCase ? ' (hard cases)' : ''}`));
+    for (const group of [{ ...set, name: 'all' }, ...set.slices]) {
+      const values = metrics.map((m) => `${m} ${formatValue(group.metrics[m])}`).join('  ');
+      lines.push(`  ${group.name.padEnd(24)} n=${String(group.n).padEnd(6)} ${values}`);
+    }
+  }
+  lines.push('');
+  for (const gate of report.gates) {
+    const where = `${gate.testSet}${gate.slice ? ` / ${gate.slice}` : ''}`;
+    lines.push(`${gate.passed ? c.green('✓') : c.red('✗')} ${where}: ${gate.reason}`);
+  }
+  for (const warning of report.warnings) lines.push(c.yellow(`! ${warning.testSet}: ${warning.message}`));
+  const failed = report.gates.filter((g) => !g.passed).length;
+  lines.push(
+    '',
+    failed === 0
+      ? c.green(`Passed: all ${report.gates.length} gates. Report: ${out}`)
+      : c.red(`Failed: ${failed} of ${report.gates.length} gates. Report: ${out}`),
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+function formatValue(value: MetricValue | undefined): string {
+  if (!value || value.value === null) return '—';
+  const interval = value.lower !== null && value.upper !== null ? ` [${value.lower.toFixed(3)}, ${value.upper.toFixed(3)}]` : '';
+  return `${value.value.toFixed(3)}${interval}`;
+}

@@ -1,0 +1,57 @@
+// @slipway/core/environments: the environment manifest repository — its slipway.yaml (kind: Environments),
+// byte-preserving manifest edits, and the content of a deployment pull request.
+export {
+  annotationKeys,
+  checkRelease,
+  compareVersions,
+  type DeployedModel,
+  deploymentEdits,
+  type ManifestChange,
+  type ModelRelease,
+  ModelReleaseError,
+  planManifestChange,
+  readDeployedModel,
+  sha256,
+  storageUriOf,
+} from './deployment.js';
+export { type EvalSummary, type MetricRow, renderEvalSummary, summarizeEval } from './eval-summary.js';
+export {
+  editManifest,
+  formatYamlPath,
+  isPlainText,
+  type ManifestEdit,
+  ManifestEditError,
+  parseYamlPath,
+  readManifestValue,
+  renderScalar,
+  type YamlPath,
+} from './manifest-edit.js';
+export {
+  closedAsEmptyComment,
+  commitMessage,
+  leftAloneComment,
+  parseMarker,
+  type ProposalContent,
+  type ProposalMarker,
+  proposalBody,
+  proposalBranch,
+  proposalRecord,
+  proposalTitle,
+  readTrailers,
+  renderMarker,
+  trailers,
+} from './pr-content.js';
+export {
+  defaultAnnotationsPath,
+  defaultStorageUriPath,
+  type DeploymentTarget,
+  type EnvironmentPolicy,
+  type EnvironmentSpec,
+  type EnvironmentsConfig,
+  EnvironmentsConfigError,
+  environmentsConfigFile,
+  type MergeMethod,
+  type ModelSpec,
+  parseEnvironmentsConfig,
+  resolveTarget,
+} from './repository-config.js';

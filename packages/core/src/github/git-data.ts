@@ -1,0 +1,150 @@
+// Reads and writes an environment repository through GitHub's REST Git Data and Contents APIs, with no
+// clone: the cost of a proposal is a handful of requests whatever the size of the repository's history.
+import type { GitHubClient } from './client.js';
+import { isGitHubFailure } from './failures.js';
+
+export interface RepositoryRef {
+  readonly owner: string;
+  readonly repo: string;
+}
+
+export interface BranchTip {
+  /** The commit at the tip of the branch. */
+  readonly sha: string;
+  /** Its root tree, the `base_tree` of a new commit on top of it. */
+  readonly tree: string;
+}
+
+export interface CommitInfo {
+  readonly sha: string;
+  readonly message: string;
+  readonly parents: readonly string[];
+}
+
+/** A request that lost a race with another writer: the caller re-reads everything and tries again. */
+export class LostRace extends Error {
+  override readonly name = 'LostRace';
+}
+
+export class RepositoryContentError extends Error {
+  override readonly name = 'RepositoryContentError';
+}
+
+export function parseRepository(text: string): RepositoryRef {
+  const match = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(text.trim());
+  if (!match) throw new RepositoryContentError(`Invalid repository '${text}'. Expected format {owner}/{repo}.`);
+  return { owner: match[1]!, repo: match[2]! };
+}
+
+const isNotFound = (error: unknown) => (error as { status?: unknown } | null)?.status === 404;
+
+/** The branch's tip commit and tree in one request (GET /repos/{o}/{r}/commits/{ref}); undefined when no such branch. */
+export async function readBranchTip(octokit: GitHubClient, at: RepositoryRef, branch: string): Promise<BranchTip | undefined> {
+  try {
+    const { data } = await octokit.rest.repos.getCommit({ ...at, ref: `heads/${branch}`, per_page: 1 });
+    return { sha: data.sha, tree: data.commit.tree.sha };
+  } catch (error) {
+    if (isNotFound(error) || (error as { status?: unknown }).status === 422) return undefined;
+    throw error;
+  }
+}
+
+/** The ref's commit SHA, or undefined when the branch does not exist. */
+export async function readBranchSha(octokit: GitHubClient, at: RepositoryRef, branch: string): Promise<string | undefined> {
+  try {
+    const { data } = await octokit.rest.git.getRef({ ...at, ref: `heads/${branch}` });
+    return data.object.sha;
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+export async function readCommit(octokit: GitHubClient, at: RepositoryRef, sha: string): Promise<CommitInfo> {
+  const { data } = await octokit.rest.git.getCommit({ ...at, commit_sha: sha });
+  return { sha: data.sha, message: data.message, parents: data.parents.map((p) => p.sha) };
+}
+
+/** A file's text at a commit, or undefined when the path does not exist there. */
+export async function readTextFile(octokit: GitHubClient, at: RepositoryRef, path: string, ref: string): Promise<string | undefined> {
+  let data: unknown;
+  try {
+    ({ data } = await octokit.rest.repos.getContent({ ...at, path, ref }));
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+  const file = data as { type?: string; encoding?: string; content?: string };
+  if (Array.isArray(data) || file.type !== 'file') {
+    throw new RepositoryContentError(`${at.owner}/${at.repo}@${ref.slice(0, 12)}: ${path} is a ${Array.isArray(data) ? 'directory' : (file.type ?? 'non-file')}, expected a file.`);
+  }
+  if (file.encoding !== 'base64' || typeof file.content !== 'string') {
+    throw new RepositoryContentError(`${at.owner}/${at.repo}: ${path} is too large to read through the API (over 1 MB); a manifest should be small.`);
+  }
+  const bytes = Buffer.from(file.content, 'base64');
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new RepositoryContentError(`${at.owner}/${at.repo}: ${path} is not UTF-8 text.`);
+  }
+}
+
+/**
+ * One commit on top of `parent` that replaces one file: a tree built on the parent's tree with the new
+ * content inline (no separate blob request), then the commit. Nothing is visible until a ref points at it;
+ * an unreferenced commit left by a failure is garbage-collected by GitHub.
+ */
+export async function commitFile(
+  octokit: GitHubClient,
+  at: RepositoryRef,
+  parent: BranchTip,
+  file: { readonly path: string; readonly content: string },
+  message: string,
+): Promise<string> {
+  const tree = await octokit.rest.git.createTree({
+    ...at,
+    base_tree: parent.tree,
+    tree: [{ path: file.path, mode: '100644', type: 'blob', content: file.content }],
+  });
+  const commit = await octokit.rest.git.createCommit({ ...at, message, tree: tree.data.sha, parents: [parent.sha] });
+  return commit.data.sha;
+}
+
+/** Creates the branch at `sha`; false when it exists already (someone got there first). */
+export async function createBranch(octokit: GitHubClient, at: RepositoryRef, branch: string, sha: string): Promise<boolean> {
+  try {
+    await octokit.rest.git.createRef({ ...at, ref: `refs/heads/${branch}`, sha });
+    return true;
+  } catch (error) {
+    if (isGitHubFailure(error, 'referenceAlreadyExists')) return false;
+    throw error;
+  }
+}
+
+/**
+ * Moves Slipway's own proposal branch to a regenerated commit. This is not a fast-forward (the new commit's
+ * parent is the base, not the old proposal commit), so GitHub needs `force`; callers must have checked that
+ * the branch holds only Slipway's commit. A rejected update (another writer moved or deleted the ref,
+ * which GitHub reports as not-a-fast-forward, a 409 conflict or a missing ref) is a LostRace.
+ */
+export async function moveProposalBranch(octokit: GitHubClient, at: RepositoryRef, branch: string, sha: string): Promise<void> {
+  try {
+    await octokit.rest.git.updateRef({ ...at, ref: `heads/${branch}`, sha, force: true });
+  } catch (error) {
+    const status = (error as { status?: unknown }).status;
+    if (isGitHubFailure(error, 'notFastForward') || isGitHubFailure(error, 'referenceDoesNotExist') || status === 409) {
+      throw new LostRace(`Branch ${branch} changed while Slipway was updating it.`);
+    }
+    throw error;
+  }
+}
+
+/** Best-effort removal of a branch this run created, so a failure leaves nothing half-made behind. */
+export async function deleteBranch(octokit: GitHubClient, at: RepositoryRef, branch: string): Promise<boolean> {
+  try {
+    await octokit.rest.git.deleteRef({ ...at, ref: `heads/${branch}` });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,305 @@
+// openEnvironmentPr: proposes deploying a model version to an environment as a pull request against the
+// environment manifest repository, through the Git Data API (no clone).
+//
+// How the branch is written, and why force is safe here:
+// - Each (environment, model) has one branch, slipway/<env>/<model>, holding exactly one Slipway commit
+//   whose parent is the base tip. Every run regenerates that commit on the current base, so the PR never
+//   accumulates stale commits or merge noise.
+// - The base branch is never written: Slipway only reads it. The only refs it moves are its own branches.
+// - Creating the branch is a compare-and-swap (POST git/refs fails if it exists), so two writers cannot
+//   both create it; the loser re-reads and continues from what the winner made.
+// - Moving an existing branch to a regenerated commit is not a fast-forward, so it needs `force`. Before
+//   that, Slipway checks the branch holds only its own commit: the tip is the commit the PR's marker
+//   recorded, or a commit carrying Slipway's trailers for this environment and model with one parent.
+//   Otherwise someone else pushed to it and the branch is left alone, with a comment saying why: Slipway
+//   never force-pushes over people. REST has no compare-and-swap for ref updates, so the tip is read again
+//   immediately before the write to keep the window between check and write to one round trip.
+// - A write that loses a race (the ref moved, a PR was opened meanwhile) restarts the whole attempt: base,
+//   manifest and PR are read again and the commit is rebuilt on the new base, a bounded number of times.
+import {
+  checkRelease,
+  closedAsEmptyComment,
+  commitMessage,
+  compareVersions,
+  type DeploymentTarget,
+  environmentsConfigFile,
+  type EvalSummary,
+  leftAloneComment,
+  type ModelRelease,
+  type ProposalMarker,
+  parseEnvironmentsConfig,
+  parseMarker,
+  planManifestChange,
+  proposalBody,
+  proposalBranch,
+  proposalTitle,
+  readTrailers,
+  resolveTarget,
+  summarizeEval,
+} from '../environments/index.js';
+import type { GitHubClient } from './client.js';
+import { isGitHubFailure } from './failures.js';
+import {
+  type BranchTip,
+  commitFile,
+  createBranch,
+  deleteBranch,
+  LostRace,
+  moveProposalBranch,
+  parseRepository,
+  type RepositoryRef,
+  readBranchSha,
+  readBranchTip,
+  readCommit,
+  readTextFile,
+  RepositoryContentError,
+} from './git-data.js';
+import {
+  applyReviewPolicy,
+  closePullRequest,
+  createPullRequest,
+  findOpenPullRequest,
+  type OpenPullRequest,
+  updatePullRequestText,
+} from './pull-requests.js';
+import { upsertStickyComment } from './sticky-comment.js';
+
+export interface ProposalRequest {
+  /** The environment manifest repository, owner/name. */
+  readonly repository: string;
+  readonly environment: string;
+  readonly release: ModelRelease;
+  /** The branch the GitOps controller deploys from; slipway.yaml is read from it. Default main. */
+  readonly baseBranch?: string;
+  /** The proposed version's eval report (parsed JSON), and the one of the version now in the environment. */
+  readonly evalReport?: unknown;
+  readonly currentEvalReport?: unknown;
+  /** Attempts when another writer wins a race. Default 3. */
+  readonly maxAttempts?: number;
+  readonly log?: (message: string) => void;
+}
+
+export type ProposalOutcome =
+  /** A new PR was opened. */
+  | 'opened'
+  /** The open PR was regenerated (new version, new base) or its text or policy brought up to date. */
+  | 'updated'
+  /** The open PR already proposes exactly this: no write was made. */
+  | 'unchanged'
+  /** The environment already runs this artifact: nothing to propose. */
+  | 'already-deployed'
+  /** The environment already runs it and Slipway's open PR for it was closed as empty. */
+  | 'closed-empty'
+  /** The branch carries someone else's commits; it was not touched. */
+  | 'left-alone'
+  /** A newer version is already proposed on the branch; the older one does not replace it. */
+  | 'superseded';
+
+export interface ProposalResult {
+  readonly outcome: ProposalOutcome;
+  readonly environment: string;
+  readonly model: string;
+  readonly version: string;
+  readonly branch: string;
+  readonly manifestPath?: string;
+  readonly pullRequest?: { readonly number: number; readonly url: string };
+  /** The proposal commit on the branch, when there is one. */
+  readonly commit?: string;
+  /** One sentence for logs and job summaries. */
+  readonly message: string;
+  readonly warnings: readonly string[];
+  readonly attempts: number;
+}
+
+export class ProposalError extends Error {
+  override readonly name = 'ProposalError';
+}
+
+interface Attempt {
+  readonly octokit: GitHubClient;
+  readonly at: RepositoryRef;
+  readonly request: ProposalRequest;
+  readonly baseBranch: string;
+  readonly branch: string;
+  readonly log: (message: string) => void;
+}
+
+export async function openEnvironmentPr(octokit: GitHubClient, request: ProposalRequest): Promise<ProposalResult> {
+  const release = checkRelease(request.release);
+  const at = parseRepository(request.repository);
+  const attempt: Attempt = {
+    octokit,
+    at,
+    request,
+    baseBranch: request.baseBranch ?? 'main',
+    branch: proposalBranch(request.environment, release.model),
+    log: request.log ?? (() => {}),
+  };
+  const maxAttempts = request.maxAttempts ?? 3;
+  for (let n = 1; ; n++) {
+    try {
+      const result = await proposeOnce(attempt);
+      return { ...result, attempts: n };
+    } catch (error) {
+      if (!(error instanceof LostRace)) throw error;
+      if (n >= maxAttempts) {
+        throw new ProposalError(
+          `${request.repository}: gave up after ${n} attempts because another writer kept changing ${attempt.branch} (${error.message}). No pull request was changed by this run; run it again.`,
+        );
+      }
+      attempt.log(`${error.message} Re-reading ${request.repository} and trying again (attempt ${n + 1} of ${maxAttempts}).`);
+    }
+  }
+}
+
+type Result = Omit<ProposalResult, 'attempts'>;
+
+async function proposeOnce(a: Attempt): Promise<Result> {
+  const { octokit, at, request, baseBranch, branch } = a;
+  const { release } = request;
+  const repo = `${at.owner}/${at.repo}`;
+  const base = await readBranchTip(octokit, at, baseBranch);
+  if (!base) throw new ProposalError(`${repo}: base branch '${baseBranch}' not found. Set base-branch to the branch your GitOps controller deploys from.`);
+  const configText = await readTextFile(octokit, at, environmentsConfigFile, base.sha);
+  const where = `${repo}@${baseBranch}:${environmentsConfigFile}`;
+  if (configText === undefined) {
+    throw new ProposalError(`${where}: not found. The environment repository needs a slipway.yaml with kind: Environments at its root (see Slipway's environments/ skeleton).`);
+  }
+  const target = resolveTarget(parseEnvironmentsConfig(configText, where), request.environment, release.model, where);
+  const manifest = await readTextFile(octokit, at, target.manifestPath, base.sha);
+  if (manifest === undefined) {
+    throw new ProposalError(`${repo}@${baseBranch}: manifest ${target.manifestPath} not found. Add the model's manifest for ${target.environment.name} first (Slipway edits it; it does not invent one).`);
+  }
+  const change = planManifestChange(manifest, target, release);
+  const pr = await findOpenPullRequest(octokit, at, branch, baseBranch);
+  const marker = parseMarker(pr?.body);
+  const result = (outcome: ProposalOutcome, message: string, extra: Partial<Result> = {}): Result => ({
+    outcome,
+    environment: target.environment.name,
+    model: release.model,
+    version: release.version,
+    branch,
+    manifestPath: target.manifestPath,
+    message,
+    warnings: [],
+    ...(pr ? { pullRequest: { number: pr.number, url: pr.url } } : {}),
+    ...extra,
+  });
+
+  if (change.alreadyDeployed) {
+    if (!pr) return result('already-deployed', `${target.environment.name} already runs ${release.model} ${release.artifactDigest}; nothing to propose.`);
+    if (!marker || !(await holdsOnlySlipwayCommit(a, pr.headSha, marker, target))) return leaveAlone(a, pr, release, result);
+    await closePullRequest(octokit, at, pr, closedAsEmptyComment(target.environment.name, release, baseBranch));
+    return result('closed-empty', `${baseBranch} already deploys ${release.model} ${release.version} to ${target.environment.name}; closed PR #${pr.number}, which no longer changes anything.`);
+  }
+
+  const evaluation = request.evalReport === undefined ? undefined : summarizeEval(request.evalReport, request.currentEvalReport);
+  const contentOf = (m: ProposalMarker) => ({
+    title: proposalTitle(target, release, change.before),
+    body: proposalBody({ target, release, before: change.before, marker: m, baseBranch, repository: repo, autoMerge: target.environment.policy.autoMerge, ...(evaluation ? { evaluation } : {}) }),
+  });
+  const markerFor = (commit: string): ProposalMarker => ({
+    environment: target.environment.name,
+    model: release.model,
+    version: release.version,
+    artifactDigest: release.artifactDigest,
+    content: change.contentDigest,
+    base: base.sha,
+    commit,
+  });
+
+  if (pr) {
+    if (!(await holdsOnlySlipwayCommit(a, pr.headSha, marker, target))) return leaveAlone(a, pr, release, result);
+    if (marker && compareVersions(marker.version, release.version) > 0) {
+      return result('superseded', `PR #${pr.number} already proposes the newer ${release.model} ${marker.version}; ${release.version} does not replace it.`);
+    }
+    const upToDate = marker?.commit === pr.headSha && marker.base === base.sha && marker.content === change.contentDigest;
+    let commit = pr.headSha;
+    if (!upToDate) {
+      commit = await commitFile(octokit, at, base, { path: target.manifestPath, content: change.text }, commitMessage(target, release, base.sha));
+      // Read the tip again right before the forced move: someone may have pushed since the PR was listed.
+      const tip = await readBranchSha(octokit, at, branch);
+      if (tip !== pr.headSha) throw new LostRace(`Branch ${branch} moved from ${pr.headSha.slice(0, 7)} to ${tip?.slice(0, 7) ?? 'nowhere'}.`);
+      await moveProposalBranch(octokit, at, branch, commit);
+    }
+    const textChanged = await updatePullRequestText(octokit, at, pr, contentOf(upToDate && marker ? marker : markerFor(commit)));
+    const policy = await applyPolicy(a, pr, target, !upToDate);
+    const changed = !upToDate || textChanged || policy.writes > 0;
+    return result(
+      changed ? 'updated' : 'unchanged',
+      changed
+        ? `Updated PR #${pr.number}: ${release.model} ${release.version} to ${target.environment.name}.`
+        : `PR #${pr.number} already proposes ${release.model} ${release.version} to ${target.environment.name}; nothing to do.`,
+      { commit, warnings: policy.warnings },
+    );
+  }
+
+  // No open PR: build the commit, then claim the branch.
+  const commit = await commitFile(octokit, at, base, { path: target.manifestPath, content: change.text }, commitMessage(target, release, base.sha));
+  const created = await createBranch(octokit, at, branch, commit);
+  if (!created) {
+    // The branch exists without an open PR: left over from a closed PR, a failed run, or someone's own work.
+    const tip = await readBranchSha(octokit, at, branch);
+    if (!tip) throw new LostRace(`Branch ${branch} was deleted while Slipway was creating it.`);
+    const tipCommit = await readCommit(octokit, at, tip);
+    const trailers = readTrailers(tipCommit.message);
+    if (!isSlipwayCommit(tipCommit.message, tipCommit.parents, target)) {
+      return result('left-alone', `Branch ${branch} exists with commit ${tip.slice(0, 7)}, which Slipway did not make; it was left alone. Delete the branch to let Slipway propose again.`);
+    }
+    if (trailers.version && compareVersions(trailers.version, release.version) > 0) {
+      return result('superseded', `Branch ${branch} already carries the newer ${release.model} ${trailers.version}; ${release.version} does not replace it.`);
+    }
+    await moveProposalBranch(octokit, at, branch, commit);
+  }
+  let opened: OpenPullRequest;
+  try {
+    opened = await createPullRequest(octokit, at, { branch, base: baseBranch, ...contentOf(markerFor(commit)), draft: target.environment.policy.draft });
+  } catch (error) {
+    // Another run opened the PR first: start over and update theirs (or find it supersedes us).
+    if (isGitHubFailure(error, 'pullRequestAlreadyExists')) throw new LostRace(`A pull request for ${branch} was opened meanwhile.`);
+    if (created) await deleteBranch(octokit, at, branch);
+    throw error;
+  }
+  const policy = await applyPolicy(a, opened, target, true);
+  return result('opened', `Opened PR #${opened.number}: ${release.model} ${release.version} to ${target.environment.name}.`, {
+    pullRequest: { number: opened.number, url: opened.url },
+    commit,
+    warnings: policy.warnings,
+  });
+}
+
+function isSlipwayCommit(message: string, parents: readonly string[], target: DeploymentTarget): boolean {
+  return readTrailers(message).proposal === `${target.environment.name}/${target.model.name}` && parents.length === 1;
+}
+
+/** True when the branch tip is Slipway's own single commit for this environment and model. */
+async function holdsOnlySlipwayCommit(a: Attempt, headSha: string, marker: ProposalMarker | undefined, target: DeploymentTarget): Promise<boolean> {
+  if (marker && marker.commit === headSha) return true;
+  const commit = await readCommit(a.octokit, a.at, headSha);
+  return isSlipwayCommit(commit.message, commit.parents, target);
+}
+
+async function leaveAlone(a: Attempt, pr: OpenPullRequest, release: ModelRelease, result: (o: ProposalOutcome, m: string) => Result): Promise<Result> {
+  const env = a.request.environment;
+  await upsertStickyComment(a.octokit, {
+    ...a.at,
+    issueNumber: pr.number,
+    marker: `slipway:left-alone:${env}/${release.model}`,
+    body: leftAloneComment(a.branch, pr.headSha, release, env),
+  });
+  return result('left-alone', `PR #${pr.number}: branch ${a.branch} carries commits Slipway did not make; it was left alone and the PR says why.`);
+}
+
+function applyPolicy(a: Attempt, pr: OpenPullRequest, target: DeploymentTarget, contentChanged: boolean) {
+  const policy = target.environment.policy;
+  return applyReviewPolicy(a.octokit, a.at, pr, {
+    labels: policy.labels,
+    reviewers: policy.reviewers,
+    teamReviewers: policy.teamReviewers,
+    autoMerge: policy.autoMerge,
+    mergeMethod: policy.mergeMethod,
+    requestReviews: contentChanged,
+  });
+}
+
+export { RepositoryContentError, type BranchTip, type EvalSummary };

@@ -1,0 +1,102 @@
+// Regression metrics (MAE, RMSE, R²) from exact sums, with seeded bootstrap intervals computed on the
+// bounded example sample. When the group has more examples than the sample holds (n > m), the sample's
+// bootstrap spread is scaled by sqrt(m/n) around the full-data value: these metrics are smooth functions of
+// means, whose spread shrinks as 1/sqrt(n), so this recovers the full-data interval without keeping every
+// row (and is the ordinary percentile bootstrap when the sample holds every example).
+import mt19937 from '@stdlib/random-base-mt19937';
+import type { IntervalSettings } from './classification.js';
+import { roundSum } from './exact-sum.js';
+import { quantileSorted } from './significance.js';
+import type { ExampleSample, MetricValue, RegressionSums } from './types.js';
+
+interface RegressionPoint {
+  mae: number;
+  rmse: number;
+  r2: number;
+}
+
+export function pointFromSums(sums: RegressionSums): RegressionPoint {
+  const n = sums.n;
+  if (n === 0) return { mae: Number.NaN, rmse: Number.NaN, r2: Number.NaN };
+  const sumY = roundSum(sums.sumY);
+  const total = roundSum(sums.sumY2) - (sumY * sumY) / n;
+  const residual = roundSum(sums.sumSquaredError);
+  return {
+    mae: roundSum(sums.sumAbsError) / n,
+    rmse: Math.sqrt(residual / n),
+    // Constant labels leave R² undefined.
+    r2: total > 0 ? 1 - residual / total : Number.NaN,
+  };
+}
+
+/** The metrics of examples picked by `index` (or all of them) from a sample. */
+export function pointFromSample(label: readonly number[], prediction: readonly number[], index?: Int32Array): RegressionPoint {
+  const m = index ? index.length : label.length;
+  let sumY = 0;
+  let sumY2 = 0;
+  let sumAbs = 0;
+  let sumSq = 0;
+  for (let t = 0; t < m; t++) {
+    const i = index ? index[t]! : t;
+    const y = label[i]!;
+    const e = prediction[i]! - y;
+    sumY += y;
+    sumY2 += y * y;
+    sumAbs += Math.abs(e);
+    sumSq += e * e;
+  }
+  const total = sumY2 - (sumY * sumY) / m;
+  return { mae: sumAbs / m, rmse: Math.sqrt(sumSq / m), r2: total > 0 ? 1 - sumSq / total : Number.NaN };
+}
+
+export function regressionMetrics(
+  sums: RegressionSums,
+  sample: ExampleSample,
+  settings: IntervalSettings,
+): Record<string, MetricValue> {
+  const n = sums.n;
+  const point = pointFromSums(sums);
+  const label = sample.label ?? [];
+  const prediction = sample.prediction ?? [];
+  const m = label.length;
+  const keys = ['mae', 'rmse', 'r2'] as const;
+  const replicates = { mae: new Float64Array(0), rmse: new Float64Array(0), r2: new Float64Array(0) };
+  let scale = 1;
+  let center = point;
+  if (m > 1) {
+    replicates.mae = new Float64Array(settings.samples);
+    replicates.rmse = new Float64Array(settings.samples);
+    replicates.r2 = new Float64Array(settings.samples);
+    const uniform = mt19937.factory({ seed: settings.seed }).normalized;
+    const index = new Int32Array(m);
+    for (let s = 0; s < settings.samples; s++) {
+      for (let t = 0; t < m; t++) index[t] = Math.floor(uniform() * m);
+      const r = pointFromSample(label, prediction, index);
+      replicates.mae[s] = r.mae;
+      replicates.rmse[s] = r.rmse;
+      replicates.r2[s] = r.r2;
+    }
+    if (m < n) {
+      scale = Math.sqrt(m / n);
+      center = pointFromSample(label, prediction);
+    }
+  }
+  const out: Record<string, MetricValue> = {};
+  for (const key of keys) {
+    const direction = key === 'r2' ? 'higher' : 'lower';
+    const value = point[key];
+    const finite = replicates[key].filter((x) => Number.isFinite(x)).sort();
+    if (!Number.isFinite(value) || finite.length === 0) {
+      out[key] = { value: Number.isFinite(value) ? value : null, lower: null, upper: null, n, method: 'none', direction };
+      continue;
+    }
+    const alpha = 1 - settings.confidence;
+    const shift = (q: number) => value + scale * (quantileSorted(finite, q) - center[key]);
+    let lower = shift(alpha / 2);
+    let upper = shift(1 - alpha / 2);
+    if (key !== 'r2') lower = Math.max(0, lower);
+    else upper = Math.min(1, upper);
+    out[key] = { value, lower, upper, n, method: 'bootstrap', direction };
+  }
+  return out;
+}

@@ -1,0 +1,33 @@
+// OCI artifacts: models as CNCF ModelPack artifacts in any OCI registry or an OCI image layout.
+export type { RegistryCredentials } from './auth.js';
+export { parseChallenge } from './auth.js';
+export { digestHex, isDigest, referrersFallbackTag, sha256Digest } from './digest.js';
+export { AuthError, DigestMismatchError, OciError, RegistryError, VersionExistsError } from './errors.js';
+export type { ModelFile, PreparedLayer } from './layer.js';
+export { openLayer, prepareLayer } from './layer.js';
+export { LayoutStore } from './layout-store.js';
+export * from './media-types.js';
+export type { Descriptor, ImageIndex, ImageManifest, ModelMetadata } from './model-manifest.js';
+export {
+  EMPTY_CONFIG,
+  addReferrer,
+  buildModelConfig,
+  buildModelManifest,
+  buildReportManifest,
+} from './model-manifest.js';
+export type { PublishProgress, PublishRequest, PublishResult, PublishedBlob } from './publish.js';
+export { publishModel, versionTag } from './publish.js';
+export type { PullRequest, PullResult } from './pull.js';
+export { fetchReport, pullModel } from './pull.js';
+export type { ArtifactReference } from './reference.js';
+export { REPOSITORY_PATTERN, TAG_PATTERN, formatReference, parseReference } from './reference.js';
+export type { RegistryStoreOptions } from './registry-store.js';
+export { RegistryStore } from './registry-store.js';
+export type { RetryPolicy } from './retry.js';
+export { DEFAULT_RETRY, backoffDelay, isRetryable, parseRetryAfter } from './retry.js';
+export type { ArtifactStore, OpenBlob, StoredManifest } from './store.js';
+export { TAR_END, tarArchiveSize, tarFileHeader, tarPadding } from './tar.js';
+export type { PublishOverrides, PublishPlan, PublishTarget } from './publish-plan.js';
+export { readEvalReport, readPublishPlan } from './publish-plan.js';
+export type { StoreOptions } from './open-store.js';
+export { openStore, resolveCreated, targetLocation } from './open-store.js';

@@ -1,0 +1,74 @@
+// Opens the store a publish or pull talks to, and works out the artifact's creation time.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import type { RegistryCredentials } from './auth.js';
+import { OciError } from './errors.js';
+import { LayoutStore } from './layout-store.js';
+import type { PublishTarget } from './publish-plan.js';
+import { RegistryStore } from './registry-store.js';
+import type { RetryPolicy } from './retry.js';
+import type { ArtifactStore } from './store.js';
+
+export interface StoreOptions {
+  readonly credentials?: RegistryCredentials;
+  readonly plainHttp?: boolean;
+  readonly chunkSize?: number;
+  readonly mountFrom?: readonly string[];
+  readonly retry?: RetryPolicy;
+  readonly actions?: 'pull' | 'pull,push';
+  readonly onSecret?: (secret: string) => void;
+  readonly log?: (message: string) => void;
+}
+
+export function openStore(target: PublishTarget, options: StoreOptions = {}): ArtifactStore {
+  if (target.kind === 'layout') return new LayoutStore(target.directory);
+  return new RegistryStore({
+    registry: target.registry,
+    repository: target.repository,
+    actions: options.actions ?? 'pull,push',
+    ...(options.credentials ? { credentials: options.credentials } : {}),
+    ...(options.plainHttp !== undefined ? { plainHttp: options.plainHttp } : {}),
+    ...(options.chunkSize ? { chunkSize: options.chunkSize } : {}),
+    ...(options.mountFrom ? { mountFrom: options.mountFrom } : {}),
+    ...(options.retry ? { retry: options.retry } : {}),
+    ...(options.onSecret ? { onSecret: options.onSecret } : {}),
+    ...(options.log ? { log: options.log } : {}),
+  });
+}
+
+/** The registry's `/` address form of a target: `registry/repository` or `oci:<dir>`. */
+export function targetLocation(target: PublishTarget): string {
+  return target.kind === 'layout' ? `oci:${target.directory}` : `${target.registry}/${target.repository}`;
+}
+
+const run = promisify(execFile);
+
+/**
+ * When the model was created, reproducibly: an explicit time, else SOURCE_DATE_EPOCH, else the commit
+ * time of `revision` in `dir`. Never the wall clock: the same commit must give the same digest.
+ */
+export async function resolveCreated(options: {
+  readonly explicit?: string;
+  readonly sourceDateEpoch?: string;
+  readonly dir: string;
+  readonly revision?: string;
+}): Promise<string | undefined> {
+  if (options.explicit) {
+    const time = Date.parse(options.explicit);
+    if (Number.isNaN(time)) throw new OciError(`created '${options.explicit}' is not an RFC 3339 time.`);
+    return new Date(time).toISOString().replace(/\.000Z$/, 'Z');
+  }
+  if (options.sourceDateEpoch) {
+    if (!/^\d+$/.test(options.sourceDateEpoch)) {
+      throw new OciError(`SOURCE_DATE_EPOCH '${options.sourceDateEpoch}' is not a number of seconds.`);
+    }
+    return new Date(Number(options.sourceDateEpoch) * 1000).toISOString().replace(/\.000Z$/, 'Z');
+  }
+  try {
+    const { stdout } = await run('git', ['-C', options.dir, 'log', '-1', '--format=%cI', options.revision ?? 'HEAD', '--']);
+    const time = Date.parse(stdout.trim());
+    return Number.isNaN(time) ? undefined : new Date(time).toISOString().replace(/\.000Z$/, 'Z');
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,129 @@
+// From slipway.yaml (and overrides) to what publishModel needs: where the artifact goes, which files,
+// which version and tags. The config is validated first, so a wrong slipway.yaml fails with its
+// file:line:col findings rather than halfway through an upload.
+import { readFile } from 'node:fs/promises';
+import { dirname, relative, resolve, sep } from 'node:path';
+import { formatFinding, readConfigSource, schemaValidators, validateConfigFile } from '../config/index.js';
+import { OciError } from './errors.js';
+import type { ModelFile } from './layer.js';
+import type { ModelFileType } from './media-types.js';
+import { REPOSITORY_PATTERN } from './reference.js';
+
+export interface PublishOverrides {
+  readonly registry?: string;
+  readonly repository?: string;
+  readonly version?: string;
+  readonly layout?: string;
+  /** Moving tags added to artifact.tags. */
+  readonly tags?: readonly string[];
+  /** Owner used for the default repository `<owner>/<model name>` (the GitHub repository owner). */
+  readonly owner?: string;
+}
+
+export type PublishTarget =
+  | { readonly kind: 'registry'; readonly registry: string; readonly repository: string }
+  | { readonly kind: 'layout'; readonly directory: string };
+
+export interface PublishPlan {
+  readonly target: PublishTarget;
+  readonly files: readonly ModelFile[];
+  readonly name: string;
+  readonly version: string;
+  readonly description?: string;
+  readonly licenses?: readonly string[];
+  readonly movingTags: readonly string[];
+  /** Directory of slipway.yaml: file paths are relative to it. */
+  readonly projectDir: string;
+}
+
+interface ProjectArtifactConfig {
+  model: { name: string; version?: string; description?: string; license?: string };
+  artifact?: {
+    registry?: string;
+    repository?: string;
+    layout?: string;
+    files: Array<{ path: string; type: ModelFileType }>;
+    tags?: string[];
+  };
+}
+
+export async function readPublishPlan(configPath: string, overrides: PublishOverrides = {}): Promise<PublishPlan> {
+  const path = resolve(configPath);
+  const report = await validateConfigFile(path, configPath);
+  const errors = report.findings.filter((f) => f.severity === 'error');
+  if (errors.length > 0) {
+    const text = await readFile(path, 'utf8').catch(() => undefined);
+    throw new OciError(
+      `${configPath} is not a valid Slipway project:\n${errors.map((f) => formatFinding(f, text)).join('\n')}`,
+    );
+  }
+  const read = await readConfigSource(path, configPath);
+  if (!read.ok) throw new OciError(`${configPath}: ${read.finding.message}`);
+  const config = read.source.data as ProjectArtifactConfig;
+  const artifact = config.artifact;
+  if (!artifact) {
+    throw new OciError(`${configPath} has no 'artifact' section: add artifact.files to say which files make up the model.`);
+  }
+  const projectDir = dirname(path);
+  const version = overrides.version || config.model.version;
+  if (!version) {
+    throw new OciError(`No model version: set model.version in ${configPath} or give the version input.`);
+  }
+  const registry = overrides.registry || artifact.registry;
+  let target: PublishTarget;
+  if (registry) {
+    const repository =
+      overrides.repository ||
+      artifact.repository ||
+      (overrides.owner ? `${overrides.owner.toLowerCase()}/${config.model.name}` : config.model.name);
+    if (!REPOSITORY_PATTERN.test(repository)) {
+      throw new OciError(`Repository '${repository}' is not valid: expected lower-case path components like acme/models/iris.`);
+    }
+    target = { kind: 'registry', registry, repository };
+  } else {
+    target = { kind: 'layout', directory: resolve(projectDir, overrides.layout || artifact.layout || '.slipway/oci') };
+  }
+  const files = artifact.files.map((file): ModelFile => {
+    const source = resolve(projectDir, file.path);
+    const inside = relative(projectDir, source);
+    if (inside === '' || inside.startsWith(`..${sep}`) || inside === '..' || resolve(inside) === inside) {
+      throw new OciError(`artifact.files path '${file.path}' in ${configPath} is outside the project directory.`);
+    }
+    return { path: inside.split(sep).join('/'), source, type: file.type };
+  });
+  return {
+    target,
+    files,
+    name: config.model.name,
+    version,
+    ...(config.model.description ? { description: config.model.description } : {}),
+    ...(config.model.license ? { licenses: [config.model.license] } : {}),
+    movingTags: [...new Set([...(artifact.tags ?? []), ...(overrides.tags ?? [])])],
+    projectDir,
+  };
+}
+
+/** Reads an eval report and checks it against schemas/eval-report.schema.json. */
+export async function readEvalReport(path: string): Promise<Buffer> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    throw new OciError(`Eval report ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? error}).`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(bytes.toString('utf8'));
+  } catch (error) {
+    throw new OciError(`Eval report ${path} is not valid JSON: ${(error as Error).message}.`);
+  }
+  const validate = schemaValidators.evalReport;
+  if (!validate(data)) {
+    const problems = (validate.errors ?? [])
+      .slice(0, 5)
+      .map((e) => `${e.instancePath || '(top level)'} ${e.message ?? e.keyword}`)
+      .join('; ');
+    throw new OciError(`Eval report ${path} does not match schemas/eval-report.schema.json: ${problems}.`);
+  }
+  return bytes;
+}

@@ -1,0 +1,273 @@
+// Real bare git repositories behind the simulator. Every object the API makes is made here with git
+// plumbing (hash-object, mktree, commit-tree, update-ref), so `git clone` sees exactly what the API made.
+// Each call touches only what it must: a tree edit reads just the directories on the changed paths,
+// so a 10,000-file repository costs what a 10-file one does.
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+
+export const ZERO_SHA = '0000000000000000000000000000000000000000';
+
+/** Who wrote a commit, with a git-style time (seconds since epoch). */
+export interface GitPerson {
+  readonly name: string;
+  readonly email: string;
+  /** ISO 8601; defaults to now. */
+  readonly date?: string;
+}
+
+export interface TreeEntry {
+  readonly mode: string;
+  readonly type: 'blob' | 'tree' | 'commit';
+  readonly sha: string;
+  readonly name: string;
+  /** Blob size in bytes, when listed with sizes. */
+  readonly size?: number;
+}
+
+export interface CommitObject {
+  readonly sha: string;
+  readonly tree: string;
+  readonly parents: string[];
+  readonly author: Required<GitPerson>;
+  readonly committer: Required<GitPerson>;
+  readonly message: string;
+}
+
+/** A git command failed; `code` is its exit status (1 for "no" answers such as --is-ancestor). */
+export class GitError extends Error {
+  readonly code: number | null;
+  constructor(args: readonly string[], code: number | null, stderr: string) {
+    super(`git ${args.join(' ')} exited ${code}: ${stderr.trim()}`);
+    this.code = code;
+  }
+}
+
+const BASE_ENV = {
+  PATH: process.env.PATH ?? '/usr/bin:/bin',
+  HOME: tmpdir(),
+  GIT_CONFIG_NOSYSTEM: '1',
+  GIT_CONFIG_GLOBAL: '/dev/null',
+  GIT_TERMINAL_PROMPT: '0',
+  LANG: 'C',
+};
+
+/** Runs git with an argument array (never a shell) and returns stdout as bytes. */
+export function git(
+  cwd: string,
+  args: readonly string[],
+  options: { input?: string | Buffer; env?: Record<string, string> } = {},
+): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', args, { cwd, env: { ...BASE_ENV, ...options.env } });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) resolve(Buffer.concat(out));
+      else reject(new GitError(args, code, Buffer.concat(err).toString('utf8')));
+    });
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+function personEnv(role: 'AUTHOR' | 'COMMITTER', person: GitPerson): Record<string, string> {
+  return {
+    [`GIT_${role}_NAME`]: person.name,
+    [`GIT_${role}_EMAIL`]: person.email,
+    [`GIT_${role}_DATE`]: person.date ?? new Date().toISOString(),
+  };
+}
+
+function parsePerson(line: string): Required<GitPerson> {
+  const match = /^(.*) <(.*)> (\d+) [+-]\d{4}$/.exec(line);
+  if (!match) throw new Error(`Unreadable git identity line: ${line}`);
+  const date = new Date(Number(match[3]) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return { name: match[1]!, email: match[2]!, date };
+}
+
+/** One bare repository, addressed by its directory. */
+export class BareRepo {
+  readonly path: string;
+
+  constructor(path: string) {
+    this.path = path;
+  }
+
+  /**
+   * Makes a bare repository whose first commit is a real `git commit` of `files` in a working repo,
+   * then `git clone --bare` of it: the same history a person's push would have made.
+   */
+  static async create(
+    path: string,
+    files: Record<string, string | Buffer>,
+    options: { defaultBranch: string; author: GitPerson; message?: string },
+  ): Promise<BareRepo> {
+    const work = await mkdtemp(join(tmpdir(), 'slipway-sim-seed-'));
+    try {
+      await git(work, ['init', '--quiet', `--initial-branch=${options.defaultBranch}`]);
+      for (const [file, content] of Object.entries(files)) {
+        await mkdir(dirname(join(work, file)), { recursive: true });
+        await writeFile(join(work, file), content);
+      }
+      await git(work, ['add', '--all']);
+      const env = { ...personEnv('AUTHOR', options.author), ...personEnv('COMMITTER', options.author) };
+      await git(work, ['commit', '--quiet', '--allow-empty', '-m', options.message ?? 'Initial commit'], { env });
+      await mkdir(dirname(path), { recursive: true });
+      await git(dirname(path), ['clone', '--quiet', '--bare', work, path]);
+      // A bare clone keeps the seed as `origin`; the simulated GitHub repo has no remote.
+      await git(path, ['remote', 'remove', 'origin']);
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+    return new BareRepo(path);
+  }
+
+  private run(args: readonly string[], options?: { input?: string | Buffer; env?: Record<string, string> }) {
+    return git(this.path, args, options);
+  }
+
+  /** The object a full ref name (`refs/heads/main`) points at, or undefined when there is no such ref. */
+  async readRef(ref: string): Promise<string | undefined> {
+    try {
+      return (await this.run(['rev-parse', '--verify', '--quiet', `${ref}^{}`])).toString().trim() || undefined;
+    } catch (error) {
+      if (error instanceof GitError && error.code === 1) return undefined;
+      throw error;
+    }
+  }
+
+  /** Sets `ref` to `sha` only if it still points at `expected` (ZERO_SHA: only if it does not exist). */
+  async compareAndSwapRef(ref: string, sha: string, expected: string): Promise<boolean> {
+    try {
+      await this.run(['update-ref', ref, sha, expected]);
+      return true;
+    } catch (error) {
+      if (error instanceof GitError) return false;
+      throw error;
+    }
+  }
+
+  async deleteRef(ref: string, expected: string): Promise<boolean> {
+    try {
+      await this.run(['update-ref', '-d', ref, expected]);
+      return true;
+    } catch (error) {
+      if (error instanceof GitError) return false;
+      throw error;
+    }
+  }
+
+  /** `blob`, `tree`, `commit`, `tag`, or undefined when the object does not exist. */
+  async objectType(sha: string): Promise<string | undefined> {
+    if (!/^[0-9a-f]{40}$/.test(sha)) return undefined;
+    try {
+      return (await this.run(['cat-file', '-t', sha])).toString().trim();
+    } catch (error) {
+      if (error instanceof GitError) return undefined;
+      throw error;
+    }
+  }
+
+  async writeBlob(content: Buffer): Promise<string> {
+    return (await this.run(['hash-object', '-w', '--stdin'], { input: content })).toString().trim();
+  }
+
+  async readBlob(sha: string): Promise<Buffer> {
+    return this.run(['cat-file', 'blob', sha]);
+  }
+
+  /** One level of a tree; `treeish` may be `sha`, `sha:dir/sub` or a commit. */
+  async listTree(treeish: string, options: { sizes?: boolean; recursive?: boolean; path?: string } = {}) {
+    const args = ['ls-tree', '-z', ...(options.sizes ? ['-l'] : []), ...(options.recursive ? ['-r', '-t'] : [])];
+    args.push(treeish, ...(options.path !== undefined ? ['--', options.path] : []));
+    const entries: TreeEntry[] = [];
+    for (const record of (await this.run(args)).toString('utf8').split('\0')) {
+      if (!record) continue;
+      const tab = record.indexOf('\t');
+      const [mode, type, sha, size] = record.slice(0, tab).split(/ +/);
+      const entry = { mode: mode!, type: type as TreeEntry['type'], sha: sha!, name: record.slice(tab + 1) };
+      entries.push(size && size !== '-' ? { ...entry, size: Number(size) } : entry);
+    }
+    return entries;
+  }
+
+  /** Writes a tree object from entries; mktree sorts them as git requires. */
+  async writeTree(entries: Iterable<TreeEntry>): Promise<string> {
+    const lines = [...entries].map((e) => `${e.mode} ${e.type} ${e.sha}\t${e.name}\0`).join('');
+    return (await this.run(['mktree', '-z'], { input: lines })).toString().trim();
+  }
+
+  async writeCommit(commit: {
+    tree: string;
+    parents: readonly string[];
+    message: string;
+    author: GitPerson;
+    committer: GitPerson;
+  }): Promise<string> {
+    const args = ['commit-tree', commit.tree, ...commit.parents.flatMap((p) => ['-p', p]), '-F', '-'];
+    const env = { ...personEnv('AUTHOR', commit.author), ...personEnv('COMMITTER', commit.committer) };
+    return (await this.run(args, { input: commit.message, env })).toString().trim();
+  }
+
+  async readCommit(sha: string): Promise<CommitObject> {
+    const raw = (await this.run(['cat-file', 'commit', sha])).toString('utf8');
+    const split = raw.indexOf('\n\n');
+    const headers = raw.slice(0, split).split('\n');
+    const value = (key: string) => headers.filter((h) => h.startsWith(`${key} `)).map((h) => h.slice(key.length + 1));
+    return {
+      sha,
+      tree: value('tree')[0]!,
+      parents: value('parent'),
+      author: parsePerson(value('author')[0]!),
+      committer: parsePerson(value('committer')[0]!),
+      message: split === -1 ? '' : raw.slice(split + 2),
+    };
+  }
+
+  async isAncestor(ancestor: string, descendant: string): Promise<boolean> {
+    try {
+      await this.run(['merge-base', '--is-ancestor', ancestor, descendant]);
+      return true;
+    } catch (error) {
+      if (error instanceof GitError && error.code === 1) return false;
+      throw error;
+    }
+  }
+
+  /** The tree of merging `theirs` into `ours`, or undefined when they conflict (git merge-tree, no work tree). */
+  async mergeTrees(ours: string, theirs: string): Promise<string | undefined> {
+    try {
+      const out = await this.run(['merge-tree', '--write-tree', '--no-messages', ours, theirs]);
+      return out.toString().split('\n')[0]!.trim();
+    } catch (error) {
+      if (error instanceof GitError && error.code === 1) return undefined;
+      throw error;
+    }
+  }
+
+  /** Commits between `base` and `head` (`base..head`), newest first. */
+  async commitsBetween(base: string, head: string): Promise<string[]> {
+    const out = (await this.run(['rev-list', `${base}..${head}`])).toString().trim();
+    return out ? out.split('\n') : [];
+  }
+
+  /** Paths that differ between two commits, with line counts: what a PR's files/additions/deletions show. */
+  async diffStat(base: string, head: string): Promise<{ files: number; additions: number; deletions: number }> {
+    const out = (await this.run(['diff', '--numstat', '-z', base, head])).toString('utf8');
+    let files = 0;
+    let additions = 0;
+    let deletions = 0;
+    for (const record of out.split('\0')) {
+      const match = /^(\d+|-)\t(\d+|-)\t/.exec(record);
+      if (!match) continue;
+      files += 1;
+      additions += Number(match[1]) || 0;
+      deletions += Number(match[2]) || 0;
+    }
+    return { files, additions, deletions };
+  }
+}

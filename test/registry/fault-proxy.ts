@@ -1,0 +1,90 @@
+// A reverse proxy on 127.0.0.1 in front of a registry that misbehaves on purpose: it answers 500 or 503
+// to chosen requests, or cuts the connection after part of an upload's body went through. Each fault
+// fires a set number of times; everything else is forwarded untouched.
+import { type IncomingMessage, type Server, type ServerResponse, createServer, request } from 'node:http';
+
+export type Fault =
+  | { readonly kind: 'status'; readonly status: number; readonly retryAfter?: number }
+  /** Forward this many body bytes, then destroy both connections. */
+  | { readonly kind: 'drop'; readonly afterBytes: number };
+
+export interface FaultRule {
+  readonly method?: string;
+  /** Matched against the request path (query included). */
+  readonly path: RegExp;
+  readonly fault: Fault;
+  /** How many matching requests get the fault before the rule goes quiet. */
+  times: number;
+}
+
+export interface FaultProxy {
+  /** host:port of the proxy. */
+  readonly address: string;
+  readonly rules: FaultRule[];
+  /** Every request seen: method, path, and the fault it got if any. */
+  readonly log: Array<{ method: string; path: string; fault?: Fault['kind'] }>;
+  stop(): Promise<void>;
+}
+
+export async function startFaultProxy(upstream: string, rules: FaultRule[]): Promise<FaultProxy> {
+  const log: FaultProxy['log'] = [];
+  const [upstreamHost, upstreamPort] = upstream.split(':') as [string, string];
+  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const path = req.url ?? '/';
+    const rule = rules.find((r) => r.times > 0 && (!r.method || r.method === req.method) && r.path.test(path));
+    if (rule) rule.times -= 1;
+    log.push({ method: req.method ?? '', path, ...(rule ? { fault: rule.fault.kind } : {}) });
+    if (rule?.fault.kind === 'status') {
+      req.resume();
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (rule.fault.retryAfter !== undefined) headers['retry-after'] = String(rule.fault.retryAfter);
+      res.writeHead(rule.fault.status, headers).end('{"errors":[{"code":"UNAVAILABLE","message":"injected fault"}]}');
+      return;
+    }
+    // The Host header stays the proxy's, so the registry names the proxy in its Location headers.
+    const headers = { ...req.headers };
+    const forward = request(
+      { host: upstreamHost, port: Number(upstreamPort), method: req.method, path, headers },
+      (upstreamRes) => {
+        const location = upstreamRes.headers.location;
+        // Keep the client talking to the proxy: the registry names itself in Location.
+        if (location) upstreamRes.headers.location = location.replace(`//${upstream}`, `//${proxyAddress}`);
+        res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
+        upstreamRes.pipe(res);
+      },
+    );
+    forward.on('error', () => res.destroy());
+    if (rule?.fault.kind === 'drop') {
+      const limit = rule.fault.afterBytes;
+      let seen = 0;
+      req.on('data', (chunk: Buffer) => {
+        if (seen >= limit) return;
+        const room = limit - seen;
+        seen += chunk.length;
+        if (chunk.length < room) {
+          forward.write(chunk);
+          return;
+        }
+        forward.write(chunk.subarray(0, room));
+        forward.destroy();
+        req.socket.destroy();
+      });
+      req.on('end', () => forward.end());
+      return;
+    }
+    req.pipe(forward);
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const bound = server.address();
+  if (!bound || typeof bound === 'string') throw new Error('fault proxy did not listen');
+  const proxyAddress = `127.0.0.1:${bound.port}`;
+  return {
+    address: proxyAddress,
+    rules,
+    log,
+    async stop() {
+      server.closeAllConnections();
+      await new Promise<void>((done) => server.close(() => done()));
+    },
+  };
+}
