@@ -255,9 +255,9 @@ export class BareRepo {
     return out ? out.split('\n') : [];
   }
 
-  /** Paths that differ between two commits, with line counts: what a PR's files/additions/deletions show. */
+  /** What a PR's files/additions/deletions show: the diff from the merge base of `base` to `head`. */
   async diffStat(base: string, head: string): Promise<{ files: number; additions: number; deletions: number }> {
-    const out = (await this.run(['diff', '--numstat', '-z', base, head])).toString('utf8');
+    const out = (await this.run(['diff', '--numstat', '-z', `${base}...${head}`])).toString('utf8');
     let files = 0;
     let additions = 0;
     let deletions = 0;

@@ -73,9 +73,12 @@ export interface SimRepo {
    * refuses to enable auto-merge on it (`Pull request is in clean status`).
    */
   requiresStatusChecks: boolean;
-  /** Users and teams that exist as collaborators; requesting anyone else is a 422, as on GitHub. */
-  readonly collaborators: Set<string>;
-  readonly teams: Set<string>;
+  /**
+   * Users and teams that may be asked for review; asking anyone else is a 422, as on GitHub.
+   * Undefined: everyone counts as a collaborator.
+   */
+  readonly collaborators: ReadonlySet<string> | undefined;
+  readonly teams: ReadonlySet<string> | undefined;
   /** Issues and PRs share one number sequence. */
   nextNumber: number;
   readonly pulls: Map<number, SimPull>;

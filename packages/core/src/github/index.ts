@@ -16,3 +16,11 @@ export {
   stickyMarkerLine,
   upsertStickyComment,
 } from './sticky-comment.js';
+export {
+  openEnvironmentPr,
+  ProposalError,
+  type ProposalOutcome,
+  type ProposalRequest,
+  type ProposalResult,
+} from './propose.js';
+export { LostRace, parseRepository, RepositoryContentError } from './git-data.js';

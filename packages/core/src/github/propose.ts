@@ -23,7 +23,6 @@ import {
   compareVersions,
   type DeploymentTarget,
   environmentsConfigFile,
-  type EvalSummary,
   leftAloneComment,
   type ModelRelease,
   type ProposalMarker,
@@ -40,7 +39,6 @@ import {
 import type { GitHubClient } from './client.js';
 import { isGitHubFailure } from './failures.js';
 import {
-  type BranchTip,
   commitFile,
   createBranch,
   deleteBranch,
@@ -52,7 +50,6 @@ import {
   readBranchTip,
   readCommit,
   readTextFile,
-  RepositoryContentError,
 } from './git-data.js';
 import {
   applyReviewPolicy,
@@ -198,13 +195,13 @@ async function proposeOnce(a: Attempt): Promise<Result> {
     title: proposalTitle(target, release, change.before),
     body: proposalBody({ target, release, before: change.before, marker: m, baseBranch, repository: repo, autoMerge: target.environment.policy.autoMerge, ...(evaluation ? { evaluation } : {}) }),
   });
-  const markerFor = (commit: string): ProposalMarker => ({
+  const markerFor = (baseSha: string, commit: string): ProposalMarker => ({
     environment: target.environment.name,
     model: release.model,
     version: release.version,
     artifactDigest: release.artifactDigest,
     content: change.contentDigest,
-    base: base.sha,
+    base: baseSha,
     commit,
   });
 
@@ -222,7 +219,7 @@ async function proposeOnce(a: Attempt): Promise<Result> {
       if (tip !== pr.headSha) throw new LostRace(`Branch ${branch} moved from ${pr.headSha.slice(0, 7)} to ${tip?.slice(0, 7) ?? 'nowhere'}.`);
       await moveProposalBranch(octokit, at, branch, commit);
     }
-    const textChanged = await updatePullRequestText(octokit, at, pr, contentOf(upToDate && marker ? marker : markerFor(commit)));
+    const textChanged = await updatePullRequestText(octokit, at, pr, contentOf(markerFor(upToDate && marker ? marker.base : base.sha, commit)));
     const policy = await applyPolicy(a, pr, target, !upToDate);
     const changed = !upToDate || textChanged || policy.writes > 0;
     return result(
@@ -253,7 +250,7 @@ async function proposeOnce(a: Attempt): Promise<Result> {
   }
   let opened: OpenPullRequest;
   try {
-    opened = await createPullRequest(octokit, at, { branch, base: baseBranch, ...contentOf(markerFor(commit)), draft: target.environment.policy.draft });
+    opened = await createPullRequest(octokit, at, { branch, base: baseBranch, ...contentOf(markerFor(base.sha, commit)), draft: target.environment.policy.draft });
   } catch (error) {
     // Another run opened the PR first: start over and update theirs (or find it supersedes us).
     if (isGitHubFailure(error, 'pullRequestAlreadyExists')) throw new LostRace(`A pull request for ${branch} was opened meanwhile.`);
@@ -302,4 +299,3 @@ function applyPolicy(a: Attempt, pr: OpenPullRequest, target: DeploymentTarget, 
   });
 }
 
-export { RepositoryContentError, type BranchTip, type EvalSummary };

@@ -90,7 +90,8 @@ function pairedBootstrapP(
   settings: { samples: number; seed: number },
 ): number {
   const m = ia.length;
-  const uniform = mt19937.factory({ seed: settings.seed }).normalized;
+  const next = mt19937.factory({ seed: settings.seed });
+    const uniform = () => next() / 4294967296;
   const pick = new Int32Array(m);
   const cLabel = ia.map((i) => current.label![i]!);
   const cPred = ia.map((i) => current.prediction![i]!);

@@ -67,7 +67,8 @@ export function regressionMetrics(
     replicates.mae = new Float64Array(settings.samples);
     replicates.rmse = new Float64Array(settings.samples);
     replicates.r2 = new Float64Array(settings.samples);
-    const uniform = mt19937.factory({ seed: settings.seed }).normalized;
+    const next = mt19937.factory({ seed: settings.seed });
+    const uniform = () => next() / 4294967296;
     const index = new Int32Array(m);
     for (let s = 0; s < settings.samples; s++) {
       for (let t = 0; t < m; t++) index[t] = Math.floor(uniform() * m);
