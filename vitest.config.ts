@@ -17,7 +17,11 @@ export default defineConfig({
         ...shared,
         test: {
           name: 'unit',
-          include: ['packages/*/tests/**/*.test.ts', 'actions/*/tests/**/*.test.ts', 'test/harness/**/*.test.ts'],
+          include: [
+            'packages/*/tests/**/*.test.ts',
+            'actions/*/tests/**/*.test.ts',
+            'test/harness/**/*.test.ts',
+          ],
           testTimeout: 30_000,
         },
       },

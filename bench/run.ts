@@ -15,7 +15,9 @@ const ratios: string[] = [];
 let failed = 0;
 for (const name of benches) {
   process.stdout.write(`\n=== ${name} ===\n`);
-  const child = spawn(process.execPath, [join(import.meta.dirname, name)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [join(import.meta.dirname, name)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let buffered = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
     process.stdout.write(chunk);
@@ -26,7 +28,12 @@ for (const name of benches) {
     failed++;
     ratios.push(`${name}: FAILED (exit ${code})`);
   }
-  ratios.push(...buffered.split('\n').filter((line) => line.startsWith('RATIO ')).map((line) => line.slice(6)));
+  ratios.push(
+    ...buffered
+      .split('\n')
+      .filter((line) => line.startsWith('RATIO '))
+      .map((line) => line.slice(6)),
+  );
 }
 process.stdout.write(`\n=== ratios (one run) ===\n${ratios.join('\n')}\n`);
 process.exitCode = failed > 0 ? 1 : 0;

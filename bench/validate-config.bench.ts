@@ -80,7 +80,11 @@ function actionEnv(workspace: string, files: string): NodeJS.ProcessEnv {
 }
 
 function runAction(workspace: string, files: string): void {
-  const result = spawnSync(process.execPath, [action], { cwd: workspace, env: actionEnv(workspace, files), encoding: 'utf8' });
+  const result = spawnSync(process.execPath, [action], {
+    cwd: workspace,
+    env: actionEnv(workspace, files),
+    encoding: 'utf8',
+  });
   if (result.status !== 0) throw new Error(`validate-config failed:\n${result.stdout}${result.stderr}`);
 }
 
@@ -91,7 +95,9 @@ try {
   writeFileSync(join(one, 'slipway.yaml'), project(1));
   const nodeMs = timeRuns(15, () => execFileSync(process.execPath, ['-e', '0']));
   const actionMs = timeRuns(15, () => runAction(one, 'slipway.yaml'));
-  console.log(`cold start: node -e 0 ${nodeMs.toFixed(1)} ms, validate-config ${actionMs.toFixed(1)} ms (medians of 15)`);
+  console.log(
+    `cold start: node -e 0 ${nodeMs.toFixed(1)} ms, validate-config ${actionMs.toFixed(1)} ms (medians of 15)`,
+  );
   console.log(`RATIO validate-cold-start-vs-node: ${(actionMs / nodeMs).toFixed(2)}x (target < 3x)`);
 
   // 2. 1,000 files in one run.
@@ -106,13 +112,26 @@ try {
   const ajvMs = timeRuns(5, () => {
     const result = spawnSync(
       process.execPath,
-      [ajvCli, 'validate', '--spec=draft2020', '--all-errors', '-s', join(root, 'schemas/project.schema.json'), '-d', `${many}/*/slipway.yaml`],
+      [
+        ajvCli,
+        'validate',
+        '--spec=draft2020',
+        '--all-errors',
+        '-s',
+        join(root, 'schemas/project.schema.json'),
+        '-d',
+        `${many}/*/slipway.yaml`,
+      ],
       { encoding: 'utf8' },
     );
     if (result.status !== 0) throw new Error(`ajv-cli failed:\n${result.stdout}${result.stderr}`);
   });
-  console.log(`1,000 files: validate-config ${ourMs.toFixed(0)} ms, ajv-cli ${ajvMs.toFixed(0)} ms (medians of 5)`);
-  console.log(`RATIO validate-1000-files-speedup-vs-ajv-cli: ${(ajvMs / ourMs).toFixed(2)}x faster (target >= 2x)`);
+  console.log(
+    `1,000 files: validate-config ${ourMs.toFixed(0)} ms, ajv-cli ${ajvMs.toFixed(0)} ms (medians of 5)`,
+  );
+  console.log(
+    `RATIO validate-1000-files-speedup-vs-ajv-cli: ${(ajvMs / ourMs).toFixed(2)}x faster (target >= 2x)`,
+  );
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

@@ -11,7 +11,8 @@ if (kind !== 'action' && kind !== 'cli') {
 }
 
 // CommonJS dependencies (@actions/http-client → tunnel) call require(); ESM output has none.
-const banner = "import { createRequire as __slipwayCreateRequire } from 'node:module';\nconst require = __slipwayCreateRequire(import.meta.url);";
+const banner =
+  "import { createRequire as __slipwayCreateRequire } from 'node:module';\nconst require = __slipwayCreateRequire(import.meta.url);";
 
 // @actions/core loads @actions/http-client (and with it all of undici, ~800 KB) only for getIDToken().
 // No Slipway action asks the runner for an OIDC token, and parsing undici would triple an action's cold
@@ -20,7 +21,9 @@ const withoutOidc: Plugin = {
   name: 'slipway-without-oidc',
   setup(pluginBuild) {
     pluginBuild.onResolve({ filter: /^\.\/oidc-utils\.js$/ }, (args) =>
-      args.importer.includes('@actions/core') ? { path: 'oidc-utils', namespace: 'slipway-without-oidc' } : undefined,
+      args.importer.includes('@actions/core')
+        ? { path: 'oidc-utils', namespace: 'slipway-without-oidc' }
+        : undefined,
     );
     pluginBuild.onLoad({ filter: /.*/, namespace: 'slipway-without-oidc' }, () => ({
       contents:

@@ -26,7 +26,8 @@ function expectCleanFailure(result: ActionResult, workspace: string): void {
 }
 
 /** The predictions file of the holdout run, as the error should name it. */
-const predictionsOf = (workspace: string) => join(workspace, '.slipway/eval/predictions/holdout.shard-0-of-1.jsonl');
+const predictionsOf = (workspace: string) =>
+  join(workspace, '.slipway/eval/predictions/holdout.shard-0-of-1.jsonl');
 
 describe('accuracy-test with bad inputs', () => {
   it('says so when the eval command writes no predictions', async () => {
@@ -84,7 +85,9 @@ describe('accuracy-test with bad inputs', () => {
     });
     const result = await runAccuracyTest(workspace, { 'test-sets': 'holdout' });
     expect(result.exitCode).toBe(0);
-    expect(result.annotations.some((a) => a.command === 'warning' && a.message.includes('petal:huge'))).toBe(true);
+    expect(result.annotations.some((a) => a.command === 'warning' && a.message.includes('petal:huge'))).toBe(
+      true,
+    );
     expect(result.summary).toContain('### Warnings');
   });
 
@@ -93,11 +96,17 @@ describe('accuracy-test with bad inputs', () => {
     const pidFile = join(workspace, 'sleeper.pid');
     const result = await runAccuracyTest(
       workspace,
-      { command: `python3 ${join(fixtures, 'sleeper.py')}`, 'timeout-minutes': '0.05', 'test-sets': 'holdout' },
+      {
+        command: `python3 ${join(fixtures, 'sleeper.py')}`,
+        'timeout-minutes': '0.05',
+        'test-sets': 'holdout',
+      },
       { env: { SLEEPER_PID_FILE: pidFile } },
     );
     expectCleanFailure(result, workspace);
-    expect(failureOf(result)).toMatch(/ran past its timeout of 3\.0 s and was stopped with its whole process tree/);
+    expect(failureOf(result)).toMatch(
+      /ran past its timeout of 3\.0 s and was stopped with its whole process tree/,
+    );
     const child = Number(readFileSync(pidFile, 'utf8'));
     expect(child).toBeGreaterThan(0);
     expect(isRunning(child)).toBe(false);

@@ -4,7 +4,13 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, parseDocument } from 'yaml';
-import { type ActionResult, cleanupRun, type RunActionOptions, repoRoot, runAction } from '../harness/run-action.js';
+import {
+  type ActionResult,
+  cleanupRun,
+  type RunActionOptions,
+  repoRoot,
+  runAction,
+} from '../harness/run-action.js';
 
 export const irisExample = join(repoRoot, 'examples', 'iris');
 export const fixtures = join(repoRoot, 'test', 'fixtures', 'accuracy-test');
@@ -29,7 +35,9 @@ export async function actionDefaults(action: string): Promise<Record<string, str
  * A fresh copy of examples/iris as the job's workspace. `edit` changes slipway.yaml through the YAML
  * document (comments and the schema line stay), e.g. to set an impossible threshold.
  */
-export async function irisWorkspace(edit?: (config: ReturnType<typeof parseDocument>) => void): Promise<string> {
+export async function irisWorkspace(
+  edit?: (config: ReturnType<typeof parseDocument>) => void,
+): Promise<string> {
   const workspace = await mkdtemp(join(tmpdir(), 'slipway-iris-'));
   created.push(workspace);
   await cp(irisExample, workspace, {

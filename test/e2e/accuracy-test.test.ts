@@ -4,16 +4,25 @@ import { execFile } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import Ajv2020 from 'ajv/dist/2020.js';
 import { afterAll, describe, expect, it } from 'vitest';
-import { evalReportValidator } from '../../packages/core/src/config/validators.generated.js';
 import type { EvalReport } from '../../packages/core/src/metrics/index.js';
+import { repoRoot } from '../harness/run-action.js';
 import { cleanupAll, failureOf, irisWorkspace, readJson, runAccuracyTest } from './accuracy-test.helpers.js';
 
 const run = promisify(execFile);
+const ajv = new Ajv2020({ allErrors: true, strict: false });
+const reportSchema = await readJson(join(repoRoot, 'schemas/eval-report.schema.json'));
+const isValidReport = ajv.compile(reportSchema as object);
 afterAll(cleanupAll);
 
 /** What must be equal between two reports of the same predictions, whoever ran them and when. */
-const verdicts = (report: EvalReport) => ({ testSets: report.testSets, gates: report.gates, passed: report.passed, warnings: report.warnings });
+const verdicts = (report: EvalReport) => ({
+  testSets: report.testSets,
+  gates: report.gates,
+  passed: report.passed,
+  warnings: report.warnings,
+});
 
 describe('accuracy-test on the iris example', () => {
   it('passes the example model and writes a valid report, outputs and summary tables', async () => {
@@ -25,7 +34,7 @@ describe('accuracy-test on the iris example', () => {
     expect(result.outputs['report-path']).toBe(join(workspace, '.slipway/eval/report.json'));
 
     const report = await readJson<EvalReport>(result.outputs['report-path']!);
-    expect(evalReportValidator(report)).toBe(true);
+    expect(isValidReport(report), JSON.stringify(isValidReport.errors)).toBe(true);
     expect(report.model).toEqual({ name: 'iris-classifier', version: '1.0.0' });
     expect(report.commit).toBe('0123456789abcdef0123456789abcdef01234567');
     expect(report.command).toEqual(['python3', 'eval.py']);
@@ -40,7 +49,12 @@ describe('accuracy-test on the iris example', () => {
     // Wilson interval around 16/26 at 95%.
     expect(hard.metrics.accuracy?.lower).toBeCloseTo(0.42535, 4);
     expect(hard.metrics.accuracy?.upper).toBeCloseTo(0.77571, 4);
-    expect(hard.slices.map((s) => s.name)).toEqual(['species:versicolor', 'species:virginica', 'petal:medium', 'petal:large']);
+    expect(hard.slices.map((s) => s.name)).toEqual([
+      'species:versicolor',
+      'species:virginica',
+      'petal:medium',
+      'petal:large',
+    ]);
     expect(report.gates.length).toBeGreaterThan(5);
     expect(report.gates.every((gate) => gate.passed)).toBe(true);
 
@@ -81,8 +95,28 @@ describe('accuracy-test on the iris example', () => {
       trainPlus,
     ]);
     const better = join(workspace, 'model', 'before.json');
-    await run('python3', ['train.py', '--train', trainPlus, '--out', better, '--epochs', '4000', '--l2', '0', '--learning-rate', '1'], { cwd: workspace });
-    const before = await runAccuracyTest(workspace, { 'report-path': 'baseline/report.json' }, { env: { IRIS_WEIGHTS: better } });
+    await run(
+      'python3',
+      [
+        'train.py',
+        '--train',
+        trainPlus,
+        '--out',
+        better,
+        '--epochs',
+        '4000',
+        '--l2',
+        '0',
+        '--learning-rate',
+        '1',
+      ],
+      { cwd: workspace },
+    );
+    const before = await runAccuracyTest(
+      workspace,
+      { 'report-path': 'baseline/report.json' },
+      { env: { IRIS_WEIGHTS: better } },
+    );
     expect(before.outputs.passed).toBe('true');
     const baseline = await readJson<EvalReport>(before.outputs['report-path']!);
     expect(baseline.testSets[1]?.metrics.accuracy?.value).toBeGreaterThan(0.85);
@@ -90,16 +124,24 @@ describe('accuracy-test on the iris example', () => {
     const result = await runAccuracyTest(workspace, { baseline: 'baseline/report.json' });
     expect(result.exitCode).toBe(1);
     const report = await readJson<EvalReport>(result.outputs['report-path']!);
-    const regression = report.gates.find((g) => g.kind === 'baseline' && g.testSet === 'hard-cases' && !g.slice && g.metric === 'accuracy')!;
+    const regression = report.gates.find(
+      (g) => g.kind === 'baseline' && g.testSet === 'hard-cases' && !g.slice && g.metric === 'accuracy',
+    )!;
     expect(regression.passed).toBe(false);
     expect(regression.test).toBe('mcnemar-mid-p');
     expect(regression.pValue).toBeLessThan(0.05);
     expect(regression.baseline).toBeGreaterThan(0.85);
     // Where both are equally perfect, nothing regressed.
-    expect(report.gates.find((g) => g.kind === 'baseline' && g.testSet === 'holdout' && !g.slice && g.metric === 'accuracy')?.passed).toBe(true);
+    expect(
+      report.gates.find(
+        (g) => g.kind === 'baseline' && g.testSet === 'holdout' && !g.slice && g.metric === 'accuracy',
+      )?.passed,
+    ).toBe(true);
     expect(failureOf(result)).toMatch(/hard-cases/);
     expect(result.summary).toContain('| Slice | n | accuracy | baseline | Δ |');
-    expect(result.summary).toMatch(/\| \*\*all\*\* \| 26 \| 0\.615 \[[0-9.]+, [0-9.]+\] \| 0\.9\d\d \| −0\.\d+ 🔴 \|/);
+    expect(result.summary).toMatch(
+      /\| \*\*all\*\* \| 26 \| 0\.615 \[[0-9.]+, [0-9.]+\] \| 0\.9\d\d \| −0\.\d+ 🔴 \|/,
+    );
   });
 
   it('merges matrix shards 0..2 of 3 into a report identical to an unsharded run', async () => {
@@ -128,16 +170,22 @@ describe('accuracy-test on the iris example', () => {
     expect(failureOf(merged)).toBe('');
     expect(merged.exitCode).toBe(0);
     expect(merged.stdout).toContain('Merged 6 partial result files');
-    const [a, b] = [await readJson<EvalReport>(join(workspace, 'whole.json')), await readJson<EvalReport>(join(workspace, 'merged.json'))];
+    const [a, b] = [
+      await readJson<EvalReport>(join(workspace, 'whole.json')),
+      await readJson<EvalReport>(join(workspace, 'merged.json')),
+    ];
     expect(verdicts(b)).toEqual(verdicts(a));
   });
 
   it('refuses to merge when a shard is missing, naming it', async () => {
     const workspace = await irisWorkspace();
-    for (const index of [0, 2]) await runAccuracyTest(workspace, { 'shard-index': String(index), 'shard-count': '3' });
+    for (const index of [0, 2])
+      await runAccuracyTest(workspace, { 'shard-index': String(index), 'shard-count': '3' });
     const merged = await runAccuracyTest(workspace, { mode: 'merge' });
     expect(merged.exitCode).toBe(1);
-    expect(failureOf(merged)).toMatch(/test set 'hard-cases' do not cover it exactly once: missing shard 1\/3/);
+    expect(failureOf(merged)).toMatch(
+      /test set 'hard-cases' do not cover it exactly once: missing shard 1\/3/,
+    );
   });
 
   it('evaluates only the test sets asked for', async () => {

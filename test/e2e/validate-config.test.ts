@@ -1,6 +1,5 @@
 // validate-config, run exactly as the GitHub runner runs it, over real files in a workspace.
-import { mkdir, writeFile } from 'node:fs/promises';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -34,7 +33,10 @@ async function workspaceWith(files: Record<string, string | Buffer>): Promise<st
   return workspace;
 }
 
-async function validate(files: Record<string, string | Buffer>, inputs: Record<string, string> = {}): Promise<ActionResult> {
+async function validate(
+  files: Record<string, string | Buffer>,
+  inputs: Record<string, string> = {},
+): Promise<ActionResult> {
   const workspace = await workspaceWith(files);
   return runAction('validate-config', {
     workspace,
@@ -57,7 +59,9 @@ describe('validate-config', () => {
   });
 
   it('points a misspelt key at its file:line:col and suggests the right one', async () => {
-    const result = await validate({ 'models/iris/slipway.yaml': validProject.replace('  owner:', '  ownr:') });
+    const result = await validate({
+      'models/iris/slipway.yaml': validProject.replace('  owner:', '  ownr:'),
+    });
     expect(result.exitCode).toBe(1);
     expect(result.outputs).toMatchObject({ valid: 'false', 'error-count': '2' });
     const unknown = errorsOf(result).find((a) => a.message.includes("Unknown key 'ownr'"));
@@ -71,21 +75,29 @@ describe('validate-config', () => {
   });
 
   it('suggests the closest enum value for a misspelt task', async () => {
-    const result = await validate({ 'slipway.yaml': validProject.replace('task: classification', 'task: clasification') });
+    const result = await validate({
+      'slipway.yaml': validProject.replace('task: classification', 'task: clasification'),
+    });
     const [error] = errorsOf(result);
     expect(error?.properties).toMatchObject({ file: 'slipway.yaml', line: '7', col: '7' });
-    expect(error?.message).toContain("expected one of 'classification', 'regression'. Did you mean 'classification'?");
+    expect(error?.message).toContain(
+      "expected one of 'classification', 'regression'. Did you mean 'classification'?",
+    );
   });
 
   it('reports the offending value and what was expected for a wrong type', async () => {
     const result = await validate({ 'slipway.yaml': validProject.replace('value: 0.9', 'value: ninety') });
     const [error] = errorsOf(result);
     expect(error?.properties).toMatchObject({ line: '16', col: '16' });
-    expect(error?.message).toContain("'test-sets[0].thresholds[0].value' is a string ('ninety'); expected a number");
+    expect(error?.message).toContain(
+      "'test-sets[0].thresholds[0].value' is a string ('ninety'); expected a number",
+    );
   });
 
   it('gives one clear error for a YAML syntax error', async () => {
-    const result = await validate({ 'slipway.yaml': 'apiVersion: slipway.dev/v1\nkind: Project\nmodel: name: iris\n' });
+    const result = await validate({
+      'slipway.yaml': 'apiVersion: slipway.dev/v1\nkind: Project\nmodel: name: iris\n',
+    });
     expect(result.exitCode).toBe(1);
     const errors = errorsOf(result);
     expect(errors).toHaveLength(1);
@@ -95,7 +107,9 @@ describe('validate-config', () => {
   });
 
   it('rejects a duplicate key at the repeat', async () => {
-    const result = await validate({ 'slipway.yaml': validProject.replace('task: classification', 'task: classification\ntask: regression') });
+    const result = await validate({
+      'slipway.yaml': validProject.replace('task: classification', 'task: classification\ntask: regression'),
+    });
     const errors = errorsOf(result);
     expect(errors).toHaveLength(1);
     expect(errors[0]?.message).toMatch(/^Duplicate key/);
@@ -104,24 +118,38 @@ describe('validate-config', () => {
 
   it('rejects an empty file', async () => {
     const result = await validate({ 'slipway.yaml': '# nothing here yet\n' });
-    expect(errorsOf(result).map((e) => e.message)).toEqual(['File is empty; expected a YAML mapping with apiVersion and kind.']);
+    expect(errorsOf(result).map((e) => e.message)).toEqual([
+      'File is empty; expected a YAML mapping with apiVersion and kind.',
+    ]);
     expect(result.outputs['error-count']).toBe('1');
   });
 
   it('rejects a binary file', async () => {
-    const result = await validate({ 'slipway.yaml': Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0x01, 0x02]) });
-    expect(errorsOf(result).map((e) => e.message)).toEqual(['File is binary (it contains NUL bytes); expected YAML text.']);
+    const result = await validate({
+      'slipway.yaml': Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0x01, 0x02]),
+    });
+    expect(errorsOf(result).map((e) => e.message)).toEqual([
+      'File is binary (it contains NUL bytes); expected YAML text.',
+    ]);
   });
 
   it('rejects a file that is not UTF-8, naming the first bad byte', async () => {
-    const latin1 = Buffer.concat([Buffer.from('apiVersion: slipway.dev/v1\nkind: Project\nmodel:\n  owner: Jos'), Buffer.from([0xe9]), Buffer.from('\n')]);
+    const latin1 = Buffer.concat([
+      Buffer.from('apiVersion: slipway.dev/v1\nkind: Project\nmodel:\n  owner: Jos'),
+      Buffer.from([0xe9]),
+      Buffer.from('\n'),
+    ]);
     const result = await validate({ 'slipway.yaml': latin1 });
-    expect(errorsOf(result).map((e) => e.message)).toEqual([`File is not valid UTF-8 (first bad byte at offset ${latin1.length - 2}); save it as UTF-8.`]);
+    expect(errorsOf(result).map((e) => e.message)).toEqual([
+      `File is not valid UTF-8 (first bad byte at offset ${latin1.length - 2}); save it as UTF-8.`,
+    ]);
   });
 
   it('refuses a file over the size bound without reading it', async () => {
     const result = await validate({ 'slipway.yaml': `# ${'x'.repeat(2 * 1024 * 1024)}\n` });
-    expect(errorsOf(result)[0]?.message).toMatch(/^File is \d+ bytes; a config file may be at most 1048576 bytes/);
+    expect(errorsOf(result)[0]?.message).toMatch(
+      /^File is \d+ bytes; a config file may be at most 1048576 bytes/,
+    );
   });
 
   it('stops a billion-laughs alias bomb quickly with one clear error', async () => {
@@ -147,7 +175,10 @@ describe('validate-config', () => {
   });
 
   it('warns about a metric the task never computes, and fails on it only with fail-on-warning', async () => {
-    const files = { 'slipway.yaml': validProject.replace('metric: accuracy', 'metric: acuracy'), 'data/holdout.csv': 'x\n' };
+    const files = {
+      'slipway.yaml': validProject.replace('metric: accuracy', 'metric: acuracy'),
+      'data/holdout.csv': 'x\n',
+    };
     const lenient = await validate(files);
     expect(lenient.exitCode).toBe(0);
     const warning = lenient.annotations.find((a) => a.command === 'warning');

@@ -125,7 +125,9 @@ export async function runAction(action: string, options: RunActionOptions = {}):
     state: parseFileCommand(await readFile(filePaths.GITHUB_STATE, 'utf8')),
     paths: (await readFile(filePaths.GITHUB_PATH, 'utf8')).split('\n').filter(Boolean),
     commands,
-    annotations: commands.filter((c) => c.command === 'error' || c.command === 'warning' || c.command === 'notice'),
+    annotations: commands.filter(
+      (c) => c.command === 'error' || c.command === 'warning' || c.command === 'notice',
+    ),
     masks: commands.filter((c) => c.command === 'add-mask').map((c) => c.message),
     workspace,
     runnerTemp,
@@ -151,7 +153,8 @@ export function parseFileCommand(text: string): Record<string, string> {
       const body: string[] = [];
       i++;
       while (i < lines.length && lines[i] !== delimiter) body.push(lines[i++] ?? '');
-      if (i >= lines.length) throw new Error(`Unterminated file command '${name}': delimiter '${delimiter}' not found`);
+      if (i >= lines.length)
+        throw new Error(`Unterminated file command '${name}': delimiter '${delimiter}' not found`);
       values[name] = body.join('\n');
       continue;
     }

@@ -7,7 +7,11 @@ import type { AccuracyTestSettings } from './inputs.js';
 /** GitHub rejects comments over 65,536 characters. */
 const maxCommentLength = 65_000;
 
-export async function postStickyReport(settings: AccuracyTestSettings, summary: string, configName: string): Promise<void> {
+export async function postStickyReport(
+  settings: AccuracyTestSettings,
+  summary: string,
+  configName: string,
+): Promise<void> {
   const eventName = process.env.GITHUB_EVENT_NAME ?? '';
   if (eventName !== 'pull_request' && eventName !== 'pull_request_target') return;
   const number = pullRequestNumber(process.env.GITHUB_EVENT_PATH);
@@ -17,7 +21,9 @@ export async function postStickyReport(settings: AccuracyTestSettings, summary: 
     return;
   }
   if (!settings.token) {
-    core.warning('No github-token; the report comment was skipped. Pass github-token with pull-requests: write.');
+    core.warning(
+      'No github-token; the report comment was skipped. Pass github-token with pull-requests: write.',
+    );
     return;
   }
   const body =
@@ -35,14 +41,19 @@ export async function postStickyReport(settings: AccuracyTestSettings, summary: 
     core.info(`Report comment ${result.action}: ${result.url}`);
   } catch (error) {
     // A read-only token (a pull request from a fork) must not fail a passing evaluation.
-    core.warning(`Could not post the report comment on ${owner}/${repo}#${number}: ${describeGitHubFailure(error)}`);
+    core.warning(
+      `Could not post the report comment on ${owner}/${repo}#${number}: ${describeGitHubFailure(error)}`,
+    );
   }
 }
 
 function pullRequestNumber(eventPath: string | undefined): number | undefined {
   if (!eventPath) return undefined;
   try {
-    const event = JSON.parse(readFileSync(eventPath, 'utf8')) as { pull_request?: { number?: unknown }; number?: unknown };
+    const event = JSON.parse(readFileSync(eventPath, 'utf8')) as {
+      pull_request?: { number?: unknown };
+      number?: unknown;
+    };
     const number = event.pull_request?.number ?? event.number;
     return typeof number === 'number' && Number.isInteger(number) ? number : undefined;
   } catch {

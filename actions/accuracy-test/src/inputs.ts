@@ -46,7 +46,9 @@ export function readSettings(): AccuracyTestSettings {
   const timeout = core.getInput('timeout-minutes').trim();
   const timeoutMinutes = timeout === '' ? undefined : Number(timeout);
   if (timeoutMinutes !== undefined && !(Number.isFinite(timeoutMinutes) && timeoutMinutes > 0)) {
-    throw new Error(`Invalid input timeout-minutes: '${timeout}'. Expected a positive number of minutes, e.g. 30.`);
+    throw new Error(
+      `Invalid input timeout-minutes: '${timeout}'. Expected a positive number of minutes, e.g. 30.`,
+    );
   }
   return {
     mode,
@@ -57,7 +59,11 @@ export function readSettings(): AccuracyTestSettings {
       .flatMap((line) => line.split(','))
       .map((name) => name.trim())
       .filter(Boolean),
-    shard: checkShard(wholeNumber('shard-index'), wholeNumber('shard-count'), 'inputs shard-index/shard-count'),
+    shard: checkShard(
+      wholeNumber('shard-index'),
+      wholeNumber('shard-count'),
+      'inputs shard-index/shard-count',
+    ),
     partials: core.getMultilineInput('partials'),
     ...(baseline ? { baseline: resolve(root, baseline) } : {}),
     requireGpu: core.getBooleanInput('require-gpu'),

@@ -71,17 +71,23 @@ export async function run(): Promise<void> {
     }
 
     await writeJsonAtomic(settings.reportPath, report);
-    const summary = renderEvalSummary(report, { ...(baseline ? { baseline } : {}), reportPath: shown(settings.reportPath) });
+    const summary = renderEvalSummary(report, {
+      ...(baseline ? { baseline } : {}),
+      reportPath: shown(settings.reportPath),
+    });
     core.setOutput('passed', String(report.passed));
     core.setOutput('report-path', settings.reportPath);
     core.setOutput('summary', summary);
     await core.summary.addRaw(summary).write();
-    for (const warning of report.warnings) core.warning(`${warning.testSet}${warning.slice ? ` / ${warning.slice}` : ''}: ${warning.message}`);
+    for (const warning of report.warnings)
+      core.warning(`${warning.testSet}${warning.slice ? ` / ${warning.slice}` : ''}: ${warning.message}`);
     if (settings.comment) await postStickyReport(settings, summary, shown(settings.config));
 
     const failed = report.gates.filter((gate) => !gate.passed);
     if (failed.length > 0) {
-      const first = failed.slice(0, 5).map((g) => `${g.testSet}${g.slice ? ` / ${g.slice}` : ''}: ${g.reason}`);
+      const first = failed
+        .slice(0, 5)
+        .map((g) => `${g.testSet}${g.slice ? ` / ${g.slice}` : ''}: ${g.reason}`);
       core.setFailed(
         `${failed.length} of ${report.gates.length} gates failed:\n  ${first.join('\n  ')}` +
           (failed.length > 5 ? `\n  …and ${failed.length - 5} more (see the job summary)` : ''),

@@ -3,7 +3,11 @@
 import type { Shard } from '@slipway/core/eval';
 import type { PartialResult } from '@slipway/core/metrics';
 
-export function renderShardSummary(shard: Shard, partials: readonly PartialResult[], files: readonly string[]): string {
+export function renderShardSummary(
+  shard: Shard,
+  partials: readonly PartialResult[],
+  files: readonly string[],
+): string {
   const lines = [
     `## Accuracy test: shard ${shard.index + 1} of ${shard.count} (index ${shard.index})`,
     '',

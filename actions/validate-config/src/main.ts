@@ -11,7 +11,10 @@ export async function run(): Promise<void> {
     const report = await validateConfigs({ root: settings.root, patterns: settings.files });
 
     for (const file of report.files) {
-      const text = file.findings.length > 0 ? await readFile(join(settings.root, file.file), 'utf8').catch(() => undefined) : undefined;
+      const text =
+        file.findings.length > 0
+          ? await readFile(join(settings.root, file.file), 'utf8').catch(() => undefined)
+          : undefined;
       for (const finding of file.findings) {
         // Annotations need paths relative to the repository root to land on the PR diff.
         const annotationFile = relative(settings.workspace, join(settings.root, finding.file));
@@ -21,7 +24,9 @@ export async function run(): Promise<void> {
           startLine: finding.line,
           endLine: finding.endLine,
           // GitHub ignores columns on multi-line annotations.
-          ...(finding.line === finding.endLine ? { startColumn: finding.column, endColumn: finding.endColumn } : {}),
+          ...(finding.line === finding.endLine
+            ? { startColumn: finding.column, endColumn: finding.endColumn }
+            : {}),
         };
         if (finding.severity === 'error') core.error(finding.message, properties);
         else core.warning(finding.message, properties);
@@ -38,7 +43,8 @@ export async function run(): Promise<void> {
     await writeSummary(report, settings.workspace, settings.root);
 
     if (report.errorCount > 0) core.setFailed(`${formatTotals(report)} See the annotations above.`);
-    else if (settings.failOnWarning && report.warningCount > 0) core.setFailed(`${formatTotals(report)} fail-on-warning is set.`);
+    else if (settings.failOnWarning && report.warningCount > 0)
+      core.setFailed(`${formatTotals(report)} fail-on-warning is set.`);
   } catch (error) {
     core.setFailed(error instanceof Error ? error.message : String(error));
   }

@@ -4,13 +4,15 @@ import { formatTotals, type ValidationReport } from '@slipway/core/config';
 
 /** The job summary: a table of every finding, or one line saying all files are valid. */
 export async function writeSummary(report: ValidationReport, workspace: string, root: string): Promise<void> {
-  const summary = core.summary.addHeading('Slipway config validation', 2).addRaw(`${formatTotals(report)}\n\n`);
+  const summary = core.summary
+    .addHeading('Slipway config validation', 2)
+    .addRaw(`${formatTotals(report)}\n\n`);
   const rows = report.files.flatMap((file) =>
     file.findings.map((f) => [
       { data: f.severity === 'error' ? '❌ error' : '⚠️ warning' },
-      { data: `<code>${escape(relative(workspace, join(root, f.file)))}:${f.line}:${f.column}</code>` },
-      { data: escape(f.message) },
-      { data: `<code>${escape(f.rule)}</code>` },
+      { data: `<code>${escapeHtml(relative(workspace, join(root, f.file)))}:${f.line}:${f.column}</code>` },
+      { data: escapeHtml(f.message) },
+      { data: `<code>${escapeHtml(f.rule)}</code>` },
     ]),
   );
   if (rows.length > 0) {
@@ -29,4 +31,4 @@ export async function writeSummary(report: ValidationReport, workspace: string, 
   await summary.write();
 }
 
-const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');

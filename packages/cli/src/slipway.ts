@@ -4,7 +4,9 @@ import { registerEval } from './commands/eval.js';
 import { registerValidate } from './commands/validate.js';
 
 const program = new Command('slipway')
-  .description('Ship ML models on GitHub: validate, evaluate, publish as OCI artifacts, deploy by reviewed pull request.')
+  .description(
+    'Ship ML models on GitHub: validate, evaluate, publish as OCI artifacts, deploy by reviewed pull request.',
+  )
   .version('0.1.0')
   .showHelpAfterError();
 

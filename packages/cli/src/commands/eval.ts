@@ -51,7 +51,8 @@ export function registerEval(program: Command): void {
       const loaded = await loadProject(options.config, cwd);
       const baseline = options.baseline ? await readEvalReport(resolve(options.baseline)) : undefined;
       const runner = runnerIdentity(process.env);
-      const timeoutMinutes = options.timeoutMinutes === undefined ? undefined : Number(options.timeoutMinutes);
+      const timeoutMinutes =
+        options.timeoutMinutes === undefined ? undefined : Number(options.timeoutMinutes);
       if (timeoutMinutes !== undefined && !(timeoutMinutes > 0)) {
         throw new Error(`Invalid --timeout-minutes '${options.timeoutMinutes}'. Expected a positive number.`);
       }
@@ -78,8 +79,12 @@ export function registerEval(program: Command): void {
         });
         if (result.kind === 'partials') {
           const files = result.partialFiles.map((file) => relative(cwd, file));
-          if (options.json) process.stdout.write(`${JSON.stringify({ shard: result.shard, files }, null, 2)}\n`);
-          else process.stdout.write(`Shard ${options.shard}: wrote ${files.join(', ')}\nMerge with: slipway eval --merge '${relative(cwd, resolve(loaded.projectDir, '.slipway/eval/partials'))}/*.json'\n`);
+          if (options.json)
+            process.stdout.write(`${JSON.stringify({ shard: result.shard, files }, null, 2)}\n`);
+          else
+            process.stdout.write(
+              `Shard ${options.shard}: wrote ${files.join(', ')}\nMerge with: slipway eval --merge '${relative(cwd, resolve(loaded.projectDir, '.slipway/eval/partials'))}/*.json'\n`,
+            );
           return;
         }
         report = result.report;
@@ -123,6 +128,9 @@ function renderForTerminal(report: EvalReport, c: Colours, out: string): string 
 
 function formatValue(value: MetricValue | undefined): string {
   if (!value || value.value === null) return '—';
-  const interval = value.lower !== null && value.upper !== null ? ` [${value.lower.toFixed(3)}, ${value.upper.toFixed(3)}]` : '';
+  const interval =
+    value.lower !== null && value.upper !== null
+      ? ` [${value.lower.toFixed(3)}, ${value.upper.toFixed(3)}]`
+      : '';
   return `${value.value.toFixed(3)}${interval}`;
 }

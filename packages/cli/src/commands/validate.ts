@@ -1,7 +1,13 @@
 // `slipway validate [paths…]`: the validate-config findings for a person, or as JSON for machines.
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { defaultConfigGlobs, formatFinding, formatTotals, type Painter, validateConfigs } from '@slipway/core/config';
+import {
+  defaultConfigGlobs,
+  formatFinding,
+  formatTotals,
+  type Painter,
+  validateConfigs,
+} from '@slipway/core/config';
 import type { Command } from 'commander';
 import pc from 'picocolors';
 
@@ -24,7 +30,9 @@ export function registerValidate(program: Command): void {
           if (file.findings.length === 0) continue;
           const text = await readFile(resolve(root, file.file), 'utf8').catch(() => undefined);
           for (const finding of file.findings) {
-            process.stdout.write(`${formatFinding(finding, text && !text.includes('\u0000') ? text : undefined, paint)}\n\n`);
+            process.stdout.write(
+              `${formatFinding(finding, text && !text.includes('\u0000') ? text : undefined, paint)}\n\n`,
+            );
           }
         }
         process.stdout.write(`${formatTotals(report)}\n`);

@@ -33,7 +33,9 @@ function find(document: Document, segments: readonly PathSegment[]): Located {
   let key: Node | null = null;
   for (const segment of segments) {
     if (isMap(node)) {
-      const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(segment));
+      const pair = node.items.find(
+        (item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(segment),
+      );
       if (!pair) return { value: node as Node, key };
       key = pair.key as Node;
       node = pair.value;
@@ -58,15 +60,28 @@ function position(node: Node | null | undefined, lineCounter: LineCounter): Sour
 }
 
 /** Where a value sits; for an empty value (`key:` with nothing after), where its key sits. */
-export function locateValue(document: Document, lineCounter: LineCounter, segments: readonly PathSegment[]): SourcePosition {
+export function locateValue(
+  document: Document,
+  lineCounter: LineCounter,
+  segments: readonly PathSegment[],
+): SourcePosition {
   const found = find(document, segments);
   const value = found.value;
-  const isEmpty = !value || (isScalar(value) && value.value === null && value.range?.[0] === value.range?.[1]);
-  return (isEmpty ? position(found.key, lineCounter) : position(value, lineCounter)) ?? position(found.key, lineCounter) ?? wholeFile;
+  const isEmpty =
+    !value || (isScalar(value) && value.value === null && value.range?.[0] === value.range?.[1]);
+  return (
+    (isEmpty ? position(found.key, lineCounter) : position(value, lineCounter)) ??
+    position(found.key, lineCounter) ??
+    wholeFile
+  );
 }
 
 /** Where the key of a mapping entry sits (for an unknown key, we point at the key, not its value). */
-export function locateKey(document: Document, lineCounter: LineCounter, segments: readonly PathSegment[]): SourcePosition {
+export function locateKey(
+  document: Document,
+  lineCounter: LineCounter,
+  segments: readonly PathSegment[],
+): SourcePosition {
   const found = find(document, segments);
   return position(found.key, lineCounter) ?? position(found.value, lineCounter) ?? wholeFile;
 }

@@ -38,7 +38,13 @@ interface Context {
 export function projectChecks(data: unknown, context: Context, path: string): Finding[] {
   const project = data as ProjectShape;
   const findings: Finding[] = [];
-  const report = (severity: Severity, rule: string, segments: PathSegment[], message: string, suggestion?: string) =>
+  const report = (
+    severity: Severity,
+    rule: string,
+    segments: PathSegment[],
+    message: string,
+    suggestion?: string,
+  ): void => {
     findings.push({
       file: context.file,
       ...locateValue(context.document, context.lineCounter, segments),
@@ -48,10 +54,18 @@ export function projectChecks(data: unknown, context: Context, path: string): Fi
       message,
       ...(suggestion ? { suggestion } : {}),
     });
+  };
 
   const testSets = project['test-sets'] ?? [];
-  duplicates(testSets.map((t) => t.name), (index, name) =>
-    report('error', 'project.duplicate-test-set', ['test-sets', index, 'name'], `Test set '${name}' is named twice; each test set needs its own name (reports and gates are keyed by it).`),
+  duplicates(
+    testSets.map((t) => t.name),
+    (index, name) =>
+      report(
+        'error',
+        'project.duplicate-test-set',
+        ['test-sets', index, 'name'],
+        `Test set '${name}' is named twice; each test set needs its own name (reports and gates are keyed by it).`,
+      ),
   );
 
   const known = project.task ? (metricsByTask[project.task] as readonly string[]) : undefined;
@@ -70,30 +84,58 @@ export function projectChecks(data: unknown, context: Context, path: string): Fi
   const base = dirname(resolve(path));
   testSets.forEach((testSet, t) => {
     if (testSet.path && !existsSync(resolve(base, testSet.path))) {
-      report('warning', 'project.missing-path', ['test-sets', t, 'path'], `Test set data '${testSet.path}' does not exist (relative to ${context.file}).`);
+      report(
+        'warning',
+        'project.missing-path',
+        ['test-sets', t, 'path'],
+        `Test set data '${testSet.path}' does not exist (relative to ${context.file}).`,
+      );
     }
-    testSet.thresholds?.forEach((threshold, i) => checkMetric(threshold.metric, ['test-sets', t, 'thresholds', i, 'metric']));
+    for (const [i, threshold] of (testSet.thresholds ?? []).entries()) {
+      checkMetric(threshold.metric, ['test-sets', t, 'thresholds', i, 'metric']);
+    }
     duplicates(testSet.slices?.map((s) => s.name) ?? [], (index, name) =>
-      report('error', 'project.duplicate-slice', ['test-sets', t, 'slices', index, 'name'], `Slice '${name}' is listed twice in test set '${testSet.name}'.`),
+      report(
+        'error',
+        'project.duplicate-slice',
+        ['test-sets', t, 'slices', index, 'name'],
+        `Slice '${name}' is listed twice in test set '${testSet.name}'.`,
+      ),
     );
-    testSet.slices?.forEach((slice, s) =>
-      slice.thresholds?.forEach((threshold, i) => checkMetric(threshold.metric, ['test-sets', t, 'slices', s, 'thresholds', i, 'metric'])),
-    );
+    for (const [s, slice] of (testSet.slices ?? []).entries()) {
+      for (const [i, threshold] of (slice.thresholds ?? []).entries()) {
+        checkMetric(threshold.metric, ['test-sets', t, 'slices', s, 'thresholds', i, 'metric']);
+      }
+    }
   });
-  project.baseline?.metrics?.forEach((metric, i) => checkMetric(metric, ['baseline', 'metrics', i]));
+  for (const [i, metric] of (project.baseline?.metrics ?? []).entries())
+    checkMetric(metric, ['baseline', 'metrics', i]);
 
   if (project.task === 'classification' && !project.classes && project.eval?.output !== 'metrics') {
-    report('warning', 'project.no-classes', ['task'], "No 'classes' listed: labels outside the known classes cannot be caught. List every label under 'classes'.");
+    report(
+      'warning',
+      'project.no-classes',
+      ['task'],
+      "No 'classes' listed: labels outside the known classes cannot be caught. List every label under 'classes'.",
+    );
   }
   project.artifact?.files?.forEach((entry, i) => {
     if (entry.path && !existsSync(resolve(base, entry.path))) {
-      report('warning', 'project.missing-path', ['artifact', 'files', i, 'path'], `Artifact file '${entry.path}' does not exist (relative to ${context.file}); publishing will fail until it does.`);
+      report(
+        'warning',
+        'project.missing-path',
+        ['artifact', 'files', i, 'path'],
+        `Artifact file '${entry.path}' does not exist (relative to ${context.file}); publishing will fail until it does.`,
+      );
     }
   });
   return findings;
 }
 
-function duplicates(names: Array<string | undefined>, onDuplicate: (index: number, name: string) => void): void {
+function duplicates(
+  names: Array<string | undefined>,
+  onDuplicate: (index: number, name: string) => void,
+): void {
   const seen = new Set<string>();
   names.forEach((name, index) => {
     if (name === undefined) return;

@@ -16,7 +16,9 @@ export function schemaFindings(errors: readonly SchemaError[], context: Context)
   const findings: Finding[] = [];
   const seen = new Set<string>();
   // A oneOf/anyOf failure explains itself once; the failures of its branches are noise.
-  const unions = errors.filter((e) => e.keyword === 'oneOf' || e.keyword === 'anyOf').map((e) => `${e.schemaPath}/`);
+  const unions = errors
+    .filter((e) => e.keyword === 'oneOf' || e.keyword === 'anyOf')
+    .map((e) => `${e.schemaPath}/`);
   for (const error of errors) {
     if (unions.some((prefix) => error.schemaPath.startsWith(prefix))) continue;
     if (error.keyword === 'if') continue;
@@ -53,7 +55,10 @@ function toFinding(error: SchemaError, { file, document, lineCounter }: Context)
       const key = String(error.params.missingProperty);
       const property = (parent.properties as Record<string, Record<string, unknown>> | undefined)?.[key];
       const about = typeof property?.description === 'string' ? ` (${property.description})` : '';
-      const position = segments.length === 0 ? locateValue(document, lineCounter, []) : locateKey(document, lineCounter, segments);
+      const position =
+        segments.length === 0
+          ? locateValue(document, lineCounter, [])
+          : locateKey(document, lineCounter, segments);
       return {
         ...base,
         ...position,
@@ -63,9 +68,16 @@ function toFinding(error: SchemaError, { file, document, lineCounter }: Context)
     }
     case 'enum':
     case 'const': {
-      const allowed = error.keyword === 'enum' ? (error.params.allowedValues as unknown[]) : [error.params.allowedValue];
+      const allowed =
+        error.keyword === 'enum' ? (error.params.allowedValues as unknown[]) : [error.params.allowedValue];
       const found = error.data;
-      const suggestion = typeof found === 'string' ? didYouMean(found, allowed.filter((v): v is string => typeof v === 'string')) : undefined;
+      const suggestion =
+        typeof found === 'string'
+          ? didYouMean(
+              found,
+              allowed.filter((v): v is string => typeof v === 'string'),
+            )
+          : undefined;
       const expected = allowed.length === 1 ? show(allowed[0]) : `one of ${allowed.map(show).join(', ')}`;
       return {
         ...base,
@@ -81,7 +93,7 @@ function toFinding(error: SchemaError, { file, document, lineCounter }: Context)
       const expected =
         error.keyword === 'type'
           ? `${article(String(error.params.type))}${describeSchema(parent)}`
-          : (describeSchema(parent).replace(/^: /, '') || 'a value matching the schema');
+          : describeSchema(parent).replace(/^: /, '') || 'a value matching the schema';
       return {
         ...base,
         ...locateValue(document, lineCounter, segments),
@@ -120,7 +132,12 @@ function kindOf(value: unknown): string {
 }
 
 function article(type: string): string {
-  const names: Record<string, string> = { object: 'a mapping', array: 'a list', integer: 'an integer', null: 'empty' };
+  const names: Record<string, string> = {
+    object: 'a mapping',
+    array: 'a list',
+    integer: 'an integer',
+    null: 'empty',
+  };
   return names[type] ?? (/^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`);
 }
 

@@ -20,7 +20,9 @@ export interface ConfigSource {
   readonly lineCounter: LineCounter;
 }
 
-export type ReadResult = { readonly ok: true; readonly source: ConfigSource } | { readonly ok: false; readonly finding: Finding };
+export type ReadResult =
+  | { readonly ok: true; readonly source: ConfigSource }
+  | { readonly ok: false; readonly finding: Finding };
 
 export function readConfigSource(path: string, file = path): ReadResult {
   const fail = (rule: string, message: string, at: SourcePosition = wholeFile): ReadResult => ({
@@ -33,7 +35,10 @@ export function readConfigSource(path: string, file = path): ReadResult {
     bytes = readBounded(path, maxConfigBytes);
   } catch (error) {
     if (error instanceof TooLarge) {
-      return fail('file.too-large', `File is ${error.size} bytes; a config file may be at most ${maxConfigBytes} bytes. Is this really a config file?`);
+      return fail(
+        'file.too-large',
+        `File is ${error.size} bytes; a config file may be at most ${maxConfigBytes} bytes. Is this really a config file?`,
+      );
     }
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return fail('file.missing', 'File not found.');
@@ -41,15 +46,20 @@ export function readConfigSource(path: string, file = path): ReadResult {
     return fail('file.unreadable', `Cannot read the file (${code ?? String(error)}).`);
   }
 
-  if (bytes.includes(0)) return fail('file.binary', 'File is binary (it contains NUL bytes); expected YAML text.');
+  if (bytes.includes(0))
+    return fail('file.binary', 'File is binary (it contains NUL bytes); expected YAML text.');
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    return fail('file.encoding', `File is not valid UTF-8 (first bad byte at offset ${firstInvalidUtf8(bytes)}); save it as UTF-8.`);
+    return fail(
+      'file.encoding',
+      `File is not valid UTF-8 (first bad byte at offset ${firstInvalidUtf8(bytes)}); save it as UTF-8.`,
+    );
   }
   if (text.startsWith('\uFEFF')) text = text.slice(1);
-  if (text.trim() === '' || isOnlyComments(text)) return fail('file.empty', 'File is empty; expected a YAML mapping with apiVersion and kind.');
+  if (text.trim() === '' || isOnlyComments(text))
+    return fail('file.empty', 'File is empty; expected a YAML mapping with apiVersion and kind.');
 
   // Fast path: most configs are valid and need no source positions. js-yaml reads them ~10x faster than
   // the position-keeping parser; it refuses duplicate keys too. Documents with anchors or aliases, and
@@ -76,7 +86,12 @@ interface Precise {
 
 function parseWithPositions(text: string): Precise {
   const lineCounter = new LineCounter();
-  const document = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, keepSourceTokens: false });
+  const document = parseDocument(text, {
+    lineCounter,
+    uniqueKeys: true,
+    prettyErrors: false,
+    keepSourceTokens: false,
+  });
   return { document, lineCounter };
 }
 
@@ -99,7 +114,11 @@ function lazySource(file: string, text: string, data: unknown): ConfigSource {
   };
 }
 
-function parsePrecise(file: string, text: string, fail: (rule: string, message: string, at?: SourcePosition) => ReadResult): ReadResult {
+function parsePrecise(
+  file: string,
+  text: string,
+  fail: (rule: string, message: string, at?: SourcePosition) => ReadResult,
+): ReadResult {
   const { document, lineCounter } = parseWithPositions(text);
   const yamlError = document.errors[0];
   if (yamlError) return { ok: false, finding: yamlFinding(file, yamlError, lineCounter) };
@@ -110,11 +129,16 @@ function parsePrecise(file: string, text: string, fail: (rule: string, message: 
   } catch (error) {
     if (error instanceof ReferenceError && /alias/i.test(error.message)) {
       const at = firstAliasPosition(text, lineCounter);
-      return fail('yaml.alias-bomb', `Aliases expand to more than ${maxAliasCount} nodes (a "billion laughs" document); write the values out instead of nesting aliases.`, at);
+      return fail(
+        'yaml.alias-bomb',
+        `Aliases expand to more than ${maxAliasCount} nodes (a "billion laughs" document); write the values out instead of nesting aliases.`,
+        at,
+      );
     }
     return fail('yaml.invalid', `Cannot read the YAML: ${(error as Error).message}`);
   }
-  if (data === null || data === undefined) return fail('file.empty', 'File holds no document; expected a YAML mapping with apiVersion and kind.');
+  if (data === null || data === undefined)
+    return fail('file.empty', 'File holds no document; expected a YAML mapping with apiVersion and kind.');
   return { ok: true, source: { file, text, document, lineCounter, data } };
 }
 
@@ -163,7 +187,9 @@ function yamlFinding(file: string, error: YAMLError, lineCounter: LineCounter): 
     endLine: to.line,
     endColumn: to.col,
     severity: 'error',
-    message: isDuplicate ? `Duplicate key: ${message}. Each key may appear once in a mapping; remove or merge the repeat.` : `YAML syntax error: ${message}.`,
+    message: isDuplicate
+      ? `Duplicate key: ${message}. Each key may appear once in a mapping; remove or merge the repeat.`
+      : `YAML syntax error: ${message}.`,
     path: '',
     rule: isDuplicate ? 'yaml.duplicate-key' : 'yaml.syntax',
   };

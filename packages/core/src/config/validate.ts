@@ -24,11 +24,16 @@ export interface FindOptions {
 /** Expands globs (and plain paths) into a sorted, de-duplicated list of files relative to root. */
 export async function findConfigFiles(patterns: readonly string[], { root }: FindOptions): Promise<string[]> {
   // A plain path is taken as given, so a missing file is reported rather than silently matching nothing.
-  const plain = patterns.filter((p) => !p.startsWith('!') && !isDynamicPattern(p)).map((p) => relative(root, resolve(root, p)));
+  const plain = patterns
+    .filter((p) => !p.startsWith('!') && !isDynamicPattern(p))
+    .map((p) => relative(root, resolve(root, p)));
   const globs = patterns.filter((p) => p.startsWith('!') || isDynamicPattern(p));
   const negated = globs.filter((p) => p.startsWith('!')).map((p) => p.slice(1));
   const matched = globs.some((p) => !p.startsWith('!'))
-    ? await glob(globs.filter((p) => !p.startsWith('!')), { cwd: root, ignore: [...ignored, ...negated], dot: true, onlyFiles: true, expandDirectories: false })
+    ? await glob(
+        globs.filter((p) => !p.startsWith('!')),
+        { cwd: root, ignore: [...ignored, ...negated], dot: true, onlyFiles: true, expandDirectories: false },
+      )
     : [];
   return [...new Set([...plain, ...matched])].sort();
 }
@@ -37,7 +42,9 @@ export class NoConfigFilesError extends Error {
   readonly patterns: readonly string[];
   readonly root: string;
   constructor(patterns: readonly string[], root: string) {
-    super(`No config files matched ${patterns.map((p) => `'${p}'`).join(', ')} in ${root}. Check the 'files' globs (they are relative to the workspace).`);
+    super(
+      `No config files matched ${patterns.map((p) => `'${p}'`).join(', ')} in ${root}. Check the 'files' globs (they are relative to the workspace).`,
+    );
     this.name = 'NoConfigFilesError';
     this.patterns = patterns;
     this.root = root;
@@ -66,7 +73,16 @@ export async function validateConfigFile(path: string, file = path): Promise<Fil
   if (typeof data !== 'object' || Array.isArray(data) || data === null) {
     return {
       file,
-      findings: [{ file, ...locateValue(document(), lineCounter(), []), severity: 'error', rule: 'schema.type', path: '', message: 'Expected a YAML mapping with apiVersion and kind at the top of the file.' }],
+      findings: [
+        {
+          file,
+          ...locateValue(document(), lineCounter(), []),
+          severity: 'error',
+          rule: 'schema.type',
+          path: '',
+          message: 'Expected a YAML mapping with apiVersion and kind at the top of the file.',
+        },
+      ],
     };
   }
   const kind = (data as Record<string, unknown>).kind;
@@ -75,7 +91,10 @@ export async function validateConfigFile(path: string, file = path): Promise<Fil
   if (!schemaName) {
     const suggestion = typeof kind === 'string' ? didYouMean(kind, knownKinds) : undefined;
     const found = kind === undefined ? "no 'kind'" : `kind ${JSON.stringify(kind)}`;
-    const position = kind === undefined ? locateValue(document(), lineCounter(), []) : locateValue(document(), lineCounter(), ['kind']);
+    const position =
+      kind === undefined
+        ? locateValue(document(), lineCounter(), [])
+        : locateValue(document(), lineCounter(), ['kind']);
     return {
       file,
       findings: [
@@ -104,7 +123,10 @@ export interface ValidateOptions extends FindOptions {
   readonly patterns?: readonly string[];
 }
 
-export async function validateConfigs({ root, patterns = defaultConfigGlobs }: ValidateOptions): Promise<ValidationReport> {
+export async function validateConfigs({
+  root,
+  patterns = defaultConfigGlobs,
+}: ValidateOptions): Promise<ValidationReport> {
   const files = await findConfigFiles(patterns, { root });
   if (files.length === 0) throw new NoConfigFilesError(patterns, root);
   const reports: FileReport[] = [];

@@ -83,7 +83,9 @@ function applyEdit(text: string, edit: ManifestEdit, anchor: YamlPath, file: str
   const where = (depth: number) => `${file}: ${formatYamlPath(edit.path.slice(0, depth)) || 'the top level'}`;
   let node: unknown = document.contents;
   let ownerPair: Pair | undefined;
-  let parentColumn = -2;
+  // Columns of the keys above: new nested keys copy the file's own indentation step.
+  let parentColumn = -1;
+  let parentOfOwner = -1;
   for (let depth = 0; depth < edit.path.length; depth++) {
     const segment = edit.path[depth]!;
     const last = depth === edit.path.length - 1;
@@ -91,7 +93,8 @@ function applyEdit(text: string, edit: ManifestEdit, anchor: YamlPath, file: str
       // `annotations:` with nothing after it: the rest of the path becomes a nested block under the key.
       if (edit.value === undefined) return text;
       const column = columnOf(text, (ownerPair.key as Node).range![0]);
-      const block = blockLines(edit.path.slice(depth), edit.value, column + 2);
+      const step = column - parentOfOwner > 0 ? column - parentOfOwner : 2;
+      const block = blockLines(edit.path.slice(depth), edit.value, column + step, step);
       return splice(text, node.range![0], node.range![1], `\n${block.replace(/\n$/, '')}`);
     }
     if (isSeq(node)) {
@@ -106,8 +109,9 @@ function applyEdit(text: string, edit: ManifestEdit, anchor: YamlPath, file: str
     const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(segment));
     if (!pair) {
       if (edit.value === undefined) return text;
-      return insertIntoMap(text, node, edit.path.slice(depth), edit.value, parentColumn);
+      return insertIntoMap(text, node, edit.path.slice(depth), edit.value, parentColumn, parentOfOwner);
     }
+    parentOfOwner = parentColumn;
     parentColumn = columnOf(text, (pair.key as Node).range![0]);
     if (last) return replaceValue(text, node, pair, edit, where(depth + 1));
     ownerPair = pair;
@@ -135,7 +139,14 @@ function removePair(text: string, map: YAMLMap, pair: Pair, where: string): stri
   return splice(text, lineStart, lineAfter(text, valueEnd), '');
 }
 
-function insertIntoMap(text: string, map: YAMLMap, path: YamlPath, value: string, parentColumn: number): string {
+function insertIntoMap(
+  text: string,
+  map: YAMLMap,
+  path: YamlPath,
+  value: string,
+  parentColumn: number,
+  grandparentColumn: number,
+): string {
   if (path.some((s) => typeof s === 'number')) {
     throw new ManifestEditError(`Cannot create list items for ${formatYamlPath(path)}; add the list to the manifest first.`);
   }
@@ -144,8 +155,11 @@ function insertIntoMap(text: string, map: YAMLMap, path: YamlPath, value: string
     const inner = flowText(path, value);
     if (map.items.length === 0) {
       // `annotations: {}` is common in generated manifests: turn it into a block so the result reads naturally.
-      const column = parentColumn >= 0 ? parentColumn + 2 : 0;
-      return splice(text, start, end, `\n${blockLines(path, value, column).replace(/\n$/, '')}`);
+      const step = parentColumn > grandparentColumn && grandparentColumn >= 0 ? parentColumn - grandparentColumn : 2;
+      const column = parentColumn >= 0 ? parentColumn + step : 0;
+      let from = start;
+      while (from > 0 && (text[from - 1] === ' ' || text[from - 1] === '\t')) from--;
+      return splice(text, from, end, `\n${blockLines(path, value, column, step).replace(/\n$/, '')}`);
     }
     const close = text.lastIndexOf('}', end);
     return splice(text, close, close, `, ${inner}`);
@@ -154,10 +168,11 @@ function insertIntoMap(text: string, map: YAMLMap, path: YamlPath, value: string
   const lastPair = map.items[map.items.length - 1];
   if (!first || !lastPair) return `${text}${text.endsWith('\n') || text === '' ? '' : '\n'}${blockLines(path, value, 0)}`;
   const column = columnOf(text, (first.key as Node).range![0]);
+  const step = parentColumn >= 0 && column > parentColumn ? column - parentColumn : 2;
   const lastEnd = (lastPair.value as Node | null)?.range?.[1] ?? (lastPair.key as Node).range![1];
   const at = lineAfter(text, lastEnd);
   const needsNewline = at === text.length && !text.endsWith('\n');
-  return splice(text, at, at, `${needsNewline ? '\n' : ''}${blockLines(path, value, column)}`);
+  return splice(text, at, at, `${needsNewline ? '\n' : ''}${blockLines(path, value, column, step)}`);
 }
 
 /** `a: { b: v }` for the rest of a path inside a flow mapping. */
@@ -167,11 +182,11 @@ function flowText(path: YamlPath, value: string): string {
   return rest.length === 0 ? `${key}: ${JSON.stringify(value)}` : `${key}: { ${flowText(rest, value)} }`;
 }
 
-/** The rest of a path as nested block lines, each level two spaces deeper; ends with a newline. */
-function blockLines(path: YamlPath, value: string, column: number): string {
+/** The rest of a path as nested block lines, each level `step` spaces deeper; ends with a newline. */
+function blockLines(path: YamlPath, value: string, column: number, step = 2): string {
   const lines: string[] = [];
   path.forEach((segment, i) => {
-    const indent = ' '.repeat(column + 2 * i);
+    const indent = ' '.repeat(column + step * i);
     const last = i === path.length - 1;
     lines.push(`${indent}${renderKey(String(segment))}:${last ? ` ${renderScalar(value, 'PLAIN')}` : ''}`);
   });

@@ -2,7 +2,7 @@
 // process tree killed on timeout or cancellation. The command runs in its own process group (detached),
 // so one signal to the group reaches the grandchildren a Python or shell wrapper starts too.
 import { spawn } from 'node:child_process';
-import { EvalError } from './errors.js';
+import { EvaluationError } from './errors.js';
 
 export type CommandSpec = string | readonly string[];
 
@@ -34,7 +34,9 @@ export interface CommandResult {
 export function commandArgv(command: CommandSpec): string[] {
   const argv = typeof command === 'string' ? command.trim().split(/\s+/).filter(Boolean) : [...command];
   if (argv.length === 0 || argv[0] === '') {
-    throw new EvalError('The eval command is empty. Expected a program and its arguments, e.g. [python3, eval.py].');
+    throw new EvaluationError(
+      'The eval command is empty. Expected a program and its arguments, e.g. [python3, eval.py].',
+    );
   }
   return argv;
 }
@@ -55,7 +57,8 @@ function trackGroup(pid: number, cancel: () => void): void {
 }
 function untrackGroup(pid: number): void {
   if (!running.delete(pid)) return;
-  if (running.size === 0) for (const name of ['SIGINT', 'SIGTERM'] as const) process.off(name, onParentSignal);
+  if (running.size === 0)
+    for (const name of ['SIGINT', 'SIGTERM'] as const) process.off(name, onParentSignal);
 }
 
 function killGroup(pid: number, signal: NodeJS.Signals): void {
@@ -66,7 +69,7 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-/** Runs one command to completion; rejects with an EvalError on a failed start, a timeout or cancellation. */
+/** Runs one command to completion; rejects with an EvaluationError on a failed start, a timeout or cancellation. */
 export async function runCommand(options: RunCommandOptions): Promise<CommandResult> {
   const argv = commandArgv(options.command);
   const [program, ...args] = argv as [string, ...string[]];
@@ -122,19 +125,25 @@ export async function runCommand(options: RunCommandOptions): Promise<CommandRes
       child.once('close', (exitCode, exitSignal) => resolve([exitCode, exitSignal]));
     }).catch((error: NodeJS.ErrnoException) => {
       const hint =
-        error.code === 'ENOENT' ? ` Is '${program}' installed and on PATH (or the path relative to ${options.cwd})?` : '';
-      throw new EvalError(`Could not start the eval command '${argv.join(' ')}'${where}: ${error.message}.${hint}`);
+        error.code === 'ENOENT'
+          ? ` Is '${program}' installed and on PATH (or the path relative to ${options.cwd})?`
+          : '';
+      throw new EvaluationError(
+        `Could not start the eval command '${argv.join(' ')}'${where}: ${error.message}.${hint}`,
+      );
     });
     const durationMs = performance.now() - started;
     if (stopReason === 'timeout') {
-      throw new EvalError(
+      throw new EvaluationError(
         `The eval command '${argv.join(' ')}'${where} ran past its timeout of ${formatDuration(options.timeoutMs ?? 0)} ` +
           'and was stopped with its whole process tree. Raise eval.timeout-minutes (or the timeout-minutes input) ' +
           'or evaluate fewer examples per shard.',
       );
     }
     if (stopReason === 'cancelled') {
-      throw new EvalError(`The eval command '${argv.join(' ')}'${where} was cancelled; its process tree was stopped.`);
+      throw new EvaluationError(
+        `The eval command '${argv.join(' ')}'${where} was cancelled; its process tree was stopped.`,
+      );
     }
     return { argv, exitCode: code ?? 128 + signalNumber(signal), durationMs };
   } finally {

@@ -1,5 +1,5 @@
 // The one error type of evaluation: its message is for the user as it stands (where, what, what to do),
 // so actions and the CLI print it without a stack trace.
-export class EvalError extends Error {
-  override readonly name = 'EvalError';
+export class EvaluationError extends Error {
+  override readonly name = 'EvaluationError';
 }

@@ -13,10 +13,10 @@ import {
   type TestSetConfig,
 } from '../metrics/index.js';
 import { type CommandSpec, commandArgv, formatDuration, runCommand } from './command.js';
-import { EvalError } from './errors.js';
+import { EvaluationError } from './errors.js';
 import type { Gpu } from './gpus.js';
 import { type EvalProject, evalTimeoutMs, type LoadedProject, selectTestSets } from './project.js';
-import { reportContext, type RunnerIdentity } from './report-context.js';
+import { type RunnerIdentity, reportContext } from './report-context.js';
 import { type LocalShard, planLocalShards, type Shard, wholeTestSet } from './shards.js';
 import { writeJsonAtomic } from './write.js';
 
@@ -44,9 +44,14 @@ export interface EvaluateOptions {
 
 export type EvaluationResult =
   | { readonly kind: 'report'; readonly report: EvalReport; readonly partials: readonly PartialResult[] }
-  | { readonly kind: 'partials'; readonly shard: Shard; readonly partialFiles: readonly string[]; readonly partials: readonly PartialResult[] };
+  | {
+      readonly kind: 'partials';
+      readonly shard: Shard;
+      readonly partialFiles: readonly string[];
+      readonly partials: readonly PartialResult[];
+    };
 
-/** Runs the evaluation end to end. Throws EvalError (or the metrics errors) with a message for the user. */
+/** Runs the evaluation end to end. Throws EvaluationError (or the metrics errors) with a message for the user. */
 export async function evaluate(options: EvaluateOptions): Promise<EvaluationResult> {
   const { project, projectDir } = options.loaded;
   const argv = commandArgv(options.command ?? project.eval.command);
@@ -61,7 +66,9 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
   for (const testSet of testSets) {
     const dataPath = isAbsolute(testSet.path) ? testSet.path : resolve(projectDir, testSet.path);
     const parts = await Promise.all(
-      localShards.map((local) => runShard({ ...options, project, projectDir, argv, testSet, dataPath, local, timeoutMs, log })),
+      localShards.map((local) =>
+        runShard({ ...options, project, projectDir, argv, testSet, dataPath, local, timeoutMs, log }),
+      ),
     );
     results.push(parts.length === 1 ? parts[0]! : mergePartials(parts));
   }
@@ -75,7 +82,13 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
     }
     return { kind: 'partials', shard, partialFiles, partials: results };
   }
-  const context = await reportContext({ project, projectDir, argv, runner: options.runner, gpus: options.gpus });
+  const context = await reportContext({
+    project,
+    projectDir,
+    argv,
+    runner: options.runner,
+    gpus: options.gpus,
+  });
   const report = buildEvalReport({
     config: project,
     results,
@@ -106,8 +119,13 @@ async function runShard(run: ShardRun): Promise<PartialResult> {
   const format = project.eval.output ?? 'predictions';
   const label = `test set '${testSet.name}', shard ${local.index + 1}/${local.count}${local.gpu !== undefined ? `, GPU ${local.gpu}` : ''}`;
   const extension = format === 'predictions' ? 'jsonl' : 'json';
-  const output = join(run.workDir, 'predictions', `${testSet.name}.shard-${local.index}-of-${local.count}.${extension}`);
-  const prefix = local.count > 1 ? `[${testSet.name} ${local.index + 1}/${local.count}] ` : `[${testSet.name}] `;
+  const output = join(
+    run.workDir,
+    'predictions',
+    `${testSet.name}.shard-${local.index}-of-${local.count}.${extension}`,
+  );
+  const prefix =
+    local.count > 1 ? `[${testSet.name} ${local.index + 1}/${local.count}] ` : `[${testSet.name}] `;
   const env: Record<string, string | undefined> = {
     ...run.env,
     SLIPWAY_TEST_SET: testSet.name,
@@ -130,13 +148,13 @@ async function runShard(run: ShardRun): Promise<PartialResult> {
     onLine: (line) => run.log(prefix + line),
   });
   if (result.exitCode !== 0) {
-    throw new EvalError(
+    throw new EvaluationError(
       `The eval command '${run.argv.join(' ')}' failed with exit code ${result.exitCode} (${label}); its output is above.`,
     );
   }
   const written = await stat(output).catch(() => undefined);
   if (!written?.isFile()) {
-    throw new EvalError(
+    throw new EvaluationError(
       `The eval command '${run.argv.join(' ')}' exited successfully but wrote no ${format} to ${output} (${label}). ` +
         `It must write ${format === 'predictions' ? 'JSONL predictions' : 'its metrics JSON'} to the path in SLIPWAY_OUTPUT.`,
     );

@@ -1,7 +1,7 @@
 // The runner's GPUs, as nvidia-smi reports them. No nvidia-smi (or one that fails) means no GPUs:
 // a CPU runner is a normal case, and `require-gpu` turns it into a clear failure where it is not.
 import { execFile } from 'node:child_process';
-import { EvalError } from './errors.js';
+import { EvaluationError } from './errors.js';
 
 export interface Gpu {
   /** Position in nvidia-smi's list; the value given in CUDA_VISIBLE_DEVICES. */
@@ -48,10 +48,9 @@ export async function detectGpus(program = 'nvidia-smi'): Promise<Gpu[]> {
 /** Throws when a GPU is required and the runner has none, saying what to check. */
 export function assertGpuAvailable(gpus: readonly Gpu[], required: boolean): void {
   if (!required || gpus.length > 0) return;
-  throw new EvalError(
+  throw new EvaluationError(
     'require-gpu is set, but this runner has no GPU: nvidia-smi is not installed or lists no device. ' +
       'Run the job on a GPU runner (runs-on: [self-hosted, gpu]) with the NVIDIA driver installed, ' +
       'or set require-gpu: false to evaluate on the CPU.',
   );
 }
-

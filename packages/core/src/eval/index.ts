@@ -1,13 +1,26 @@
 // @slipway/core/eval: runs a project's eval command (no shell, streamed output, timeout, whole process tree
 // killed), shard by shard and GPU by GPU, ingests its predictions through @slipway/core/metrics, merges
 // matrix shards, and renders the report as Markdown.
-export { type CommandResult, type CommandSpec, commandArgv, formatDuration, type RunCommandOptions, runCommand } from './command.js';
-export { EvalError } from './errors.js';
+export {
+  type CommandResult,
+  type CommandSpec,
+  commandArgv,
+  formatDuration,
+  type RunCommandOptions,
+  runCommand,
+} from './command.js';
+export { EvaluationError } from './errors.js';
 export { type EvaluateOptions, type EvaluationResult, evaluate, partialFileName } from './evaluate.js';
 export { assertGpuAvailable, detectGpus, type Gpu, NVIDIA_SMI_ARGS, parseGpuInventory } from './gpus.js';
 export { type MergeOptions, type MergeResult, mergeShardResults } from './merge.js';
-export { type EvalProject, evalTimeoutMs, type LoadedProject, loadProject, selectTestSets } from './project.js';
-export { type ContextInput, reportContext, type RunnerIdentity, runnerIdentity } from './report-context.js';
+export {
+  type EvalProject,
+  evalTimeoutMs,
+  type LoadedProject,
+  loadProject,
+  selectTestSets,
+} from './project.js';
+export { type ContextInput, type RunnerIdentity, reportContext, runnerIdentity } from './report-context.js';
 export {
   checkShard,
   formatShard,

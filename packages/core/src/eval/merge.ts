@@ -3,12 +3,18 @@
 // report's metrics equal an unsharded run's exactly.
 import { relative } from 'node:path';
 import { glob } from 'tinyglobby';
-import { buildEvalReport, type EvalReport, mergePartials, type PartialResult, readPartialResult } from '../metrics/index.js';
+import {
+  buildEvalReport,
+  type EvalReport,
+  mergePartials,
+  type PartialResult,
+  readPartialResult,
+} from '../metrics/index.js';
 import { type CommandSpec, commandArgv } from './command.js';
-import { EvalError } from './errors.js';
+import { EvaluationError } from './errors.js';
 import type { Gpu } from './gpus.js';
 import { type LoadedProject, selectTestSets } from './project.js';
-import { reportContext, type RunnerIdentity } from './report-context.js';
+import { type RunnerIdentity, reportContext } from './report-context.js';
 import { parseShard, shardCoverageProblems } from './shards.js';
 
 export interface MergeOptions {
@@ -32,9 +38,11 @@ export interface MergeResult {
 export async function mergeShardResults(options: MergeOptions): Promise<MergeResult> {
   const { project, projectDir } = options.loaded;
   const patterns = options.partials.filter((p) => p.trim() !== '');
-  const files = (await glob(patterns, { cwd: options.root, absolute: true, onlyFiles: true, dot: true })).sort();
+  const files = (
+    await glob(patterns, { cwd: options.root, absolute: true, onlyFiles: true, dot: true })
+  ).sort();
   if (files.length === 0) {
-    throw new EvalError(
+    throw new EvaluationError(
       `No partial result files matched ${patterns.map((p) => `'${p}'`).join(', ')} in ${options.root}. ` +
         'Download every shard job’s partial files (actions/download-artifact) before the merge step, and point `partials` at them.',
     );
@@ -49,10 +57,12 @@ export async function mergeShardResults(options: MergeOptions): Promise<MergeRes
 
   const selected = selectTestSets(project, options.testSets);
   const shown = (file: string) => relative(options.root, file) || file;
-  const unknown = [...byTestSet.keys()].filter((name) => !project['test-sets'].some((set) => set.name === name));
+  const unknown = [...byTestSet.keys()].filter(
+    (name) => !project['test-sets'].some((set) => set.name === name),
+  );
   if (unknown.length > 0) {
     const name = unknown[0]!;
-    throw new EvalError(
+    throw new EvaluationError(
       `${shown(byTestSet.get(name)![0]!.file)} holds results for test set '${name}', which ${shown(options.loaded.configPath)} ` +
         `does not define (it has ${project['test-sets'].map((s) => `'${s.name}'`).join(', ')}). Are the partial files from another project?`,
     );
@@ -62,15 +72,17 @@ export async function mergeShardResults(options: MergeOptions): Promise<MergeRes
   for (const testSet of selected) {
     const group = byTestSet.get(testSet.name);
     if (!group) {
-      throw new EvalError(
+      throw new EvaluationError(
         `No partial results for test set '${testSet.name}' among ${files.length} file(s) matched by ` +
           `${patterns.map((p) => `'${p}'`).join(', ')}. Did its shard jobs fail, or were their files not downloaded?`,
       );
     }
-    const shards = group.flatMap(({ file, partial }) => partial.shards.map((label) => parseShard(label, `shard in ${shown(file)}`)));
+    const shards = group.flatMap(({ file, partial }) =>
+      partial.shards.map((label) => parseShard(label, `shard in ${shown(file)}`)),
+    );
     const problems = shardCoverageProblems(shards);
     if (problems.length > 0) {
-      throw new EvalError(
+      throw new EvaluationError(
         `The partial results of test set '${testSet.name}' do not cover it exactly once: ${problems.join('; ')}. ` +
           `Found ${group.map(({ file, partial }) => `${shown(file)} (${partial.shards.join(', ')})`).join(', ')}.`,
       );
@@ -79,7 +91,13 @@ export async function mergeShardResults(options: MergeOptions): Promise<MergeRes
   }
 
   const argv = commandArgv(options.command ?? project.eval.command);
-  const context = await reportContext({ project, projectDir, argv, runner: options.runner, gpus: options.gpus });
+  const context = await reportContext({
+    project,
+    projectDir,
+    argv,
+    runner: options.runner,
+    gpus: options.gpus,
+  });
   const report = buildEvalReport({
     config: project,
     results: merged,
@@ -88,4 +106,3 @@ export async function mergeShardResults(options: MergeOptions): Promise<MergeRes
   });
   return { report, files: files.map(shown), merged };
 }
-

@@ -1,12 +1,12 @@
 // Reads slipway.yaml for an evaluation: the same validation validate-config does (every problem located
 // file:line:col), then the typed parts evaluation needs.
 import { dirname, relative, resolve } from 'node:path';
+import { didYouMean } from '../config/did-you-mean.js';
 import { readConfigSource } from '../config/source.js';
 import { validateConfigFile } from '../config/validate.js';
 import type { MetricsConfig, TestSetConfig } from '../metrics/index.js';
-import { didYouMean } from '../config/did-you-mean.js';
 import type { CommandSpec } from './command.js';
-import { EvalError } from './errors.js';
+import { EvaluationError } from './errors.js';
 
 /** The parts of slipway.yaml evaluation reads (kebab-case keys as in the file). */
 export interface EvalProject extends MetricsConfig {
@@ -31,7 +31,7 @@ export interface LoadedProject {
   readonly projectDir: string;
 }
 
-/** Loads and validates slipway.yaml; an invalid file is an EvalError listing every error with its position. */
+/** Loads and validates slipway.yaml; an invalid file is an EvaluationError listing every error with its position. */
 export async function loadProject(configPath: string, displayRoot = process.cwd()): Promise<LoadedProject> {
   const absolute = resolve(configPath);
   const shown = relative(displayRoot, absolute) || absolute;
@@ -39,15 +39,20 @@ export async function loadProject(configPath: string, displayRoot = process.cwd(
   const errors = report.findings.filter((finding) => finding.severity === 'error');
   if (errors.length > 0) {
     const lines = errors.map((f) => `  ${f.file}:${f.line}:${f.column}: ${f.message}`);
-    throw new EvalError(
+    throw new EvaluationError(
       `${shown} is not a valid Slipway project (${errors.length} error${errors.length === 1 ? '' : 's'}):\n${lines.join('\n')}`,
     );
   }
   if (report.schema !== 'project') {
-    throw new EvalError(`${shown} is a ${report.schema ?? 'unknown'} file; expected a slipway.yaml with kind: Project.`);
+    throw new EvaluationError(
+      `${shown} is a ${report.schema ?? 'unknown'} file; expected a slipway.yaml with kind: Project.`,
+    );
   }
   const read = await readConfigSource(absolute, shown);
-  if (!read.ok) throw new EvalError(`${shown}:${read.finding.line}:${read.finding.column}: ${read.finding.message}`);
+  if (!read.ok)
+    throw new EvaluationError(
+      `${shown}:${read.finding.line}:${read.finding.column}: ${read.finding.message}`,
+    );
   return { project: read.source.data as EvalProject, configPath: absolute, projectDir: dirname(absolute) };
 }
 
@@ -60,7 +65,7 @@ export function selectTestSets(project: EvalProject, names: readonly string[] | 
     const found = all.find((set) => set.name === name);
     if (found) return found;
     const suggestion = didYouMean(name, known);
-    throw new EvalError(
+    throw new EvaluationError(
       `Unknown test set '${name}'. slipway.yaml defines ${known.map((k) => `'${k}'`).join(', ')}.` +
         (suggestion ? ` Did you mean '${suggestion}'?` : ''),
     );

@@ -1,7 +1,7 @@
 // Shards: which part of a test set one run of the eval command evaluates. Example p of a test set belongs
 // to shard (p mod count), so shards compose: shard i of n split over G local GPUs is shards i + n·g of n·G,
 // and any set of shards can be checked to cover every example exactly once.
-import { EvalError } from './errors.js';
+import { EvaluationError } from './errors.js';
 
 export interface Shard {
   /** 0-based. */
@@ -23,10 +23,10 @@ export function formatShard(shard: Shard): string {
 /** Checks a shard given as numbers (action inputs, matrix values). */
 export function checkShard(index: number, count: number, where = 'shard'): Shard {
   if (!Number.isInteger(count) || count < 1) {
-    throw new EvalError(`Invalid ${where}: shard count ${count} must be a whole number of at least 1.`);
+    throw new EvaluationError(`Invalid ${where}: shard count ${count} must be a whole number of at least 1.`);
   }
   if (!Number.isInteger(index) || index < 0 || index >= count) {
-    throw new EvalError(
+    throw new EvaluationError(
       `Invalid ${where}: shard index ${index} must be a whole number from 0 to ${count - 1} (shards are counted from 0).`,
     );
   }
@@ -36,7 +36,10 @@ export function checkShard(index: number, count: number, where = 'shard'): Shard
 /** Parses `i/n` (0-based index), as the CLI's --shard takes it. */
 export function parseShard(text: string, where = '--shard'): Shard {
   const match = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
-  if (!match) throw new EvalError(`Invalid ${where} '${text}'. Expected INDEX/COUNT with a 0-based index, e.g. 0/3.`);
+  if (!match)
+    throw new EvaluationError(
+      `Invalid ${where} '${text}'. Expected INDEX/COUNT with a 0-based index, e.g. 0/3.`,
+    );
   return checkShard(Number(match[1]), Number(match[2]), `${where} '${text}'`);
 }
 
@@ -66,7 +69,8 @@ export function shardCoverageProblems(shards: readonly Shard[]): string[] {
   let period = 1;
   for (const { count } of shards) {
     period = lcm(period, count);
-    if (period > maxCheckedPeriod) return [`shard counts ${shards.map(formatShard).join(', ')} cannot be checked`];
+    if (period > maxCheckedPeriod)
+      return [`shard counts ${shards.map(formatShard).join(', ')} cannot be checked`];
   }
   const missing: number[] = [];
   const doubled = new Map<number, string[]>();

@@ -19,7 +19,9 @@ const defaultMetrics = {
 /** The metrics shown: the defaults of the task, then every gated metric, as far as the report has them. */
 export function shownMetrics(report: EvalReport): string[] {
   const names = [...defaultMetrics[report.task], ...report.gates.map((gate) => gate.metric)];
-  const present = new Set(report.testSets.flatMap((set) => [set, ...set.slices].flatMap((g) => Object.keys(g.metrics))));
+  const present = new Set(
+    report.testSets.flatMap((set) => [set, ...set.slices].flatMap((g) => Object.keys(g.metrics))),
+  );
   return [...new Set(names)].filter((name) => present.has(name));
 }
 
@@ -34,14 +36,17 @@ export function renderEvalSummary(report: EvalReport, options: SummaryOptions = 
       : `## ❌ Accuracy test failed: ${model} (${failed.length} of ${report.gates.length} gates failed)`,
   );
   lines.push('');
-  const gpus = report.gpus.length === 0 ? 'no GPU' : report.gpus.map((g) => `${g.name} (${g.memoryMiB} MiB)`).join(', ');
+  const gpus =
+    report.gpus.length === 0 ? 'no GPU' : report.gpus.map((g) => `${g.name} (${g.memoryMiB} MiB)`).join(', ');
   lines.push(
     `Commit \`${report.commit.slice(0, 12)}\` · runner ${cell(report.runner.name)} (${cell(report.runner.os)}) · ${gpus} · ` +
       `${Math.round(report.confidence * 100)}% confidence intervals`,
   );
   if (options.baseline) {
     const base = options.baseline;
-    lines.push(`Baseline: ${base.model.name}${base.model.version ? ` ${base.model.version}` : ''} at \`${base.commit.slice(0, 12)}\``);
+    lines.push(
+      `Baseline: ${base.model.name}${base.model.version ? ` ${base.model.version}` : ''} at \`${base.commit.slice(0, 12)}\``,
+    );
   }
   for (const testSet of report.testSets) {
     lines.push('', ...testSetTable(testSet, metrics, options));
@@ -51,7 +56,9 @@ export function renderEvalSummary(report: EvalReport, options: SummaryOptions = 
     lines.push('', '### Warnings', '');
     for (const warning of report.warnings) {
       const where = `${warning.testSet}${warning.slice ? ` / ${warning.slice}` : ''}`;
-      const examples = warning.examples?.length ? ` (e.g. ${warning.examples.map((id) => `\`${id}\``).join(', ')})` : '';
+      const examples = warning.examples?.length
+        ? ` (e.g. ${warning.examples.map((id) => `\`${id}\``).join(', ')})`
+        : '';
       lines.push(`- ⚠️ **${warning.kind}** in ${cell(where)}: ${warning.message}${examples}`);
     }
   }
@@ -90,18 +97,32 @@ function testSetTable(testSet: TestSetReport, metrics: readonly string[], option
     }
     rows.push(row);
   }
-  const table = [title, '', `| ${header.join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`];
+  const table = [
+    title,
+    '',
+    `| ${header.join(' | ')} |`,
+    `|${header.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`,
+  ];
   for (const row of rows) table.push(`| ${row.join(' | ')} |`);
-  if (testSet.slices.length > limit) table.push('', `…and ${testSet.slices.length - limit} more slices in the report file.`);
+  if (testSet.slices.length > limit)
+    table.push('', `…and ${testSet.slices.length - limit} more slices in the report file.`);
   return table;
 }
 
 function gateTable(gates: readonly GateVerdict[]): string[] {
   const sorted = [...gates].sort((a, b) => Number(a.passed) - Number(b.passed));
-  const lines = ['### Gates', '', '| | Test set | Slice | Metric | Gate | Actual | Why |', '| --- | --- | --- | --- | --- | ---: | --- |'];
+  const lines = [
+    '### Gates',
+    '',
+    '| | Test set | Slice | Metric | Gate | Actual | Why |',
+    '| --- | --- | --- | --- | --- | ---: | --- |',
+  ];
   for (const gate of sorted) {
     const comparison = gate.direction === 'higher' ? '≥' : '≤';
-    const kind = gate.kind === 'baseline' ? `baseline ${comparison} ${fixed(gate.expected)}` : `${comparison} ${fixed(gate.expected)}`;
+    const kind =
+      gate.kind === 'baseline'
+        ? `baseline ${comparison} ${fixed(gate.expected)}`
+        : `${comparison} ${fixed(gate.expected)}`;
     lines.push(
       `| ${gate.passed ? '✅' : '❌'} | ${cell(gate.testSet)} | ${gate.slice ? cell(gate.slice) : 'all'} | ${gate.metric} | ${kind} | ` +
         `${gate.actual === null ? '—' : fixed(gate.actual)} | ${cell(gate.reason)} |`,
@@ -118,11 +139,13 @@ function chart(report: EvalReport, metric: string, options: SummaryOptions): str
     const base = options.baseline?.testSets.find((set) => set.name === testSet.name);
     const groups: Array<[string, GroupReport, GroupReport | undefined]> = [
       [testSet.name, testSet, base],
-      ...testSet.slices.slice(0, 12).map((s): [string, GroupReport, GroupReport | undefined] => [
-        `${testSet.name}/${s.name}`,
-        s,
-        base?.slices.find((b) => b.name === s.name),
-      ]),
+      ...testSet.slices
+        .slice(0, 12)
+        .map((s): [string, GroupReport, GroupReport | undefined] => [
+          `${testSet.name}/${s.name}`,
+          s,
+          base?.slices.find((b) => b.name === s.name),
+        ]),
     ];
     for (const [label, group, baseGroup] of groups) {
       labels.push(label);
@@ -149,7 +172,10 @@ function chart(report: EvalReport, metric: string, options: SummaryOptions): str
 
 function formatMetric(value: MetricValue | undefined, withInterval = true): string {
   if (!value || value.value === null) return '—';
-  const interval = withInterval && value.lower !== null && value.upper !== null ? ` [${fixed(value.lower)}, ${fixed(value.upper)}]` : '';
+  const interval =
+    withInterval && value.lower !== null && value.upper !== null
+      ? ` [${fixed(value.lower)}, ${fixed(value.upper)}]`
+      : '';
   return `${fixed(value.value)}${interval}`;
 }
 

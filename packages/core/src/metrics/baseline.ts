@@ -35,7 +35,10 @@ function sharedExamples(a: ExampleSample, b: ExampleSample): [number[], number[]
 }
 
 /** Pairs only when the samples mostly hold the same examples: otherwise the test data differ. */
-function paired(a: ExampleSample | undefined, b: ExampleSample | undefined): [number[], number[]] | undefined {
+function paired(
+  a: ExampleSample | undefined,
+  b: ExampleSample | undefined,
+): [number[], number[]] | undefined {
   if (!a || !b || a.hash.length === 0 || b.hash.length === 0) return undefined;
   const shared = sharedExamples(a, b);
   return shared[0].length * 2 >= Math.min(a.hash.length, b.hash.length) ? shared : undefined;
@@ -63,13 +66,31 @@ export function compareWithBaseline(
       });
       return { test: 'mcnemar-mid-p', pValue: mcnemarMidP(onlyCurrent, onlyBaseline) };
     }
-    const pValue = twoProportionZTest(Math.round(c * current.n), current.n, Math.round(b * baseline.n), baseline.n);
+    const pValue = twoProportionZTest(
+      Math.round(c * current.n),
+      current.n,
+      Math.round(b * baseline.n),
+      baseline.n,
+    );
     return { test: 'two-proportion-z', pValue };
   }
-  if ((metric === 'mae' || metric === 'rmse' || metric === 'r2') && pair && samples.current?.label && samples.baseline?.label) {
-    return { test: 'paired-bootstrap', pValue: pairedBootstrapP(metric, samples.current, samples.baseline, pair, settings) };
+  if (
+    (metric === 'mae' || metric === 'rmse' || metric === 'r2') &&
+    pair &&
+    samples.current?.label &&
+    samples.baseline?.label
+  ) {
+    return {
+      test: 'paired-bootstrap',
+      pValue: pairedBootstrapP(metric, samples.current, samples.baseline, pair, settings),
+    };
   }
-  if (current.lower !== null && current.upper !== null && baseline.lower !== null && baseline.upper !== null) {
+  if (
+    current.lower !== null &&
+    current.upper !== null &&
+    baseline.lower !== null &&
+    baseline.upper !== null
+  ) {
     const z = zFor(settings.confidence);
     const se1 = (current.upper - current.lower) / (2 * z);
     const se2 = (baseline.upper - baseline.lower) / (2 * z);
@@ -91,7 +112,7 @@ function pairedBootstrapP(
 ): number {
   const m = ia.length;
   const next = mt19937.factory({ seed: settings.seed });
-    const uniform = () => next() / 4294967296;
+  const uniform = () => next() / 4294967296;
   const pick = new Int32Array(m);
   const cLabel = ia.map((i) => current.label![i]!);
   const cPred = ia.map((i) => current.prediction![i]!);

@@ -67,7 +67,10 @@ export interface ClassificationReport {
   classes: ClassMetrics[];
 }
 
-export function classificationMetrics(confusion: ConfusionCounts, settings: IntervalSettings): ClassificationReport {
+export function classificationMetrics(
+  confusion: ConfusionCounts,
+  settings: IntervalSettings,
+): ClassificationReport {
   const k = confusion.classes.length;
   const flat = new Float64Array(k * k);
   let n = 0;
@@ -93,7 +96,13 @@ export function classificationMetrics(confusion: ConfusionCounts, settings: Inte
   }));
   const metrics: Record<string, MetricValue> = {
     accuracy: wilsonMetric(correct, n, settings.confidence),
-    'macro-precision': bootMetric(point.macroPrecision, boot.macroPrecision, n, settings.confidence, 'higher'),
+    'macro-precision': bootMetric(
+      point.macroPrecision,
+      boot.macroPrecision,
+      n,
+      settings.confidence,
+      'higher',
+    ),
     'macro-recall': bootMetric(point.macroRecall, boot.macroRecall, n, settings.confidence, 'higher'),
     'macro-f1': bootMetric(point.macroF1, boot.macroF1, n, settings.confidence, 'higher'),
   };
@@ -150,7 +159,12 @@ interface BootstrapReplicates {
  * Resamples n examples from the confusion matrix's cells (a multinomial draw, done as one conditional
  * binomial per cell) `samples` times, seeded, so the same matrix always gives the same interval.
  */
-function bootstrapConfusion(flat: Float64Array, k: number, n: number, settings: IntervalSettings): BootstrapReplicates {
+function bootstrapConfusion(
+  flat: Float64Array,
+  k: number,
+  n: number,
+  settings: IntervalSettings,
+): BootstrapReplicates {
   const out: BootstrapReplicates = {
     macroPrecision: new Float64Array(settings.samples),
     macroRecall: new Float64Array(settings.samples),

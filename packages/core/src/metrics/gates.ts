@@ -1,10 +1,23 @@
 // Gate verdicts: absolute thresholds from slipway.yaml, and regression against a baseline report.
 import { compareWithBaseline } from './baseline.js';
-import type { Direction, EvalReport, GateVerdict, GroupReport, ReportWarning, Task, ThresholdConfig } from './types.js';
+import type {
+  Direction,
+  EvalReport,
+  GateVerdict,
+  GroupReport,
+  ReportWarning,
+  Task,
+  ThresholdConfig,
+} from './types.js';
 
 const EPSILON = 1e-12;
 
-export function thresholdGate(testSet: string, slice: string | undefined, group: GroupReport, t: ThresholdConfig): GateVerdict {
+export function thresholdGate(
+  testSet: string,
+  slice: string | undefined,
+  group: GroupReport,
+  t: ThresholdConfig,
+): GateVerdict {
   const metric = group.metrics[t.metric];
   const actual = metric?.value ?? null;
   const passed = actual !== null && (t.direction === 'higher' ? actual >= t.value : actual <= t.value);
@@ -64,7 +77,8 @@ export function baselineGates(
       continue;
     }
     const direction: Direction = current?.direction ?? base.direction;
-    const expected = direction === 'higher' ? base.value - settings.tolerance : base.value + settings.tolerance;
+    const expected =
+      direction === 'higher' ? base.value - settings.tolerance : base.value + settings.tolerance;
     const common = {
       testSet,
       ...(slice !== undefined && { slice }),
@@ -75,11 +89,24 @@ export function baselineGates(
       baseline: base.value,
     };
     if (!current || current.value === null) {
-      gates.push({ ...common, actual: null, test: 'none', pValue: null, passed: false, reason: `${name} is undefined for ${where} while the baseline has ${format(base.value)}` });
+      gates.push({
+        ...common,
+        actual: null,
+        test: 'none',
+        pValue: null,
+        passed: false,
+        reason: `${name} is undefined for ${where} while the baseline has ${format(base.value)}`,
+      });
       continue;
     }
     const worse = direction === 'higher' ? base.value - current.value : current.value - base.value;
-    const { test, pValue } = compareWithBaseline(name, current, base, { current: group.sample, baseline: baselineGroup.sample }, settings);
+    const { test, pValue } = compareWithBaseline(
+      name,
+      current,
+      base,
+      { current: group.sample, baseline: baselineGroup.sample },
+      settings,
+    );
     const beyond = worse > settings.tolerance + EPSILON;
     const significant = pValue === null || pValue < settings.significance;
     const passed = !(beyond && significant);
@@ -97,7 +124,11 @@ export function baselineGates(
 }
 
 /** The baseline's group for a test set (and slice), if it has one. */
-export function findBaselineGroup(baseline: EvalReport, testSet: string, slice: string | undefined): GroupReport | undefined {
+export function findBaselineGroup(
+  baseline: EvalReport,
+  testSet: string,
+  slice: string | undefined,
+): GroupReport | undefined {
   const set = baseline.testSets.find((t) => t.name === testSet);
   if (!set || slice === undefined) return set;
   return set.slices.find((s) => s.name === slice);

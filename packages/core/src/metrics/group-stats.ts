@@ -32,7 +32,7 @@ class ConfusionAccumulator {
   private counts = new Float64Array(this.stride * this.stride);
 
   add(label: number, prediction: number): void {
-    const k = label > prediction ? label : prediction;
+    const k = Math.max(label, prediction);
     if (k >= this.stride) this.widen(k + 1);
     this.counts[label * this.stride + prediction]!++;
   }
@@ -42,7 +42,8 @@ class ConfusionAccumulator {
     const matrix: number[][] = [];
     for (let i = 0; i < k; i++) {
       const row: number[] = [];
-      for (let j = 0; j < k; j++) row.push(i < this.stride && j < this.stride ? this.counts[i * this.stride + j]! : 0);
+      for (let j = 0; j < k; j++)
+        row.push(i < this.stride && j < this.stride ? this.counts[i * this.stride + j]! : 0);
       matrix.push(row);
     }
     return { classes: [...classes], matrix };
@@ -144,7 +145,8 @@ export function mergeGroups(task: Task, parts: readonly GroupStats[]): GroupStat
       task,
     ),
   };
-  if (task === 'classification') out.confusion = mergeConfusion(parts.flatMap((p) => (p.confusion ? [p.confusion] : [])));
+  if (task === 'classification')
+    out.confusion = mergeConfusion(parts.flatMap((p) => (p.confusion ? [p.confusion] : [])));
   else out.regression = mergeRegression(parts.flatMap((p) => (p.regression ? [p.regression] : [])));
   return out;
 }

@@ -7,9 +7,9 @@ export { defaultBaselineMetrics } from './gates.js';
 export { type IngestOptions, ingestPredictions } from './ingest.js';
 export { checkPartial, mergePartials, readPartialResult } from './merge.js';
 export { severityOf } from './problems.js';
+export { regressionMetrics } from './regression.js';
 export { type BuildReportInput, buildEvalReport, readEvalReport, validateEvalReport } from './report.js';
 export { ingestMetricsFile, type MetricsFileOptions, parseMetricsJson } from './reported.js';
-export { regressionMetrics } from './regression.js';
 export { DEFAULT_SAMPLE_LIMIT } from './sample.js';
 export {
   mcnemarMidP,

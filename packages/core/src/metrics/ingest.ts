@@ -28,12 +28,16 @@ export interface IngestOptions {
 
 /** Without configured slices, at most this many distinct slice tags get statistics (memory bound). */
 const MAX_UNCONFIGURED_SLICES = 1000;
-const EXPECTED_LINE = 'one JSON object per line: {"id": ..., "label": ..., "prediction": ..., "slices": [...]}';
+const EXPECTED_LINE =
+  'one JSON object per line: {"id": ..., "label": ..., "prediction": ..., "slices": [...]}';
 const ID_IN_TEXT = /"id"\s*:\s*"?([^",}]*)/;
 const NON_FINITE_TOKEN = /(?:^|[^A-Za-z"])(?:NaN|-?Infinity)(?:[^A-Za-z"]|$)/;
 
 /** Streams predictions JSONL (a path or a Readable) into one shard's sufficient statistics. */
-export async function ingestPredictions(input: string | Readable, options: IngestOptions): Promise<PartialResult> {
+export async function ingestPredictions(
+  input: string | Readable,
+  options: IngestOptions,
+): Promise<PartialResult> {
   const name = options.name ?? (typeof input === 'string' ? input : 'predictions');
   const stream = await openText(input, 'the predictions JSONL the eval command writes');
   const task = options.task;
@@ -61,7 +65,10 @@ export async function ingestPredictions(input: string | Readable, options: Inges
         problems.report('not-a-number', id, `${where}: NaN or Infinity found. Expected finite numbers.`);
         return;
       }
-      throw new MetricsInputError(where, `not valid JSON (${(error as Error).message}). Expected ${EXPECTED_LINE}.`);
+      throw new MetricsInputError(
+        where,
+        `not valid JSON (${(error as Error).message}). Expected ${EXPECTED_LINE}.`,
+      );
     }
     if (typeof row !== 'object' || row === null || Array.isArray(row)) {
       throw new MetricsInputError(where, `found ${describe(row)}. Expected ${EXPECTED_LINE}.`);
@@ -69,7 +76,10 @@ export async function ingestPredictions(input: string | Readable, options: Inges
     const r = row as Record<string, unknown>;
     const rawId = r['id'];
     if (!((typeof rawId === 'string' && rawId.length > 0) || Number.isInteger(rawId))) {
-      throw new MetricsInputError(where, `"id" is ${describe(rawId)}. Expected a non-empty string or an integer.`);
+      throw new MetricsInputError(
+        where,
+        `"id" is ${describe(rawId)}. Expected a non-empty string or an integer.`,
+      );
     }
     const id = String(rawId);
     const tags = r['slices'];
@@ -78,7 +88,10 @@ export async function ingestPredictions(input: string | Readable, options: Inges
     }
     const scores = r['scores'];
     if (scores !== undefined && (typeof scores !== 'object' || scores === null)) {
-      throw new MetricsInputError(where, `"scores" is ${describe(scores)}. Expected an object or array of numbers.`);
+      throw new MetricsInputError(
+        where,
+        `"scores" is ${describe(scores)}. Expected an object or array of numbers.`,
+      );
     }
 
     let a: number;
@@ -89,7 +102,11 @@ export async function ingestPredictions(input: string | Readable, options: Inges
       const l = classValue(label, 'label', where);
       const p = classValue(prediction, 'prediction', where);
       if (l === undefined || p === undefined) {
-        problems.report('not-a-number', id, `${where}: example '${id}' has a missing or NaN label or prediction.`);
+        problems.report(
+          'not-a-number',
+          id,
+          `${where}: example '${id}' has a missing or NaN label or prediction.`,
+        );
         return;
       }
       if (known && (!known.has(l) || !known.has(p))) {
@@ -106,7 +123,11 @@ export async function ingestPredictions(input: string | Readable, options: Inges
       const y = numberValue(label, 'label', where);
       const p = numberValue(prediction, 'prediction', where);
       if (y === undefined || p === undefined) {
-        problems.report('not-a-number', id, `${where}: example '${id}' has a missing, NaN or infinite label or prediction.`);
+        problems.report(
+          'not-a-number',
+          id,
+          `${where}: example '${id}' has a missing, NaN or infinite label or prediction.`,
+        );
         return;
       }
       a = y;
@@ -115,7 +136,11 @@ export async function ingestPredictions(input: string | Readable, options: Inges
 
     const hash = hashId(id);
     if (!ids.add(hashHigh(), hashLow())) {
-      problems.report('duplicate-id', id, `${where}: example id '${id}' appears more than once. Expected unique ids.`);
+      problems.report(
+        'duplicate-id',
+        id,
+        `${where}: example id '${id}' appears more than once. Expected unique ids.`,
+      );
       return; // the first occurrence counts
     }
 
@@ -141,7 +166,9 @@ export async function ingestPredictions(input: string | Readable, options: Inges
     );
   }
   if (ignoredTags > 0) {
-    notes.push(`only the first ${MAX_UNCONFIGURED_SLICES} slice tags got statistics; configure slices in slipway.yaml`);
+    notes.push(
+      `only the first ${MAX_UNCONFIGURED_SLICES} slice tags got statistics; configure slices in slipway.yaml`,
+    );
   }
   const shard = options.shard ?? { index: 0, count: 1 };
   const result: PartialResult = {
@@ -152,7 +179,9 @@ export async function ingestPredictions(input: string | Readable, options: Inges
     shards: [`${shard.index}/${shard.count}`],
     overall: overall.toJSON(classes.names),
     slices: Object.fromEntries(
-      [...slices.entries()].sort(([x], [y]) => (x < y ? -1 : 1)).map(([tag, g]) => [tag, g.toJSON(classes.names)]),
+      [...slices.entries()]
+        .sort(([x], [y]) => (x < y ? -1 : 1))
+        .map(([tag, g]) => [tag, g.toJSON(classes.names)]),
     ),
     problems: problems.toJSON(),
   };
@@ -170,7 +199,8 @@ function classValue(value: unknown, field: string, where: string): string | unde
   if (typeof value === 'string') return value.length > 0 && value !== 'NaN' ? value : undefined;
   if (typeof value === 'number') return String(value);
   if (value === null || value === undefined) {
-    if (value === undefined) throw new MetricsInputError(where, `"${field}" is missing. Expected ${EXPECTED_LINE}.`);
+    if (value === undefined)
+      throw new MetricsInputError(where, `"${field}" is missing. Expected ${EXPECTED_LINE}.`);
     return undefined;
   }
   throw new MetricsInputError(where, `"${field}" is ${describe(value)}. Expected a class name (string).`);
@@ -178,17 +208,22 @@ function classValue(value: unknown, field: string, where: string): string | unde
 
 function numberValue(value: unknown, field: string, where: string): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
-  if (value === undefined) throw new MetricsInputError(where, `"${field}" is missing. Expected ${EXPECTED_LINE}.`);
+  if (value === undefined)
+    throw new MetricsInputError(where, `"${field}" is missing. Expected ${EXPECTED_LINE}.`);
   if (value === null) return undefined;
   if (typeof value === 'string' && /^[-+]?(nan|inf|infinity)$/i.test(value.trim())) return undefined;
-  throw new MetricsInputError(where, `"${field}" is ${describe(value)}. Expected a finite number (regression).`);
+  throw new MetricsInputError(
+    where,
+    `"${field}" is ${describe(value)}. Expected a finite number (regression).`,
+  );
 }
 
 export function describe(value: unknown): string {
   if (value === undefined) return 'missing';
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+  if (typeof value === 'string')
+    return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
   if (typeof value === 'object') return 'an object';
   return `${typeof value} ${String(value)}`;
 }

@@ -20,7 +20,9 @@ export async function openText(input: string | Readable, what: string): Promise<
       reject(
         new MetricsInputError(
           input,
-          error.code === 'ENOENT' ? `no such file. Expected ${what} there.` : `cannot be read (${error.message}).`,
+          error.code === 'ENOENT'
+            ? `no such file. Expected ${what} there.`
+            : `cannot be read (${error.message}).`,
         ),
       ),
     );
@@ -29,7 +31,10 @@ export async function openText(input: string | Readable, what: string): Promise<
 }
 
 /** Calls onLine(line, lineNumber) for every line (without its \n or \r\n); lines are numbered from 1. */
-export async function forEachLine(stream: Readable, onLine: (line: string, lineNumber: number) => void): Promise<number> {
+export async function forEachLine(
+  stream: Readable,
+  onLine: (line: string, lineNumber: number) => void,
+): Promise<number> {
   let rest = '';
   let lineNumber = 0;
   for await (const chunk of stream as AsyncIterable<string>) {
@@ -43,7 +48,10 @@ export async function forEachLine(stream: Readable, onLine: (line: string, lineN
       const end = text.indexOf('\n', start);
       if (end < 0) break;
       lineNumber++;
-      onLine(text.charCodeAt(end - 1) === 13 ? text.slice(start, end - 1) : text.slice(start, end), lineNumber);
+      onLine(
+        text.charCodeAt(end - 1) === 13 ? text.slice(start, end - 1) : text.slice(start, end),
+        lineNumber,
+      );
       start = end + 1;
     }
     rest = text.slice(start);

@@ -10,7 +10,8 @@ import type { GroupStats, PartialResult } from './types.js';
 /** Merges shards of one test set; the result equals an unsharded run's exactly. */
 export function mergePartials(parts: readonly PartialResult[]): PartialResult {
   const first = parts[0];
-  if (!first) throw new MetricsInputError('merge', 'no partial results to merge. Expected at least one shard.');
+  if (!first)
+    throw new MetricsInputError('merge', 'no partial results to merge. Expected at least one shard.');
   for (const p of parts) {
     if (p.testSet !== first.testSet || p.task !== first.task || p.source !== first.source) {
       throw new MetricsInputError(
@@ -22,7 +23,10 @@ export function mergePartials(parts: readonly PartialResult[]): PartialResult {
   const shards = parts.flatMap((p) => p.shards).sort();
   const repeated = shards.find((s, i) => shards[i - 1] === s);
   if (repeated) {
-    throw new MetricsInputError('merge', `shard ${repeated} of test set '${first.testSet}' is given twice. Expected each shard once.`);
+    throw new MetricsInputError(
+      'merge',
+      `shard ${repeated} of test set '${first.testSet}' is given twice. Expected each shard once.`,
+    );
   }
   if (parts.length === 1) return first;
   if (first.source === 'metrics') {
@@ -66,13 +70,19 @@ export async function readPartialResult(path: string): Promise<PartialResult> {
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new MetricsInputError(path, `cannot be read (${(error as Error).message}). Expected a shard's partial result.`);
+    throw new MetricsInputError(
+      path,
+      `cannot be read (${(error as Error).message}). Expected a shard's partial result.`,
+    );
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new MetricsInputError(path, `not valid JSON (${(error as Error).message}). Expected a shard's partial result.`);
+    throw new MetricsInputError(
+      path,
+      `not valid JSON (${(error as Error).message}). Expected a shard's partial result.`,
+    );
   }
   return checkPartial(value, path);
 }
@@ -91,7 +101,10 @@ export function checkPartial(value: unknown, where: string): PartialResult {
   if (!Array.isArray(v.shards)) problems.push('shards');
   if (!Array.isArray(v.problems)) problems.push('problems');
   if (typeof v.slices !== 'object' || v.slices === null) problems.push('slices');
-  const groups: [string, unknown][] = [['overall', v.overall], ...Object.entries(v.slices ?? {}).map(([k, g]) => [`slices.${k}`, g] as [string, unknown])];
+  const groups: [string, unknown][] = [
+    ['overall', v.overall],
+    ...Object.entries(v.slices ?? {}).map(([k, g]) => [`slices.${k}`, g] as [string, unknown]),
+  ];
   for (const [name, g] of groups) {
     const group = g as Partial<GroupStats> | null;
     const ok =
@@ -105,7 +118,10 @@ export function checkPartial(value: unknown, where: string): PartialResult {
     if (!ok) problems.push(name);
   }
   if (problems.length > 0) {
-    throw new MetricsInputError(where, `partial result has missing or malformed fields: ${problems.join(', ')}. ${expected}`);
+    throw new MetricsInputError(
+      where,
+      `partial result has missing or malformed fields: ${problems.join(', ')}. ${expected}`,
+    );
   }
   return v as PartialResult;
 }

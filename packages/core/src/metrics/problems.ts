@@ -21,7 +21,10 @@ export class ProblemLog {
   /** Throws when the problem is an error; otherwise counts it. */
   report(kind: ProblemKind, id: string, message: string): void {
     if (severityOf(this.policy, kind) === 'error') {
-      throw new DataProblemError(kind, `${message} (problems.${kind} is error; set it to warning to report and go on)`);
+      throw new DataProblemError(
+        kind,
+        `${message} (problems.${kind} is error; set it to warning to report and go on)`,
+      );
     }
     let entry = this.counts.get(kind);
     if (!entry) {

@@ -30,7 +30,11 @@ export function pointFromSums(sums: RegressionSums): RegressionPoint {
 }
 
 /** The metrics of examples picked by `index` (or all of them) from a sample. */
-export function pointFromSample(label: readonly number[], prediction: readonly number[], index?: Int32Array): RegressionPoint {
+export function pointFromSample(
+  label: readonly number[],
+  prediction: readonly number[],
+  index?: Int32Array,
+): RegressionPoint {
   const m = index ? index.length : label.length;
   let sumY = 0;
   let sumY2 = 0;
@@ -88,7 +92,14 @@ export function regressionMetrics(
     const value = point[key];
     const finite = replicates[key].filter((x) => Number.isFinite(x)).sort();
     if (!Number.isFinite(value) || finite.length === 0) {
-      out[key] = { value: Number.isFinite(value) ? value : null, lower: null, upper: null, n, method: 'none', direction };
+      out[key] = {
+        value: Number.isFinite(value) ? value : null,
+        lower: null,
+        upper: null,
+        n,
+        method: 'none',
+        direction,
+      };
       continue;
     }
     const alpha = 1 - settings.confidence;

@@ -51,18 +51,25 @@ export function buildEvalReport(input: BuildReportInput): EvalReport {
       );
     }
     if (r.task !== config.task) {
-      throw new MetricsInputError('results', `test set '${r.testSet}' was evaluated as ${r.task}, but slipway.yaml's task is ${config.task}.`);
+      throw new MetricsInputError(
+        'results',
+        `test set '${r.testSet}' was evaluated as ${r.task}, but slipway.yaml's task is ${config.task}.`,
+      );
     }
     byTestSet.set(r.testSet, [...(byTestSet.get(r.testSet) ?? []), r]);
   }
-  if (byTestSet.size === 0) throw new MetricsInputError('results', 'no test set was evaluated. Expected at least one result.');
+  if (byTestSet.size === 0)
+    throw new MetricsInputError('results', 'no test set was evaluated. Expected at least one result.');
 
   const warnings: ReportWarning[] = [];
   const gates: GateVerdict[] = [];
   const testSets: TestSetReport[] = [];
   const problem = (kind: ProblemKind, testSet: string, slice: string | undefined, message: string) => {
     if (severityOf(config.problems, kind) === 'error') {
-      throw new DataProblemError(kind, `${message} (problems.${kind} is error; set it to warning to report and go on)`);
+      throw new DataProblemError(
+        kind,
+        `${message} (problems.${kind} is error; set it to warning to report and go on)`,
+      );
     }
     warnings.push({ kind, testSet, ...(slice !== undefined && { slice }), message });
   };
@@ -73,21 +80,40 @@ export function buildEvalReport(input: BuildReportInput): EvalReport {
     const partial = mergePartials(parts);
     const name = testSetConfig.name;
     for (const p of partial.problems) {
-      warnings.push({ kind: p.kind, testSet: name, message: problemMessage(p.kind, p.count), count: p.count, examples: p.examples });
+      warnings.push({
+        kind: p.kind,
+        testSet: name,
+        message: problemMessage(p.kind, p.count),
+        count: p.count,
+        examples: p.examples,
+      });
     }
     for (const note of partial.notes ?? []) warnings.push({ kind: 'limit', testSet: name, message: note });
     if (partial.source === 'predictions' && partial.overall.n === 0) {
-      problem('empty-test-set', name, undefined, `test set '${name}' has no examples: the eval command wrote no predictions`);
+      problem(
+        'empty-test-set',
+        name,
+        undefined,
+        `test set '${name}' has no examples: the eval command wrote no predictions`,
+      );
     }
 
-    const overall = groupReport(partial, partial.overall, partial.reported?.overall, config, { ...settings, seed: deriveSeed(settings.seed, name) });
+    const overall = groupReport(partial, partial.overall, partial.reported?.overall, config, {
+      ...settings,
+      seed: deriveSeed(settings.seed, name),
+    });
     const slices: SliceReport[] = [];
     for (const sliceConfig of testSetConfig.slices ?? []) {
       const stats = partial.slices[sliceConfig.name];
       const reported = partial.reported?.slices[sliceConfig.name];
       const missing = partial.source === 'predictions' ? !stats || stats.n === 0 : !reported;
       if (missing) {
-        problem('missing-slice', name, sliceConfig.name, `slice '${sliceConfig.name}' of test set '${name}' has no examples (no prediction is tagged with it)`);
+        problem(
+          'missing-slice',
+          name,
+          sliceConfig.name,
+          `slice '${sliceConfig.name}' of test set '${name}' has no examples (no prediction is tagged with it)`,
+        );
       }
       const group = groupReport(partial, stats ?? emptyStats(partial), reported, config, {
         ...settings,
@@ -113,7 +139,11 @@ export function buildEvalReport(input: BuildReportInput): EvalReport {
       significance: config.baseline?.significance ?? 0.05,
     };
     if (baseline.task !== config.task) {
-      warnings.push({ kind: 'baseline', testSet: '', message: `the baseline report is for ${baseline.task}, not ${config.task}; not compared` });
+      warnings.push({
+        kind: 'baseline',
+        testSet: '',
+        message: `the baseline report is for ${baseline.task}, not ${config.task}; not compared`,
+      });
     } else {
       for (const set of testSets) {
         for (const group of [undefined, ...set.slices]) {
@@ -168,7 +198,8 @@ function problemMessage(kind: ProblemKind, count: number): string {
 function emptyStats(partial: PartialResult): GroupStats {
   const limit = partial.overall.sample.limit;
   const group: GroupStats = { n: 0, sample: { limit, hash: [] } };
-  if (partial.task === 'classification') group.confusion = { classes: partial.overall.confusion?.classes ?? [], matrix: [] };
+  if (partial.task === 'classification')
+    group.confusion = { classes: partial.overall.confusion?.classes ?? [], matrix: [] };
   return group;
 }
 
@@ -195,11 +226,22 @@ function groupReport(
     return { n: stats.n, metrics };
   }
   if (partial.task === 'classification') {
-    const confusion = canonicalConfusion(stats.confusion, partial.overall.confusion?.classes ?? [], config.classes ?? []);
+    const confusion = canonicalConfusion(
+      stats.confusion,
+      partial.overall.confusion?.classes ?? [],
+      config.classes ?? [],
+    );
     const { metrics, classes } = classificationMetrics(confusion, settings);
     return { n: stats.n, metrics, classes, confusion, sample: stats.sample };
   }
-  const sums = stats.regression ?? { n: 0, sumY: [], sumY2: [], sumPrediction: [], sumAbsError: [], sumSquaredError: [] };
+  const sums = stats.regression ?? {
+    n: 0,
+    sumY: [],
+    sumY2: [],
+    sumPrediction: [],
+    sumAbsError: [],
+    sumSquaredError: [],
+  };
   return { n: stats.n, metrics: regressionMetrics(sums, stats.sample, settings), sample: stats.sample };
 }
 
@@ -207,8 +249,14 @@ function groupReport(
  * The confusion matrix in a fixed class order (slipway.yaml's classes, then any other class seen, sorted), so
  * the report does not depend on the order in which shards met the classes.
  */
-function canonicalConfusion(confusion: ConfusionCounts | undefined, seen: readonly string[], configured: readonly string[]): ConfusionCounts {
-  const extra = [...new Set([...seen, ...(confusion?.classes ?? [])])].filter((c) => !configured.includes(c)).sort();
+function canonicalConfusion(
+  confusion: ConfusionCounts | undefined,
+  seen: readonly string[],
+  configured: readonly string[],
+): ConfusionCounts {
+  const extra = [...new Set([...seen, ...(confusion?.classes ?? [])])]
+    .filter((c) => !configured.includes(c))
+    .sort();
   const classes = [...configured, ...extra];
   const position = new Map(classes.map((c, i) => [c, i]));
   const matrix = classes.map(() => new Array<number>(classes.length).fill(0));
@@ -240,13 +288,21 @@ export async function readEvalReport(path: string): Promise<EvalReport> {
     text = await readFile(path, 'utf8');
   } catch (error) {
     const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new MetricsInputError(path, missing ? 'no such file. Expected a baseline eval report there.' : `cannot be read (${(error as Error).message}).`);
+    throw new MetricsInputError(
+      path,
+      missing
+        ? 'no such file. Expected a baseline eval report there.'
+        : `cannot be read (${(error as Error).message}).`,
+    );
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new MetricsInputError(path, `not valid JSON (${(error as Error).message}). Expected a baseline eval report.`);
+    throw new MetricsInputError(
+      path,
+      `not valid JSON (${(error as Error).message}). Expected a baseline eval report.`,
+    );
   }
   return validateEvalReport(value, path);
 }

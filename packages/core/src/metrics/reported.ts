@@ -28,7 +28,9 @@ export async function ingestMetricsFile(path: string, options: MetricsFileOption
     const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
     throw new MetricsInputError(
       path,
-      missing ? 'no such file. Expected the eval command to write its metrics JSON there.' : `cannot be read (${(error as Error).message}).`,
+      missing
+        ? 'no such file. Expected the eval command to write its metrics JSON there.'
+        : `cannot be read (${(error as Error).message}).`,
     );
   }
   return parseMetricsJson(text, path, options);
@@ -39,7 +41,10 @@ export function parseMetricsJson(text: string, where: string, options: MetricsFi
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new MetricsInputError(where, `not valid JSON (${(error as Error).message}). Expected a metrics JSON ({"metrics": {...}}).`);
+    throw new MetricsInputError(
+      where,
+      `not valid JSON (${(error as Error).message}). Expected a metrics JSON ({"metrics": {...}}).`,
+    );
   }
   const validate = metricsValidator;
   if (!validate(value)) {

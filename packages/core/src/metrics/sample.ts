@@ -102,7 +102,10 @@ function compare(h1: number, a1: number, b1: number, h2: number, a2: number, b2:
 }
 
 /** The bottom-`limit` of several samples' union: exactly the sample of the unsharded data. */
-export function mergeSamples(samples: readonly ExampleSample[], kind: 'classification' | 'regression'): ExampleSample {
+export function mergeSamples(
+  samples: readonly ExampleSample[],
+  kind: 'classification' | 'regression',
+): ExampleSample {
   const limit = Math.min(...samples.map((s) => s.limit));
   const merged = new BottomSample(limit);
   for (const s of samples) {

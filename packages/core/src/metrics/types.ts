@@ -7,7 +7,12 @@ export type Severity = 'error' | 'warning';
 export type Direction = 'higher' | 'lower';
 
 /** A data problem Slipway detects; slipway.yaml `problems:` says whether each is an error or a warning. */
-export type ProblemKind = 'missing-slice' | 'empty-test-set' | 'unknown-label' | 'duplicate-id' | 'not-a-number';
+export type ProblemKind =
+  | 'missing-slice'
+  | 'empty-test-set'
+  | 'unknown-label'
+  | 'duplicate-id'
+  | 'not-a-number';
 export type ProblemPolicy = Partial<Record<ProblemKind, Severity>>;
 
 /** One line of the predictions JSONL (schemas/predictions.schema.json). */
@@ -113,7 +118,10 @@ export interface PartialResult {
   overall: GroupStats;
   slices: Record<string, GroupStats>;
   /** source metrics: the project's own metrics; never merged across shards. */
-  reported?: { overall: Record<string, ReportedMetric>; slices: Record<string, Record<string, ReportedMetric>> };
+  reported?: {
+    overall: Record<string, ReportedMetric>;
+    slices: Record<string, Record<string, ReportedMetric>>;
+  };
   problems: ProblemCount[];
   /** Limits that were reached (for example the duplicate-id check's memory bound), reported as warnings. */
   notes?: string[];

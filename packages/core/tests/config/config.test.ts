@@ -17,14 +17,21 @@ describe('did-you-mean', () => {
 
 describe('paths', () => {
   it('turns a JSON pointer into the path a person writes', () => {
-    expect(formatPath(parsePointer('/test-sets/0/thresholds/1/direction'))).toBe('test-sets[0].thresholds[1].direction');
+    expect(formatPath(parsePointer('/test-sets/0/thresholds/1/direction'))).toBe(
+      'test-sets[0].thresholds[1].direction',
+    );
     expect(formatPath(parsePointer('/a~1b/weird key'))).toBe('"a/b"."weird key"');
   });
   it('reads back every pointer it is given (property)', () => {
-    const segment = fc.oneof(fc.nat(1000), fc.string({ minLength: 1 }).filter((s) => !/^(0|[1-9]\d*)$/.test(s)));
+    const segment = fc.oneof(
+      fc.nat(1000),
+      fc.string({ minLength: 1 }).filter((s) => !/^(0|[1-9]\d*)$/.test(s)),
+    );
     fc.assert(
       fc.property(fc.array(segment, { maxLength: 6 }), (segments) => {
-        const pointer = segments.map((s) => `/${String(s).replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
+        const pointer = segments
+          .map((s) => `/${String(s).replace(/~/g, '~0').replace(/\//g, '~1')}`)
+          .join('');
         expect(parsePointer(pointer)).toEqual(segments);
       }),
     );

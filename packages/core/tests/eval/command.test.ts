@@ -18,15 +18,26 @@ describe('running the eval command', () => {
   it('splits a string command on whitespace and never hands it to a shell', async () => {
     expect(commandArgv('python3  eval.py --fast')).toEqual(['python3', 'eval.py', '--fast']);
     const lines: string[] = [];
-    const result = await runCommand({ command: 'echo $HOME;ls', cwd: '.', env, onLine: (l) => lines.push(l) });
+    const result = await runCommand({
+      command: 'echo $HOME;ls',
+      cwd: '.',
+      env,
+      onLine: (l) => lines.push(l),
+    });
     expect(result.exitCode).toBe(0);
     expect(lines).toEqual(['$HOME;ls']);
   });
 
   it('streams stdout and stderr line by line and reports the exit code', async () => {
     const lines: Array<[string, string]> = [];
-    const script = 'import sys\nprint("one")\nprint("two", file=sys.stderr)\nsys.stdout.write("tail")\nsys.exit(3)';
-    const result = await runCommand({ command: ['python3', '-c', script], cwd: '.', env, onLine: (l, s) => lines.push([l, s]) });
+    const script =
+      'import sys\nprint("one")\nprint("two", file=sys.stderr)\nsys.stdout.write("tail")\nsys.exit(3)';
+    const result = await runCommand({
+      command: ['python3', '-c', script],
+      cwd: '.',
+      env,
+      onLine: (l, s) => lines.push([l, s]),
+    });
     expect(result.exitCode).toBe(3);
     expect(lines).toContainEqual(['one', 'stdout']);
     expect(lines).toContainEqual(['two', 'stderr']);
@@ -38,8 +49,17 @@ describe('running the eval command', () => {
     const script =
       'import subprocess, sys, time\np = subprocess.Popen(["sleep", "300"])\nprint(p.pid, flush=True)\ntime.sleep(300)';
     const lines: string[] = [];
-    const run = runCommand({ command: ['python3', '-c', script], cwd: '.', env, timeoutMs: 1_500, killGraceMs: 500, onLine: (l) => lines.push(l) });
-    await expect(run).rejects.toThrow(/ran past its timeout of 1\.5 s and was stopped with its whole process tree/);
+    const run = runCommand({
+      command: ['python3', '-c', script],
+      cwd: '.',
+      env,
+      timeoutMs: 1_500,
+      killGraceMs: 500,
+      onLine: (l) => lines.push(l),
+    });
+    await expect(run).rejects.toThrow(
+      /ran past its timeout of 1\.5 s and was stopped with its whole process tree/,
+    );
     const sleeper = Number(lines[0]);
     expect(sleeper).toBeGreaterThan(0);
     expect(alive(sleeper)).toBe(false);
@@ -53,7 +73,9 @@ describe('running the eval command', () => {
   });
 
   it('says which program could not be started', async () => {
-    await expect(runCommand({ command: ['no-such-program-xyz'], cwd: '.', env, label: "test set 'holdout'" })).rejects.toThrow(
+    await expect(
+      runCommand({ command: ['no-such-program-xyz'], cwd: '.', env, label: "test set 'holdout'" }),
+    ).rejects.toThrow(
       /Could not start the eval command 'no-such-program-xyz' \(test set 'holdout'\).*Is 'no-such-program-xyz' installed and on PATH/,
     );
   });

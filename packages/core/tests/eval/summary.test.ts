@@ -29,7 +29,13 @@ function report(accuracy: number, sliceAccuracy: number, passed: boolean): EvalR
         hardCase: true,
         n: 26,
         metrics: { accuracy: metric(accuracy, 26), 'macro-f1': metric(0.6, 26) },
-        slices: [{ name: 'species:virginica', n: 8, metrics: { accuracy: metric(sliceAccuracy, 8), 'macro-f1': metric(0.5, 8) } }],
+        slices: [
+          {
+            name: 'species:virginica',
+            n: 8,
+            metrics: { accuracy: metric(sliceAccuracy, 8), 'macro-f1': metric(0.5, 8) },
+          },
+        ],
       },
     ],
     gates: [
@@ -57,10 +63,14 @@ describe('the job summary', () => {
 
   it('leads with the verdict and lists failed gates with their reason, escaping table pipes', () => {
     const text = renderEvalSummary(report(0.615, 0.5, false));
-    expect(text.split('\n')[0]).toBe('## ❌ Accuracy test failed: iris-classifier 1.0.0 (1 of 1 gates failed)');
+    expect(text.split('\n')[0]).toBe(
+      '## ❌ Accuracy test failed: iris-classifier 1.0.0 (1 of 1 gates failed)',
+    );
     expect(text).toContain('### Test set `hard-cases` (hard cases): 26 examples');
     expect(text).toContain('| **all** | 26 | 0.615 [0.515, 0.665] | 0.600 [0.500, 0.650] |');
-    expect(text).toContain('| ❌ | hard-cases | species:virginica | accuracy | ≥ 0.900 | 0.500 | accuracy 0.500 < 0.9 \\| needed |');
+    expect(text).toContain(
+      '| ❌ | hard-cases | species:virginica | accuracy | ≥ 0.900 | 0.500 | accuracy 0.500 < 0.9 \\| needed |',
+    );
     expect(text).toContain('NVIDIA H100 (81559 MiB)');
   });
 
@@ -68,7 +78,9 @@ describe('the job summary', () => {
     const text = renderEvalSummary(report(0.615, 0.5, true), { baseline: report(0.7, 0.75, true) });
     expect(text).toContain('| Slice | n | accuracy | baseline | Δ | macro-f1 | baseline | Δ |');
     expect(text).toContain('| species:virginica | 8 | 0.500 [0.400, 0.550] | 0.750 | −0.250 🔴 |');
-    expect(text).toContain('```mermaid\nxychart-beta\n  title "accuracy: this change (first bar) and baseline (second bar)"');
+    expect(text).toContain(
+      '```mermaid\nxychart-beta\n  title "accuracy: this change (first bar) and baseline (second bar)"',
+    );
     expect(text).toContain('  x-axis ["hard-cases", "hard-cases/species:virginica"]');
     expect(text).toContain('  bar [0.615, 0.5]\n  bar [0.7, 0.75]\n```');
   });

@@ -1,0 +1,41 @@
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { planManifestChange, readDeployedModel } from '@slipway/core/environments';
+import { describe, expect, it } from 'vitest';
+import { goldenCases, irisTarget } from './golden-cases.js';
+
+const fixtures = join(import.meta.dirname, 'fixtures');
+
+// Regenerate after a deliberate change with SLIPWAY_UPDATE_GOLDEN=1, then read the diff before keeping it.
+const update = process.env.SLIPWAY_UPDATE_GOLDEN === '1';
+
+describe('editing a manifest keeps every byte that is not a named value', () => {
+  it('has a release for every fixture folder', () => {
+    expect(readdirSync(fixtures).sort()).toEqual(Object.keys(goldenCases).sort());
+  });
+
+  for (const [name, release] of Object.entries(goldenCases)) {
+    it(`turns ${name}/input.yaml into exactly ${name}/expected.yaml`, () => {
+      const input = readFileSync(join(fixtures, name, 'input.yaml'), 'utf8');
+      const output = planManifestChange(input, irisTarget, release).text;
+      if (update) writeFileSync(join(fixtures, name, 'expected.yaml'), output);
+      expect(output).toBe(readFileSync(join(fixtures, name, 'expected.yaml'), 'utf8'));
+    });
+
+    it(`reads the new version back from ${name}/expected.yaml`, () => {
+      const expected = readFileSync(join(fixtures, name, 'expected.yaml'), 'utf8');
+      const deployed = readDeployedModel(expected, irisTarget);
+      expect(deployed.version).toBe(release.version);
+      expect(deployed.artifactDigest).toBe(release.artifactDigest);
+      expect(deployed.storageUri).toBe(`oci://${release.artifactRepository}@${release.artifactDigest}`);
+      expect(deployed.sourceCommit).toBe(release.sourceCommit);
+    });
+
+    it(`changes nothing when ${name} is edited a second time for the same release`, () => {
+      const expected = readFileSync(join(fixtures, name, 'expected.yaml'), 'utf8');
+      const again = planManifestChange(expected, irisTarget, release);
+      expect(again.text).toBe(expected);
+      expect(again.alreadyDeployed).toBe(true);
+    });
+  }
+});
