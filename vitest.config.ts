@@ -21,8 +21,11 @@ export default defineConfig({
             'packages/*/tests/**/*.test.ts',
             'actions/*/tests/**/*.test.ts',
             'test/harness/**/*.test.ts',
+            'test/contract/**/*.test.ts',
           ],
           testTimeout: 30_000,
+          // GitHub's workflow parser imports JSON without import attributes; let vite load it.
+          server: { deps: { inline: ['@actions/workflow-parser'] } },
         },
       },
       {

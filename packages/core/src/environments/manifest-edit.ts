@@ -98,7 +98,8 @@ function applyEdit(text: string, edit: ManifestEdit, anchor: YamlPath, file: str
       return splice(text, node.range![0], node.range![1], `\n${block.replace(/\n$/, '')}`);
     }
     if (isSeq(node)) {
-      if (typeof segment !== 'number' || node.items[segment] === undefined) {
+      if (typeof segment !== 'number') throw new ManifestEditError(`${where(depth)}: expected a mapping, found a list.`);
+      if (node.items[segment] === undefined) {
         throw new ManifestEditError(`${where(depth + 1)} does not exist; Slipway sets values in existing list items only.`);
       }
       ownerPair = undefined;

@@ -40,7 +40,8 @@ describe("McNemar's mid-p test on paired per-example results", () => {
 
   it('finds no difference when the models disagree on no example, or equally often', () => {
     expect(mcnemarMidP(0, 0)).toBe(1);
-    expect(mcnemarMidP(5, 5)).toBeCloseTo(1 - 252 / 1024, 12);
+    // 2·[P(X≤5) − ½P(X=5)], X ~ Bin(10, ½) = 2·(638 − 126)/1024 = 1.
+    expect(mcnemarMidP(5, 5)).toBeCloseTo(1, 12);
   });
 });
 

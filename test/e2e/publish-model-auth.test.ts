@@ -1,0 +1,75 @@
+// publish-model against a registry that demands token auth: distribution in its own token mode, with
+// a token server that checks Basic credentials and signs JWTs, as GHCR and Docker Hub do.
+import { rm } from 'node:fs/promises';
+import { RegistryStore } from '@slipway/core/oci';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ActionResult, cleanupRun, runAction } from '../harness/run-action.js';
+import { type RunningRegistry, startRegistry } from '../registry/registry-server.js';
+import { type TokenServer, startTokenServer } from '../registry/token-server.js';
+import { inputsWithDefaults, makeProject, uniqueRepository } from './publish-model.helpers.js';
+
+let tokens: TokenServer;
+let registry: RunningRegistry;
+const dirs: string[] = [];
+const runs: ActionResult[] = [];
+
+beforeAll(async () => {
+  tokens = await startTokenServer({ users: { alice: 'correct-horse' } });
+  registry = await startRegistry({ token: tokens.auth });
+});
+afterAll(async () => {
+  for (const run of runs) await cleanupRun(run);
+  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+  await registry?.stop();
+  await tokens?.stop();
+});
+
+async function publish(repository: string, inputs: Record<string, string>): Promise<ActionResult> {
+  const dir = await makeProject({ registry: registry.address, repository });
+  dirs.push(dir);
+  const result = await runAction('publish-model', { workspace: dir, inputs: await inputsWithDefaults(inputs) });
+  runs.push(result);
+  return result;
+}
+
+describe('publish-model with token auth', () => {
+  it('exchanges the username and password for a push token and never prints the token', async () => {
+    const repository = uniqueRepository('secure');
+    const result = await publish(repository, { username: 'alice', password: 'correct-horse' });
+    expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+    expect(result.outputs['digest']).toMatch(/^sha256:/);
+    expect(tokens.requests.some((r) => r.user === 'alice' && r.scopes.includes(`repository:${repository}:pull,push`))).toBe(true);
+    expect(result.masks).toContain('correct-horse');
+    const issued = tokens.issued.filter((token) => result.masks.includes(token));
+    expect(issued.length).toBeGreaterThan(0);
+    // Only the ::add-mask:: commands may carry it: the runner hides it everywhere else.
+    const printed = result.stdout.split('\n').filter((line) => !line.startsWith('::add-mask::'));
+    for (const token of tokens.issued) expect(printed.join('\n') + result.stderr + result.summary).not.toContain(token);
+
+    const anonymous = new RegistryStore({ registry: registry.address, repository, actions: 'pull' });
+    await expect(anonymous.getManifest('1.0.0')).rejects.toThrow(/refused|401/);
+    const alice = new RegistryStore({
+      registry: registry.address,
+      repository,
+      actions: 'pull',
+      credentials: { username: 'alice', password: 'correct-horse' },
+    });
+    expect((await alice.getManifest('1.0.0'))?.digest).toBe(result.outputs['digest']);
+  });
+
+  it('fails clearly when the registry refuses the credentials', async () => {
+    const result = await publish(uniqueRepository('secure'), { username: 'alice', password: 'wrong' });
+    expect(result.exitCode).not.toBe(0);
+    const message = result.annotations.find((a) => a.command === 'error')?.message ?? '';
+    expect(message).toMatch(/refused the credentials for repository:acme\/secure-[0-9a-f]+:pull,push/);
+    expect(message).toContain('Check the username and password or token');
+    const printed = result.stdout.split('\n').filter((line) => !line.startsWith('::add-mask::'));
+    expect(printed.join('\n')).not.toContain('wrong');
+  });
+
+  it('asks for credentials when none are given', async () => {
+    const result = await publish(uniqueRepository('secure'), {});
+    expect(result.exitCode).not.toBe(0);
+    expect(result.annotations.find((a) => a.command === 'error')?.message).toMatch(/refused|Give a username and password/);
+  });
+});

@@ -1,0 +1,92 @@
+// publish-model through a proxy that breaks things: 500s and 503s, and connections cut mid-upload.
+// Each run ends complete and correct, or failed with a clear message and no manifest pointing at a
+// missing blob.
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { RegistryStore, pullModel } from '@slipway/core/oci';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { type ActionResult, cleanupRun, runAction } from '../harness/run-action.js';
+import { type FaultProxy, type FaultRule, startFaultProxy } from '../registry/fault-proxy.js';
+import { inputsWithDefaults, makeProject, uniqueRepository } from './publish-model.helpers.js';
+
+const registry = inject('registry');
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+});
+
+async function publishThrough(rules: FaultRule[]): Promise<{ result: ActionResult; proxy: FaultProxy; repository: string; dir: string }> {
+  const proxy = await startFaultProxy(registry, rules);
+  cleanups.push(() => proxy.stop());
+  const repository = uniqueRepository('faulty');
+  const dir = await makeProject({ registry: proxy.address, repository });
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  const result = await runAction('publish-model', { workspace: dir, inputs: await inputsWithDefaults({}) });
+  cleanups.push(() => cleanupRun(result));
+  return { result, proxy, repository, dir };
+}
+
+/** Straight to the registry, past the proxy: what really landed. */
+function direct(repository: string): RegistryStore {
+  return new RegistryStore({ registry, repository, actions: 'pull' });
+}
+
+const uploadStart = /\/blobs\/uploads\/$/;
+const uploadPut = /\/blobs\/uploads\/[^?]+\?.*digest=/;
+const manifestPut = /\/manifests\/1\.0\.0$/;
+
+describe('publish-model when the registry misbehaves', () => {
+  it('retries 503s with backoff and publishes the model', async () => {
+    const { result, proxy } = await publishThrough([
+      { method: 'POST', path: uploadStart, fault: { kind: 'status', status: 503 }, times: 2 },
+    ]);
+    expect(result.exitCode, result.stdout).toBe(0);
+    expect(proxy.log.filter((entry) => entry.fault === 'status')).toHaveLength(2);
+    expect(result.annotations.filter((a) => a.command === 'warning').map((a) => a.message).join('\n')).toMatch(
+      /answered 503.*try 2 of 5/,
+    );
+  });
+
+  it('starts the upload again when the connection drops halfway through a blob, and the pulled files are intact', async () => {
+    const { result, proxy, repository, dir } = await publishThrough([
+      { method: 'PUT', path: uploadPut, fault: { kind: 'drop', afterBytes: 1024 * 1024 }, times: 1 },
+    ]);
+    expect(result.exitCode, result.stdout).toBe(0);
+    expect(proxy.log.some((entry) => entry.fault === 'drop')).toBe(true);
+    const out = join(dir, 'pulled');
+    await pullModel({ store: direct(repository), ref: result.outputs['digest']!, outputDir: out });
+    expect(await readFile(join(out, 'model/weights.bin'))).toEqual(await readFile(join(dir, 'model/weights.bin')));
+  });
+
+  it('gives up with a clear message when the registry keeps failing, leaving no version tag behind', async () => {
+    const { result, repository } = await publishThrough([
+      { method: 'PUT', path: manifestPut, fault: { kind: 'status', status: 500 }, times: 100 },
+    ]);
+    expect(result.exitCode).not.toBe(0);
+    expect(result.annotations.find((a) => a.command === 'error')?.message).toMatch(
+      /PUT manifest 1\.0\.0 failed after 5 tries: .*answered 500/,
+    );
+    expect(await direct(repository).getManifest('1.0.0')).toBeUndefined();
+  });
+
+  it('never writes a manifest when a blob could not be uploaded', async () => {
+    const { result, proxy, repository } = await publishThrough([
+      { method: 'PUT', path: uploadPut, fault: { kind: 'drop', afterBytes: 4096 }, times: 100 },
+    ]);
+    expect(result.exitCode).not.toBe(0);
+    expect(result.annotations.find((a) => a.command === 'error')?.message).toMatch(/upload of blob sha256:[0-9a-f]+ failed after 5 tries/);
+    expect(proxy.log.some((entry) => entry.method === 'PUT' && /\/manifests\//.test(entry.path))).toBe(false);
+    expect(await direct(repository).getManifest('1.0.0')).toBeUndefined();
+  });
+
+  it('waits as long as Retry-After asks when rate limited', async () => {
+    const { result, proxy } = await publishThrough([
+      { method: 'HEAD', path: /\/blobs\/sha256:/, fault: { kind: 'status', status: 429, retryAfter: 1 }, times: 1 },
+    ]);
+    expect(result.exitCode, result.stdout).toBe(0);
+    const warning = result.annotations.find((a) => a.command === 'warning')?.message ?? '';
+    expect(warning).toMatch(/answered 429.*in (\d+) ms/);
+    expect(Number(/in (\d+) ms/.exec(warning)?.[1])).toBeGreaterThanOrEqual(1000);
+    expect(proxy.log.filter((entry) => entry.fault)).toHaveLength(1);
+  });
+});
