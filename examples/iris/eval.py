@@ -16,6 +16,9 @@ import json
 import os
 import sys
 
+# Keep the project directory free of __pycache__ (it is also the artifact's source).
+sys.dont_write_bytecode = True
+
 from iris_model import CLASSES, load_weights, predict, read_examples, slice_tags
 
 HERE = os.path.dirname(os.path.abspath(__file__))

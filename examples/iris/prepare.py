@@ -8,6 +8,10 @@ Run it again and the files come out byte for byte the same.
 """
 
 import os
+import sys
+
+# Keep the project directory free of __pycache__ (it is also the artifact's source).
+sys.dont_write_bytecode = True
 
 from iris_model import CLASSES, is_boundary, read_examples, write_examples
 

@@ -11,6 +11,10 @@ import argparse
 import json
 import math
 import os
+import sys
+
+# Keep the project directory free of __pycache__ (it is also the artifact's source).
+sys.dont_write_bytecode = True
 
 from iris_model import CLASSES, FEATURES, predict, read_examples, softmax
 

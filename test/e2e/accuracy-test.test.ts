@@ -8,7 +8,14 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { EvalReport } from '../../packages/core/src/metrics/index.js';
 import { repoRoot } from '../harness/run-action.js';
-import { cleanupAll, failureOf, irisWorkspace, readJson, runAccuracyTest } from './accuracy-test.helpers.js';
+import {
+  cleanupAll,
+  failureOf,
+  fixtures,
+  irisWorkspace,
+  readJson,
+  runAccuracyTest,
+} from './accuracy-test.helpers.js';
 
 const run = promisify(execFile);
 const ajv = new Ajv2020({ allErrors: true, strict: false });
@@ -175,6 +182,35 @@ describe('accuracy-test on the iris example', () => {
       await readJson<EvalReport>(join(workspace, 'merged.json')),
     ];
     expect(verdicts(b)).toEqual(verdicts(a));
+  });
+
+  it('runs one shard per GPU in parallel on a two-GPU runner and merges them into the unsharded result', async () => {
+    const workspace = await irisWorkspace();
+    const whole = await runAccuracyTest(workspace, { 'report-path': 'whole.json' });
+    expect(whole.exitCode).toBe(0);
+    // This machine has no GPU: a stand-in nvidia-smi on PATH describes two.
+    const gpuRunner = { env: { PATH: `${fixtures}:${process.env.PATH}` } };
+    const result = await runAccuracyTest(
+      workspace,
+      {
+        command: `python3 ${join(fixtures, 'gpu_eval.py')}`,
+        'require-gpu': 'true',
+        'report-path': 'gpus.json',
+      },
+      gpuRunner,
+    );
+    expect(failureOf(result)).toBe('');
+    expect(result.stdout).toContain(
+      'GPUs: #0 NVIDIA H100 80GB HBM3, 81559 MiB, driver 550.54.15; #1 NVIDIA H100 80GB HBM3',
+    );
+    expect(result.stdout).toContain('[holdout 1/2] CUDA_VISIBLE_DEVICES=0 shard=0/2');
+    expect(result.stdout).toContain('[holdout 2/2] CUDA_VISIBLE_DEVICES=1 shard=1/2');
+    const report = await readJson<EvalReport>(join(workspace, 'gpus.json'));
+    expect(report.gpus).toEqual([
+      { name: 'NVIDIA H100 80GB HBM3', memoryMiB: 81559, driver: '550.54.15' },
+      { name: 'NVIDIA H100 80GB HBM3', memoryMiB: 81559, driver: '550.54.15' },
+    ]);
+    expect(verdicts(report)).toEqual(verdicts(await readJson<EvalReport>(join(workspace, 'whole.json'))));
   });
 
   it('refuses to merge when a shard is missing, naming it', async () => {

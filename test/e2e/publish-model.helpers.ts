@@ -108,3 +108,42 @@ export async function skopeoRaw(reference: string): Promise<{ text: string; json
 export function uniqueRepository(label: string): string {
   return `acme/${label}-${randomBytes(4).toString('hex')}`;
 }
+
+/** Bundles the CLI into `dir` as scripts/bundle.ts does, so tests run what users run. */
+export async function bundleCli(dir: string): Promise<string> {
+  const { build } = await import('esbuild');
+  const outfile = join(dir, 'slipway.js');
+  await build({
+    entryPoints: [join(repoRoot, 'packages/cli/src/slipway.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node24',
+    format: 'esm',
+    conditions: ['source'],
+    mainFields: ['module', 'main'],
+    banner: {
+      js: "import { createRequire as __slipwayCreateRequire } from 'node:module';\nconst require = __slipwayCreateRequire(import.meta.url);",
+    },
+    logLevel: 'error',
+  });
+  return outfile;
+}
+
+/** Runs the bundled CLI; never throws, so tests can look at failures. */
+export async function runCli(
+  cli: string,
+  args: readonly string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [cli, ...args], {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NO_COLOR: '1', ...env },
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof failed.code === 'number' ? failed.code : 1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
+  }
+}

@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { CatFileBatch, parseTree } from './cat-file.js';
 
 export const ZERO_SHA = '0000000000000000000000000000000000000000';
 
@@ -51,6 +52,12 @@ const BASE_ENV = {
   GIT_CONFIG_GLOBAL: '/dev/null',
   GIT_TERMINAL_PROMPT: '0',
   LANG: 'C',
+  // No background `gc --auto`: it would race the cleanup of temp repos and skew timings.
+  GIT_CONFIG_COUNT: '2',
+  GIT_CONFIG_KEY_0: 'gc.auto',
+  GIT_CONFIG_VALUE_0: '0',
+  GIT_CONFIG_KEY_1: 'maintenance.auto',
+  GIT_CONFIG_VALUE_1: 'false',
 };
 
 /** Runs git with an argument array (never a shell) and returns stdout as bytes. */
@@ -60,7 +67,8 @@ export function git(
   options: { input?: string | Buffer; env?: Record<string, string> } = {},
 ): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const child = spawn('git', args, { cwd, env: { ...BASE_ENV, ...options.env } });
+    const stdin = options.input === undefined ? 'ignore' : 'pipe';
+    const child = spawn('git', args, { cwd, env: { ...BASE_ENV, ...options.env }, stdio: [stdin, 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
@@ -70,7 +78,11 @@ export function git(
       if (code === 0) resolve(Buffer.concat(out));
       else reject(new GitError(args, code, Buffer.concat(err).toString('utf8')));
     });
-    child.stdin.end(options.input ?? '');
+    if (child.stdin) {
+      // git may exit before reading all input (it failed); its exit status carries the error.
+      child.stdin.on('error', () => {});
+      child.stdin.end(options.input);
+    }
   });
 }
 
@@ -89,12 +101,24 @@ function parsePerson(line: string): Required<GitPerson> {
   return { name: match[1]!, email: match[2]!, date };
 }
 
-/** One bare repository, addressed by its directory. */
+/** One bare repository, addressed by its directory. Reads go through one cat-file batch process. */
 export class BareRepo {
   readonly path: string;
+  private batchProcess: CatFileBatch | undefined;
 
   constructor(path: string) {
     this.path = path;
+  }
+
+  private get batch(): CatFileBatch {
+    this.batchProcess ??= new CatFileBatch(this.path, BASE_ENV);
+    return this.batchProcess;
+  }
+
+  /** Stops the batch reader; the repository stays on disk. */
+  close(): void {
+    this.batchProcess?.close();
+    this.batchProcess = undefined;
   }
 
   /**
@@ -121,9 +145,27 @@ export class BareRepo {
       // A bare clone keeps the seed as `origin`; the simulated GitHub repo has no remote.
       await git(path, ['remote', 'remove', 'origin']);
     } finally {
-      await rm(work, { recursive: true, force: true });
+      await rm(work, { recursive: true, force: true, maxRetries: 3 });
     }
     return new BareRepo(path);
+  }
+
+  /**
+   * Appends `count` commits to `branch`, each rewriting `HISTORY.log`, through `git fast-import`:
+   * thousands of commits in about a second, for benchmarks that need a repository with a long history.
+   */
+  async appendHistory(branch: string, count: number, author: GitPerson): Promise<void> {
+    if (count <= 0) return;
+    const start = Math.floor(Date.now() / 1000) - count;
+    const who = `${author.name} <${author.email}>`;
+    const data = (text: string) => `data ${Buffer.byteLength(text)}\n${text}\n`;
+    const parts: string[] = [];
+    for (let i = 1; i <= count; i++) {
+      parts.push(`commit refs/heads/${branch}\n`, `committer ${who} ${start + i} +0000\n`, data(`History commit ${i}`));
+      if (i === 1) parts.push(`from refs/heads/${branch}^0\n`);
+      parts.push(`M 100644 inline HISTORY.log\n`, data(`commit ${i}\n`));
+    }
+    await this.run(['fast-import', '--quiet'], { input: parts.join('') });
   }
 
   private run(args: readonly string[], options?: { input?: string | Buffer; env?: Record<string, string> }) {
@@ -132,12 +174,8 @@ export class BareRepo {
 
   /** The object a full ref name (`refs/heads/main`) points at, or undefined when there is no such ref. */
   async readRef(ref: string): Promise<string | undefined> {
-    try {
-      return (await this.run(['rev-parse', '--verify', '--quiet', `${ref}^{}`])).toString().trim() || undefined;
-    } catch (error) {
-      if (error instanceof GitError && error.code === 1) return undefined;
-      throw error;
-    }
+    if (!ref.startsWith('refs/') && !/^[0-9a-f]{40}$/.test(ref)) return undefined;
+    return (await this.batch.read(`${ref}^{}`))?.sha;
   }
 
   /** Sets `ref` to `sha` only if it still points at `expected` (ZERO_SHA: only if it does not exist). */
@@ -164,12 +202,7 @@ export class BareRepo {
   /** `blob`, `tree`, `commit`, `tag`, or undefined when the object does not exist. */
   async objectType(sha: string): Promise<string | undefined> {
     if (!/^[0-9a-f]{40}$/.test(sha)) return undefined;
-    try {
-      return (await this.run(['cat-file', '-t', sha])).toString().trim();
-    } catch (error) {
-      if (error instanceof GitError) return undefined;
-      throw error;
-    }
+    return (await this.batch.read(sha))?.type;
   }
 
   async writeBlob(content: Buffer): Promise<string> {
@@ -177,11 +210,19 @@ export class BareRepo {
   }
 
   async readBlob(sha: string): Promise<Buffer> {
-    return this.run(['cat-file', 'blob', sha]);
+    const object = await this.batch.read(sha);
+    if (object?.type !== 'blob') throw new Error(`${sha} is not a blob in ${this.path}`);
+    return object.content;
   }
 
   /** One level of a tree; `treeish` may be `sha`, `sha:dir/sub` or a commit. */
   async listTree(treeish: string, options: { sizes?: boolean; recursive?: boolean; path?: string } = {}) {
+    if (!options.sizes && !options.recursive && options.path === undefined) {
+      // The hot path (tree edits): parse the raw tree from the batch reader, no process start.
+      const object = await this.batch.read(`${treeish}^{tree}`);
+      if (!object) throw new Error(`${treeish} is not a tree-ish in ${this.path}`);
+      return parseTree(object.content) as TreeEntry[];
+    }
     const args = ['ls-tree', '-z', ...(options.sizes ? ['-l'] : []), ...(options.recursive ? ['-r', '-t'] : [])];
     args.push(treeish, ...(options.path !== undefined ? ['--', options.path] : []));
     const entries: TreeEntry[] = [];
@@ -214,7 +255,9 @@ export class BareRepo {
   }
 
   async readCommit(sha: string): Promise<CommitObject> {
-    const raw = (await this.run(['cat-file', 'commit', sha])).toString('utf8');
+    const object = await this.batch.read(sha);
+    if (object?.type !== 'commit') throw new Error(`${sha} is not a commit in ${this.path}`);
+    const raw = object.content.toString('utf8');
     const split = raw.indexOf('\n\n');
     const headers = raw.slice(0, split).split('\n');
     const value = (key: string) => headers.filter((h) => h.startsWith(`${key} `)).map((h) => h.slice(key.length + 1));

@@ -2,16 +2,14 @@
 // pull request up by number. Every query is parsed and validated against GitHub's real schema
 // (@octokit/graphql-schema) and then executed by graphql-js, so a field GitHub lacks fails here as there.
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { buildSchema, type DocumentNode, execute, GraphQLError, type GraphQLSchema, parse, validate } from 'graphql';
+import { packageFile } from './openapi.js';
 import { nodeId, nowIso, parseNodeId, type SimPull, type SimRepo, type SimUser } from './state.js';
 
 let schema: GraphQLSchema | undefined;
 function githubSchema(): GraphQLSchema {
   if (!schema) {
-    const require = createRequire(import.meta.url);
-    const path = join(dirname(require.resolve('@octokit/graphql-schema/package.json')), 'schema.graphql');
+    const path = packageFile('@octokit/graphql-schema/schema.graphql');
     schema = buildSchema(readFileSync(path, 'utf8'), { assumeValidSDL: true });
   }
   return schema;

@@ -1,8 +1,7 @@
 // GitHub's own OpenAPI description (@octokit/openapi, read as a file) turned into a router and validators:
 // every request the simulator receives and every response it sends is checked against it.
 // The document is 13 MB, so it is parsed once per process and each operation is compiled on first use.
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
@@ -52,12 +51,31 @@ interface CompiledOperation {
   readonly responses: Map<string, ValidateFunction | undefined>;
 }
 
+/** Path parameters whose values contain slashes when they close the path. */
+const SLASHED = new Set(['ref', 'path', 'branch', 'basehead', 'file_path', 'tag']);
+
 const SPEC_ID = 'https://slipway.test/api.github.com.json';
 
+/**
+ * A file inside an installed package, found by walking up node_modules from this module and from the
+ * working directory: benchmarks bundle the simulator into a temp dir, where module resolution cannot see it.
+ */
+export function packageFile(relative: string): string {
+  for (let dir of [import.meta.dirname ?? process.cwd(), process.cwd()]) {
+    for (;;) {
+      const candidate = join(dir, 'node_modules', relative);
+      if (existsSync(candidate)) return candidate;
+      const parent = dirname(dir);
+      if (parent === dir) break;
+      dir = parent;
+    }
+  }
+  throw new Error(`Cannot find node_modules/${relative}; run npm install at the repository root.`);
+}
+
 function specPath(): string {
-  // Resolve through node_modules without importing the package (it has no JS entry worth loading).
-  const require = createRequire(import.meta.url);
-  return join(dirname(require.resolve('@octokit/openapi/package.json')), 'generated', 'api.github.com.json');
+  // Read as a file, not imported: the package has no JS entry worth loading.
+  return packageFile('@octokit/openapi/generated/api.github.com.json');
 }
 
 /**
@@ -131,8 +149,9 @@ export class GitHubOpenApi {
       segment.replace(/\{([^}]+)\}|([^{]+)/g, (_m, name: string | undefined, literal: string | undefined) => {
         if (literal !== undefined) return literal.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
         names.push(name!);
-        // A trailing parameter may hold slashes (refs `heads/a/b`, contents paths), sent raw or as %2F.
-        return index === segments.length - 1 && segment === `{${name}}` ? '(.+)' : '([^/]+?)';
+        // A trailing ref or path may hold slashes (`heads/a/b`, `envs/prod/x.yaml`), sent raw or as %2F.
+        const spansSlashes = index === segments.length - 1 && segment === `{${name}}` && SLASHED.has(name!);
+        return spansSlashes ? '(.+)' : '([^/]+?)';
       }),
     );
     const literalLength = template.replace(/\{[^}]+\}/g, '').length;

@@ -12,7 +12,9 @@ export interface Urls {
 type Json = Record<string, unknown>;
 
 export function userJson(urls: Urls, user: SimUser): Json {
-  const api = `${urls.api}/users/${user.login}`;
+  // Bot logins end in `[bot]`; GitHub percent-encodes them in URLs, which must be valid URIs.
+  const login = encodeURIComponent(user.login);
+  const api = `${urls.api}/users/${login}`;
   return {
     login: user.login,
     id: user.id,
@@ -20,7 +22,7 @@ export function userJson(urls: Urls, user: SimUser): Json {
     avatar_url: `${urls.html}/avatars/${user.id}`,
     gravatar_id: '',
     url: api,
-    html_url: `${urls.html}/${user.login}`,
+    html_url: `${urls.html}/${login}`,
     followers_url: `${api}/followers`,
     following_url: `${api}/following{/other_user}`,
     gists_url: `${api}/gists{/gist_id}`,
@@ -141,7 +143,8 @@ export function labelJson(urls: Urls, repo: SimRepo, label: SimLabel): Json {
     node_id: nodeId('LA', `${repo.owner}/${repo.name}/${label.name}`),
     url: `${repoApi(urls, repo)}/labels/${encodeURIComponent(label.name)}`,
     name: label.name,
-    description: label.description,
+    // Nullable in `label`, a plain string where PRs embed labels: GitHub's description says both.
+    description: label.description ?? '',
     color: label.color,
     default: false,
   };

@@ -54,6 +54,8 @@ export interface RecordedRequest {
   readonly fault?: true;
   /** Why the request was rejected as invalid (422 or GraphQL validation errors). */
   readonly rejected?: readonly string[];
+  /** When the answer was sent (ms since epoch): retry waits show as gaps. */
+  readonly at: number;
 }
 
 export interface GitHubSimOptions {
@@ -73,6 +75,8 @@ export interface CreateRepoOptions {
   /** Who may be requested for review; anyone when left out. */
   readonly collaborators?: readonly string[];
   readonly teams?: readonly string[];
+  /** Extra commits on the default branch after the first (each rewrites HISTORY.log): a long history, fast. */
+  readonly historyCommits?: number;
 }
 
 function splitName(fullName: string): [string, string] {
@@ -102,6 +106,7 @@ export class GitHubSim {
   private readonly faults: Fault[] = [];
   private readonly conflicts: Array<{ spec: RefConflictSpec; commits: string[]; used: number }> = [];
   private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly tampering: Array<{ operationId: string; rewrite: (body: unknown) => unknown }> = [];
   private server: Server | undefined;
   private root = '';
 
@@ -135,7 +140,8 @@ export class GitHubSim {
       await new Promise<void>((resolve) => this.server!.close(() => resolve()));
       this.server = undefined;
     }
-    if (this.root) await rm(this.root, { recursive: true, force: true });
+    for (const repo of this.repos.values()) repo.git.close();
+    if (this.root) await rm(this.root, { recursive: true, force: true, maxRetries: 3 });
   }
 
   private get urls(): Urls {
@@ -163,6 +169,7 @@ export class GitHubSim {
     const path = join(this.root, 'repos', owner, `${name}.git`);
     const author = options.author ?? { name: 'Ada Operator', email: 'ada@example.com' };
     const git = await BareRepo.create(path, files, { defaultBranch, author, ...(options.message ? { message: options.message } : {}) });
+    await git.appendHistory(defaultBranch, options.historyCommits ?? 0, author);
     this.repos.set(fullName, {
       owner,
       name,
@@ -271,6 +278,31 @@ export class GitHubSim {
     return entry;
   }
 
+  /** Removes injected faults, ref conflicts and response tampering (useGitHubSim does it before each test). */
+  clearFaults(): void {
+    this.faults.length = 0;
+    this.conflicts.length = 0;
+    this.tampering.length = 0;
+  }
+
+  /**
+   * Rewrites the body of matching successful answers before they are checked and sent: a way to make the
+   * simulator answer something GitHub's description forbids, to see that it is caught (or how a client
+   * copes with a surprising answer). The violation is recorded like any other.
+   */
+  tamper(operationId: string, rewrite: (body: unknown) => unknown): void {
+    this.tampering.push({ operationId, rewrite });
+  }
+
+  /** Someone other than the token's user comments on issue/PR `number` (outside the API). */
+  addComment(fullName: string, number: number, body: string, login = 'grace'): SimComment {
+    const repo = this.repo(fullName);
+    const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const comment = { id: this.ids.take(), issueNumber: number, body, user: this.user(login), createdAt: now, updatedAt: now };
+    repo.comments.set(number, [...(repo.comments.get(number) ?? []), comment]);
+    return comment;
+  }
+
   /** Forgets recorded requests (e.g. after test setup), so counts cover only what follows. */
   clearRequests(): void {
     this.requests.length = 0;
@@ -328,7 +360,7 @@ export class GitHubSim {
     if (path === '/api/graphql') path = '/graphql';
     const raw = await readBody(req);
     const send = (status: number, body: unknown, headers: Record<string, string> = {}, extra: Partial<RecordedRequest> = {}) => {
-      this.requests.push({ method, path, operationId: undefined, status, ...extra });
+      this.requests.push({ method, path, operationId: undefined, status, at: Date.now(), ...extra });
       res.writeHead(status, {
         'content-type': 'application/json; charset=utf-8',
         'x-github-request-id': `SIM:${this.requests.length}`,
@@ -389,7 +421,10 @@ export class GitHubSim {
       send(422, { message, documentation_url: DOCS, status: '422' }, {}, { operationId, rejected: problems });
       return;
     }
-    const answer = await this.dispatch(operation, query, body);
+    let answer = await this.dispatch(operation, query, body);
+    for (const t of this.tampering.filter((x) => x.operationId === operation.operationId && answer.status < 300)) {
+      answer = { ...answer, body: t.rewrite(answer.body) };
+    }
     this.checkResponse(operation, answer);
     respond(answer);
   }

@@ -6,7 +6,7 @@ import { type GitHubSim, type GitHubSimOptions, startGitHubSim } from './sim.js'
 /**
  * Starts a simulator for the calling test file and returns a getter for it.
  * After each test: `assertNoViolations()` (so a response that breaks GitHub's description fails that test).
- * Before each test: recorded requests are cleared. Repositories persist across the file's tests; give
+ * Before each test: recorded requests, faults and tampering are cleared. Repositories persist across the file's tests; give
  * each test its own `owner/name`.
  */
 export function useGitHubSim(options: GitHubSimOptions = {}): () => GitHubSim {
@@ -14,7 +14,10 @@ export function useGitHubSim(options: GitHubSimOptions = {}): () => GitHubSim {
   beforeAll(async () => {
     sim = await startGitHubSim(options);
   });
-  beforeEach(() => sim?.clearRequests());
+  beforeEach(() => {
+    sim?.clearRequests();
+    sim?.clearFaults();
+  });
   afterEach(() => sim?.assertNoViolations());
   afterAll(async () => {
     await sim?.close();

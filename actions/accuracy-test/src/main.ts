@@ -18,15 +18,18 @@ import { renderShardSummary } from './shard-summary.js';
 export async function run(): Promise<void> {
   try {
     const settings = readSettings();
-    const gpus = await detectGpus();
+    // Independent look-ups run together: they are the action's own start-up time.
+    const [gpus, loaded, baseline] = await Promise.all([
+      detectGpus(),
+      loadProject(settings.config, settings.root),
+      settings.baseline ? readEvalReport(settings.baseline) : undefined,
+    ]);
     core.info(
       gpus.length === 0
         ? 'GPUs: none (nvidia-smi not found or lists no device)'
         : `GPUs: ${gpus.map((g) => `#${g.index} ${g.name}, ${g.memoryMiB} MiB, driver ${g.driverVersion}`).join('; ')}`,
     );
     assertGpuAvailable(gpus, settings.requireGpu);
-    const loaded = await loadProject(settings.config, settings.root);
-    const baseline = settings.baseline ? await readEvalReport(settings.baseline) : undefined;
     const runner = runnerIdentity(process.env);
     const shown = (path: string) => relative(settings.root, path) || path;
 

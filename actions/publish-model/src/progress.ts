@@ -11,7 +11,7 @@ export function progressLogger(log: (line: string) => void, now: () => number = 
   let startedAt = 0;
   return (event) => {
     const t = now();
-    if (event.phase === 'skip' || event.phase === 'mount') {
+    if (!('bytesDone' in event)) {
       const verb = event.phase === 'skip' ? 'already in the registry' : 'mounted from a sibling repository';
       log(`${event.file}: ${formatBytes(event.bytesTotal)} ${verb}, not uploaded`);
       return;

@@ -1,6 +1,8 @@
 // `slipway`: a thin shell over @slipway/core. Each command lives in commands/<name>.ts and registers itself.
 import { Command } from 'commander';
 import { registerEval } from './commands/eval.js';
+import { registerPublish } from './commands/publish.js';
+import { registerPull } from './commands/pull.js';
 import { registerValidate } from './commands/validate.js';
 
 const program = new Command('slipway')
@@ -12,6 +14,8 @@ const program = new Command('slipway')
 
 registerValidate(program);
 registerEval(program);
+registerPublish(program);
+registerPull(program);
 
 try {
   await program.parseAsync(process.argv);

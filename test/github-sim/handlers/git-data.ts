@@ -161,7 +161,8 @@ export const createTree: Handler = async (_ctx, request, repo) => {
     dir.children.set(segments.at(-1)!, change);
   }
   const sha = (await applyChanges(repo, baseTree, root)) ?? (await repo.git.writeTree([]));
-  const entries = await repo.git.listTree(sha, { sizes: true });
+  // Without sizes (optional in the schema): listing sizes would start a process on every tree write.
+  const entries = await repo.git.listTree(sha);
   const url = `${request.urls.api}/repos/${repo.owner}/${repo.name}/git/trees/${sha}`;
   return { status: 201, body: gitTreeJson(request.urls, repo, sha, entries), headers: { location: url } };
 };

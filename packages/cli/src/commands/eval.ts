@@ -42,7 +42,10 @@ export function registerEval(program: Command): void {
     .option('--timeout-minutes <minutes>', 'kill the eval command and its process tree after this long')
     .option('--require-gpu', 'fail when this machine has no GPU')
     .option('--json', 'print the report (or the shard result) as JSON on stdout')
-    .option('-o, --out <report.json>', 'write the report here', '.slipway/eval/report.json')
+    .option(
+      '-o, --out <report.json>',
+      'write the report here (default: .slipway/eval/report.json beside slipway.yaml)',
+    )
     .action(async (options: EvalOptions) => {
       const cwd = process.cwd();
       const colours = pc.createColors(process.stdout.isTTY === true && !process.env.NO_COLOR);
@@ -90,7 +93,9 @@ export function registerEval(program: Command): void {
         report = result.report;
       }
 
-      const out = resolve(options.out ?? '.slipway/eval/report.json');
+      const out = options.out
+        ? resolve(options.out)
+        : resolve(loaded.projectDir, '.slipway/eval/report.json');
       await writeJsonAtomic(out, report);
       if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       else process.stdout.write(renderForTerminal(report, colours, relative(cwd, out)));

@@ -55,3 +55,12 @@ export {
   parseEnvironmentsConfig,
   resolveTarget,
 } from './repository-config.js';
+export {
+  buildRelease,
+  lineageFromEnvironment,
+  parseArtifactReference,
+  type ProjectDefaults,
+  readJsonFile,
+  readProjectDefaults,
+  type ReleaseParts,
+} from './proposal-inputs.js';

@@ -62,16 +62,39 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
   const log = options.log ?? (() => {});
   await mkdir(join(options.workDir, 'predictions'), { recursive: true });
 
-  const results: PartialResult[] = [];
-  for (const testSet of testSets) {
-    const dataPath = isAbsolute(testSet.path) ? testSet.path : resolve(projectDir, testSet.path);
-    const parts = await Promise.all(
-      localShards.map((local) =>
-        runShard({ ...options, project, projectDir, argv, testSet, dataPath, local, timeoutMs, log }),
-      ),
-    );
-    results.push(parts.length === 1 ? parts[0]! : mergePartials(parts));
+  // Test sets run one after another (they share the runner's GPUs); each one's predictions are ingested
+  // while the next one's command runs. A failed ingestion cancels the command still running.
+  const stop = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+  const ingesting: Array<Promise<PartialResult>> = [];
+  try {
+    for (const testSet of testSets) {
+      const dataPath = isAbsolute(testSet.path) ? testSet.path : resolve(projectDir, testSet.path);
+      const shardRuns = localShards.map((local) => ({
+        ...options,
+        project,
+        projectDir,
+        argv,
+        testSet,
+        dataPath,
+        local,
+        timeoutMs,
+        log,
+        signal,
+      }));
+      const outputs = await Promise.all(shardRuns.map(runShardCommand));
+      const ingested = Promise.all(shardRuns.map((run, i) => ingestShard(run, outputs[i]!))).then((parts) =>
+        parts.length === 1 ? parts[0]! : mergePartials(parts),
+      );
+      ingested.catch(() => stop.abort());
+      ingesting.push(ingested);
+    }
+  } catch (error) {
+    // A cancelled command is the echo of a failed ingestion: report the cause.
+    await Promise.all(ingesting);
+    throw error;
   }
+  const results = await Promise.all(ingesting);
 
   if (shard.count > 1) {
     const partialFiles: string[] = [];
@@ -112,9 +135,11 @@ interface ShardRun extends EvaluateOptions {
   readonly local: LocalShard;
   readonly timeoutMs: number;
   readonly log: (line: string) => void;
+  readonly signal: AbortSignal;
 }
 
-async function runShard(run: ShardRun): Promise<PartialResult> {
+/** Runs the eval command for one shard; returns the path of what it wrote. */
+async function runShardCommand(run: ShardRun): Promise<string> {
   const { project, testSet, local } = run;
   const format = project.eval.output ?? 'predictions';
   const label = `test set '${testSet.name}', shard ${local.index + 1}/${local.count}${local.gpu !== undefined ? `, GPU ${local.gpu}` : ''}`;
@@ -144,7 +169,7 @@ async function runShard(run: ShardRun): Promise<PartialResult> {
     env,
     timeoutMs: run.timeoutMs,
     label,
-    ...(run.signal ? { signal: run.signal } : {}),
+    signal: run.signal,
     onLine: (line) => run.log(prefix + line),
   });
   if (result.exitCode !== 0) {
@@ -160,8 +185,14 @@ async function runShard(run: ShardRun): Promise<PartialResult> {
     );
   }
   run.log(`${prefix}done in ${formatDuration(result.durationMs)}`);
+  return output;
+}
+
+/** Streams one shard's output into its sufficient statistics. */
+function ingestShard(run: ShardRun, output: string): Promise<PartialResult> {
+  const { project, testSet, local } = run;
   const shard = { index: local.index, count: local.count };
-  if (format === 'metrics') {
+  if ((project.eval.output ?? 'predictions') === 'metrics') {
     return ingestMetricsFile(output, { task: project.task, testSet: testSet.name, shard });
   }
   return ingestPredictions(output, {

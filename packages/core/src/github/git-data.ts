@@ -11,8 +11,8 @@ export interface RepositoryRef {
 export interface BranchTip {
   /** The commit at the tip of the branch. */
   readonly sha: string;
-  /** Its root tree, the `base_tree` of a new commit on top of it. */
-  readonly tree: string;
+  /** Its root tree, the `base_tree` of a new commit on top of it; read only when a commit is made. */
+  readonly tree?: string;
 }
 
 export interface CommitInfo {
@@ -38,15 +38,13 @@ export function parseRepository(text: string): RepositoryRef {
 
 const isNotFound = (error: unknown) => (error as { status?: unknown } | null)?.status === 404;
 
-/** The branch's tip commit and tree in one request (GET /repos/{o}/{r}/commits/{ref}); undefined when no such branch. */
+/**
+ * The branch's tip commit, or undefined when no such branch. Its tree is read later, only if a commit is
+ * made on top of it, so a re-run that changes nothing never pays for it.
+ */
 export async function readBranchTip(octokit: GitHubClient, at: RepositoryRef, branch: string): Promise<BranchTip | undefined> {
-  try {
-    const { data } = await octokit.rest.repos.getCommit({ ...at, ref: `heads/${branch}`, per_page: 1 });
-    return { sha: data.sha, tree: data.commit.tree.sha };
-  } catch (error) {
-    if (isNotFound(error) || (error as { status?: unknown }).status === 422) return undefined;
-    throw error;
-  }
+  const sha = await readBranchSha(octokit, at, branch);
+  return sha ? { sha } : undefined;
 }
 
 /** The ref's commit SHA, or undefined when the branch does not exist. */
@@ -101,9 +99,10 @@ export async function commitFile(
   file: { readonly path: string; readonly content: string },
   message: string,
 ): Promise<string> {
+  const baseTree = parent.tree ?? (await octokit.rest.git.getCommit({ ...at, commit_sha: parent.sha })).data.tree.sha;
   const tree = await octokit.rest.git.createTree({
     ...at,
-    base_tree: parent.tree,
+    base_tree: baseTree,
     tree: [{ path: file.path, mode: '100644', type: 'blob', content: file.content }],
   });
   const commit = await octokit.rest.git.createCommit({ ...at, message, tree: tree.data.sha, parents: [parent.sha] });
@@ -121,15 +120,49 @@ export async function createBranch(octokit: GitHubClient, at: RepositoryRef, bra
   }
 }
 
+const updateRefsMutation = `
+  mutation MoveProposalBranch($repositoryId: ID!, $refUpdates: [RefUpdate!]!) {
+    updateRefs(input: { repositoryId: $repositoryId, refUpdates: $refUpdates }) { clientMutationId }
+  }`;
+
 /**
- * Moves Slipway's own proposal branch to a regenerated commit. This is not a fast-forward (the new commit's
- * parent is the base, not the old proposal commit), so GitHub needs `force`; callers must have checked that
- * the branch holds only Slipway's commit. A rejected update (another writer moved or deleted the ref,
- * which GitHub reports as not-a-fast-forward, a 409 conflict or a missing ref) is a LostRace.
+ * Moves Slipway's own proposal branch from `from` (its Slipway commit, checked by the caller) to a
+ * regenerated commit. That is not a fast-forward (the new commit's parent is the base, not the old
+ * proposal commit), so it needs force. REST's force update has no compare-and-swap: between the check and
+ * the write a person could push, and force would erase their commit. GraphQL `updateRefs` takes
+ * `beforeOid` and applies the forced move only if the branch is still at `from`, so that cannot happen.
+ * Any refusal is a LostRace: the caller re-reads the branch (and then leaves a person's commits alone).
+ *
+ * Servers without `updateRefs` (older GitHub Enterprise Server) fall back to a non-forced no-op update to
+ * `from`, which GitHub refuses unless the branch is still at `from` (or behind it), then the forced move;
+ * that leaves one round trip of exposure, the best REST allows.
  */
-export async function moveProposalBranch(octokit: GitHubClient, at: RepositoryRef, branch: string, sha: string): Promise<void> {
+export async function moveProposalBranch(
+  octokit: GitHubClient,
+  at: RepositoryRef & { readonly repositoryId: string },
+  branch: string,
+  move: { readonly from: string; readonly to: string },
+): Promise<void> {
   try {
-    await octokit.rest.git.updateRef({ ...at, ref: `heads/${branch}`, sha, force: true });
+    const answer = await octokit.graphql<{ updateRefs?: unknown }>(updateRefsMutation, {
+      repositoryId: at.repositoryId,
+      refUpdates: [{ name: `refs/heads/${branch}`, beforeOid: move.from, afterOid: move.to, force: true }],
+    });
+    // GitHub answers a payload object; a server that parses the mutation but does not implement it answers null.
+    if (answer?.updateRefs) return;
+  } catch (error) {
+    const text = String((error as { message?: unknown }).message ?? error);
+    if (!/updateRefs|RefUpdate/.test(text) || !/doesn't exist|not defined|undefined|unknown/i.test(text)) {
+      throw new LostRace(`Branch ${branch} was not at ${move.from.slice(0, 7)} any more (${text.split('\n')[0]}).`);
+    }
+  }
+  await restUpdate(octokit, at, branch, move.from, false);
+  await restUpdate(octokit, at, branch, move.to, true);
+}
+
+async function restUpdate(octokit: GitHubClient, at: RepositoryRef, branch: string, sha: string, force: boolean): Promise<void> {
+  try {
+    await octokit.rest.git.updateRef({ owner: at.owner, repo: at.repo, ref: `heads/${branch}`, sha, force });
   } catch (error) {
     const status = (error as { status?: unknown }).status;
     if (isGitHubFailure(error, 'notFastForward') || isGitHubFailure(error, 'referenceDoesNotExist') || status === 409) {

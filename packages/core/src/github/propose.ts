@@ -12,8 +12,9 @@
 //   that, Slipway checks the branch holds only its own commit: the tip is the commit the PR's marker
 //   recorded, or a commit carrying Slipway's trailers for this environment and model with one parent.
 //   Otherwise someone else pushed to it and the branch is left alone, with a comment saying why: Slipway
-//   never force-pushes over people. REST has no compare-and-swap for ref updates, so the tip is read again
-//   immediately before the write to keep the window between check and write to one round trip.
+//   never force-pushes over people. The forced move itself is a compare-and-swap from the tip it checked
+//   (GraphQL updateRefs with beforeOid, see git-data.ts), so a push that lands between the check and the
+//   write makes the move fail and the next attempt sees that push, instead of erasing it.
 // - A write that loses a race (the ref moved, a PR was opened meanwhile) restarts the whole attempt: base,
 //   manifest and PR are read again and the commit is rebuilt on the new base, a bounded number of times.
 import {
@@ -214,10 +215,8 @@ async function proposeOnce(a: Attempt): Promise<Result> {
     let commit = pr.headSha;
     if (!upToDate) {
       commit = await commitFile(octokit, at, base, { path: target.manifestPath, content: change.text }, commitMessage(target, release, base.sha));
-      // Read the tip again right before the forced move: someone may have pushed since the PR was listed.
-      const tip = await readBranchSha(octokit, at, branch);
-      if (tip !== pr.headSha) throw new LostRace(`Branch ${branch} moved from ${pr.headSha.slice(0, 7)} to ${tip?.slice(0, 7) ?? 'nowhere'}.`);
-      await moveProposalBranch(octokit, at, branch, commit);
+      // Compare-and-swap from the tip checked above: a push made since then makes this a LostRace, not a loss.
+      await moveProposalBranch(octokit, { ...at, repositoryId: pr.repositoryId }, branch, { from: pr.headSha, to: commit });
     }
     const textChanged = await updatePullRequestText(octokit, at, pr, contentOf(markerFor(upToDate && marker ? marker.base : base.sha, commit)));
     const policy = await applyPolicy(a, pr, target, !upToDate);
@@ -246,7 +245,8 @@ async function proposeOnce(a: Attempt): Promise<Result> {
     if (trailers.version && compareVersions(trailers.version, release.version) > 0) {
       return result('superseded', `Branch ${branch} already carries the newer ${release.model} ${trailers.version}; ${release.version} does not replace it.`);
     }
-    await moveProposalBranch(octokit, at, branch, commit);
+    const repository = await octokit.rest.repos.get({ owner: at.owner, repo: at.repo });
+    await moveProposalBranch(octokit, { ...at, repositoryId: repository.data.node_id }, branch, { from: tip, to: commit });
   }
   let opened: OpenPullRequest;
   try {

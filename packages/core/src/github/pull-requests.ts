@@ -18,6 +18,8 @@ export interface OpenPullRequest {
   readonly reviewers: readonly string[];
   readonly teamReviewers: readonly string[];
   readonly autoMerge: boolean;
+  /** Node id of the repository, for GraphQL mutations on it. */
+  readonly repositoryId: string;
 }
 
 type ListedPull = Awaited<ReturnType<GitHubClient['rest']['pulls']['list']>>['data'][number];
@@ -35,6 +37,7 @@ function toOpenPullRequest(pull: ListedPull): OpenPullRequest {
     reviewers: (pull.requested_reviewers ?? []).map((r) => r.login.toLowerCase()),
     teamReviewers: (pull.requested_teams ?? []).map((t) => t.slug),
     autoMerge: Boolean(pull.auto_merge),
+    repositoryId: pull.base.repo.node_id,
   };
 }
 
@@ -72,6 +75,7 @@ export async function createPullRequest(octokit: GitHubClient, at: RepositoryRef
     reviewers: [],
     teamReviewers: [],
     autoMerge: false,
+    repositoryId: data.base.repo.node_id,
   };
 }
 

@@ -54,42 +54,47 @@ export async function ingestPredictions(
   let ignoredTags = 0;
 
   await forEachLine(stream, (line, lineNumber) => {
-    if (line.length === 0 || line.trim().length === 0) return;
-    const where = `${name}:${lineNumber}`;
+    // Most lines start with '{'; only others need the blank-line check.
+    if (line.charCodeAt(0) !== 123 && line.trim().length === 0) return;
+    // Built only for a message: a template string per row costs as much as the checks themselves.
+    const where = () => `${name}:${lineNumber}`;
     let row: unknown;
     try {
       row = JSON.parse(line);
     } catch (error) {
       if (NON_FINITE_TOKEN.test(line)) {
         const id = ID_IN_TEXT.exec(line)?.[1] ?? `line ${lineNumber}`;
-        problems.report('not-a-number', id, `${where}: NaN or Infinity found. Expected finite numbers.`);
+        problems.report('not-a-number', id, `${where()}: NaN or Infinity found. Expected finite numbers.`);
         return;
       }
       throw new MetricsInputError(
-        where,
+        where(),
         `not valid JSON (${(error as Error).message}). Expected ${EXPECTED_LINE}.`,
       );
     }
     if (typeof row !== 'object' || row === null || Array.isArray(row)) {
-      throw new MetricsInputError(where, `found ${describe(row)}. Expected ${EXPECTED_LINE}.`);
+      throw new MetricsInputError(where(), `found ${describe(row)}. Expected ${EXPECTED_LINE}.`);
     }
     const r = row as Record<string, unknown>;
     const rawId = r['id'];
     if (!((typeof rawId === 'string' && rawId.length > 0) || Number.isInteger(rawId))) {
       throw new MetricsInputError(
-        where,
+        where(),
         `"id" is ${describe(rawId)}. Expected a non-empty string or an integer.`,
       );
     }
     const id = String(rawId);
     const tags = r['slices'];
-    if (tags !== undefined && !(Array.isArray(tags) && tags.every((t) => typeof t === 'string'))) {
-      throw new MetricsInputError(where, `"slices" is ${describe(tags)}. Expected an array of slice names.`);
+    if (tags !== undefined && !isStringArray(tags)) {
+      throw new MetricsInputError(
+        where(),
+        `"slices" is ${describe(tags)}. Expected an array of slice names.`,
+      );
     }
     const scores = r['scores'];
     if (scores !== undefined && (typeof scores !== 'object' || scores === null)) {
       throw new MetricsInputError(
-        where,
+        where(),
         `"scores" is ${describe(scores)}. Expected an object or array of numbers.`,
       );
     }
@@ -105,20 +110,21 @@ export async function ingestPredictions(
         problems.report(
           'not-a-number',
           id,
-          `${where}: example '${id}' has a missing or NaN label or prediction.`,
+          `${where()}: example '${id}' has a missing or NaN label or prediction.`,
         );
         return;
       }
-      if (known && (!known.has(l) || !known.has(p))) {
-        const odd = known.has(l) ? `prediction '${p}'` : `label '${l}'`;
+      // Configured classes take the first indices, so one map lookup per value also tells a known class.
+      a = classes.indexOf(l);
+      b = classes.indexOf(p);
+      if (known && (a >= known.size || b >= known.size)) {
+        const odd = a < known.size ? `prediction '${p}'` : `label '${l}'`;
         problems.report(
           'unknown-label',
           id,
-          `${where}: ${odd} of example '${id}' is not one of the classes (${[...known].join(', ')}).`,
+          `${where()}: ${odd} of example '${id}' is not one of the classes (${[...known].join(', ')}).`,
         );
       }
-      a = classes.indexOf(l);
-      b = classes.indexOf(p);
     } else {
       const y = numberValue(label, 'label', where);
       const p = numberValue(prediction, 'prediction', where);
@@ -126,7 +132,7 @@ export async function ingestPredictions(
         problems.report(
           'not-a-number',
           id,
-          `${where}: example '${id}' has a missing, NaN or infinite label or prediction.`,
+          `${where()}: example '${id}' has a missing, NaN or infinite label or prediction.`,
         );
         return;
       }
@@ -139,7 +145,7 @@ export async function ingestPredictions(
       problems.report(
         'duplicate-id',
         id,
-        `${where}: example id '${id}' appears more than once. Expected unique ids.`,
+        `${where()}: example id '${id}' appears more than once. Expected unique ids.`,
       );
       return; // the first occurrence counts
     }
@@ -189,31 +195,37 @@ export async function ingestPredictions(
   return result;
 }
 
+function isStringArray(value: unknown): boolean {
+  if (!Array.isArray(value)) return false;
+  for (let i = 0; i < value.length; i++) if (typeof value[i] !== 'string') return false;
+  return true;
+}
+
 function add(group: GroupAccumulator, task: Task, hash: number, a: number, b: number): void {
   if (task === 'classification') group.addClassified(hash, a, b);
   else group.addRegressed(hash, a, b);
 }
 
 /** A class name; undefined for a missing value (null/NaN), which is a data problem rather than a format error. */
-function classValue(value: unknown, field: string, where: string): string | undefined {
+function classValue(value: unknown, field: string, where: () => string): string | undefined {
   if (typeof value === 'string') return value.length > 0 && value !== 'NaN' ? value : undefined;
   if (typeof value === 'number') return String(value);
   if (value === null || value === undefined) {
     if (value === undefined)
-      throw new MetricsInputError(where, `"${field}" is missing. Expected ${EXPECTED_LINE}.`);
+      throw new MetricsInputError(where(), `"${field}" is missing. Expected ${EXPECTED_LINE}.`);
     return undefined;
   }
-  throw new MetricsInputError(where, `"${field}" is ${describe(value)}. Expected a class name (string).`);
+  throw new MetricsInputError(where(), `"${field}" is ${describe(value)}. Expected a class name (string).`);
 }
 
-function numberValue(value: unknown, field: string, where: string): number | undefined {
+function numberValue(value: unknown, field: string, where: () => string): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
   if (value === undefined)
-    throw new MetricsInputError(where, `"${field}" is missing. Expected ${EXPECTED_LINE}.`);
+    throw new MetricsInputError(where(), `"${field}" is missing. Expected ${EXPECTED_LINE}.`);
   if (value === null) return undefined;
   if (typeof value === 'string' && /^[-+]?(nan|inf|infinity)$/i.test(value.trim())) return undefined;
   throw new MetricsInputError(
-    where,
+    where(),
     `"${field}" is ${describe(value)}. Expected a finite number (regression).`,
   );
 }

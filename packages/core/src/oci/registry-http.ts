@@ -3,6 +3,10 @@
 // Authorization is attached only to requests for the registry's own host: a redirect to blob storage on
 // another host (S3, a CDN) is followed without it, so a token never leaks. Each request body is a
 // factory, because a 401 or a redirect means sending it again.
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { type Challenge, parseChallenge, type RegistryCredentials, basicHeader, fetchToken } from './auth.js';
 import { AuthError, RETRYABLE_STATUSES, RegistryError, errorCodes } from './errors.js';
 import { RetryableStatusError, parseRetryAfter } from './retry.js';
@@ -100,12 +104,14 @@ export class RegistryConnection {
       const headers: Record<string, string> = { ...options.headers };
       if (this.#authorization && url.host === new URL(this.baseUrl).host) headers['authorization'] = this.#authorization;
       const body = options.body?.();
-      const init: RequestInit & { duplex?: 'half' } = { method, headers, redirect: 'manual' };
-      if (body !== undefined) {
-        init.body = body as RequestInit['body'];
-        if (typeof body !== 'string' && !Buffer.isBuffer(body)) init.duplex = 'half';
+      let response: Response;
+      if (body !== undefined && typeof body !== 'string' && !Buffer.isBuffer(body)) {
+        response = await streamRequest(method, url, headers, body);
+      } else {
+        const init: RequestInit = { method, headers, redirect: 'manual' };
+        if (body !== undefined) init.body = body;
+        response = await fetch(url, init);
       }
-      const response = await fetch(url, init);
       const location = response.headers.get('location');
       if (![301, 302, 303, 307, 308].includes(response.status) || !location) return response;
       await response.body?.cancel();
@@ -138,4 +144,39 @@ export class RegistryConnection {
     });
     this.#authorization = `Bearer ${token}`;
   }
+}
+
+/**
+ * Sends a streamed body with node:http. fetch's streamed request bodies (undici) read ahead of the
+ * socket and held most of a 1 GiB blob in memory; a pipeline into http.request keeps to the socket's
+ * pace, so memory stays flat whatever the blob's size. The answer is small and read whole.
+ */
+async function streamRequest(
+  method: string,
+  url: URL,
+  headers: Record<string, string>,
+  body: AsyncIterable<Uint8Array>,
+): Promise<Response> {
+  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise<Response>((done, fail) => {
+    const request = send(url, { method, headers }, (incoming) => {
+      const chunks: Buffer[] = [];
+      incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+      incoming.on('error', fail);
+      incoming.on('end', () => {
+        const answer = new Headers();
+        for (const [name, value] of Object.entries(incoming.headers)) {
+          if (value !== undefined) answer.set(name, Array.isArray(value) ? value.join(', ') : value);
+        }
+        const status = incoming.statusCode ?? 502;
+        const text = [204, 205, 304].includes(status) ? null : Buffer.concat(chunks);
+        done(new Response(text, { status, headers: answer }));
+      });
+    });
+    request.on('error', fail);
+    // A registry may answer (401, 413) before reading the whole body; the answer wins over the broken pipe.
+    pipeline(Readable.from(body, { objectMode: false }), request).catch((error: unknown) => {
+      if (!request.writableFinished) fail(error);
+    });
+  });
 }

@@ -99,7 +99,7 @@ function isAscii(text: string): boolean {
 function paxRecord(key: string, value: string): string {
   const body = ` ${key}=${value}\n`;
   const bodyBytes = Buffer.byteLength(body, 'utf8');
-  let length = bodyBytes + String(bodyBytes).length;
-  if (String(length).length !== String(length - bodyBytes).length) length += 1;
-  return `${length}${body}`;
+  const digits = String(bodyBytes + String(bodyBytes).length).length;
+  const length = bodyBytes + digits;
+  return `${String(length).length === digits ? length : length + 1}${body}`;
 }

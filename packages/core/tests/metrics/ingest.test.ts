@@ -20,20 +20,49 @@ function file(name: string, text: string): string {
   writeFileSync(path, text);
   return path;
 }
-const lines = (...rows: unknown[]) => rows.map((r) => (typeof r === 'string' ? r : JSON.stringify(r))).join('\n');
-const classification: IngestOptions = { task: 'classification', testSet: 'main', classes: ['cat', 'dog', 'bird'] };
+const lines = (...rows: unknown[]) =>
+  rows.map((r) => (typeof r === 'string' ? r : JSON.stringify(r))).join('\n');
+const classification: IngestOptions = {
+  task: 'classification',
+  testSet: 'main',
+  classes: ['cat', 'dog', 'bird'],
+};
 
 describe('ingesting classification predictions', () => {
   it('counts the confusion matrix and gives hand-computed accuracy, precision, recall and F1', async () => {
     const rows = [
-      ['cat', 'cat'], ['cat', 'cat'], ['cat', 'dog'], ['dog', 'dog'], ['dog', 'cat'], ['dog', 'dog'], ['bird', 'bird'], ['bird', 'dog'],
+      ['cat', 'cat'],
+      ['cat', 'cat'],
+      ['cat', 'dog'],
+      ['dog', 'dog'],
+      ['dog', 'cat'],
+      ['dog', 'dog'],
+      ['bird', 'bird'],
+      ['bird', 'dog'],
     ].map(([label, prediction], i) => ({ id: `x${i}`, label, prediction }));
     const partial = await ingestPredictions(file('c.jsonl', `${lines(...rows)}\n`), classification);
-    expect(partial.overall.confusion).toEqual({ classes: ['cat', 'dog', 'bird'], matrix: [[2, 1, 0], [1, 2, 0], [0, 1, 1]] });
+    expect(partial.overall.confusion).toEqual({
+      classes: ['cat', 'dog', 'bird'],
+      matrix: [
+        [2, 1, 0],
+        [1, 2, 0],
+        [0, 1, 1],
+      ],
+    });
     const report = buildEvalReport({
-      config: { task: 'classification', classes: ['cat', 'dog', 'bird'], 'test-sets': [{ name: 'main', path: 'm' }] },
+      config: {
+        task: 'classification',
+        classes: ['cat', 'dog', 'bird'],
+        'test-sets': [{ name: 'main', path: 'm' }],
+      },
       results: [partial],
-      context: { model: { name: 'm' }, commit: 'c', command: 'e', runner: { name: 'r', os: 'Linux' }, gpus: [] },
+      context: {
+        model: { name: 'm' },
+        commit: 'c',
+        command: 'e',
+        runner: { name: 'r', os: 'Linux' },
+        gpus: [],
+      },
     });
     const set = report.testSets[0]!;
     expect(set.metrics['accuracy']!.value).toBe(5 / 8);
@@ -51,7 +80,13 @@ describe('ingesting classification predictions', () => {
 
   it('keeps statistics per configured slice from the slice tags', async () => {
     const partial = await ingestPredictions(
-      Readable.from([lines({ id: 1, label: 'cat', prediction: 'cat', slices: ['night'] }, { id: 2, label: 'dog', prediction: 'cat', slices: ['night', 'rain'] }, { id: 3, label: 'dog', prediction: 'dog' })]),
+      Readable.from([
+        lines(
+          { id: 1, label: 'cat', prediction: 'cat', slices: ['night'] },
+          { id: 2, label: 'dog', prediction: 'cat', slices: ['night', 'rain'] },
+          { id: 3, label: 'dog', prediction: 'dog' },
+        ),
+      ]),
       { ...classification, slices: ['night'] },
     );
     expect(partial.overall.n).toBe(3);
@@ -60,38 +95,72 @@ describe('ingesting classification predictions', () => {
   });
 
   it('names the file and line of a line that is not JSON', async () => {
-    const path = file('bad.jsonl', lines({ id: 'a', label: 'cat', prediction: 'cat' }, '{"id": "b", "label": "cat",'));
-    await expect(ingestPredictions(path, classification)).rejects.toThrow(new RegExp(`${path}:2: not valid JSON .*Expected one JSON object per line`));
+    const path = file(
+      'bad.jsonl',
+      lines({ id: 'a', label: 'cat', prediction: 'cat' }, '{"id": "b", "label": "cat",'),
+    );
+    await expect(ingestPredictions(path, classification)).rejects.toThrow(
+      new RegExp(`${path}:2: not valid JSON .*Expected one JSON object per line`),
+    );
   });
 
   it('says which field is wrong and what was expected', async () => {
     const path = file('fields.jsonl', lines({ id: 'a', label: 'cat' }));
-    await expect(ingestPredictions(path, classification)).rejects.toThrow(`${path}:1: "prediction" is missing.`);
+    await expect(ingestPredictions(path, classification)).rejects.toThrow(
+      `${path}:1: "prediction" is missing.`,
+    );
     const ids = file('ids.jsonl', lines({ id: ['a'], label: 'cat', prediction: 'cat' }));
-    await expect(ingestPredictions(ids, classification)).rejects.toThrow(`${ids}:1: "id" is an array. Expected a non-empty string or an integer.`);
-    await expect(ingestPredictions(join(work, 'absent.jsonl'), classification)).rejects.toBeInstanceOf(MetricsInputError);
+    await expect(ingestPredictions(ids, classification)).rejects.toThrow(
+      `${ids}:1: "id" is an array. Expected a non-empty string or an integer.`,
+    );
+    await expect(ingestPredictions(join(work, 'absent.jsonl'), classification)).rejects.toBeInstanceOf(
+      MetricsInputError,
+    );
   });
 
   it('stops on a label outside the classes unless unknown-label is a warning', async () => {
-    const path = file('unknown.jsonl', lines({ id: 'a', label: 'cat', prediction: 'cat' }, { id: 'b', label: 'cow', prediction: 'cat' }));
-    await expect(ingestPredictions(path, classification)).rejects.toThrow(/unknown\.jsonl:2: label 'cow' of example 'b' is not one of the classes/);
-    const partial = await ingestPredictions(path, { ...classification, problems: { 'unknown-label': 'warning' } });
+    const path = file(
+      'unknown.jsonl',
+      lines({ id: 'a', label: 'cat', prediction: 'cat' }, { id: 'b', label: 'cow', prediction: 'cat' }),
+    );
+    await expect(ingestPredictions(path, classification)).rejects.toThrow(
+      /unknown\.jsonl:2: label 'cow' of example 'b' is not one of the classes/,
+    );
+    const partial = await ingestPredictions(path, {
+      ...classification,
+      problems: { 'unknown-label': 'warning' },
+    });
     expect(partial.problems).toEqual([{ kind: 'unknown-label', count: 1, examples: ['b'] }]);
     // The example still counts (as a wrong prediction of its own class), so accuracy is not inflated.
     expect(partial.overall.n).toBe(2);
   });
 
   it('stops on a duplicate example id unless duplicate-id is a warning, then keeps the first', async () => {
-    const path = file('dup.jsonl', lines({ id: 'a', label: 'cat', prediction: 'cat' }, { id: 'a', label: 'cat', prediction: 'dog' }));
-    await expect(ingestPredictions(path, classification)).rejects.toThrow(/dup\.jsonl:2: example id 'a' appears more than once/);
-    const partial = await ingestPredictions(path, { ...classification, problems: { 'duplicate-id': 'warning' } });
+    const path = file(
+      'dup.jsonl',
+      lines({ id: 'a', label: 'cat', prediction: 'cat' }, { id: 'a', label: 'cat', prediction: 'dog' }),
+    );
+    await expect(ingestPredictions(path, classification)).rejects.toThrow(
+      /dup\.jsonl:2: example id 'a' appears more than once/,
+    );
+    const partial = await ingestPredictions(path, {
+      ...classification,
+      problems: { 'duplicate-id': 'warning' },
+    });
     expect(partial.overall.n).toBe(1);
     expect(partial.problems[0]).toMatchObject({ kind: 'duplicate-id', count: 1 });
   });
 
   it('treats NaN, null and Infinity values as not-a-number problems', async () => {
     const regression: IngestOptions = { task: 'regression', testSet: 'main' };
-    const path = file('nan.jsonl', lines({ id: 'a', label: 1, prediction: 2 }, '{"id": "b", "label": NaN, "prediction": 1}', { id: 'c', label: null, prediction: 1 }));
+    const path = file(
+      'nan.jsonl',
+      lines({ id: 'a', label: 1, prediction: 2 }, '{"id": "b", "label": NaN, "prediction": 1}', {
+        id: 'c',
+        label: null,
+        prediction: 1,
+      }),
+    );
     await expect(ingestPredictions(path, regression)).rejects.toThrow(DataProblemError);
     await expect(ingestPredictions(path, regression)).rejects.toThrow(/nan\.jsonl:2: NaN or Infinity found/);
     const partial = await ingestPredictions(path, { ...regression, problems: { 'not-a-number': 'warning' } });
@@ -103,12 +172,26 @@ describe('ingesting classification predictions', () => {
 describe('ingesting regression predictions', () => {
   it('gives hand-computed MAE, RMSE and R²', async () => {
     // y = 1,2,3,4; prediction = 1.5,2,2,5 → errors 0.5,0,-1,1.
-    const rows = [[1, 1.5], [2, 2], [3, 2], [4, 5]].map(([label, prediction], i) => ({ id: i, label, prediction }));
-    const partial = await ingestPredictions(file('r.jsonl', lines(...rows)), { task: 'regression', testSet: 'main' });
+    const rows = [
+      [1, 1.5],
+      [2, 2],
+      [3, 2],
+      [4, 5],
+    ].map(([label, prediction], i) => ({ id: i, label, prediction }));
+    const partial = await ingestPredictions(file('r.jsonl', lines(...rows)), {
+      task: 'regression',
+      testSet: 'main',
+    });
     const report = buildEvalReport({
       config: { task: 'regression', 'test-sets': [{ name: 'main', path: 'm' }] },
       results: [partial],
-      context: { model: { name: 'm' }, commit: 'c', command: 'e', runner: { name: 'r', os: 'Linux' }, gpus: [] },
+      context: {
+        model: { name: 'm' },
+        commit: 'c',
+        command: 'e',
+        runner: { name: 'r', os: 'Linux' },
+        gpus: [],
+      },
     });
     const m = report.testSets[0]!.metrics;
     expect(m['mae']!.value).toBeCloseTo(2.5 / 4, 12);
@@ -121,13 +204,22 @@ describe('ingesting regression predictions', () => {
 
 describe('project-computed metrics', () => {
   it('reads a metrics JSON with intervals into the report', async () => {
-    const path = file('metrics.json', JSON.stringify({ n: 50, metrics: { bleu: { value: 0.4, lower: 0.35, upper: 0.45 }, latency: 3 }, slices: { long: { metrics: { bleu: 0.3 } } } }));
+    const path = file(
+      'metrics.json',
+      JSON.stringify({
+        n: 50,
+        metrics: { bleu: { value: 0.4, lower: 0.35, upper: 0.45 }, latency: 3 },
+        slices: { long: { metrics: { bleu: 0.3 } } },
+      }),
+    );
     const partial = await ingestMetricsFile(path, { task: 'classification', testSet: 'main' });
     expect(partial.reported?.overall['bleu']).toEqual({ value: 0.4, lower: 0.35, upper: 0.45, n: 50 });
   });
 
   it('rejects a metrics JSON that breaks the schema, naming the field', async () => {
     const path = file('bad-metrics.json', JSON.stringify({ metrics: { bleu: 'high' } }));
-    await expect(ingestMetricsFile(path, { task: 'classification', testSet: 'main' })).rejects.toThrow(/bad-metrics\.json: does not match schemas\/metrics\.schema\.json at \/metrics\/bleu/);
+    await expect(ingestMetricsFile(path, { task: 'classification', testSet: 'main' })).rejects.toThrow(
+      /bad-metrics\.json: does not match schemas\/metrics\.schema\.json at \/metrics\/bleu/,
+    );
   });
 });

@@ -54,12 +54,12 @@ describe('two-proportion z-test for unpaired reports', () => {
 
 describe('exact sums behind regression metrics', () => {
   it('give the correctly rounded sum whatever the order of the terms', () => {
-    const terms = [1e16, 1, -1e16, 1e-3, 3.14159, -2.5e10, 2.5e10, 0.1, 0.2];
+    const terms = [1e16, 1, -1e16, 1e-3, 3.25, -2.5e10, 2.5e10, 0.1, 0.2];
     const forward: number[] = [];
     const backward: number[] = [];
     for (const t of terms) addExact(forward, t);
     for (const t of [...terms].reverse()) addExact(backward, t);
     expect(roundSum(forward)).toBe(roundSum(backward));
-    expect(roundSum(forward)).toBe(4.44259);
+    expect(roundSum(forward)).toBe(4.551);
   });
 });

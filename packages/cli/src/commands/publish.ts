@@ -1,0 +1,173 @@
+// `slipway publish`: the publish-model action on a laptop. Same plan from slipway.yaml, same core,
+// with a progress bar on a terminal. Secrets come from the environment, never from arguments.
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+import {
+  type PublishProgress,
+  type RegistryCredentials,
+  openStore,
+  publishModel,
+  readEvalReport,
+  readPublishPlan,
+  resolveCreated,
+} from '@slipway/core/oci';
+import cliProgress from 'cli-progress';
+import type { Command } from 'commander';
+import pc from 'picocolors';
+
+interface PublishOptions {
+  config: string;
+  registry?: string;
+  repository?: string;
+  modelVersion?: string;
+  tag: string[];
+  layout?: string;
+  report?: string;
+  username?: string;
+  mountFrom: string[];
+  chunkSize: string;
+  plainHttp?: boolean;
+  created?: string;
+  json?: boolean;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+export function registerPublish(program: Command): void {
+  program
+    .command('publish')
+    .description(
+      'Publish the model in slipway.yaml as a ModelPack OCI artifact (registry or OCI layout), eval report attached. ' +
+        'Credentials: SLIPWAY_REGISTRY_PASSWORD (or SLIPWAY_REGISTRY_TOKEN; GITHUB_TOKEN for ghcr.io).',
+    )
+    .option('-c, --config <path>', 'slipway.yaml to read', 'slipway.yaml')
+    .option('--registry <host>', 'registry host, overriding artifact.registry')
+    .option('--repository <path>', 'repository, overriding artifact.repository')
+    .option('--model-version <version>', 'version to publish, overriding model.version')
+    .option('-t, --tag <tag>', 'moving tag to point at this version (repeatable)', collect, [])
+    .option('--layout <dir>', 'OCI layout directory when no registry is set')
+    .option('--report <path>', 'eval report JSON to attach as a referrer')
+    .option('-u, --username <name>', 'registry username (or SLIPWAY_REGISTRY_USERNAME)')
+    .option('--mount-from <repository>', 'sibling repository to mount blobs from (repeatable)', collect, [])
+    .option('--chunk-size <bytes>', 'upload in chunks of this many bytes; 0 for one streamed PUT', '0')
+    .option('--plain-http', 'talk HTTP to the registry (automatic for localhost)')
+    .option('--created <time>', 'creation time (RFC 3339); defaults to SOURCE_DATE_EPOCH or the commit time')
+    .option('--json', 'print the result as JSON')
+    .action(async (options: PublishOptions) => {
+      const chunkSize = Number(options.chunkSize);
+      if (!Number.isSafeInteger(chunkSize) || chunkSize < 0) {
+        throw new Error(`--chunk-size must be a whole number of bytes; got '${options.chunkSize}'.`);
+      }
+      const plan = await readPublishPlan(resolve(options.config), {
+        ...(options.registry ? { registry: options.registry } : {}),
+        ...(options.repository ? { repository: options.repository } : {}),
+        ...(options.modelVersion ? { version: options.modelVersion } : {}),
+        ...(options.layout ? { layout: options.layout } : {}),
+        tags: options.tag,
+      });
+      const report = options.report ? await readEvalReport(resolve(options.report)) : undefined;
+      const revision = await gitHead(plan.projectDir);
+      const created = await resolveCreated({
+        ...(options.created ? { explicit: options.created } : {}),
+        ...(process.env.SOURCE_DATE_EPOCH ? { sourceDateEpoch: process.env.SOURCE_DATE_EPOCH } : {}),
+        dir: plan.projectDir,
+        ...(revision ? { revision } : {}),
+      });
+      const registry = plan.target.kind === 'registry' ? plan.target.registry : '';
+      const store = openStore(plan.target, {
+        credentials: credentialsFromEnv(registry, options.username),
+        ...(options.plainHttp ? { plainHttp: true } : {}),
+        chunkSize,
+        mountFrom: options.mountFrom,
+        log: (line) => process.stderr.write(`${pc.yellow('retry')} ${line}\n`),
+      });
+      const bar = progressBar(!options.json);
+      let result: Awaited<ReturnType<typeof publishModel>>;
+      try {
+        result = await publishModel({
+          store,
+          files: plan.files,
+          metadata: {
+            name: plan.name,
+            version: plan.version,
+            ...(created ? { created } : {}),
+            ...(revision ? { revision } : {}),
+            ...(plan.description ? { description: plan.description } : {}),
+            ...(plan.licenses ? { licenses: plan.licenses } : {}),
+          },
+          movingTags: plan.movingTags,
+          ...(report ? { report } : {}),
+          onProgress: bar.update,
+        });
+      } finally {
+        bar.stop();
+      }
+      const reference = `${result.location}@${result.digest}`;
+      if (options.json) {
+        process.stdout.write(`${JSON.stringify({ reference, ...result }, null, 2)}\n`);
+        return;
+      }
+      process.stdout.write(
+        `${pc.green(result.alreadyPublished ? 'Already published' : 'Published')} ${plan.name} ${result.versionTag}\n` +
+          `  ${pc.bold(reference)}\n` +
+          `  ${result.bytesUploaded} bytes uploaded, ${result.bytesSkipped} already there` +
+          (result.reportDigest ? `\n  eval report ${result.reportDigest}` : '') +
+          '\n',
+      );
+    });
+}
+
+/** Registry credentials from the environment: never from argv, where `ps` and shell history see them. */
+export function credentialsFromEnv(registry: string, username?: string): RegistryCredentials {
+  const user = username ?? process.env.SLIPWAY_REGISTRY_USERNAME;
+  const password = process.env.SLIPWAY_REGISTRY_PASSWORD ?? process.env.SLIPWAY_REGISTRY_TOKEN;
+  if (password) return { ...(user ? { username: user } : {}), password };
+  if (registry === 'ghcr.io' && process.env.GITHUB_TOKEN) {
+    return { ...(user ? { username: user } : {}), token: process.env.GITHUB_TOKEN };
+  }
+  return user ? { username: user } : {};
+}
+
+function progressBar(enabled: boolean): { update: (event: PublishProgress) => void; stop: () => void } {
+  if (!enabled || !process.stderr.isTTY) return { update: () => {}, stop: () => {} };
+  const bar = new cliProgress.SingleBar(
+    {
+      stream: process.stderr,
+      format: '{phase} {file} [{bar}] {percentage}% | {done}/{size}',
+      hideCursor: true,
+      clearOnComplete: true,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  let current = '';
+  return {
+    update: (event) => {
+      if (!('bytesDone' in event)) return;
+      const key = `${event.phase}:${event.file}`;
+      const payload = { phase: event.phase === 'hash' ? 'hashing ' : 'uploading', file: event.file, done: mib(event.bytesDone), size: mib(event.bytesTotal) };
+      if (key !== current) {
+        if (current) bar.stop();
+        current = key;
+        bar.start(event.bytesTotal, event.bytesDone, payload);
+      } else {
+        bar.update(event.bytesDone, payload);
+      }
+    },
+    stop: () => bar.stop(),
+  };
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+const run = promisify(execFile);
+
+async function gitHead(dir: string): Promise<string | undefined> {
+  try {
+    return (await run('git', ['-C', dir, 'rev-parse', 'HEAD'])).stdout.trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,64 @@
+// `slipway pull <reference>`: a model by tag or digest into a directory, every blob verified against
+// its digest, and its eval report next to it.
+import { writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { LayoutStore, RegistryStore, parseReference, pullModel } from '@slipway/core/oci';
+import type { Command } from 'commander';
+import pc from 'picocolors';
+import { credentialsFromEnv } from './publish.js';
+
+interface PullOptions {
+  output: string;
+  report?: string;
+  username?: string;
+  plainHttp?: boolean;
+  json?: boolean;
+}
+
+export function registerPull(program: Command): void {
+  program
+    .command('pull')
+    .description(
+      'Fetch a model (registry/repository:tag, …@sha256:…, or oci:<dir>:<tag>) and its eval report, verifying every digest.',
+    )
+    .argument('<reference>', 'what to pull')
+    .option('-o, --output <dir>', 'directory the model files are written to', '.')
+    .option('--report <path>', 'where the eval report goes (default <output>/eval-report.json)')
+    .option('-u, --username <name>', 'registry username (or SLIPWAY_REGISTRY_USERNAME)')
+    .option('--plain-http', 'talk HTTP to the registry (automatic for localhost)')
+    .option('--json', 'print the result as JSON')
+    .action(async (text: string, options: PullOptions) => {
+      const reference = parseReference(text);
+      const store =
+        reference.kind === 'layout'
+          ? new LayoutStore(reference.directory)
+          : new RegistryStore({
+              registry: reference.registry,
+              repository: reference.repository,
+              actions: 'pull',
+              credentials: credentialsFromEnv(reference.registry, options.username),
+              ...(options.plainHttp ? { plainHttp: true } : {}),
+              log: (line) => process.stderr.write(`${pc.yellow('retry')} ${line}\n`),
+            });
+      const output = resolve(options.output);
+      const result = await pullModel({ store, ref: reference.ref, outputDir: output });
+      let reportPath: string | undefined;
+      if (result.report) {
+        reportPath = resolve(options.report ?? join(output, 'eval-report.json'));
+        if (result.files.some((file) => resolve(output, file.path) === reportPath)) {
+          throw new Error(`The model has a file at ${reportPath}; give --report another path for the eval report.`);
+        }
+        await writeFile(reportPath, result.report.bytes);
+      }
+      if (options.json) {
+        const { manifest: _manifest, report, ...rest } = result;
+        process.stdout.write(
+          `${JSON.stringify({ ...rest, ...(report ? { report: { digest: report.digest, path: reportPath } } : {}) }, null, 2)}\n`,
+        );
+        return;
+      }
+      process.stdout.write(`${pc.green('Pulled')} ${store.location}@${result.digest}\n`);
+      for (const file of result.files) process.stdout.write(`  ${file.path}  ${pc.dim(file.digest)}\n`);
+      process.stdout.write(reportPath ? `  eval report → ${reportPath}\n` : '  no eval report attached\n');
+    });
+}

@@ -1,0 +1,89 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { parseChallenge } from '../../src/oci/auth.js';
+import { addReferrer } from '../../src/oci/model-manifest.js';
+import { formatReference, parseReference } from '../../src/oci/reference.js';
+import { RegistryError } from '../../src/oci/errors.js';
+import { DEFAULT_RETRY, backoffDelay, isRetryable, parseRetryAfter } from '../../src/oci/retry.js';
+
+describe('WWW-Authenticate challenges', () => {
+  it('reads the realm, service and scope of a Bearer challenge, commas inside quotes included', () => {
+    expect(
+      parseChallenge('Bearer realm="https://ghcr.io/token",service="ghcr.io",scope="repository:acme/iris:pull,push"'),
+    ).toEqual({
+      scheme: 'bearer',
+      params: { realm: 'https://ghcr.io/token', service: 'ghcr.io', scope: 'repository:acme/iris:pull,push' },
+    });
+  });
+
+  it('reads a Basic challenge', () => {
+    expect(parseChallenge('Basic realm="Registry Realm"')).toEqual({ scheme: 'basic', params: { realm: 'Registry Realm' } });
+  });
+});
+
+describe('artifact references', () => {
+  it('reads registry, repository and tag or digest, and writes them back the same', () => {
+    const digest = `sha256:${'a'.repeat(64)}`;
+    expect(parseReference(`ghcr.io/acme/models/iris@${digest}`)).toEqual({
+      kind: 'registry',
+      registry: 'ghcr.io',
+      repository: 'acme/models/iris',
+      ref: digest,
+    });
+    expect(parseReference('127.0.0.1:5000/acme/iris:1.0.0')).toMatchObject({ registry: '127.0.0.1:5000', ref: '1.0.0' });
+    expect(parseReference('oci:/tmp/layout:1.0.0')).toEqual({ kind: 'layout', directory: '/tmp/layout', ref: '1.0.0' });
+    fc.assert(
+      fc.property(
+        fc.constantFrom('ghcr.io', 'localhost:5000', 'registry.example.com'),
+        fc.stringMatching(/^[a-z0-9]{1,8}(\/[a-z0-9]{1,8}){0,2}$/),
+        fc.stringMatching(/^[A-Za-z0-9_][A-Za-z0-9._-]{0,20}$/),
+        (registry, repository, tag) => {
+          const text = `${registry}/${repository}:${tag}`;
+          expect(formatReference(parseReference(text))).toBe(text);
+        },
+      ),
+    );
+  });
+
+  it('says what was expected for a repository with upper-case letters', () => {
+    expect(() => parseReference('ghcr.io/Acme/Iris:1')).toThrow(/Repository 'Acme\/Iris' must be lower-case/);
+  });
+});
+
+describe('referrers fallback index', () => {
+  it('lists each referrer once, however often it is attached', () => {
+    const referrer = { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${'b'.repeat(64)}`, size: 10 };
+    const once = addReferrer(undefined, referrer);
+    const twice = addReferrer(once.value, referrer);
+    expect(twice.value.manifests).toHaveLength(1);
+    expect(twice.bytes.equals(once.bytes)).toBe(true);
+  });
+});
+
+describe('retries', () => {
+  it('retries transient statuses and dropped connections, never auth or client errors', () => {
+    expect(isRetryable(new RegistryError('x', 503))).toBe(true);
+    expect(isRetryable(new RegistryError('x', 429))).toBe(true);
+    expect(isRetryable(new RegistryError('x', 401))).toBe(false);
+    expect(isRetryable(new RegistryError('x', 400))).toBe(false);
+    const reset = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+    expect(isRetryable(new TypeError('fetch failed', { cause: reset }))).toBe(true);
+  });
+
+  it('reads Retry-After as seconds or as a date', () => {
+    expect(parseRetryAfter('3')).toBe(3000);
+    expect(parseRetryAfter(new Date(10_000).toUTCString(), 4000)).toBe(6000);
+    expect(parseRetryAfter(null)).toBeUndefined();
+  });
+
+  it('backs off within bounds and never sooner than Retry-After asks', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 20 }), fc.option(fc.integer({ min: 0, max: 5000 }), { nil: undefined }), (attempt, after) => {
+        const delay = backoffDelay(DEFAULT_RETRY, attempt, after);
+        expect(delay).toBeLessThanOrEqual(DEFAULT_RETRY.maxDelayMs);
+        expect(delay).toBeGreaterThanOrEqual(Math.min(after ?? 0, DEFAULT_RETRY.maxDelayMs));
+        expect(delay).toBeGreaterThan(0);
+      }),
+    );
+  });
+});
