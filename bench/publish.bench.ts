@@ -5,8 +5,19 @@
 // Also the peak RSS of the publishing process at 256 MiB and 1 GiB (it must stay flat), and the bytes
 // uploaded when the unchanged model is published again (must be 0).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { randomFillSync } from 'node:crypto';
+import {
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
@@ -33,7 +44,11 @@ function timed(command: string, args: readonly string[], env: Record<string, str
   });
   const seconds = (performance.now() - started) / 1000;
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${result.stderr}`);
-  return { seconds, peakRssMb: Number(readFileSync(rssFile, 'utf8').trim().split('\n').at(-1)) / 1024, stdout: result.stdout };
+  return {
+    seconds,
+    peakRssMb: Number(readFileSync(rssFile, 'utf8').trim().split('\n').at(-1)) / 1024,
+    stdout: result.stdout,
+  };
 }
 
 function randomFile(path: string, bytes: number): void {
@@ -81,25 +96,48 @@ try {
     format: 'esm',
     conditions: ['source'],
     mainFields: ['module', 'main'],
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+    },
     logLevel: 'warning',
   });
   const env = { SOURCE_DATE_EPOCH: '1700000000', NO_COLOR: '1' };
   const publish = (dir: string, registry: string, repository: string) =>
-    timed(process.execPath, [cli, 'publish', '--config', join(dir, 'slipway.yaml'), '--registry', registry, '--repository', repository, '--json'], env);
+    timed(
+      process.execPath,
+      [
+        cli,
+        'publish',
+        '--config',
+        join(dir, 'slipway.yaml'),
+        '--registry',
+        registry,
+        '--repository',
+        repository,
+        '--json',
+      ],
+      env,
+    );
 
   const small = project('small', 256 * MiB);
   const large = project('large', 1024 * MiB);
 
   // The same artifact as an OCI layout, for skopeo, and its layer blob, for curl.
   const layout = join(work, 'layout');
-  timed(process.execPath, [cli, 'publish', '--config', join(large, 'slipway.yaml'), '--layout', layout, '--json'], env);
+  timed(
+    process.execPath,
+    [cli, 'publish', '--config', join(large, 'slipway.yaml'), '--layout', layout, '--json'],
+    env,
+  );
   const blobs = join(layout, 'blobs/sha256');
   const layer = readdirSync(blobs)
     .map((hex) => ({ hex, size: statSync(join(blobs, hex)).size }))
     .sort((a, b) => b.size - a.size)[0]!;
   // Warm the page cache for every side alike.
-  execFileSync('cat', [join(large, 'weights.bin'), join(blobs, layer.hex)], { stdio: 'ignore', maxBuffer: 1 });
+  execFileSync('cat', [join(large, 'weights.bin'), join(blobs, layer.hex)], {
+    stdio: 'ignore',
+    maxBuffer: 1,
+  });
 
   const fresh = async <T>(run: (address: string) => T | Promise<T>): Promise<T> => {
     const registry = await startRegistry();
@@ -117,21 +155,47 @@ try {
     return { ours, again };
   });
   const skopeo = await fresh((address) =>
-    timed('skopeo', ['copy', '--quiet', '--dest-tls-verify=false', `oci:${layout}:1.0.0`, `docker://${address}/bench/skopeo:1.0.0`]),
+    timed('skopeo', [
+      'copy',
+      '--quiet',
+      '--dest-tls-verify=false',
+      `oci:${layout}:1.0.0`,
+      `docker://${address}/bench/skopeo:1.0.0`,
+    ]),
   );
   const curlRun = await fresh(async (address) => {
     const started = await fetch(`http://${address}/v2/bench/curl/blobs/uploads/`, { method: 'POST' });
     const location = new URL(started.headers.get('location')!, `http://${address}`);
     location.searchParams.set('digest', `sha256:${layer.hex}`);
-    return timed('curl', ['-sS', '-f', '-o', '/dev/null', '-T', join(blobs, layer.hex), '-X', 'PUT', '-H', 'Content-Type: application/octet-stream', location.toString()]);
+    return timed('curl', [
+      '-sS',
+      '-f',
+      '-o',
+      '/dev/null',
+      '-T',
+      join(blobs, layer.hex),
+      '-X',
+      'PUT',
+      '-H',
+      'Content-Type: application/octet-stream',
+      location.toString(),
+    ]);
   });
 
   const result = JSON.parse(again.stdout) as { bytesUploaded: number };
   const first = JSON.parse(ours.stdout) as { bytesUploaded: number };
-  console.log(`slipway publish 1 GiB: ${ours.seconds.toFixed(2)} s, uploaded ${first.bytesUploaded} bytes, peak RSS ${ours.peakRssMb.toFixed(0)} MB`);
-  console.log(`slipway publish 256 MiB: ${smallRun.seconds.toFixed(2)} s, peak RSS ${smallRun.peakRssMb.toFixed(0)} MB`);
-  console.log(`slipway re-publish 1 GiB: ${again.seconds.toFixed(2)} s, uploaded ${result.bytesUploaded} bytes`);
-  console.log(`skopeo copy oci → registry: ${skopeo.seconds.toFixed(2)} s, peak RSS ${skopeo.peakRssMb.toFixed(0)} MB`);
+  console.log(
+    `slipway publish 1 GiB: ${ours.seconds.toFixed(2)} s, uploaded ${first.bytesUploaded} bytes, peak RSS ${ours.peakRssMb.toFixed(0)} MB`,
+  );
+  console.log(
+    `slipway publish 256 MiB: ${smallRun.seconds.toFixed(2)} s, peak RSS ${smallRun.peakRssMb.toFixed(0)} MB`,
+  );
+  console.log(
+    `slipway re-publish 1 GiB: ${again.seconds.toFixed(2)} s, uploaded ${result.bytesUploaded} bytes`,
+  );
+  console.log(
+    `skopeo copy oci → registry: ${skopeo.seconds.toFixed(2)} s, peak RSS ${skopeo.peakRssMb.toFixed(0)} MB`,
+  );
   console.log(`curl -T monolithic PUT: ${curlRun.seconds.toFixed(2)} s`);
   console.log(`RATIO publish-vs-skopeo: ${(ours.seconds / skopeo.seconds).toFixed(2)} (target <= 1.0)`);
   console.log(`RATIO publish-vs-curl: ${(ours.seconds / curlRun.seconds).toFixed(2)} (target <= 1.15)`);

@@ -5,7 +5,7 @@ import { RegistryStore } from '@slipway/core/oci';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ActionResult, cleanupRun, runAction } from '../harness/run-action.js';
 import { type RunningRegistry, startRegistry } from '../registry/registry-server.js';
-import { type TokenServer, startTokenServer } from '../registry/token-server.js';
+import { startTokenServer, type TokenServer } from '../registry/token-server.js';
 import { inputsWithDefaults, makeProject, uniqueRepository } from './publish-model.helpers.js';
 
 let tokens: TokenServer;
@@ -27,7 +27,10 @@ afterAll(async () => {
 async function publish(repository: string, inputs: Record<string, string>): Promise<ActionResult> {
   const dir = await makeProject({ registry: registry.address, repository });
   dirs.push(dir);
-  const result = await runAction('publish-model', { workspace: dir, inputs: await inputsWithDefaults(inputs) });
+  const result = await runAction('publish-model', {
+    workspace: dir,
+    inputs: await inputsWithDefaults(inputs),
+  });
   runs.push(result);
   return result;
 }
@@ -38,13 +41,18 @@ describe('publish-model with token auth', () => {
     const result = await publish(repository, { username: 'alice', password: 'correct-horse' });
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
     expect(result.outputs['digest']).toMatch(/^sha256:/);
-    expect(tokens.requests.some((r) => r.user === 'alice' && r.scopes.includes(`repository:${repository}:pull,push`))).toBe(true);
+    expect(
+      tokens.requests.some(
+        (r) => r.user === 'alice' && r.scopes.includes(`repository:${repository}:pull,push`),
+      ),
+    ).toBe(true);
     expect(result.masks).toContain('correct-horse');
     const issued = tokens.issued.filter((token) => result.masks.includes(token));
     expect(issued.length).toBeGreaterThan(0);
     // Only the ::add-mask:: commands may carry it: the runner hides it everywhere else.
     const printed = result.stdout.split('\n').filter((line) => !line.startsWith('::add-mask::'));
-    for (const token of tokens.issued) expect(printed.join('\n') + result.stderr + result.summary).not.toContain(token);
+    for (const token of tokens.issued)
+      expect(printed.join('\n') + result.stderr + result.summary).not.toContain(token);
 
     const anonymous = new RegistryStore({ registry: registry.address, repository, actions: 'pull' });
     await expect(anonymous.getManifest('1.0.0')).rejects.toThrow(/refused|401/);
@@ -70,6 +78,8 @@ describe('publish-model with token auth', () => {
   it('asks for credentials when none are given', async () => {
     const result = await publish(uniqueRepository('secure'), {});
     expect(result.exitCode).not.toBe(0);
-    expect(result.annotations.find((a) => a.command === 'error')?.message).toMatch(/refused|Give a username and password/);
+    expect(result.annotations.find((a) => a.command === 'error')?.message).toMatch(
+      /refused|Give a username and password/,
+    );
   });
 });

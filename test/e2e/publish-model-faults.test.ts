@@ -3,7 +3,7 @@
 // missing blob.
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { RegistryStore, pullModel } from '@slipway/core/oci';
+import { pullModel, RegistryStore } from '@slipway/core/oci';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { type ActionResult, cleanupRun, runAction } from '../harness/run-action.js';
 import { type FaultProxy, type FaultRule, startFaultProxy } from '../registry/fault-proxy.js';
@@ -15,7 +15,9 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) await cleanup();
 });
 
-async function publishThrough(rules: FaultRule[]): Promise<{ result: ActionResult; proxy: FaultProxy; repository: string; dir: string }> {
+async function publishThrough(
+  rules: FaultRule[],
+): Promise<{ result: ActionResult; proxy: FaultProxy; repository: string; dir: string }> {
   const proxy = await startFaultProxy(registry, rules);
   cleanups.push(() => proxy.stop());
   const repository = uniqueRepository('faulty');
@@ -42,9 +44,12 @@ describe('publish-model when the registry misbehaves', () => {
     ]);
     expect(result.exitCode, result.stdout).toBe(0);
     expect(proxy.log.filter((entry) => entry.fault === 'status')).toHaveLength(2);
-    expect(result.annotations.filter((a) => a.command === 'warning').map((a) => a.message).join('\n')).toMatch(
-      /answered 503.*try 2 of 5/,
-    );
+    expect(
+      result.annotations
+        .filter((a) => a.command === 'warning')
+        .map((a) => a.message)
+        .join('\n'),
+    ).toMatch(/answered 503.*try 2 of 5/);
   });
 
   it('starts the upload again when the connection drops halfway through a blob, and the pulled files are intact', async () => {
@@ -55,7 +60,9 @@ describe('publish-model when the registry misbehaves', () => {
     expect(proxy.log.some((entry) => entry.fault === 'drop')).toBe(true);
     const out = join(dir, 'pulled');
     await pullModel({ store: direct(repository), ref: result.outputs['digest']!, outputDir: out });
-    expect(await readFile(join(out, 'model/weights.bin'))).toEqual(await readFile(join(dir, 'model/weights.bin')));
+    expect(await readFile(join(out, 'model/weights.bin'))).toEqual(
+      await readFile(join(dir, 'model/weights.bin')),
+    );
   });
 
   it('gives up with a clear message when the registry keeps failing, leaving no version tag behind', async () => {
@@ -74,14 +81,21 @@ describe('publish-model when the registry misbehaves', () => {
       { method: 'PUT', path: uploadPut, fault: { kind: 'drop', afterBytes: 4096 }, times: 100 },
     ]);
     expect(result.exitCode).not.toBe(0);
-    expect(result.annotations.find((a) => a.command === 'error')?.message).toMatch(/upload of blob sha256:[0-9a-f]+ failed after 5 tries/);
+    expect(result.annotations.find((a) => a.command === 'error')?.message).toMatch(
+      /upload of blob sha256:[0-9a-f]+ failed after 5 tries/,
+    );
     expect(proxy.log.some((entry) => entry.method === 'PUT' && /\/manifests\//.test(entry.path))).toBe(false);
     expect(await direct(repository).getManifest('1.0.0')).toBeUndefined();
   });
 
   it('waits as long as Retry-After asks when rate limited', async () => {
     const { result, proxy } = await publishThrough([
-      { method: 'HEAD', path: /\/blobs\/sha256:/, fault: { kind: 'status', status: 429, retryAfter: 1 }, times: 1 },
+      {
+        method: 'HEAD',
+        path: /\/blobs\/sha256:/,
+        fault: { kind: 'status', status: 429, retryAfter: 1 },
+        times: 1,
+      },
     ]);
     expect(result.exitCode, result.stdout).toBe(0);
     const warning = result.annotations.find((a) => a.command === 'warning')?.message ?? '';

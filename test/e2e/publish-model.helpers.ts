@@ -31,7 +31,10 @@ export async function makeProject(options: ProjectOptions = {}): Promise<string>
   await mkdir(join(dir, 'data'), { recursive: true });
   await writeFile(join(dir, 'data', 'test.jsonl'), '{"id":"1","label":"a"}\n');
   const artifactFiles = Object.keys(files)
-    .map((path) => `    - path: ${path}\n      type: ${options.types?.[path] ?? (path.endsWith('.json') ? 'weight-config' : 'weight')}`)
+    .map(
+      (path) =>
+        `    - path: ${path}\n      type: ${options.types?.[path] ?? (path.endsWith('.json') ? 'weight-config' : 'weight')}`,
+    )
     .join('\n');
   const lines = [
     'apiVersion: slipway.dev/v1',
@@ -144,6 +147,10 @@ export async function runCli(
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof failed.code === 'number' ? failed.code : 1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
+    return {
+      code: typeof failed.code === 'number' ? failed.code : 1,
+      stdout: failed.stdout ?? '',
+      stderr: failed.stderr ?? '',
+    };
   }
 }

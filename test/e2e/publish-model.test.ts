@@ -2,10 +2,16 @@
 // what landed is checked with skopeo and by pulling it back.
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type ArtifactStore, RegistryStore, pullModel, sha256Digest } from '@slipway/core/oci';
+import { type ArtifactStore, pullModel, RegistryStore, sha256Digest } from '@slipway/core/oci';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { type ActionResult, cleanupRun, runAction } from '../harness/run-action.js';
-import { evalReport, inputsWithDefaults, makeProject, skopeoRaw, uniqueRepository } from './publish-model.helpers.js';
+import {
+  evalReport,
+  inputsWithDefaults,
+  makeProject,
+  skopeoRaw,
+  uniqueRepository,
+} from './publish-model.helpers.js';
 
 const registry = inject('registry');
 const cleanups: Array<() => Promise<void>> = [];
@@ -14,7 +20,10 @@ afterEach(async () => {
 });
 
 async function publish(project: string, inputs: Record<string, string> = {}): Promise<ActionResult> {
-  const result = await runAction('publish-model', { workspace: project, inputs: await inputsWithDefaults(inputs) });
+  const result = await runAction('publish-model', {
+    workspace: project,
+    inputs: await inputsWithDefaults(inputs),
+  });
   cleanups.push(() => cleanupRun(result));
   return result;
 }
@@ -40,7 +49,9 @@ describe('publish-model to a registry', () => {
     expect(sha256Digest(text)).toBe(result.outputs['digest']);
     expect(result.outputs['reference']).toBe(`${registry}/${repository}@${result.outputs['digest']}`);
     expect(json['artifactType']).toBe('application/vnd.cncf.model.manifest.v1+json');
-    expect((json['config'] as { mediaType: string }).mediaType).toBe('application/vnd.cncf.model.config.v1+json');
+    expect((json['config'] as { mediaType: string }).mediaType).toBe(
+      'application/vnd.cncf.model.config.v1+json',
+    );
     const layers = json['layers'] as Array<{ mediaType: string; annotations: Record<string, string> }>;
     expect(layers.map((l) => [l.mediaType, l.annotations['org.cncf.model.filepath']])).toEqual([
       ['application/vnd.cncf.model.weight.config.v1.tar', 'model/config.json'],
@@ -56,7 +67,11 @@ describe('publish-model to a registry', () => {
     expect(result.summary).toContain(result.outputs['reference']);
 
     const out = join(dir, 'pulled');
-    const pulled = await pullModel({ store: storeFor(repository), ref: result.outputs['digest']!, outputDir: out });
+    const pulled = await pullModel({
+      store: storeFor(repository),
+      ref: result.outputs['digest']!,
+      outputDir: out,
+    });
     expect(pulled.files.map((f) => f.path)).toEqual(['model/config.json', 'model/weights.bin']);
   });
 
@@ -99,7 +114,8 @@ describe('publish-model to a registry', () => {
     expect(v2.outputs['version-tag']).toBe('1.1.0');
     // Only the changed file was uploaded; the 2 MB weights were already there.
     expect(Number(v2.outputs['bytes-skipped'])).toBeGreaterThan(2 * 1024 * 1024);
-    const digestOf = async (tag: string) => sha256Digest((await skopeoRaw(`docker://${registry}/${repository}:${tag}`)).text);
+    const digestOf = async (tag: string) =>
+      sha256Digest((await skopeoRaw(`docker://${registry}/${repository}:${tag}`)).text);
     expect(await digestOf('1.0.0')).toBe(v1.outputs['digest']);
     expect(await digestOf('latest')).toBe(v2.outputs['digest']);
     expect(await digestOf('stable')).toBe(v2.outputs['digest']);
@@ -117,13 +133,23 @@ describe('publish-model to a registry', () => {
     const fallback = await skopeoRaw(`docker://${registry}/${repository}:sha256-${digest.slice(7)}`);
     const entries = fallback.json['manifests'] as Array<{ digest: string; artifactType: string }>;
     expect(entries).toEqual([
-      expect.objectContaining({ digest: result.outputs['report-digest'], artifactType: 'application/vnd.slipway.eval-report.v1+json' }),
+      expect.objectContaining({
+        digest: result.outputs['report-digest'],
+        artifactType: 'application/vnd.slipway.eval-report.v1+json',
+      }),
     ]);
     const referrer = await skopeoRaw(`docker://${registry}/${repository}@${result.outputs['report-digest']}`);
     expect(referrer.json['subject']).toMatchObject({ digest });
-    expect(referrer.json['config']).toMatchObject({ mediaType: 'application/vnd.oci.empty.v1+json', size: 2 });
+    expect(referrer.json['config']).toMatchObject({
+      mediaType: 'application/vnd.oci.empty.v1+json',
+      size: 2,
+    });
 
-    const pulled = await pullModel({ store: storeFor(repository), ref: digest, outputDir: join(dir, 'pulled') });
+    const pulled = await pullModel({
+      store: storeFor(repository),
+      ref: digest,
+      outputDir: join(dir, 'pulled'),
+    });
     expect(JSON.parse(pulled.report!.bytes.toString('utf8'))).toEqual(JSON.parse(evalReport()));
   });
 
@@ -180,15 +206,23 @@ describe('publish-model input errors', () => {
   });
 
   it('points at the line of slipway.yaml when the artifact section is wrong', async () => {
-    const dir = await project({ registry, repository: uniqueRepository('iris'), types: { 'model/weights.bin': 'weights' } });
+    const dir = await project({
+      registry,
+      repository: uniqueRepository('iris'),
+      types: { 'model/weights.bin': 'weights' },
+    });
     const result = await publish(dir);
     expect(result.exitCode).not.toBe(0);
-    expect(result.annotations.find((a) => a.command === 'error')?.message).toMatch(/slipway\.yaml:\d+:\d+ error/);
+    expect(result.annotations.find((a) => a.command === 'error')?.message).toMatch(
+      /slipway\.yaml:\d+:\d+ error/,
+    );
   });
 
   it('rejects a chunk-size that is not a number of bytes', async () => {
     const result = await publish(await project({ registry }), { 'chunk-size': '4MB' });
     expect(result.exitCode).not.toBe(0);
-    expect(result.annotations.find((a) => a.command === 'error')?.message).toContain("Input 'chunk-size' must be a whole number");
+    expect(result.annotations.find((a) => a.command === 'error')?.message).toContain(
+      "Input 'chunk-size' must be a whole number",
+    );
   });
 });

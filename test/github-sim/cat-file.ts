@@ -17,7 +17,7 @@ interface Waiter {
 
 export class CatFileBatch {
   private readonly child: ChildProcessWithoutNullStreams;
-  private buffer = Buffer.alloc(0);
+  private buffer: Buffer = Buffer.alloc(0);
   private readonly waiting: Waiter[] = [];
   private failure: Error | undefined;
 
@@ -79,7 +79,9 @@ export class CatFileBatch {
 }
 
 /** Entries of a raw tree object: `<mode> <name>\0<20-byte sha>` repeated. */
-export function parseTree(content: Buffer): Array<{ mode: string; type: 'blob' | 'tree' | 'commit'; sha: string; name: string }> {
+export function parseTree(
+  content: Buffer,
+): Array<{ mode: string; type: 'blob' | 'tree' | 'commit'; sha: string; name: string }> {
   const entries = [];
   let at = 0;
   while (at < content.length) {

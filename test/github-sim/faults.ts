@@ -46,7 +46,12 @@ export class Fault implements FaultHandle {
     return (this.spec.times ?? 1) - this.hits;
   }
 
-  matches(method: string, path: string, template: string | undefined, operationId: string | undefined): boolean {
+  matches(
+    method: string,
+    path: string,
+    template: string | undefined,
+    operationId: string | undefined,
+  ): boolean {
     if (this.remaining <= 0) return false;
     if (this.spec.method && this.spec.method.toUpperCase() !== method) return false;
     const p = this.spec.path;

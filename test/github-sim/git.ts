@@ -68,11 +68,15 @@ export function git(
 ): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const stdin = options.input === undefined ? 'ignore' : 'pipe';
-    const child = spawn('git', args, { cwd, env: { ...BASE_ENV, ...options.env }, stdio: [stdin, 'pipe', 'pipe'] });
+    const child = spawn('git', args, {
+      cwd,
+      env: { ...BASE_ENV, ...options.env },
+      stdio: [stdin, 'pipe', 'pipe'],
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+    child.stdout!.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stderr!.on('data', (chunk: Buffer) => err.push(chunk));
     child.on('error', reject);
     child.on('close', (code) => {
       if (code === 0) resolve(Buffer.concat(out));
@@ -139,7 +143,9 @@ export class BareRepo {
       }
       await git(work, ['add', '--all']);
       const env = { ...personEnv('AUTHOR', options.author), ...personEnv('COMMITTER', options.author) };
-      await git(work, ['commit', '--quiet', '--allow-empty', '-m', options.message ?? 'Initial commit'], { env });
+      await git(work, ['commit', '--quiet', '--allow-empty', '-m', options.message ?? 'Initial commit'], {
+        env,
+      });
       await mkdir(dirname(path), { recursive: true });
       await git(dirname(path), ['clone', '--quiet', '--bare', work, path]);
       // A bare clone keeps the seed as `origin`; the simulated GitHub repo has no remote.
@@ -161,7 +167,11 @@ export class BareRepo {
     const data = (text: string) => `data ${Buffer.byteLength(text)}\n${text}\n`;
     const parts: string[] = [];
     for (let i = 1; i <= count; i++) {
-      parts.push(`commit refs/heads/${branch}\n`, `committer ${who} ${start + i} +0000\n`, data(`History commit ${i}`));
+      parts.push(
+        `commit refs/heads/${branch}\n`,
+        `committer ${who} ${start + i} +0000\n`,
+        data(`History commit ${i}`),
+      );
       if (i === 1) parts.push(`from refs/heads/${branch}^0\n`);
       parts.push(`M 100644 inline HISTORY.log\n`, data(`commit ${i}\n`));
     }
@@ -223,7 +233,12 @@ export class BareRepo {
       if (!object) throw new Error(`${treeish} is not a tree-ish in ${this.path}`);
       return parseTree(object.content) as TreeEntry[];
     }
-    const args = ['ls-tree', '-z', ...(options.sizes ? ['-l'] : []), ...(options.recursive ? ['-r', '-t'] : [])];
+    const args = [
+      'ls-tree',
+      '-z',
+      ...(options.sizes ? ['-l'] : []),
+      ...(options.recursive ? ['-r', '-t'] : []),
+    ];
     args.push(treeish, ...(options.path !== undefined ? ['--', options.path] : []));
     const entries: TreeEntry[] = [];
     for (const record of (await this.run(args)).toString('utf8').split('\0')) {
@@ -260,7 +275,8 @@ export class BareRepo {
     const raw = object.content.toString('utf8');
     const split = raw.indexOf('\n\n');
     const headers = raw.slice(0, split).split('\n');
-    const value = (key: string) => headers.filter((h) => h.startsWith(`${key} `)).map((h) => h.slice(key.length + 1));
+    const value = (key: string) =>
+      headers.filter((h) => h.startsWith(`${key} `)).map((h) => h.slice(key.length + 1));
     return {
       sha,
       tree: value('tree')[0]!,
@@ -299,7 +315,10 @@ export class BareRepo {
   }
 
   /** What a PR's files/additions/deletions show: the diff from the merge base of `base` to `head`. */
-  async diffStat(base: string, head: string): Promise<{ files: number; additions: number; deletions: number }> {
+  async diffStat(
+    base: string,
+    head: string,
+  ): Promise<{ files: number; additions: number; deletions: number }> {
     const out = (await this.run(['diff', '--numstat', '-z', `${base}...${head}`])).toString('utf8');
     let files = 0;
     let additions = 0;

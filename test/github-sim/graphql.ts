@@ -2,7 +2,15 @@
 // pull request up by number. Every query is parsed and validated against GitHub's real schema
 // (@octokit/graphql-schema) and then executed by graphql-js, so a field GitHub lacks fails here as there.
 import { readFileSync } from 'node:fs';
-import { buildSchema, type DocumentNode, execute, GraphQLError, type GraphQLSchema, parse, validate } from 'graphql';
+import {
+  buildSchema,
+  type DocumentNode,
+  execute,
+  GraphQLError,
+  type GraphQLSchema,
+  parse,
+  validate,
+} from 'graphql';
 import { packageFile } from './openapi.js';
 import { nodeId, nowIso, parseNodeId, type SimPull, type SimRepo, type SimUser } from './state.js';
 
@@ -54,7 +62,10 @@ function findPullById(world: GraphqlWorld, id: string): { repo: SimRepo; pull: S
   const match = parsed?.kind === 'PR' ? /^([^/]+)\/([^#]+)#(\d+)$/.exec(parsed.key) : null;
   const repo = match ? world.repo(match[1]!, match[2]!) : undefined;
   const pull = repo?.pulls.get(Number(match![3]));
-  if (!repo || !pull) throw new GraphQLError(`Could not resolve to a node with the global id of '${id}'.`, { extensions: { type: 'NOT_FOUND' } });
+  if (!repo || !pull)
+    throw new GraphQLError(`Could not resolve to a node with the global id of '${id}'.`, {
+      extensions: { type: 'NOT_FOUND' },
+    });
   return { repo, pull };
 }
 
@@ -84,7 +95,8 @@ function rootValue(world: GraphqlWorld, mergeable: (repo: SimRepo, pull: SimPull
     },
     enablePullRequestAutoMerge: async ({ input }: { input: AutoMergeInput }) => {
       const { repo, pull } = findPullById(world, input.pullRequestId);
-      if (!repo.allowAutoMerge) throw unprocessable('Pull request Auto merge is not allowed for this repository');
+      if (!repo.allowAutoMerge)
+        throw unprocessable('Pull request Auto merge is not allowed for this repository');
       if (pull.state !== 'open') throw unprocessable('Pull request is closed');
       if (!repo.requiresStatusChecks && !pull.draft && (await mergeable(repo, pull))) {
         throw unprocessable('Pull request is in clean status');
@@ -119,7 +131,10 @@ export async function runGraphql(
   mergeable: (repo: SimRepo, pull: SimPull) => Promise<boolean>,
 ): Promise<GraphqlOutcome> {
   if (typeof request.query !== 'string') {
-    return { body: { errors: [{ message: 'A query attribute must be specified and must be a string.' }] }, invalid: ['no query'] };
+    return {
+      body: { errors: [{ message: 'A query attribute must be specified and must be a string.' }] },
+      invalid: ['no query'],
+    };
   }
   let document: DocumentNode;
   try {
@@ -140,6 +155,11 @@ export async function runGraphql(
     variableValues: (request.variables ?? {}) as Record<string, unknown>,
     operationName: typeof request.operationName === 'string' ? request.operationName : undefined,
   });
-  const errors = result.errors?.map((e) => ({ type: e.extensions.type ?? 'UNPROCESSABLE', message: e.message, path: e.path, locations: e.locations }));
+  const errors = result.errors?.map((e) => ({
+    type: e.extensions.type ?? 'UNPROCESSABLE',
+    message: e.message,
+    path: e.path,
+    locations: e.locations,
+  }));
   return { body: { data: result.data ?? null, ...(errors ? { errors } : {}) } };
 }

@@ -55,7 +55,12 @@ export function notFound(): GitHubHttpError {
 }
 
 /** GitHub's 422 "Validation Failed" with one `errors[]` entry. */
-export function validationFailed(resource: string, field: string, message: string, code = 'custom'): GitHubHttpError {
+export function validationFailed(
+  resource: string,
+  field: string,
+  message: string,
+  code = 'custom',
+): GitHubHttpError {
   return new GitHubHttpError(422, 'Validation Failed', [{ resource, field, code, message }]);
 }
 

@@ -104,7 +104,10 @@ function anchorRefs(value: unknown): unknown {
   if (!value || typeof value !== 'object') return value;
   const out: Json = {};
   for (const [key, inner] of Object.entries(value)) {
-    out[key] = key === '$ref' && typeof inner === 'string' && inner.startsWith('#/') ? SPEC_ID + inner : anchorRefs(inner);
+    out[key] =
+      key === '$ref' && typeof inner === 'string' && inner.startsWith('#/')
+        ? SPEC_ID + inner
+        : anchorRefs(inner);
   }
   return out;
 }
@@ -200,12 +203,16 @@ export class GitHubOpenApi {
     }
     const paramSchema = { type: 'object', properties, required };
     const requestBody = operation.requestBody ? this.resolve<Json>(operation.requestBody) : undefined;
-    const bodySchema = (requestBody?.content as Record<string, { schema?: unknown }> | undefined)?.['application/json']
-      ?.schema;
+    const bodySchema = (requestBody?.content as Record<string, { schema?: unknown }> | undefined)?.[
+      'application/json'
+    ]?.schema;
     const responses = new Map<string, ValidateFunction | undefined>();
     for (const [status, response] of Object.entries(operation.responses)) {
-      const content = this.resolve<Json>(response).content as Record<string, { schema?: unknown }> | undefined;
-      const json = content?.['application/json'] ?? Object.entries(content ?? {}).find(([t]) => t.includes('json'))?.[1];
+      const content = this.resolve<Json>(response).content as
+        | Record<string, { schema?: unknown }>
+        | undefined;
+      const json =
+        content?.['application/json'] ?? Object.entries(content ?? {}).find(([t]) => t.includes('json'))?.[1];
       responses.set(status, json?.schema ? this.ajv.compile(anchorRefs(json.schema) as Json) : undefined);
     }
     const result: CompiledOperation = {
@@ -252,7 +259,8 @@ function describe(errors: ErrorObject[] | null | undefined, where: string): stri
   // allErrors reports every oneOf branch; the first few are what a person needs to fix the call.
   return (errors ?? []).slice(0, 8).map((e) => {
     const at = e.instancePath ? `'${e.instancePath.slice(1).replace(/\//g, '.')}'` : where;
-    const extra = e.params && 'allowedValues' in e.params ? ` (${JSON.stringify(e.params.allowedValues)})` : '';
+    const extra =
+      e.params && 'allowedValues' in e.params ? ` (${JSON.stringify(e.params.allowedValues)})` : '';
     return `For ${at}, ${e.message ?? 'invalid'}${extra}.`;
   });
 }

@@ -292,7 +292,11 @@ export function pullJson(
     assignee: null,
     assignees: [],
     requested_reviewers: pull.requestedReviewers.map((login) =>
-      userJson(urls, { login, id: [...login].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 1_000_000, 11), type: 'User' }),
+      userJson(urls, {
+        login,
+        id: [...login].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 1_000_000, 11),
+        type: 'User',
+      }),
     ),
     requested_teams: pull.requestedTeams.map(teamJson),
     head: branchJson(urls, repo, owner, pull.head, facts.headSha),
@@ -323,7 +327,8 @@ export function pullJson(
     merged,
     mergeable: pull.state === 'open' ? facts.mergeable : null,
     rebaseable: pull.state === 'open' ? facts.mergeable : null,
-    mergeable_state: pull.state !== 'open' ? 'unknown' : facts.mergeable ? (pull.draft ? 'draft' : 'clean') : 'dirty',
+    mergeable_state:
+      pull.state !== 'open' ? 'unknown' : facts.mergeable ? (pull.draft ? 'draft' : 'clean') : 'dirty',
     merged_by: pull.mergedBy && userJson(urls, pull.mergedBy),
     comments: repo.comments.get(pull.number)?.length ?? 0,
     review_comments: 0,

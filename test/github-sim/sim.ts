@@ -1,83 +1,28 @@
 // The GitHub API simulator: an HTTP server on 127.0.0.1 that routes by GitHub's OpenAPI description,
 // rejects invalid requests with 422, records every response that breaks the description as a violation,
 // and injects faults on request. State lives in real bare git repositories plus PR/comment records.
+
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Fault, type FaultHandle, type FaultSpec, type RefConflictHandle, type RefConflictSpec } from './faults.js';
+import {
+  Fault,
+  type FaultHandle,
+  type FaultSpec,
+  type RefConflictHandle,
+  type RefConflictSpec,
+} from './faults.js';
 import { BareRepo, type GitPerson } from './git.js';
 import { runGraphql } from './graphql.js';
-import * as gitData from './handlers/git-data.js';
-import * as issues from './handlers/issues.js';
-import * as pulls from './handlers/pulls.js';
-import * as repos from './handlers/repos.js';
-import { DOCS, GitHubHttpError, type Handler, type SimContext, type SimResponse } from './http.js';
+import { createTree } from './handlers/git-data.js';
+import { handlers } from './handlers/index.js';
+import { DOCS, GitHubHttpError, type SimContext, type SimResponse } from './http.js';
 import { githubOpenApi, type MatchedOperation } from './openapi.js';
+import type { CreateRepoOptions, GitHubSimOptions, RecordedRequest } from './options.js';
 import type { Urls } from './shapes.js';
 import { IdSequence, type SimComment, type SimPull, type SimRepo, type SimUser } from './state.js';
-
-const handlers: Record<string, Handler> = {
-  'git/get-ref': gitData.getRef,
-  'git/create-ref': gitData.createRef,
-  'git/update-ref': gitData.updateRef,
-  'git/delete-ref': gitData.deleteRef,
-  'git/create-blob': gitData.createBlob,
-  'git/create-tree': gitData.createTree,
-  'git/get-tree': gitData.getTree,
-  'git/create-commit': gitData.createCommit,
-  'git/get-commit': gitData.getCommit,
-  'repos/get': repos.getRepository,
-  'repos/get-content': repos.getContent,
-  'pulls/create': pulls.createPull,
-  'pulls/get': pulls.getPull,
-  'pulls/list': pulls.listPulls,
-  'pulls/update': pulls.updatePull,
-  'pulls/merge': pulls.mergePull,
-  'pulls/request-reviewers': pulls.requestReviewers,
-  'issues/list-comments': issues.listComments,
-  'issues/create-comment': issues.createComment,
-  'issues/update-comment': issues.updateComment,
-  'issues/add-labels': issues.addLabels,
-};
-
-/** One request as the simulator saw it: what tests and benchmarks count. */
-export interface RecordedRequest {
-  readonly method: string;
-  /** Path without query and without a `/api/v3` prefix, e.g. `/repos/acme/envs/git/trees`. */
-  readonly path: string;
-  /** GitHub's operationId (`git/create-tree`), `graphql`, or undefined for a route GitHub lacks. */
-  readonly operationId: string | undefined;
-  readonly status: number;
-  /** Set when an injected fault answered. */
-  readonly fault?: true;
-  /** Why the request was rejected as invalid (422 or GraphQL validation errors). */
-  readonly rejected?: readonly string[];
-  /** When the answer was sent (ms since epoch): retry waits show as gaps. */
-  readonly at: number;
-}
-
-export interface GitHubSimOptions {
-  /** The login every token acts as (a GitHub App's bot by default). */
-  readonly login?: string;
-}
-
-export interface CreateRepoOptions {
-  readonly defaultBranch?: string;
-  /** Author of the initial commit. */
-  readonly author?: GitPerson;
-  readonly message?: string;
-  /** Repository setting "Allow auto-merge" (default true). */
-  readonly allowAutoMerge?: boolean;
-  /** Whether the default branch requires status checks (default true; see SimRepo.requiresStatusChecks). */
-  readonly requiresStatusChecks?: boolean;
-  /** Who may be requested for review; anyone when left out. */
-  readonly collaborators?: readonly string[];
-  readonly teams?: readonly string[];
-  /** Extra commits on the default branch after the first (each rewrites HISTORY.log): a long history, fast. */
-  readonly historyCommits?: number;
-}
 
 function splitName(fullName: string): [string, string] {
   const match = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(fullName);
@@ -121,7 +66,9 @@ export class GitHubSim {
     this.root = await mkdtemp(join(tmpdir(), 'slipway-github-sim-'));
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((error: unknown) => {
-        this.violationList.push(`simulator crashed on ${req.method} ${req.url}: ${(error as Error).stack ?? error}`);
+        this.violationList.push(
+          `simulator crashed on ${req.method} ${req.url}: ${(error as Error).stack ?? error}`,
+        );
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ message: 'Simulator error' }));
       });
@@ -162,13 +109,21 @@ export class GitHubSim {
    * Creates `owner/name` from `files` through a real `git commit` in a working repo, cloned bare.
    * Returns the bare repository's path: `git clone` it to see what the API made.
    */
-  async createRepo(fullName: string, files: Record<string, string | Buffer>, options: CreateRepoOptions = {}) {
+  async createRepo(
+    fullName: string,
+    files: Record<string, string | Buffer>,
+    options: CreateRepoOptions = {},
+  ) {
     const [owner, name] = splitName(fullName);
     if (this.repos.has(fullName)) throw new Error(`Repository ${fullName} exists already in the simulator.`);
     const defaultBranch = options.defaultBranch ?? 'main';
     const path = join(this.root, 'repos', owner, `${name}.git`);
     const author = options.author ?? { name: 'Ada Operator', email: 'ada@example.com' };
-    const git = await BareRepo.create(path, files, { defaultBranch, author, ...(options.message ? { message: options.message } : {}) });
+    const git = await BareRepo.create(path, files, {
+      defaultBranch,
+      author,
+      ...(options.message ? { message: options.message } : {}),
+    });
     await git.appendHistory(defaultBranch, options.historyCommits ?? 0, author);
     this.repos.set(fullName, {
       owner,
@@ -193,7 +148,8 @@ export class GitHubSim {
   /** The repository's state (git handle, PRs, comments, labels) for assertions. */
   repo(fullName: string): SimRepo {
     const repo = this.repos.get(fullName);
-    if (!repo) throw new Error(`Repository ${fullName} does not exist in the simulator; call createRepo first.`);
+    if (!repo)
+      throw new Error(`Repository ${fullName} does not exist in the simulator; call createRepo first.`);
     return repo;
   }
 
@@ -230,9 +186,16 @@ export class GitHubSim {
   ): Promise<string> {
     const repo = this.repo(fullName);
     const ref = change.branch.startsWith('refs/') ? change.branch : `refs/heads/${change.branch}`;
-    const parent = (await repo.git.readRef(ref)) ?? (await repo.git.readRef(`refs/heads/${repo.defaultBranch}`))!;
+    const parent =
+      (await repo.git.readRef(ref)) ?? (await repo.git.readRef(`refs/heads/${repo.defaultBranch}`))!;
     const author = change.author ?? { name: 'Grace Reviewer', email: 'grace@example.com' };
-    const sha = await this.commitOnto(repo, parent, change.files, change.message ?? 'Change by a person', author);
+    const sha = await this.commitOnto(
+      repo,
+      parent,
+      change.files,
+      change.message ?? 'Change by a person',
+      author,
+    );
     const current = await repo.git.readRef(ref);
     if (!(await repo.git.compareAndSwapRef(ref, sha, current ?? '0'.repeat(40)))) {
       throw new Error(`pushCommit: ${ref} moved while pushing`);
@@ -240,7 +203,13 @@ export class GitHubSim {
     return sha;
   }
 
-  private async commitOnto(repo: SimRepo, parent: string, files: Record<string, string | null>, message: string, author: GitPerson) {
+  private async commitOnto(
+    repo: SimRepo,
+    parent: string,
+    files: Record<string, string | null>,
+    message: string,
+    author: GitPerson,
+  ) {
     const baseTree = (await repo.git.readCommit(parent)).tree;
     const request = {
       operation: { operationId: 'git/create-tree', method: 'POST', template: '', params: {} },
@@ -249,13 +218,15 @@ export class GitHubSim {
       body: {
         base_tree: baseTree,
         tree: Object.entries(files).map(([path, content]) =>
-          content === null ? { path, mode: '100644', type: 'blob', sha: null } : { path, mode: '100644', type: 'blob', content },
+          content === null
+            ? { path, mode: '100644', type: 'blob', sha: null }
+            : { path, mode: '100644', type: 'blob', content },
         ),
       },
       viewer: this.viewer,
       urls: this.urls,
     };
-    const tree = (await gitData.createTree(this.context, request, repo)).body as { sha: string };
+    const tree = (await createTree(this.context, request, repo)).body as { sha: string };
     return repo.git.writeCommit({ tree: tree.sha, parents: [parent], message, author, committer: author });
   }
 
@@ -298,7 +269,14 @@ export class GitHubSim {
   addComment(fullName: string, number: number, body: string, login = 'grace'): SimComment {
     const repo = this.repo(fullName);
     const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-    const comment = { id: this.ids.take(), issueNumber: number, body, user: this.user(login), createdAt: now, updatedAt: now };
+    const comment = {
+      id: this.ids.take(),
+      issueNumber: number,
+      body,
+      user: this.user(login),
+      createdAt: now,
+      updatedAt: now,
+    };
     repo.comments.set(number, [...(repo.comments.get(number) ?? []), comment]);
     return comment;
   }
@@ -311,7 +289,9 @@ export class GitHubSim {
   /** Requests matching a filter (method and/or operationId), e.g. to count API calls per proposal. */
   countRequests(filter: { method?: string; operationId?: string } = {}): number {
     return this.requests.filter(
-      (r) => (!filter.method || r.method === filter.method) && (!filter.operationId || r.operationId === filter.operationId),
+      (r) =>
+        (!filter.method || r.method === filter.method) &&
+        (!filter.operationId || r.operationId === filter.operationId),
     ).length;
   }
 
@@ -359,7 +339,12 @@ export class GitHubSim {
     let path = url.pathname.replace(/^\/api\/v3(?=\/)/, '');
     if (path === '/api/graphql') path = '/graphql';
     const raw = await readBody(req);
-    const send = (status: number, body: unknown, headers: Record<string, string> = {}, extra: Partial<RecordedRequest> = {}) => {
+    const send = (
+      status: number,
+      body: unknown,
+      headers: Record<string, string> = {},
+      extra: Partial<RecordedRequest> = {},
+    ) => {
       this.requests.push({ method, path, operationId: undefined, status, at: Date.now(), ...extra });
       res.writeHead(status, {
         'content-type': 'application/json; charset=utf-8',
@@ -387,7 +372,8 @@ export class GitHubSim {
         return;
       }
     }
-    const operation = path === '/graphql' && method === 'POST' ? undefined : githubOpenApi().match(method, path);
+    const operation =
+      path === '/graphql' && method === 'POST' ? undefined : githubOpenApi().match(method, path);
     const operationId = path === '/graphql' ? 'graphql' : operation?.operationId;
     const fault = this.faults.find((f) => f.matches(method, path, operation?.template, operationId));
     if (fault && fault.spec.when !== 'after') {
@@ -422,22 +408,37 @@ export class GitHubSim {
       return;
     }
     let answer = await this.dispatch(operation, query, body);
-    for (const t of this.tampering.filter((x) => x.operationId === operation.operationId && answer.status < 300)) {
+    for (const t of this.tampering.filter(
+      (x) => x.operationId === operation.operationId && answer.status < 300,
+    )) {
       answer = { ...answer, body: t.rewrite(answer.body) };
     }
     this.checkResponse(operation, answer);
     respond(answer);
   }
 
-  private async dispatch(operation: MatchedOperation, query: Record<string, string>, body: unknown): Promise<SimResponse> {
+  private async dispatch(
+    operation: MatchedOperation,
+    query: Record<string, string>,
+    body: unknown,
+  ): Promise<SimResponse> {
     const handler = handlers[operation.operationId];
     if (!handler) {
-      this.violationList.push(`${operation.method} ${operation.template} (${operation.operationId}) is not simulated`);
+      this.violationList.push(
+        `${operation.method} ${operation.template} (${operation.operationId}) is not simulated`,
+      );
       return { status: 404, body: { message: 'Not Found', documentation_url: DOCS, status: '404' } };
     }
     const repo = this.repos.get(`${operation.params.owner}/${operation.params.repo}`);
     if (!repo) return new GitHubHttpError(404, 'Not Found').toResponse();
-    const request = { operation, params: operation.params, query, body, viewer: this.viewer, urls: this.urls };
+    const request = {
+      operation,
+      params: operation.params,
+      query,
+      body,
+      viewer: this.viewer,
+      urls: this.urls,
+    };
     // One request at a time per repository: GitHub applies each API call atomically.
     return this.serially(`${repo.owner}/${repo.name}`, async () => {
       try {
@@ -454,12 +455,18 @@ export class GitHubSim {
     if (answer.status === 404) return;
     const problems = githubOpenApi().validateResponse(operation, answer.status, answer.body);
     if (problems.length > 0) {
-      this.violationList.push(`${operation.method} ${operation.template} answered ${answer.status} against GitHub's description: ${problems.join(' ')}`);
+      this.violationList.push(
+        `${operation.method} ${operation.template} answered ${answer.status} against GitHub's description: ${problems.join(' ')}`,
+      );
     }
   }
 
   private async graphql(body: unknown) {
-    const world = { repo: (o: string, n: string) => this.repos.get(`${o}/${n}`), viewer: this.viewer, htmlBase: this.url };
+    const world = {
+      repo: (o: string, n: string) => this.repos.get(`${o}/${n}`),
+      viewer: this.viewer,
+      htmlBase: this.url,
+    };
     const mergeable = async (repo: SimRepo, pull: SimPull) => {
       const base = await repo.git.readRef(`refs/heads/${pull.base}`);
       const head = await repo.git.readRef(`refs/heads/${pull.head}`);
@@ -471,7 +478,10 @@ export class GitHubSim {
   private serially<T>(key: string, work: () => Promise<T>): Promise<T> {
     const previous = this.locks.get(key) ?? Promise.resolve();
     const next = previous.then(work, work);
-    this.locks.set(key, next.catch(() => undefined));
+    this.locks.set(
+      key,
+      next.catch(() => undefined),
+    );
     return next;
   }
 }

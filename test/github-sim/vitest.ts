@@ -23,7 +23,8 @@ export function useGitHubSim(options: GitHubSimOptions = {}): () => GitHubSim {
     await sim?.close();
   });
   return () => {
-    if (!sim) throw new Error('useGitHubSim(): the simulator is started in beforeAll; use it inside tests or hooks.');
+    if (!sim)
+      throw new Error('useGitHubSim(): the simulator is started in beforeAll; use it inside tests or hooks.');
     return sim;
   };
 }

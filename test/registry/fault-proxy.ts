@@ -1,7 +1,7 @@
 // A reverse proxy on 127.0.0.1 in front of a registry that misbehaves on purpose: it answers 500 or 503
 // to chosen requests, or cuts the connection after part of an upload's body went through. Each fault
 // fires a set number of times; everything else is forwarded untouched.
-import { type IncomingMessage, type Server, type ServerResponse, createServer, request } from 'node:http';
+import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
 
 export type Fault =
   | { readonly kind: 'status'; readonly status: number; readonly retryAfter?: number }
@@ -31,14 +31,18 @@ export async function startFaultProxy(upstream: string, rules: FaultRule[]): Pro
   const [upstreamHost, upstreamPort] = upstream.split(':') as [string, string];
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const path = req.url ?? '/';
-    const rule = rules.find((r) => r.times > 0 && (!r.method || r.method === req.method) && r.path.test(path));
+    const rule = rules.find(
+      (r) => r.times > 0 && (!r.method || r.method === req.method) && r.path.test(path),
+    );
     if (rule) rule.times -= 1;
     log.push({ method: req.method ?? '', path, ...(rule ? { fault: rule.fault.kind } : {}) });
     if (rule?.fault.kind === 'status') {
       req.resume();
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       if (rule.fault.retryAfter !== undefined) headers['retry-after'] = String(rule.fault.retryAfter);
-      res.writeHead(rule.fault.status, headers).end('{"errors":[{"code":"UNAVAILABLE","message":"injected fault"}]}');
+      res
+        .writeHead(rule.fault.status, headers)
+        .end('{"errors":[{"code":"UNAVAILABLE","message":"injected fault"}]}');
       return;
     }
     // The Host header stays the proxy's, so the registry names the proxy in its Location headers.

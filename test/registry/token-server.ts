@@ -2,10 +2,9 @@
 // repository scopes, and signs an ES256 JWT whose x5c certificate is the registry's rootcertbundle.
 // Together with startRegistry({ token }) it is a real token-auth registry, like GHCR or Docker Hub.
 import { execFile } from 'node:child_process';
-import { X509Certificate, createPrivateKey, randomUUID, sign } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { type Server, createServer } from 'node:http';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createPrivateKey, randomUUID, sign, X509Certificate } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -34,8 +33,21 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
   const keyPath = join(dir, 'key.pem');
   const certPath = join(dir, 'cert.pem');
   await run('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-keyout', keyPath, '-out', certPath, '-subj', '/CN=slipway-test-token', '-days', '2',
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    keyPath,
+    '-out',
+    certPath,
+    '-subj',
+    '/CN=slipway-test-token',
+    '-days',
+    '2',
   ]);
   const key = createPrivateKey(await readFile(keyPath));
   const certDer = new X509Certificate(await readFile(certPath)).raw.toString('base64');
@@ -55,9 +67,7 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
     }
     requests.push({ user, scopes, granted: true });
     const now = Math.floor(Date.now() / 1000);
-    const access = user
-      ? scopes.map(parseScope).filter((s) => s !== undefined)
-      : []; // anonymous callers get a token that grants nothing
+    const access = user ? scopes.map(parseScope).filter((s) => s !== undefined) : []; // anonymous callers get a token that grants nothing
     const header = { typ: 'JWT', alg: 'ES256', x5c: [certDer] };
     const claims = {
       iss: issuer,
@@ -73,9 +83,14 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
     const signature = sign('sha256', Buffer.from(signingInput), { key, dsaEncoding: 'ieee-p1363' });
     const token = `${signingInput}.${signature.toString('base64url')}`;
     issued.push(token);
-    res
-      .writeHead(200, { 'content-type': 'application/json' })
-      .end(JSON.stringify({ token, access_token: token, expires_in: options.ttlSeconds ?? 300, issued_at: new Date().toISOString() }));
+    res.writeHead(200, { 'content-type': 'application/json' }).end(
+      JSON.stringify({
+        token,
+        access_token: token,
+        expires_in: options.ttlSeconds ?? 300,
+        issued_at: new Date().toISOString(),
+      }),
+    );
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   const address = server.address();
@@ -97,7 +112,10 @@ function b64url(text: string): string {
 }
 
 /** The user when the Basic credentials are right, undefined when none were sent, false when wrong. */
-function checkBasic(header: string | undefined, users: Readonly<Record<string, string>>): string | undefined | false {
+function checkBasic(
+  header: string | undefined,
+  users: Readonly<Record<string, string>>,
+): string | undefined | false {
   if (!header) return undefined;
   const match = /^Basic\s+(.+)$/i.exec(header);
   if (!match) return false;
@@ -112,5 +130,9 @@ function parseScope(scope: string): { type: string; name: string; actions: strin
   const first = scope.indexOf(':');
   const last = scope.lastIndexOf(':');
   if (first < 0 || last <= first) return undefined;
-  return { type: scope.slice(0, first), name: scope.slice(first + 1, last), actions: scope.slice(last + 1).split(',') };
+  return {
+    type: scope.slice(0, first),
+    name: scope.slice(first + 1, last),
+    actions: scope.slice(last + 1).split(','),
+  };
 }

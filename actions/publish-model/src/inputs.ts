@@ -34,7 +34,9 @@ export function readSettings(): PublishModelSettings {
   const chunkText = core.getInput('chunk-size') || '0';
   const chunkSize = Number(chunkText);
   if (!Number.isSafeInteger(chunkSize) || chunkSize < 0) {
-    throw new Error(`Input 'chunk-size' must be a whole number of bytes (0 for one streamed PUT); got '${chunkText}'.`);
+    throw new Error(
+      `Input 'chunk-size' must be a whole number of bytes (0 for one streamed PUT); got '${chunkText}'.`,
+    );
   }
   const report = core.getInput('report');
   const repository = process.env.GITHUB_REPOSITORY ?? '';

@@ -1,10 +1,10 @@
 // publish-model: slipway.yaml + model files → a ModelPack artifact pinned by digest, eval report attached.
 import * as core from '@actions/core';
 import {
-  type PublishResult,
-  type RegistryCredentials,
   openStore,
+  type PublishResult,
   publishModel,
+  type RegistryCredentials,
   readEvalReport,
   readPublishPlan,
   resolveCreated,
@@ -102,7 +102,9 @@ async function writeSummary(name: string, reference: string, result: PublishResu
     ])
     .addRaw(
       `Tags: \`${[result.versionTag, ...result.movingTags].join('`, `')}\`. ` +
-        (result.reportDigest ? `Eval report attached as \`${result.reportDigest}\`.` : 'No eval report attached.'),
+        (result.reportDigest
+          ? `Eval report attached as \`${result.reportDigest}\`.`
+          : 'No eval report attached.'),
       true,
     )
     .write();

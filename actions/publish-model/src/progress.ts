@@ -4,7 +4,10 @@ import type { PublishProgress } from '@slipway/core/oci';
 
 const INTERVAL_MS = 10_000;
 
-export function progressLogger(log: (line: string) => void, now: () => number = Date.now): (event: PublishProgress) => void {
+export function progressLogger(
+  log: (line: string) => void,
+  now: () => number = Date.now,
+): (event: PublishProgress) => void {
   let lastFile = '';
   let lastPhase = '';
   let lastAt = 0;

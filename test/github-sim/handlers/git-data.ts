@@ -1,5 +1,5 @@
 // The Git Data API (refs, blobs, trees, commits) over a real bare repository.
-import { ZERO_SHA, type TreeEntry } from '../git.js';
+import { type TreeEntry, ZERO_SHA } from '../git.js';
 import { GitHubHttpError, type Handler, notFound, type SimContext } from '../http.js';
 import { gitCommitJson, gitRefJson, gitTreeJson } from '../shapes.js';
 import type { SimRepo } from '../state.js';
@@ -30,14 +30,19 @@ export const getRef: Handler = async (ctx, request, repo) => {
 export const createRef: Handler = async (ctx, request, repo) => {
   const { sha } = request.body as { ref: string; sha: string };
   const raw = (request.body as { ref: string }).ref;
-  if (!/^refs\/.+\/.+/.test(raw)) throw new GitHubHttpError(422, 'Reference name must start with refs/ and have at least two slashes.');
+  if (!/^refs\/.+\/.+/.test(raw))
+    throw new GitHubHttpError(422, 'Reference name must start with refs/ and have at least two slashes.');
   const ref = fullRef(raw);
   if (!(await repo.git.objectType(sha))) throw new GitHubHttpError(422, 'Object does not exist');
   await ctx.beforeRefUpdate(repo, ref);
   if (!(await repo.git.compareAndSwapRef(ref, sha, ZERO_SHA))) {
     throw new GitHubHttpError(422, 'Reference already exists');
   }
-  return { status: 201, body: await refJson(ctx, repo, request.urls, ref), headers: { location: `${request.urls.api}/repos/${repo.owner}/${repo.name}/git/${ref}` } };
+  return {
+    status: 201,
+    body: await refJson(ctx, repo, request.urls, ref),
+    headers: { location: `${request.urls.api}/repos/${repo.owner}/${repo.name}/git/${ref}` },
+  };
 };
 
 export const updateRef: Handler = async (ctx, request, repo) => {
@@ -60,7 +65,8 @@ export const updateRef: Handler = async (ctx, request, repo) => {
 export const deleteRef: Handler = async (_ctx, request, repo) => {
   const ref = fullRef(request.params.ref!);
   const current = await repo.git.readRef(ref);
-  if (!current || !(await repo.git.deleteRef(ref, current))) throw new GitHubHttpError(422, 'Reference does not exist');
+  if (!current || !(await repo.git.deleteRef(ref, current)))
+    throw new GitHubHttpError(422, 'Reference does not exist');
   // GitHub closes open PRs whose head branch is deleted.
   for (const pull of repo.pulls.values()) {
     if (pull.state === 'open' && `refs/heads/${pull.head}` === ref) {
@@ -105,7 +111,11 @@ interface TreeInput {
  * Writes the tree for `base` with `changes` applied, reading only the directories on changed paths
  * (one `ls-tree` each) and writing one `mktree` per touched directory. Empty directories vanish, as in git.
  */
-async function applyChanges(repo: SimRepo, base: string | undefined, dir: Directory): Promise<string | undefined> {
+async function applyChanges(
+  repo: SimRepo,
+  base: string | undefined,
+  dir: Directory,
+): Promise<string | undefined> {
   const entries = new Map<string, TreeEntry>();
   if (base) for (const entry of await repo.git.listTree(base)) entries.set(entry.name, entry);
   for (const [name, node] of dir.children) {
@@ -140,13 +150,21 @@ export const createTree: Handler = async (_ctx, request, repo) => {
     }
     let change: Change;
     if (item.content !== undefined) {
-      if (item.type !== 'blob') throw new GitHubHttpError(422, `tree entry '${item.path}' has content but type ${item.type}`);
-      change = { entry: { mode: item.mode, type: 'blob', sha: await repo.git.writeBlob(Buffer.from(item.content, 'utf8')) } };
+      if (item.type !== 'blob')
+        throw new GitHubHttpError(422, `tree entry '${item.path}' has content but type ${item.type}`);
+      change = {
+        entry: {
+          mode: item.mode,
+          type: 'blob',
+          sha: await repo.git.writeBlob(Buffer.from(item.content, 'utf8')),
+        },
+      };
     } else if (item.sha === null) {
       change = { remove: true };
     } else if (item.sha !== undefined && SHA.test(item.sha)) {
       const actual = item.type === 'commit' ? 'commit' : await repo.git.objectType(item.sha);
-      if (actual !== item.type) throw new GitHubHttpError(422, `tree.sha ${item.sha} is not a valid ${item.type}`);
+      if (actual !== item.type)
+        throw new GitHubHttpError(422, `tree.sha ${item.sha} is not a valid ${item.type}`);
       change = { entry: { mode: item.mode, type: item.type, sha: item.sha } };
     } else {
       throw new GitHubHttpError(422, `tree entry '${item.path}' needs a 40-character sha, null, or content`);
@@ -154,7 +172,8 @@ export const createTree: Handler = async (_ctx, request, repo) => {
     let dir = root;
     for (const segment of segments.slice(0, -1)) {
       const next = dir.children.get(segment) ?? { children: new Map() };
-      if (!isDirectory(next)) throw new GitHubHttpError(422, `tree.path '${item.path}' is inside a file entry`);
+      if (!isDirectory(next))
+        throw new GitHubHttpError(422, `tree.path '${item.path}' is inside a file entry`);
       dir.children.set(segment, next);
       dir = next;
     }
@@ -169,10 +188,15 @@ export const createTree: Handler = async (_ctx, request, repo) => {
 
 export const getTree: Handler = async (_ctx, request, repo) => {
   const treeish = request.params.tree_sha!;
-  const sha = SHA.test(treeish) ? treeish : await repo.git.readRef(fullRef(`heads/${treeish}`)).catch(() => undefined);
+  const sha = SHA.test(treeish)
+    ? treeish
+    : await repo.git.readRef(fullRef(`heads/${treeish}`)).catch(() => undefined);
   const type = sha && (await repo.git.objectType(sha));
   if (!sha || (type !== 'tree' && type !== 'commit')) throw notFound();
-  const recursive = request.query.recursive !== undefined && request.query.recursive !== '0' && request.query.recursive !== 'false';
+  const recursive =
+    request.query.recursive !== undefined &&
+    request.query.recursive !== '0' &&
+    request.query.recursive !== 'false';
   const treeSha = type === 'commit' ? (await repo.git.readCommit(sha)).tree : sha;
   const entries = await repo.git.listTree(treeSha, { sizes: true, recursive });
   return { status: 200, body: gitTreeJson(request.urls, repo, treeSha, entries) };
@@ -186,9 +210,11 @@ export const createCommit: Handler = async (_ctx, request, repo) => {
     author?: { name: string; email: string; date?: string };
     committer?: { name: string; email: string; date?: string };
   };
-  if ((await repo.git.objectType(body.tree)) !== 'tree') throw new GitHubHttpError(422, 'Tree SHA does not exist');
+  if ((await repo.git.objectType(body.tree)) !== 'tree')
+    throw new GitHubHttpError(422, 'Tree SHA does not exist');
   for (const parent of body.parents ?? []) {
-    if ((await repo.git.objectType(parent)) !== 'commit') throw new GitHubHttpError(422, 'Parent SHA does not exist or is not a commit object');
+    if ((await repo.git.objectType(parent)) !== 'commit')
+      throw new GitHubHttpError(422, 'Parent SHA does not exist or is not a commit object');
   }
   const viewer = request.viewer;
   const me = { name: viewer.login, email: `${viewer.id}+${viewer.login}@users.noreply.github.com` };
@@ -201,7 +227,11 @@ export const createCommit: Handler = async (_ctx, request, repo) => {
     committer: body.committer ?? author,
   });
   const url = `${request.urls.api}/repos/${repo.owner}/${repo.name}/git/commits/${sha}`;
-  return { status: 201, body: gitCommitJson(request.urls, repo, await repo.git.readCommit(sha)), headers: { location: url } };
+  return {
+    status: 201,
+    body: gitCommitJson(request.urls, repo, await repo.git.readCommit(sha)),
+    headers: { location: url },
+  };
 };
 
 export const getCommit: Handler = async (_ctx, request, repo) => {

@@ -53,10 +53,14 @@ export const addLabels: Handler = async (ctx, request, repo) => {
   if (names.some((n) => !n.trim())) throw new GitHubHttpError(422, 'Label name cannot be blank');
   for (const name of names) {
     // GitHub creates a label that does not exist yet, grey and without description.
-    if (!repo.labels.has(name)) repo.labels.set(name, { id: ctx.nextId(), name, color: 'ededed', description: null });
+    if (!repo.labels.has(name))
+      repo.labels.set(name, { id: ctx.nextId(), name, color: 'ededed', description: null });
   }
   const pull = repo.pulls.get(number)!;
   pull.labels = [...new Set([...pull.labels, ...names])];
   pull.updatedAt = nowIso();
-  return { status: 200, body: pull.labels.map((name) => labelJson(request.urls, repo, repo.labels.get(name)!)) };
+  return {
+    status: 200,
+    body: pull.labels.map((name) => labelJson(request.urls, repo, repo.labels.get(name)!)),
+  };
 };

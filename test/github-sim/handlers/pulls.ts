@@ -1,6 +1,13 @@
 // Pull requests: create, get, list, update, merge, request reviewers. Head and base are branches of the
 // same bare repository; what a PR contains is always computed from git, never stored.
-import { GitHubHttpError, type Handler, notFound, paginate, type SimRequest, validationFailed } from '../http.js';
+import {
+  GitHubHttpError,
+  type Handler,
+  notFound,
+  paginate,
+  type SimRequest,
+  validationFailed,
+} from '../http.js';
 import { type PullGitFacts, pullJson } from '../shapes.js';
 import { nowIso, type SimPull, type SimRepo, type SimUser } from '../state.js';
 
@@ -14,10 +21,19 @@ async function facts(repo: SimRepo, pull: SimPull, full: boolean): Promise<PullG
   if (!full || !headSha || !baseSha) {
     return { headSha, baseSha, mergeable: null, commits: 0, additions: 0, deletions: 0, changedFiles: 0 };
   }
-  const mergeable = pull.state === 'open' ? (await repo.git.mergeTrees(baseSha, headSha)) !== undefined : null;
+  const mergeable =
+    pull.state === 'open' ? (await repo.git.mergeTrees(baseSha, headSha)) !== undefined : null;
   const commits = (await repo.git.commitsBetween(baseSha, headSha)).length;
   const stat = await repo.git.diffStat(baseSha, headSha);
-  return { headSha, baseSha, mergeable, commits, additions: stat.additions, deletions: stat.deletions, changedFiles: stat.files };
+  return {
+    headSha,
+    baseSha,
+    mergeable,
+    commits,
+    additions: stat.additions,
+    deletions: stat.deletions,
+    changedFiles: stat.files,
+  };
 }
 
 export async function renderPull(
@@ -40,7 +56,8 @@ function findPull(repo: SimRepo, number: string | undefined): SimPull {
 function headBranch(repo: SimRepo, head: string): string {
   const colon = head.indexOf(':');
   if (colon === -1) return head;
-  if (head.slice(0, colon) !== repo.owner) throw validationFailed('PullRequest', 'head', 'invalid', 'invalid');
+  if (head.slice(0, colon) !== repo.owner)
+    throw validationFailed('PullRequest', 'head', 'invalid', 'invalid');
   return head.slice(colon + 1);
 }
 
@@ -50,7 +67,14 @@ async function freeze(repo: SimRepo, pull: SimPull): Promise<void> {
 }
 
 export const createPull: Handler = async (ctx, request, repo) => {
-  const body = request.body as { title?: string; head: string; base: string; body?: string; draft?: boolean; maintainer_can_modify?: boolean };
+  const body = request.body as {
+    title?: string;
+    head: string;
+    base: string;
+    body?: string;
+    draft?: boolean;
+    maintainer_can_modify?: boolean;
+  };
   if (!body.title) throw validationFailed('PullRequest', 'title', 'missing_field', 'missing_field');
   const head = headBranch(repo, body.head);
   const baseSha = await branchTip(repo, body.base);
@@ -59,7 +83,11 @@ export const createPull: Handler = async (ctx, request, repo) => {
   if (!headSha) throw validationFailed('PullRequest', 'head', 'invalid', 'invalid');
   for (const other of repo.pulls.values()) {
     if (other.state === 'open' && other.head === head && other.base === body.base) {
-      throw validationFailed('PullRequest', 'head', `A pull request already exists for ${repo.owner}:${head}.`);
+      throw validationFailed(
+        'PullRequest',
+        'head',
+        `A pull request already exists for ${repo.owner}:${head}.`,
+      );
     }
   }
   if ((await repo.git.commitsBetween(baseSha, headSha)).length === 0) {
@@ -98,7 +126,13 @@ export const createPull: Handler = async (ctx, request, repo) => {
 
 export const getPull: Handler = async (ctx, request, repo) => ({
   status: 200,
-  body: await renderPull(request, repo, ctx.user(repo.owner), findPull(repo, request.params.pull_number), true),
+  body: await renderPull(
+    request,
+    repo,
+    ctx.user(repo.owner),
+    findPull(repo, request.params.pull_number),
+    true,
+  ),
 });
 
 export const listPulls: Handler = async (ctx, request, repo) => {
@@ -114,15 +148,24 @@ export const listPulls: Handler = async (ctx, request, repo) => {
   if (direction === 'desc') pulls.reverse();
   const page = paginate(request, pulls, `/repos/${repo.owner}/${repo.name}/pulls`);
   const owner = ctx.user(repo.owner);
-  const items = await Promise.all((page.body as SimPull[]).map((p) => renderPull(request, repo, owner, p, false)));
+  const items = await Promise.all(
+    (page.body as SimPull[]).map((p) => renderPull(request, repo, owner, p, false)),
+  );
   return { ...page, body: items };
 };
 
 export const updatePull: Handler = async (ctx, request, repo) => {
   const pull = findPull(repo, request.params.pull_number);
-  const body = request.body as { title?: string; body?: string; state?: 'open' | 'closed'; base?: string; maintainer_can_modify?: boolean };
+  const body = request.body as {
+    title?: string;
+    body?: string;
+    state?: 'open' | 'closed';
+    base?: string;
+    maintainer_can_modify?: boolean;
+  };
   if (body.base !== undefined && body.base !== pull.base) {
-    if (!(await branchTip(repo, body.base))) throw validationFailed('PullRequest', 'base', 'invalid', 'invalid');
+    if (!(await branchTip(repo, body.base)))
+      throw validationFailed('PullRequest', 'base', 'invalid', 'invalid');
     pull.base = body.base;
   }
   if (body.title !== undefined) pull.title = body.title;
@@ -135,7 +178,8 @@ export const updatePull: Handler = async (ctx, request, repo) => {
     pull.autoMerge = null;
   } else if (body.state === 'open' && pull.state === 'closed') {
     if (pull.mergedAt) throw new GitHubHttpError(422, 'Cannot reopen a merged pull request');
-    if (!(await branchTip(repo, pull.head))) throw validationFailed('PullRequest', 'state', 'The head branch has been deleted');
+    if (!(await branchTip(repo, pull.head)))
+      throw validationFailed('PullRequest', 'state', 'The head branch has been deleted');
     pull.state = 'open';
     pull.closedAt = null;
     pull.frozenHeadSha = null;
@@ -147,13 +191,19 @@ export const updatePull: Handler = async (ctx, request, repo) => {
 
 export const mergePull: Handler = async (ctx, request, repo) => {
   const pull = findPull(repo, request.params.pull_number);
-  const body = (request.body ?? {}) as { commit_title?: string; commit_message?: string; sha?: string; merge_method?: 'merge' | 'squash' | 'rebase' };
+  const body = (request.body ?? {}) as {
+    commit_title?: string;
+    commit_message?: string;
+    sha?: string;
+    merge_method?: 'merge' | 'squash' | 'rebase';
+  };
   if (pull.state !== 'open') throw new GitHubHttpError(405, 'Pull Request is not mergeable');
   if (pull.draft) throw new GitHubHttpError(405, 'Pull Request is still a draft');
   const headSha = await branchTip(repo, pull.head);
   const baseSha = await branchTip(repo, pull.base);
   if (!headSha || !baseSha) throw new GitHubHttpError(405, 'Pull Request is not mergeable');
-  if (body.sha && body.sha !== headSha) throw new GitHubHttpError(409, 'Head branch was modified. Review and try the merge again.');
+  if (body.sha && body.sha !== headSha)
+    throw new GitHubHttpError(409, 'Head branch was modified. Review and try the merge again.');
   const tree = await repo.git.mergeTrees(baseSha, headSha);
   if (!tree) throw new GitHubHttpError(405, 'Pull Request is not mergeable');
   const method = body.merge_method ?? 'merge';
@@ -161,12 +211,20 @@ export const mergePull: Handler = async (ctx, request, repo) => {
   if (method === 'rebase' && headCommits.length > 1) {
     throw new GitHubHttpError(405, 'The simulator rebases single-commit pull requests only');
   }
-  const person = { name: request.viewer.login, email: `${request.viewer.id}+${request.viewer.login}@users.noreply.github.com` };
+  const person = {
+    name: request.viewer.login,
+    email: `${request.viewer.id}+${request.viewer.login}@users.noreply.github.com`,
+  };
   const headCommit = await repo.git.readCommit(headSha);
   const title =
     body.commit_title ??
-    (method === 'merge' ? `Merge pull request #${pull.number} from ${repo.owner}/${pull.head}` : `${pull.title} (#${pull.number})`);
-  const message = method === 'rebase' ? headCommit.message : `${title}\n\n${body.commit_message ?? (method === 'merge' ? pull.title : pull.body ?? '')}`;
+    (method === 'merge'
+      ? `Merge pull request #${pull.number} from ${repo.owner}/${pull.head}`
+      : `${pull.title} (#${pull.number})`);
+  const message =
+    method === 'rebase'
+      ? headCommit.message
+      : `${title}\n\n${body.commit_message ?? (method === 'merge' ? pull.title : (pull.body ?? ''))}`;
   const sha = await repo.git.writeCommit({
     tree,
     parents: method === 'merge' ? [baseSha, headSha] : [baseSha],
@@ -190,9 +248,16 @@ export const mergePull: Handler = async (ctx, request, repo) => {
 
 export const requestReviewers: Handler = async (ctx, request, repo) => {
   const pull = findPull(repo, request.params.pull_number);
-  const { reviewers = [], team_reviewers: teams = [] } = request.body as { reviewers?: string[]; team_reviewers?: string[] };
+  const { reviewers = [], team_reviewers: teams = [] } = request.body as {
+    reviewers?: string[];
+    team_reviewers?: string[];
+  };
   if (reviewers.includes(pull.user.login)) {
-    throw validationFailed('PullRequest', 'reviewers', 'Review cannot be requested from pull request author.');
+    throw validationFailed(
+      'PullRequest',
+      'reviewers',
+      'Review cannot be requested from pull request author.',
+    );
   }
   const strangers = [
     ...reviewers.filter((login) => repo.collaborators && !repo.collaborators.has(login)),

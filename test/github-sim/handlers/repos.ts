@@ -47,7 +47,10 @@ export const getContent: Handler = async (_ctx, request, repo) => {
   if (!entry || entry.type === 'tree') {
     const children = await repo.git.listTree(entry ? entry.sha : commit, { sizes: true });
     const prefix = path ? `${path}/` : '';
-    return { status: 200, body: children.map((child) => entryJson(request.urls, repo, ref, prefix + child.name, child)) };
+    return {
+      status: 200,
+      body: children.map((child) => entryJson(request.urls, repo, ref, prefix + child.name, child)),
+    };
   }
   const json = entryJson(request.urls, repo, ref, path, entry);
   if (json.type !== 'file' && json.type !== 'symlink') return { status: 200, body: json };

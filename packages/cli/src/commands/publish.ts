@@ -4,10 +4,10 @@ import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import {
-  type PublishProgress,
-  type RegistryCredentials,
   openStore,
+  type PublishProgress,
   publishModel,
+  type RegistryCredentials,
   readEvalReport,
   readPublishPlan,
   resolveCreated,
@@ -145,7 +145,12 @@ function progressBar(enabled: boolean): { update: (event: PublishProgress) => vo
     update: (event) => {
       if (!('bytesDone' in event)) return;
       const key = `${event.phase}:${event.file}`;
-      const payload = { phase: event.phase === 'hash' ? 'hashing ' : 'uploading', file: event.file, done: mib(event.bytesDone), size: mib(event.bytesTotal) };
+      const payload = {
+        phase: event.phase === 'hash' ? 'hashing ' : 'uploading',
+        file: event.file,
+        done: mib(event.bytesDone),
+        size: mib(event.bytesTotal),
+      };
       if (key !== current) {
         if (current) bar.stop();
         current = key;

@@ -2,7 +2,7 @@
 // its digest, and its eval report next to it.
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { LayoutStore, RegistryStore, parseReference, pullModel } from '@slipway/core/oci';
+import { LayoutStore, parseReference, pullModel, RegistryStore } from '@slipway/core/oci';
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import { credentialsFromEnv } from './publish.js';
@@ -46,7 +46,9 @@ export function registerPull(program: Command): void {
       if (result.report) {
         reportPath = resolve(options.report ?? join(output, 'eval-report.json'));
         if (result.files.some((file) => resolve(output, file.path) === reportPath)) {
-          throw new Error(`The model has a file at ${reportPath}; give --report another path for the eval report.`);
+          throw new Error(
+            `The model has a file at ${reportPath}; give --report another path for the eval report.`,
+          );
         }
         await writeFile(reportPath, result.report.bytes);
       }

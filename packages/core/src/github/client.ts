@@ -100,10 +100,14 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
         return false;
       }
       if (retryAfter > maxWait) {
-        log.warn(`GitHub ${kind} rate limit on ${what}: asked to wait ${retryAfter}s (> ${maxWait}s); giving up.`);
+        log.warn(
+          `GitHub ${kind} rate limit on ${what}: asked to wait ${retryAfter}s (> ${maxWait}s); giving up.`,
+        );
         return false;
       }
-      log.warn(`GitHub ${kind} rate limit on ${what}: retrying after ${retryAfter}s (retry ${retryCount + 1}).`);
+      log.warn(
+        `GitHub ${kind} rate limit on ${what}: retrying after ${retryAfter}s (retry ${retryCount + 1}).`,
+      );
       return true;
     };
 

@@ -23,7 +23,10 @@ export const GitHubFailure = {
   /** PUT pulls/{n}/merge on a PR that cannot be merged (conflicts, checks, reviews). */
   pullRequestNotMergeable: { status: 405, text: /Pull Request is not mergeable|Base branch was modified/i },
   /** A token that cannot write here; `GITHUB_TOKEN` writing to another repository answers this. */
-  resourceNotAccessible: { status: 403, text: /Resource not accessible by (integration|personal access token)/i },
+  resourceNotAccessible: {
+    status: 403,
+    text: /Resource not accessible by (integration|personal access token)/i,
+  },
   /** The secondary rate limit; retried by the client, seen only when retries ran out. */
   secondaryRateLimit: { status: 403, text: /secondary rate limit/i },
   /** enablePullRequestAutoMerge when the repository has auto-merge switched off in its settings. */

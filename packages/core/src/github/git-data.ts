@@ -32,7 +32,8 @@ export class RepositoryContentError extends Error {
 
 export function parseRepository(text: string): RepositoryRef {
   const match = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(text.trim());
-  if (!match) throw new RepositoryContentError(`Invalid repository '${text}'. Expected format {owner}/{repo}.`);
+  if (!match)
+    throw new RepositoryContentError(`Invalid repository '${text}'. Expected format {owner}/{repo}.`);
   return { owner: match[1]!, repo: match[2]! };
 }
 
@@ -42,13 +43,21 @@ const isNotFound = (error: unknown) => (error as { status?: unknown } | null)?.s
  * The branch's tip commit, or undefined when no such branch. Its tree is read later, only if a commit is
  * made on top of it, so a re-run that changes nothing never pays for it.
  */
-export async function readBranchTip(octokit: GitHubClient, at: RepositoryRef, branch: string): Promise<BranchTip | undefined> {
+export async function readBranchTip(
+  octokit: GitHubClient,
+  at: RepositoryRef,
+  branch: string,
+): Promise<BranchTip | undefined> {
   const sha = await readBranchSha(octokit, at, branch);
   return sha ? { sha } : undefined;
 }
 
 /** The ref's commit SHA, or undefined when the branch does not exist. */
-export async function readBranchSha(octokit: GitHubClient, at: RepositoryRef, branch: string): Promise<string | undefined> {
+export async function readBranchSha(
+  octokit: GitHubClient,
+  at: RepositoryRef,
+  branch: string,
+): Promise<string | undefined> {
   try {
     const { data } = await octokit.rest.git.getRef({ ...at, ref: `heads/${branch}` });
     return data.object.sha;
@@ -64,7 +73,12 @@ export async function readCommit(octokit: GitHubClient, at: RepositoryRef, sha: 
 }
 
 /** A file's text at a commit, or undefined when the path does not exist there. */
-export async function readTextFile(octokit: GitHubClient, at: RepositoryRef, path: string, ref: string): Promise<string | undefined> {
+export async function readTextFile(
+  octokit: GitHubClient,
+  at: RepositoryRef,
+  path: string,
+  ref: string,
+): Promise<string | undefined> {
   let data: unknown;
   try {
     ({ data } = await octokit.rest.repos.getContent({ ...at, path, ref }));
@@ -74,10 +88,14 @@ export async function readTextFile(octokit: GitHubClient, at: RepositoryRef, pat
   }
   const file = data as { type?: string; encoding?: string; content?: string };
   if (Array.isArray(data) || file.type !== 'file') {
-    throw new RepositoryContentError(`${at.owner}/${at.repo}@${ref.slice(0, 12)}: ${path} is a ${Array.isArray(data) ? 'directory' : (file.type ?? 'non-file')}, expected a file.`);
+    throw new RepositoryContentError(
+      `${at.owner}/${at.repo}@${ref.slice(0, 12)}: ${path} is a ${Array.isArray(data) ? 'directory' : (file.type ?? 'non-file')}, expected a file.`,
+    );
   }
   if (file.encoding !== 'base64' || typeof file.content !== 'string') {
-    throw new RepositoryContentError(`${at.owner}/${at.repo}: ${path} is too large to read through the API (over 1 MB); a manifest should be small.`);
+    throw new RepositoryContentError(
+      `${at.owner}/${at.repo}: ${path} is too large to read through the API (over 1 MB); a manifest should be small.`,
+    );
   }
   const bytes = Buffer.from(file.content, 'base64');
   try {
@@ -99,18 +117,29 @@ export async function commitFile(
   file: { readonly path: string; readonly content: string },
   message: string,
 ): Promise<string> {
-  const baseTree = parent.tree ?? (await octokit.rest.git.getCommit({ ...at, commit_sha: parent.sha })).data.tree.sha;
+  const baseTree =
+    parent.tree ?? (await octokit.rest.git.getCommit({ ...at, commit_sha: parent.sha })).data.tree.sha;
   const tree = await octokit.rest.git.createTree({
     ...at,
     base_tree: baseTree,
     tree: [{ path: file.path, mode: '100644', type: 'blob', content: file.content }],
   });
-  const commit = await octokit.rest.git.createCommit({ ...at, message, tree: tree.data.sha, parents: [parent.sha] });
+  const commit = await octokit.rest.git.createCommit({
+    ...at,
+    message,
+    tree: tree.data.sha,
+    parents: [parent.sha],
+  });
   return commit.data.sha;
 }
 
 /** Creates the branch at `sha`; false when it exists already (someone got there first). */
-export async function createBranch(octokit: GitHubClient, at: RepositoryRef, branch: string, sha: string): Promise<boolean> {
+export async function createBranch(
+  octokit: GitHubClient,
+  at: RepositoryRef,
+  branch: string,
+  sha: string,
+): Promise<boolean> {
   try {
     await octokit.rest.git.createRef({ ...at, ref: `refs/heads/${branch}`, sha });
     return true;
@@ -153,19 +182,31 @@ export async function moveProposalBranch(
   } catch (error) {
     const text = String((error as { message?: unknown }).message ?? error);
     if (!/updateRefs|RefUpdate/.test(text) || !/doesn't exist|not defined|undefined|unknown/i.test(text)) {
-      throw new LostRace(`Branch ${branch} was not at ${move.from.slice(0, 7)} any more (${text.split('\n')[0]}).`);
+      throw new LostRace(
+        `Branch ${branch} was not at ${move.from.slice(0, 7)} any more (${text.split('\n')[0]}).`,
+      );
     }
   }
   await restUpdate(octokit, at, branch, move.from, false);
   await restUpdate(octokit, at, branch, move.to, true);
 }
 
-async function restUpdate(octokit: GitHubClient, at: RepositoryRef, branch: string, sha: string, force: boolean): Promise<void> {
+async function restUpdate(
+  octokit: GitHubClient,
+  at: RepositoryRef,
+  branch: string,
+  sha: string,
+  force: boolean,
+): Promise<void> {
   try {
     await octokit.rest.git.updateRef({ owner: at.owner, repo: at.repo, ref: `heads/${branch}`, sha, force });
   } catch (error) {
     const status = (error as { status?: unknown }).status;
-    if (isGitHubFailure(error, 'notFastForward') || isGitHubFailure(error, 'referenceDoesNotExist') || status === 409) {
+    if (
+      isGitHubFailure(error, 'notFastForward') ||
+      isGitHubFailure(error, 'referenceDoesNotExist') ||
+      status === 409
+    ) {
       throw new LostRace(`Branch ${branch} changed while Slipway was updating it.`);
     }
     throw error;
@@ -173,7 +214,11 @@ async function restUpdate(octokit: GitHubClient, at: RepositoryRef, branch: stri
 }
 
 /** Best-effort removal of a branch this run created, so a failure leaves nothing half-made behind. */
-export async function deleteBranch(octokit: GitHubClient, at: RepositoryRef, branch: string): Promise<boolean> {
+export async function deleteBranch(
+  octokit: GitHubClient,
+  at: RepositoryRef,
+  branch: string,
+): Promise<boolean> {
   try {
     await octokit.rest.git.deleteRef({ ...at, ref: `heads/${branch}` });
     return true;

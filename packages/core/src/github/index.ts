@@ -1,6 +1,11 @@
 // @slipway/core/github: the GitHub client (Octokit + retry + throttling), named GitHub failures, and
 // sticky comments. Everything that talks to GitHub's API builds on createGitHubClient.
-export { createGitHubClient, type GitHubClient, type GitHubClientLog, type GitHubClientOptions } from './client.js';
+export {
+  createGitHubClient,
+  type GitHubClient,
+  type GitHubClientLog,
+  type GitHubClientOptions,
+} from './client.js';
 export {
   describeGitHubFailure,
   GitHubFailure,
@@ -8,6 +13,14 @@ export {
   isGitHubFailure,
   type KnownGitHubFailure,
 } from './failures.js';
+export { LostRace, parseRepository, RepositoryContentError } from './git-data.js';
+export {
+  openEnvironmentPr,
+  ProposalError,
+  type ProposalOutcome,
+  type ProposalRequest,
+  type ProposalResult,
+} from './propose.js';
 export {
   isStickyComment,
   renderStickyComment,
@@ -16,11 +29,3 @@ export {
   stickyMarkerLine,
   upsertStickyComment,
 } from './sticky-comment.js';
-export {
-  openEnvironmentPr,
-  ProposalError,
-  type ProposalOutcome,
-  type ProposalRequest,
-  type ProposalResult,
-} from './propose.js';
-export { LostRace, parseRepository, RepositoryContentError } from './git-data.js';

@@ -122,7 +122,10 @@ interface Attempt {
   readonly log: (message: string) => void;
 }
 
-export async function openEnvironmentPr(octokit: GitHubClient, request: ProposalRequest): Promise<ProposalResult> {
+export async function openEnvironmentPr(
+  octokit: GitHubClient,
+  request: ProposalRequest,
+): Promise<ProposalResult> {
   const release = checkRelease(request.release);
   const at = parseRepository(request.repository);
   const attempt: Attempt = {
@@ -145,7 +148,9 @@ export async function openEnvironmentPr(octokit: GitHubClient, request: Proposal
           `${request.repository}: gave up after ${n} attempts because another writer kept changing ${attempt.branch} (${error.message}). No pull request was changed by this run; run it again.`,
         );
       }
-      attempt.log(`${error.message} Re-reading ${request.repository} and trying again (attempt ${n + 1} of ${maxAttempts}).`);
+      attempt.log(
+        `${error.message} Re-reading ${request.repository} and trying again (attempt ${n + 1} of ${maxAttempts}).`,
+      );
     }
   }
 }
@@ -157,16 +162,28 @@ async function proposeOnce(a: Attempt): Promise<Result> {
   const { release } = request;
   const repo = `${at.owner}/${at.repo}`;
   const base = await readBranchTip(octokit, at, baseBranch);
-  if (!base) throw new ProposalError(`${repo}: base branch '${baseBranch}' not found. Set base-branch to the branch your GitOps controller deploys from.`);
+  if (!base)
+    throw new ProposalError(
+      `${repo}: base branch '${baseBranch}' not found. Set base-branch to the branch your GitOps controller deploys from.`,
+    );
   const configText = await readTextFile(octokit, at, environmentsConfigFile, base.sha);
   const where = `${repo}@${baseBranch}:${environmentsConfigFile}`;
   if (configText === undefined) {
-    throw new ProposalError(`${where}: not found. The environment repository needs a slipway.yaml with kind: Environments at its root (see Slipway's environments/ skeleton).`);
+    throw new ProposalError(
+      `${where}: not found. The environment repository needs a slipway.yaml with kind: Environments at its root (see Slipway's environments/ skeleton).`,
+    );
   }
-  const target = resolveTarget(parseEnvironmentsConfig(configText, where), request.environment, release.model, where);
+  const target = resolveTarget(
+    parseEnvironmentsConfig(configText, where),
+    request.environment,
+    release.model,
+    where,
+  );
   const manifest = await readTextFile(octokit, at, target.manifestPath, base.sha);
   if (manifest === undefined) {
-    throw new ProposalError(`${repo}@${baseBranch}: manifest ${target.manifestPath} not found. Add the model's manifest for ${target.environment.name} first (Slipway edits it; it does not invent one).`);
+    throw new ProposalError(
+      `${repo}@${baseBranch}: manifest ${target.manifestPath} not found. Add the model's manifest for ${target.environment.name} first (Slipway edits it; it does not invent one).`,
+    );
   }
   const change = planManifestChange(manifest, target, release);
   const pr = await findOpenPullRequest(octokit, at, branch, baseBranch);
@@ -185,16 +202,41 @@ async function proposeOnce(a: Attempt): Promise<Result> {
   });
 
   if (change.alreadyDeployed) {
-    if (!pr) return result('already-deployed', `${target.environment.name} already runs ${release.model} ${release.artifactDigest}; nothing to propose.`);
-    if (!marker || !(await holdsOnlySlipwayCommit(a, pr.headSha, marker, target))) return leaveAlone(a, pr, release, result);
-    await closePullRequest(octokit, at, pr, closedAsEmptyComment(target.environment.name, release, baseBranch));
-    return result('closed-empty', `${baseBranch} already deploys ${release.model} ${release.version} to ${target.environment.name}; closed PR #${pr.number}, which no longer changes anything.`);
+    if (!pr)
+      return result(
+        'already-deployed',
+        `${target.environment.name} already runs ${release.model} ${release.artifactDigest}; nothing to propose.`,
+      );
+    if (!marker || !(await holdsOnlySlipwayCommit(a, pr.headSha, marker, target)))
+      return leaveAlone(a, pr, release, result);
+    await closePullRequest(
+      octokit,
+      at,
+      pr,
+      closedAsEmptyComment(target.environment.name, release, baseBranch),
+    );
+    return result(
+      'closed-empty',
+      `${baseBranch} already deploys ${release.model} ${release.version} to ${target.environment.name}; closed PR #${pr.number}, which no longer changes anything.`,
+    );
   }
 
-  const evaluation = request.evalReport === undefined ? undefined : summarizeEval(request.evalReport, request.currentEvalReport);
+  const evaluation =
+    request.evalReport === undefined
+      ? undefined
+      : summarizeEval(request.evalReport, request.currentEvalReport);
   const contentOf = (m: ProposalMarker) => ({
     title: proposalTitle(target, release, change.before),
-    body: proposalBody({ target, release, before: change.before, marker: m, baseBranch, repository: repo, autoMerge: target.environment.policy.autoMerge, ...(evaluation ? { evaluation } : {}) }),
+    body: proposalBody({
+      target,
+      release,
+      before: change.before,
+      marker: m,
+      baseBranch,
+      repository: repo,
+      autoMerge: target.environment.policy.autoMerge,
+      ...(evaluation ? { evaluation } : {}),
+    }),
   });
   const markerFor = (baseSha: string, commit: string): ProposalMarker => ({
     environment: target.environment.name,
@@ -207,18 +249,37 @@ async function proposeOnce(a: Attempt): Promise<Result> {
   });
 
   if (pr) {
-    if (!(await holdsOnlySlipwayCommit(a, pr.headSha, marker, target))) return leaveAlone(a, pr, release, result);
+    if (!(await holdsOnlySlipwayCommit(a, pr.headSha, marker, target)))
+      return leaveAlone(a, pr, release, result);
     if (marker && compareVersions(marker.version, release.version) > 0) {
-      return result('superseded', `PR #${pr.number} already proposes the newer ${release.model} ${marker.version}; ${release.version} does not replace it.`);
+      return result(
+        'superseded',
+        `PR #${pr.number} already proposes the newer ${release.model} ${marker.version}; ${release.version} does not replace it.`,
+      );
     }
-    const upToDate = marker?.commit === pr.headSha && marker.base === base.sha && marker.content === change.contentDigest;
+    const upToDate =
+      marker?.commit === pr.headSha && marker.base === base.sha && marker.content === change.contentDigest;
     let commit = pr.headSha;
     if (!upToDate) {
-      commit = await commitFile(octokit, at, base, { path: target.manifestPath, content: change.text }, commitMessage(target, release, base.sha));
+      commit = await commitFile(
+        octokit,
+        at,
+        base,
+        { path: target.manifestPath, content: change.text },
+        commitMessage(target, release, base.sha),
+      );
       // Compare-and-swap from the tip checked above: a push made since then makes this a LostRace, not a loss.
-      await moveProposalBranch(octokit, { ...at, repositoryId: pr.repositoryId }, branch, { from: pr.headSha, to: commit });
+      await moveProposalBranch(octokit, { ...at, repositoryId: pr.repositoryId }, branch, {
+        from: pr.headSha,
+        to: commit,
+      });
     }
-    const textChanged = await updatePullRequestText(octokit, at, pr, contentOf(markerFor(upToDate && marker ? marker.base : base.sha, commit)));
+    const textChanged = await updatePullRequestText(
+      octokit,
+      at,
+      pr,
+      contentOf(markerFor(upToDate && marker ? marker.base : base.sha, commit)),
+    );
     const policy = await applyPolicy(a, pr, target, !upToDate);
     const changed = !upToDate || textChanged || policy.writes > 0;
     return result(
@@ -231,7 +292,13 @@ async function proposeOnce(a: Attempt): Promise<Result> {
   }
 
   // No open PR: build the commit, then claim the branch.
-  const commit = await commitFile(octokit, at, base, { path: target.manifestPath, content: change.text }, commitMessage(target, release, base.sha));
+  const commit = await commitFile(
+    octokit,
+    at,
+    base,
+    { path: target.manifestPath, content: change.text },
+    commitMessage(target, release, base.sha),
+  );
   const created = await createBranch(octokit, at, branch, commit);
   if (!created) {
     // The branch exists without an open PR: left over from a closed PR, a failed run, or someone's own work.
@@ -240,43 +307,75 @@ async function proposeOnce(a: Attempt): Promise<Result> {
     const tipCommit = await readCommit(octokit, at, tip);
     const trailers = readTrailers(tipCommit.message);
     if (!isSlipwayCommit(tipCommit.message, tipCommit.parents, target)) {
-      return result('left-alone', `Branch ${branch} exists with commit ${tip.slice(0, 7)}, which Slipway did not make; it was left alone. Delete the branch to let Slipway propose again.`);
+      return result(
+        'left-alone',
+        `Branch ${branch} exists with commit ${tip.slice(0, 7)}, which Slipway did not make; it was left alone. Delete the branch to let Slipway propose again.`,
+      );
     }
     if (trailers.version && compareVersions(trailers.version, release.version) > 0) {
-      return result('superseded', `Branch ${branch} already carries the newer ${release.model} ${trailers.version}; ${release.version} does not replace it.`);
+      return result(
+        'superseded',
+        `Branch ${branch} already carries the newer ${release.model} ${trailers.version}; ${release.version} does not replace it.`,
+      );
     }
     const repository = await octokit.rest.repos.get({ owner: at.owner, repo: at.repo });
-    await moveProposalBranch(octokit, { ...at, repositoryId: repository.data.node_id }, branch, { from: tip, to: commit });
+    await moveProposalBranch(octokit, { ...at, repositoryId: repository.data.node_id }, branch, {
+      from: tip,
+      to: commit,
+    });
   }
   let opened: OpenPullRequest;
   try {
-    opened = await createPullRequest(octokit, at, { branch, base: baseBranch, ...contentOf(markerFor(base.sha, commit)), draft: target.environment.policy.draft });
+    opened = await createPullRequest(octokit, at, {
+      branch,
+      base: baseBranch,
+      ...contentOf(markerFor(base.sha, commit)),
+      draft: target.environment.policy.draft,
+    });
   } catch (error) {
     // Another run opened the PR first: start over and update theirs (or find it supersedes us).
-    if (isGitHubFailure(error, 'pullRequestAlreadyExists')) throw new LostRace(`A pull request for ${branch} was opened meanwhile.`);
+    if (isGitHubFailure(error, 'pullRequestAlreadyExists'))
+      throw new LostRace(`A pull request for ${branch} was opened meanwhile.`);
     if (created) await deleteBranch(octokit, at, branch);
     throw error;
   }
   const policy = await applyPolicy(a, opened, target, true);
-  return result('opened', `Opened PR #${opened.number}: ${release.model} ${release.version} to ${target.environment.name}.`, {
-    pullRequest: { number: opened.number, url: opened.url },
-    commit,
-    warnings: policy.warnings,
-  });
+  return result(
+    'opened',
+    `Opened PR #${opened.number}: ${release.model} ${release.version} to ${target.environment.name}.`,
+    {
+      pullRequest: { number: opened.number, url: opened.url },
+      commit,
+      warnings: policy.warnings,
+    },
+  );
 }
 
 function isSlipwayCommit(message: string, parents: readonly string[], target: DeploymentTarget): boolean {
-  return readTrailers(message).proposal === `${target.environment.name}/${target.model.name}` && parents.length === 1;
+  return (
+    readTrailers(message).proposal === `${target.environment.name}/${target.model.name}` &&
+    parents.length === 1
+  );
 }
 
 /** True when the branch tip is Slipway's own single commit for this environment and model. */
-async function holdsOnlySlipwayCommit(a: Attempt, headSha: string, marker: ProposalMarker | undefined, target: DeploymentTarget): Promise<boolean> {
+async function holdsOnlySlipwayCommit(
+  a: Attempt,
+  headSha: string,
+  marker: ProposalMarker | undefined,
+  target: DeploymentTarget,
+): Promise<boolean> {
   if (marker && marker.commit === headSha) return true;
   const commit = await readCommit(a.octokit, a.at, headSha);
   return isSlipwayCommit(commit.message, commit.parents, target);
 }
 
-async function leaveAlone(a: Attempt, pr: OpenPullRequest, release: ModelRelease, result: (o: ProposalOutcome, m: string) => Result): Promise<Result> {
+async function leaveAlone(
+  a: Attempt,
+  pr: OpenPullRequest,
+  release: ModelRelease,
+  result: (o: ProposalOutcome, m: string) => Result,
+): Promise<Result> {
   const env = a.request.environment;
   await upsertStickyComment(a.octokit, {
     ...a.at,
@@ -284,7 +383,10 @@ async function leaveAlone(a: Attempt, pr: OpenPullRequest, release: ModelRelease
     marker: `slipway:left-alone:${env}/${release.model}`,
     body: leftAloneComment(a.branch, pr.headSha, release, env),
   });
-  return result('left-alone', `PR #${pr.number}: branch ${a.branch} carries commits Slipway did not make; it was left alone and the PR says why.`);
+  return result(
+    'left-alone',
+    `PR #${pr.number}: branch ${a.branch} carries commits Slipway did not make; it was left alone and the PR says why.`,
+  );
 }
 
 function applyPolicy(a: Attempt, pr: OpenPullRequest, target: DeploymentTarget, contentChanged: boolean) {
@@ -298,4 +400,3 @@ function applyPolicy(a: Attempt, pr: OpenPullRequest, target: DeploymentTarget, 
     requestReviews: contentChanged,
   });
 }
-

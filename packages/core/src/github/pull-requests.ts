@@ -48,7 +48,13 @@ export async function findOpenPullRequest(
   branch: string,
   base: string,
 ): Promise<OpenPullRequest | undefined> {
-  const { data } = await octokit.rest.pulls.list({ ...at, head: `${at.owner}:${branch}`, base, state: 'open', per_page: 5 });
+  const { data } = await octokit.rest.pulls.list({
+    ...at,
+    head: `${at.owner}:${branch}`,
+    base,
+    state: 'open',
+    per_page: 5,
+  });
   const pull = data.find((p) => p.head.ref === branch);
   return pull ? toOpenPullRequest(pull) : undefined;
 }
@@ -61,8 +67,19 @@ export interface NewPullRequest {
   readonly draft: boolean;
 }
 
-export async function createPullRequest(octokit: GitHubClient, at: RepositoryRef, pr: NewPullRequest): Promise<OpenPullRequest> {
-  const { data } = await octokit.rest.pulls.create({ ...at, head: pr.branch, base: pr.base, title: pr.title, body: pr.body, draft: pr.draft });
+export async function createPullRequest(
+  octokit: GitHubClient,
+  at: RepositoryRef,
+  pr: NewPullRequest,
+): Promise<OpenPullRequest> {
+  const { data } = await octokit.rest.pulls.create({
+    ...at,
+    head: pr.branch,
+    base: pr.base,
+    title: pr.title,
+    body: pr.body,
+    draft: pr.draft,
+  });
   return {
     number: data.number,
     nodeId: data.node_id,
@@ -125,22 +142,35 @@ export async function applyReviewPolicy(
   const teams = policy.teamReviewers.filter((t) => !pr.teamReviewers.includes(t));
   if (policy.requestReviews && (reviewers.length > 0 || teams.length > 0)) {
     try {
-      await octokit.rest.pulls.requestReviewers({ ...at, pull_number: pr.number, reviewers, team_reviewers: teams });
+      await octokit.rest.pulls.requestReviewers({
+        ...at,
+        pull_number: pr.number,
+        reviewers,
+        team_reviewers: teams,
+      });
       writes++;
     } catch (error) {
       if ((error as { status?: unknown }).status !== 422) throw error;
-      warnings.push(`Could not request reviews from ${[...reviewers, ...teams.map((t) => `team ${t}`)].join(', ')}: ${describeGitHubFailure(error)}`);
+      warnings.push(
+        `Could not request reviews from ${[...reviewers, ...teams.map((t) => `team ${t}`)].join(', ')}: ${describeGitHubFailure(error)}`,
+      );
     }
   }
   if (policy.autoMerge && !pr.autoMerge) {
     if (pr.draft) {
-      warnings.push('Auto-merge was not enabled: the pull request is a draft (the policy asks for both; mark it ready to let it merge).');
+      warnings.push(
+        'Auto-merge was not enabled: the pull request is a draft (the policy asks for both; mark it ready to let it merge).',
+      );
     } else {
       try {
         await enableAutoMerge(octokit, pr.nodeId, policy.mergeMethod);
         writes++;
       } catch (error) {
-        if (!isGitHubFailure(error, 'autoMergeNotAllowed') && !isGitHubFailure(error, 'pullRequestInCleanStatus')) throw error;
+        if (
+          !isGitHubFailure(error, 'autoMergeNotAllowed') &&
+          !isGitHubFailure(error, 'pullRequestInCleanStatus')
+        )
+          throw error;
         warnings.push(`Auto-merge was not enabled: ${describeGitHubFailure(error)}`);
       }
     }
@@ -156,11 +186,20 @@ const enableAutoMergeMutation = `
   }`;
 
 /** GitHub auto-merge exists only in GraphQL: enablePullRequestAutoMerge on the PR's node id. */
-export async function enableAutoMerge(octokit: GitHubClient, pullRequestId: string, method: MergeMethod): Promise<void> {
+export async function enableAutoMerge(
+  octokit: GitHubClient,
+  pullRequestId: string,
+  method: MergeMethod,
+): Promise<void> {
   await octokit.graphql(enableAutoMergeMutation, { pullRequestId, mergeMethod: method.toUpperCase() });
 }
 
-export async function closePullRequest(octokit: GitHubClient, at: RepositoryRef, pr: OpenPullRequest, comment: string): Promise<void> {
+export async function closePullRequest(
+  octokit: GitHubClient,
+  at: RepositoryRef,
+  pr: OpenPullRequest,
+  comment: string,
+): Promise<void> {
   await octokit.rest.issues.createComment({ ...at, issue_number: pr.number, body: comment });
   await octokit.rest.pulls.update({ ...at, pull_number: pr.number, state: 'closed' });
 }

@@ -71,7 +71,8 @@ export async function upsertStickyComment(
   for await (const page of pages) {
     const existing = page.data.find((comment) => isStickyComment(comment.body, marker));
     if (!existing) continue;
-    if (existing.body === body) return { action: 'unchanged', commentId: existing.id, url: existing.html_url };
+    if (existing.body === body)
+      return { action: 'unchanged', commentId: existing.id, url: existing.html_url };
     const updated = await octokit.rest.issues.updateComment({ owner, repo, comment_id: existing.id, body });
     return { action: 'updated', commentId: updated.data.id, url: updated.data.html_url };
   }

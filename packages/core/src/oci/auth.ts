@@ -21,7 +21,8 @@ export function parseChallenge(header: string): Challenge | undefined {
   const params: Record<string, string> = {};
   const pairs = /([A-Za-z_]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^,\s]*))\s*,?/g;
   for (const pair of (match[2] ?? '').matchAll(pairs)) {
-    params[pair[1]!.toLowerCase()] = pair[2] !== undefined ? pair[2].replace(/\\(.)/g, '$1') : (pair[3] ?? '');
+    params[pair[1]!.toLowerCase()] =
+      pair[2] !== undefined ? pair[2].replace(/\\(.)/g, '$1') : (pair[3] ?? '');
   }
   return { scheme: match[1]!.toLowerCase(), params };
 }
@@ -51,7 +52,8 @@ export interface TokenRequest {
 /** Exchanges credentials (or nothing, for anonymous pulls) for a Bearer token at the challenge's realm. */
 export async function fetchToken(request: TokenRequest): Promise<string> {
   const realm = request.challenge.params['realm'];
-  if (!realm) throw new AuthError(`Registry ${request.registry} asked for a Bearer token but named no realm.`);
+  if (!realm)
+    throw new AuthError(`Registry ${request.registry} asked for a Bearer token but named no realm.`);
   let url: URL;
   try {
     url = new URL(realm);
@@ -67,11 +69,15 @@ export async function fetchToken(request: TokenRequest): Promise<string> {
   if (response.status === 401 || response.status === 403) {
     throw new AuthError(
       `Registry ${request.registry} refused the credentials for ${request.scopes.join(' ')} (token server ${url.origin} answered ${response.status}). ` +
-        (authorization ? 'Check the username and password or token.' : 'Give a username and password or token.'),
+        (authorization
+          ? 'Check the username and password or token.'
+          : 'Give a username and password or token.'),
     );
   }
   if (!response.ok) {
-    throw new AuthError(`Token server ${url.origin} for ${request.registry} answered ${response.status}: ${body.slice(0, 200)}`);
+    throw new AuthError(
+      `Token server ${url.origin} for ${request.registry} answered ${response.status}: ${body.slice(0, 200)}`,
+    );
   }
   let token: unknown;
   try {

@@ -9,25 +9,25 @@ export { LayoutStore } from './layout-store.js';
 export * from './media-types.js';
 export type { Descriptor, ImageIndex, ImageManifest, ModelMetadata } from './model-manifest.js';
 export {
-  EMPTY_CONFIG,
   addReferrer,
   buildModelConfig,
   buildModelManifest,
   buildReportManifest,
+  EMPTY_CONFIG,
 } from './model-manifest.js';
-export type { PublishProgress, PublishRequest, PublishResult, PublishedBlob } from './publish.js';
+export type { StoreOptions } from './open-store.js';
+export { openStore, resolveCreated, targetLocation } from './open-store.js';
+export type { PublishedBlob, PublishProgress, PublishRequest, PublishResult } from './publish.js';
 export { publishModel, versionTag } from './publish.js';
+export type { PublishOverrides, PublishPlan, PublishTarget } from './publish-plan.js';
+export { readEvalReport, readPublishPlan } from './publish-plan.js';
 export type { PullRequest, PullResult } from './pull.js';
 export { fetchReport, pullModel } from './pull.js';
 export type { ArtifactReference } from './reference.js';
-export { REPOSITORY_PATTERN, TAG_PATTERN, formatReference, parseReference } from './reference.js';
+export { formatReference, parseReference, REPOSITORY_PATTERN, TAG_PATTERN } from './reference.js';
 export type { RegistryStoreOptions } from './registry-store.js';
 export { RegistryStore } from './registry-store.js';
 export type { RetryPolicy } from './retry.js';
-export { DEFAULT_RETRY, backoffDelay, isRetryable, parseRetryAfter } from './retry.js';
+export { backoffDelay, DEFAULT_RETRY, isRetryable, parseRetryAfter } from './retry.js';
 export type { ArtifactStore, OpenBlob, StoredManifest } from './store.js';
 export { TAR_END, tarArchiveSize, tarFileHeader, tarPadding } from './tar.js';
-export type { PublishOverrides, PublishPlan, PublishTarget } from './publish-plan.js';
-export { readEvalReport, readPublishPlan } from './publish-plan.js';
-export type { StoreOptions } from './open-store.js';
-export { openStore, resolveCreated, targetLocation } from './open-store.js';

@@ -85,7 +85,11 @@ export async function* openLayer(layer: PreparedLayer, onProgress?: BytesProgres
   }
   const digest = `sha256:${hash.digest('hex')}`;
   const after = await statFile(layer.file);
-  if (digest !== layer.descriptor.digest || after.size !== layer.fileSize || after.mtimeMs !== layer.fileMtimeMs) {
+  if (
+    digest !== layer.descriptor.digest ||
+    after.size !== layer.fileSize ||
+    after.mtimeMs !== layer.fileMtimeMs
+  ) {
     throw changedError(layer.file);
   }
   if (held) {
@@ -118,7 +122,9 @@ async function statFile(file: ModelFile): Promise<{ size: number; mtimeMs: numbe
     return { size: info.size, mtimeMs: info.mtimeMs };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new Error(`Model file '${file.path}' not found at ${file.source}. Check artifact.files in slipway.yaml.`);
+      throw new Error(
+        `Model file '${file.path}' not found at ${file.source}. Check artifact.files in slipway.yaml.`,
+      );
     }
     throw error;
   }

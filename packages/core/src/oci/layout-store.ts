@@ -70,7 +70,9 @@ export class LayoutStore implements ArtifactStore {
 
   async *getBlob(blob: Descriptor): AsyncIterable<Uint8Array> {
     try {
-      yield* createReadStream(this.#blobPath(blob.digest), { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>;
+      yield* createReadStream(this.#blobPath(blob.digest), {
+        highWaterMark: 1024 * 1024,
+      }) as AsyncIterable<Buffer>;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
         throw new OciError(`${this.location}: blob ${blob.digest} is missing from blobs/sha256.`);
@@ -88,7 +90,8 @@ export class LayoutStore implements ArtifactStore {
     if (!digest) return undefined;
     try {
       const bytes = await readFile(this.#blobPath(digest));
-      const mediaType = entry?.mediaType ?? (JSON.parse(bytes.toString('utf8')) as { mediaType?: string }).mediaType;
+      const mediaType =
+        entry?.mediaType ?? (JSON.parse(bytes.toString('utf8')) as { mediaType?: string }).mediaType;
       return { bytes, mediaType: mediaType ?? '', digest };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
@@ -96,7 +99,11 @@ export class LayoutStore implements ArtifactStore {
     }
   }
 
-  async putManifest(bytes: Buffer, descriptor: Descriptor, ref: string): Promise<{ subjectHandled: boolean }> {
+  async putManifest(
+    bytes: Buffer,
+    descriptor: Descriptor,
+    ref: string,
+  ): Promise<{ subjectHandled: boolean }> {
     await this.putBlob(descriptor, async function* () {
       yield bytes;
     });
@@ -111,7 +118,9 @@ export class LayoutStore implements ArtifactStore {
       ...(tagged ? { annotations: { [ANNOTATION_REF_NAME]: ref } } : {}),
     };
     const kept = index.manifests.filter((m) =>
-      tagged ? m.annotations?.[ANNOTATION_REF_NAME] !== ref : !(m.digest === descriptor.digest && !m.annotations?.[ANNOTATION_REF_NAME]),
+      tagged
+        ? m.annotations?.[ANNOTATION_REF_NAME] !== ref
+        : !(m.digest === descriptor.digest && !m.annotations?.[ANNOTATION_REF_NAME]),
     );
     await this.#writeIndex({ ...index, manifests: [...kept, entry] });
     return { subjectHandled: parsed.subject !== undefined };
@@ -156,7 +165,8 @@ export class LayoutStore implements ArtifactStore {
     try {
       text = await readFile(path, 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { schemaVersion: 2, mediaType: OCI_INDEX, manifests: [] };
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+        return { schemaVersion: 2, mediaType: OCI_INDEX, manifests: [] };
       throw error;
     }
     try {

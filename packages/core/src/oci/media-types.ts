@@ -12,7 +12,13 @@ export const EVAL_REPORT_ARTIFACT_TYPE = 'application/vnd.slipway.eval-report.v1
 
 /** What a model file is, in slipway.yaml's words (`artifact.files[].type`). */
 export type ModelFileType = 'weight' | 'weight-config' | 'doc' | 'code' | 'dataset';
-export const MODEL_FILE_TYPES: readonly ModelFileType[] = ['weight', 'weight-config', 'doc', 'code', 'dataset'];
+export const MODEL_FILE_TYPES: readonly ModelFileType[] = [
+  'weight',
+  'weight-config',
+  'doc',
+  'code',
+  'dataset',
+];
 
 /** Layers are uncompressed tars: weights do not compress, and an uncompressed tar's digest is its DiffID. */
 export const LAYER_MEDIA_TYPES: Readonly<Record<ModelFileType, string>> = {

@@ -65,7 +65,15 @@ export async function resolveCreated(options: {
     return new Date(Number(options.sourceDateEpoch) * 1000).toISOString().replace(/\.000Z$/, 'Z');
   }
   try {
-    const { stdout } = await run('git', ['-C', options.dir, 'log', '-1', '--format=%cI', options.revision ?? 'HEAD', '--']);
+    const { stdout } = await run('git', [
+      '-C',
+      options.dir,
+      'log',
+      '-1',
+      '--format=%cI',
+      options.revision ?? 'HEAD',
+      '--',
+    ]);
     const time = Date.parse(stdout.trim());
     return Number.isNaN(time) ? undefined : new Date(time).toISOString().replace(/\.000Z$/, 'Z');
   } catch {

@@ -47,7 +47,10 @@ interface ProjectArtifactConfig {
   };
 }
 
-export async function readPublishPlan(configPath: string, overrides: PublishOverrides = {}): Promise<PublishPlan> {
+export async function readPublishPlan(
+  configPath: string,
+  overrides: PublishOverrides = {},
+): Promise<PublishPlan> {
   const path = resolve(configPath);
   const report = await validateConfigFile(path, configPath);
   const errors = report.findings.filter((f) => f.severity === 'error');
@@ -62,7 +65,9 @@ export async function readPublishPlan(configPath: string, overrides: PublishOver
   const config = read.source.data as ProjectArtifactConfig;
   const artifact = config.artifact;
   if (!artifact) {
-    throw new OciError(`${configPath} has no 'artifact' section: add artifact.files to say which files make up the model.`);
+    throw new OciError(
+      `${configPath} has no 'artifact' section: add artifact.files to say which files make up the model.`,
+    );
   }
   const projectDir = dirname(path);
   const version = overrides.version || config.model.version;
@@ -77,17 +82,24 @@ export async function readPublishPlan(configPath: string, overrides: PublishOver
       artifact.repository ||
       (overrides.owner ? `${overrides.owner.toLowerCase()}/${config.model.name}` : config.model.name);
     if (!REPOSITORY_PATTERN.test(repository)) {
-      throw new OciError(`Repository '${repository}' is not valid: expected lower-case path components like acme/models/iris.`);
+      throw new OciError(
+        `Repository '${repository}' is not valid: expected lower-case path components like acme/models/iris.`,
+      );
     }
     target = { kind: 'registry', registry, repository };
   } else {
-    target = { kind: 'layout', directory: resolve(projectDir, overrides.layout || artifact.layout || '.slipway/oci') };
+    target = {
+      kind: 'layout',
+      directory: resolve(projectDir, overrides.layout || artifact.layout || '.slipway/oci'),
+    };
   }
   const files = artifact.files.map((file): ModelFile => {
     const source = resolve(projectDir, file.path);
     const inside = relative(projectDir, source);
     if (inside === '' || inside.startsWith(`..${sep}`) || inside === '..' || resolve(inside) === inside) {
-      throw new OciError(`artifact.files path '${file.path}' in ${configPath} is outside the project directory.`);
+      throw new OciError(
+        `artifact.files path '${file.path}' in ${configPath} is outside the project directory.`,
+      );
     }
     return { path: inside.split(sep).join('/'), source, type: file.type };
   });
@@ -109,7 +121,9 @@ export async function readEvalReport(path: string): Promise<Buffer> {
   try {
     bytes = await readFile(path);
   } catch (error) {
-    throw new OciError(`Eval report ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? error}).`);
+    throw new OciError(
+      `Eval report ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? error}).`,
+    );
   }
   let data: unknown;
   try {

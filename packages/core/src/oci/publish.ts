@@ -6,24 +6,29 @@
 // leaves at most unreferenced blobs, never a tag or manifest that points at a missing blob.
 import { referrersFallbackTag } from './digest.js';
 import { OciError, VersionExistsError } from './errors.js';
-import { type ModelFile, type PreparedLayer, openLayer, prepareLayer } from './layer.js';
+import { type ModelFile, openLayer, type PreparedLayer, prepareLayer } from './layer.js';
 import { EMPTY_CONFIG_BYTES } from './media-types.js';
 import {
+  addReferrer,
+  buildModelConfig,
+  buildModelManifest,
+  buildReportManifest,
   type Descriptor,
   type Document,
   EMPTY_CONFIG,
   type ImageIndex,
   type ModelMetadata,
-  addReferrer,
-  buildModelConfig,
-  buildModelManifest,
-  buildReportManifest,
 } from './model-manifest.js';
 import { TAG_PATTERN } from './reference.js';
 import type { ArtifactStore } from './store.js';
 
 export type PublishProgress =
-  | { readonly phase: 'hash' | 'upload'; readonly file: string; readonly bytesDone: number; readonly bytesTotal: number }
+  | {
+      readonly phase: 'hash' | 'upload';
+      readonly file: string;
+      readonly bytesDone: number;
+      readonly bytesTotal: number;
+    }
   | { readonly phase: 'skip' | 'mount'; readonly file: string; readonly bytesTotal: number };
 
 export interface PublishRequest {
@@ -60,7 +65,8 @@ export interface PublishResult {
 /** A version as a tag: semver's build metadata `+` is not allowed in tags, so it becomes `_` (as Helm does). */
 export function versionTag(version: string): string {
   const tag = version.replace(/\+/g, '_');
-  if (!TAG_PATTERN.test(tag)) throw new OciError(`Version '${version}' cannot be a tag: expected ${TAG_PATTERN.source}.`);
+  if (!TAG_PATTERN.test(tag))
+    throw new OciError(`Version '${version}' cannot be a tag: expected ${TAG_PATTERN.source}.`);
   return tag;
 }
 
@@ -69,7 +75,8 @@ export async function publishModel(request: PublishRequest): Promise<PublishResu
   const tag = versionTag(metadata.version);
   const movingTags = [...new Set(request.movingTags ?? [])].filter((t) => t !== tag);
   for (const moving of movingTags) {
-    if (!TAG_PATTERN.test(moving)) throw new OciError(`Tag '${moving}' is not a valid tag: expected ${TAG_PATTERN.source}.`);
+    if (!TAG_PATTERN.test(moving))
+      throw new OciError(`Tag '${moving}' is not a valid tag: expected ${TAG_PATTERN.source}.`);
   }
   const files = sortedFiles(request.files);
 
@@ -102,16 +109,29 @@ export async function publishModel(request: PublishRequest): Promise<PublishResu
   const blobs: PublishedBlob[] = [];
   for (const layer of layers) {
     const { descriptor, file } = layer;
-    const outcome = await sendBlob(store, descriptor, file.path, (progress) => openLayer(layer, progress), onProgress);
+    const outcome = await sendBlob(
+      store,
+      descriptor,
+      file.path,
+      (progress) => openLayer(layer, progress),
+      onProgress,
+    );
     blobs.push({ path: file.path, digest: descriptor.digest, size: descriptor.size, outcome });
   }
   const configOutcome = await sendBytes(store, config.descriptor, config.bytes);
-  blobs.push({ path: '(config)', digest: config.descriptor.digest, size: config.descriptor.size, outcome: configOutcome });
+  blobs.push({
+    path: '(config)',
+    digest: config.descriptor.digest,
+    size: config.descriptor.size,
+    outcome: configOutcome,
+  });
 
   // Verify before any manifest points at them: a registry that accepted an upload and lost it shows here.
   for (const blob of [...layers.map((l) => l.descriptor), config.descriptor]) {
     if (!(await store.hasBlob(blob))) {
-      throw new OciError(`${store.location}: blob ${blob.digest} is missing after its upload; no manifest was written.`);
+      throw new OciError(
+        `${store.location}: blob ${blob.digest} is missing after its upload; no manifest was written.`,
+      );
     }
   }
 
@@ -153,7 +173,11 @@ async function attachReport(
   const { blob, manifest } = buildReportManifest(report, subject.descriptor, created);
   await sendBytes(store, EMPTY_CONFIG, EMPTY_CONFIG_BYTES);
   await sendBytes(store, blob, report);
-  const { subjectHandled } = await store.putManifest(manifest.bytes, manifest.descriptor, manifest.descriptor.digest);
+  const { subjectHandled } = await store.putManifest(
+    manifest.bytes,
+    manifest.descriptor,
+    manifest.descriptor.digest,
+  );
   if (!subjectHandled) {
     const fallbackTag = referrersFallbackTag(subject.descriptor.digest);
     const current = await store.getManifest(fallbackTag);
@@ -186,12 +210,17 @@ async function sendBlob(
     onProgress?.({ phase: 'mount', file, bytesTotal: blob.size });
     return 'mounted';
   }
-  const report = (bytesDone: number) => onProgress?.({ phase: 'upload', file, bytesDone, bytesTotal: blob.size });
+  const report = (bytesDone: number) =>
+    onProgress?.({ phase: 'upload', file, bytesDone, bytesTotal: blob.size });
   await store.putBlob(blob, (progress) => open(progress ?? (() => {})), report);
   return 'uploaded';
 }
 
-async function sendBytes(store: ArtifactStore, blob: Descriptor, bytes: Buffer): Promise<PublishedBlob['outcome']> {
+async function sendBytes(
+  store: ArtifactStore,
+  blob: Descriptor,
+  bytes: Buffer,
+): Promise<PublishedBlob['outcome']> {
   if (await store.hasBlob(blob)) return 'skipped';
   await store.putBlob(blob, async function* () {
     yield bytes;
@@ -200,13 +229,15 @@ async function sendBytes(store: ArtifactStore, blob: Descriptor, bytes: Buffer):
 }
 
 function sortedFiles(files: readonly ModelFile[]): ModelFile[] {
-  if (files.length === 0) throw new OciError('No model files to publish: artifact.files in slipway.yaml is empty.');
+  if (files.length === 0)
+    throw new OciError('No model files to publish: artifact.files in slipway.yaml is empty.');
   const seen = new Set<string>();
   for (const file of files) {
     if (file.path.startsWith('/') || file.path.split('/').includes('..') || file.path.includes('\\')) {
       throw new OciError(`Model file path '${file.path}' must be relative to the project, without '..'.`);
     }
-    if (seen.has(file.path)) throw new OciError(`Model file '${file.path}' is listed twice in artifact.files.`);
+    if (seen.has(file.path))
+      throw new OciError(`Model file '${file.path}' is listed twice in artifact.files.`);
     seen.add(file.path);
   }
   // Sorted so the same files give the same manifest whatever order slipway.yaml lists them in.

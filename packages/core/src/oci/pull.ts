@@ -12,7 +12,12 @@ import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { isDigest, referrersFallbackTag, sha256Digest } from './digest.js';
 import { DigestMismatchError, OciError } from './errors.js';
-import { ANNOTATION_FILEPATH, EVAL_REPORT_ARTIFACT_TYPE, MODEL_ARTIFACT_TYPE, MODEL_CONFIG } from './media-types.js';
+import {
+  ANNOTATION_FILEPATH,
+  EVAL_REPORT_ARTIFACT_TYPE,
+  MODEL_ARTIFACT_TYPE,
+  MODEL_CONFIG,
+} from './media-types.js';
 import type { Descriptor, ImageIndex, ImageManifest } from './model-manifest.js';
 import type { ArtifactStore } from './store.js';
 
@@ -48,7 +53,9 @@ export async function pullModel(request: PullRequest): Promise<PullResult> {
   };
   const diffIds = config.modelfs?.diff_ids ?? [];
   if (diffIds.join() !== manifest.layers.map((l) => l.digest).join()) {
-    throw new OciError(`${store.location}@${digest}: the config's modelfs.diff_ids do not match the manifest's layers.`);
+    throw new OciError(
+      `${store.location}@${digest}: the config's modelfs.diff_ids do not match the manifest's layers.`,
+    );
   }
 
   const output = resolve(request.outputDir);
@@ -96,19 +103,25 @@ export async function fetchReport(
   return { digest, bytes: await readSmallBlob(store, blob) };
 }
 
-async function fetchManifest(store: ArtifactStore, ref: string): Promise<{ manifest: ImageManifest; digest: string }> {
+async function fetchManifest(
+  store: ArtifactStore,
+  ref: string,
+): Promise<{ manifest: ImageManifest; digest: string }> {
   const stored = await store.getManifest(ref);
   if (!stored) throw new OciError(`${store.location}: no manifest named '${ref}'.`);
   const digest = sha256Digest(stored.bytes);
   const expected = isDigest(ref) ? ref : stored.digest;
   if (isDigest(expected) && digest !== expected) {
-    throw new DigestMismatchError(`${store.location}: manifest ${ref} has digest ${digest}, expected ${expected}.`);
+    throw new DigestMismatchError(
+      `${store.location}: manifest ${ref} has digest ${digest}, expected ${expected}.`,
+    );
   }
   return { manifest: JSON.parse(stored.bytes.toString('utf8')) as ImageManifest, digest };
 }
 
 async function readSmallBlob(store: ArtifactStore, blob: Descriptor): Promise<Buffer> {
-  if (blob.size > MAX_REPORT_BYTES) throw new OciError(`${store.location}: blob ${blob.digest} is too large to read whole.`);
+  if (blob.size > MAX_REPORT_BYTES)
+    throw new OciError(`${store.location}: blob ${blob.digest} is too large to read whole.`);
   const chunks: Uint8Array[] = [];
   for await (const chunk of verified(store, blob)) chunks.push(chunk);
   return Buffer.concat(chunks);
@@ -157,7 +170,9 @@ async function unpackLayer(
     const path = safeRelative(header.name, label);
     if (!path) {
       stream.destroy();
-      extract.destroy(new OciError(`${store.location}: layer ${label} holds an unsafe path '${header.name}'.`));
+      extract.destroy(
+        new OciError(`${store.location}: layer ${label} holds an unsafe path '${header.name}'.`),
+      );
       return;
     }
     const target = join(staging, path);

@@ -2,12 +2,18 @@
 // `oci:<directory>:<tag>` or `oci:<directory>@sha256:…` (skopeo's and ORAS's spelling).
 import { isDigest } from './digest.js';
 
-export const REPOSITORY_PATTERN = /^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*)*$/;
+export const REPOSITORY_PATTERN =
+  /^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*)*$/;
 export const TAG_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
 const REGISTRY_PATTERN = /^[A-Za-z0-9.-]+(?::[0-9]+)?$/;
 
 export type ArtifactReference =
-  | { readonly kind: 'registry'; readonly registry: string; readonly repository: string; readonly ref: string }
+  | {
+      readonly kind: 'registry';
+      readonly registry: string;
+      readonly repository: string;
+      readonly ref: string;
+    }
   | { readonly kind: 'layout'; readonly directory: string; readonly ref: string };
 
 /** `ref` is a tag or a digest; a reference without either names the tag `latest`, as docker does. */
@@ -16,7 +22,8 @@ export function parseReference(text: string): ArtifactReference {
   if (text.startsWith('oci:')) {
     const rest = text.slice('oci:'.length);
     const at = rest.lastIndexOf('@');
-    if (at > 0 && isDigest(rest.slice(at + 1))) return { kind: 'layout', directory: rest.slice(0, at), ref: rest.slice(at + 1) };
+    if (at > 0 && isDigest(rest.slice(at + 1)))
+      return { kind: 'layout', directory: rest.slice(0, at), ref: rest.slice(at + 1) };
     const colon = rest.lastIndexOf(':');
     if (colon > 0 && TAG_PATTERN.test(rest.slice(colon + 1))) {
       return { kind: 'layout', directory: rest.slice(0, colon), ref: rest.slice(colon + 1) };
@@ -42,9 +49,12 @@ export function parseReference(text: string): ArtifactReference {
       if (!TAG_PATTERN.test(ref)) throw new Error(`${where} Tag '${ref}' must match ${TAG_PATTERN.source}.`);
     }
   }
-  if (!REGISTRY_PATTERN.test(registry)) throw new Error(`${where} Registry '${registry}' is not a host[:port].`);
+  if (!REGISTRY_PATTERN.test(registry))
+    throw new Error(`${where} Registry '${registry}' is not a host[:port].`);
   if (!REPOSITORY_PATTERN.test(path)) {
-    throw new Error(`${where} Repository '${path}' must be lower-case path components (e.g. acme/models/iris).`);
+    throw new Error(
+      `${where} Repository '${path}' must be lower-case path components (e.g. acme/models/iris).`,
+    );
   }
   return { kind: 'registry', registry, repository: path, ref };
 }

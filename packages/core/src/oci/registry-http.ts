@@ -7,9 +7,9 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { type Challenge, parseChallenge, type RegistryCredentials, basicHeader, fetchToken } from './auth.js';
-import { AuthError, RETRYABLE_STATUSES, RegistryError, errorCodes } from './errors.js';
-import { RetryableStatusError, parseRetryAfter } from './retry.js';
+import { basicHeader, type Challenge, fetchToken, parseChallenge, type RegistryCredentials } from './auth.js';
+import { AuthError, errorCodes, RETRYABLE_STATUSES, RegistryError } from './errors.js';
+import { parseRetryAfter, RetryableStatusError } from './retry.js';
 
 export type Body = Buffer | string | AsyncIterable<Uint8Array>;
 
@@ -68,7 +68,8 @@ export class RegistryConnection {
       const header = response.headers.get('www-authenticate');
       await response.body?.cancel();
       const challenge = header ? parseChallenge(header) : undefined;
-      if (!challenge) throw new AuthError(`${this.location}: ${options.what} answered 401 without a challenge.`);
+      if (!challenge)
+        throw new AuthError(`${this.location}: ${options.what} answered 401 without a challenge.`);
       await this.#authenticate(challenge);
       response = await this.#sendFollowingRedirects(method, url, options);
       if (response.status === 401) {
@@ -93,7 +94,12 @@ export class RegistryConnection {
       throw new AuthError(`${message} The credentials may not ${this.#options.actions} this repository.`);
     }
     if (RETRYABLE_STATUSES.has(response.status)) {
-      throw new RetryableStatusError(message, response.status, codes, parseRetryAfter(response.headers.get('retry-after')));
+      throw new RetryableStatusError(
+        message,
+        response.status,
+        codes,
+        parseRetryAfter(response.headers.get('retry-after')),
+      );
     }
     throw new RegistryError(message, response.status, codes);
   }
@@ -102,7 +108,8 @@ export class RegistryConnection {
     let url = start;
     for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
       const headers: Record<string, string> = { ...options.headers };
-      if (this.#authorization && url.host === new URL(this.baseUrl).host) headers['authorization'] = this.#authorization;
+      if (this.#authorization && url.host === new URL(this.baseUrl).host)
+        headers['authorization'] = this.#authorization;
       const body = options.body?.();
       let response: Response;
       if (body !== undefined && typeof body !== 'string' && !Buffer.isBuffer(body)) {
@@ -117,7 +124,10 @@ export class RegistryConnection {
       await response.body?.cancel();
       url = new URL(location, url);
     }
-    throw new RegistryError(`${this.location}: ${options.what} redirected more than ${MAX_REDIRECTS} times.`, 310);
+    throw new RegistryError(
+      `${this.location}: ${options.what} redirected more than ${MAX_REDIRECTS} times.`,
+      310,
+    );
   }
 
   async #authenticate(challenge: Challenge): Promise<void> {
@@ -131,7 +141,9 @@ export class RegistryConnection {
       return;
     }
     if (challenge.scheme !== 'bearer') {
-      throw new AuthError(`${this.location} asked for '${challenge.scheme}' auth; Slipway speaks Basic and Bearer.`);
+      throw new AuthError(
+        `${this.location} asked for '${challenge.scheme}' auth; Slipway speaks Basic and Bearer.`,
+      );
     }
     const scopes = [`repository:${this.repository}:${this.#options.actions}`];
     for (const from of this.#options.mountFrom ?? []) scopes.push(`repository:${from}:pull`);

@@ -1,8 +1,8 @@
 // An ArtifactStore over the OCI distribution API: HEAD before upload, cross-repository mount,
 // a streamed monolithic PUT (or chunked PATCHes), manifests checked against Docker-Content-Digest.
 import { DigestMismatchError, RegistryError } from './errors.js';
-import type { Descriptor } from './model-manifest.js';
 import { OCI_INDEX, OCI_MANIFEST } from './media-types.js';
+import type { Descriptor } from './model-manifest.js';
 import { RegistryConnection, type RegistryConnectionOptions } from './registry-http.js';
 import { DEFAULT_RETRY, type RetryPolicy, withRetry } from './retry.js';
 import type { ArtifactStore, OpenBlob, StoredManifest } from './store.js';
@@ -50,12 +50,17 @@ export class RegistryStore implements ArtifactStore {
         url.searchParams.set('mount', blob.digest);
         url.searchParams.set('from', from);
         const what = `mount of blob ${blob.digest} from ${from}`;
-        const response = await this.#http.expect(await this.#http.send('POST', url, { what }), [201, 202], what);
+        const response = await this.#http.expect(
+          await this.#http.send('POST', url, { what }),
+          [201, 202],
+          what,
+        );
         await response.body?.cancel();
         if (response.status === 201) return true;
         // 202: not mountable, and the registry opened an upload session instead; close it.
         const location = response.headers.get('location');
-        if (location) await (await this.#http.send('DELETE', location, { what: 'cancel of upload' })).body?.cancel();
+        if (location)
+          await (await this.#http.send('DELETE', location, { what: 'cancel of upload' })).body?.cancel();
         return false;
       });
       if (mounted) return true;
@@ -87,7 +92,11 @@ export class RegistryStore implements ArtifactStore {
   async *getBlob(blob: Descriptor): AsyncIterable<Uint8Array> {
     const what = `download of blob ${blob.digest}`;
     const response = await this.#retried(what, async () =>
-      this.#http.expect(await this.#http.send('GET', this.#http.url(`blobs/${blob.digest}`), { what }), [200], what),
+      this.#http.expect(
+        await this.#http.send('GET', this.#http.url(`blobs/${blob.digest}`), { what }),
+        [200],
+        what,
+      ),
     );
     if (!response.body) throw new RegistryError(`${this.location}: ${what} had no body.`, response.status);
     yield* response.body;
@@ -109,7 +118,11 @@ export class RegistryStore implements ArtifactStore {
     });
   }
 
-  async putManifest(bytes: Buffer, descriptor: Descriptor, ref: string): Promise<{ subjectHandled: boolean }> {
+  async putManifest(
+    bytes: Buffer,
+    descriptor: Descriptor,
+    ref: string,
+  ): Promise<{ subjectHandled: boolean }> {
     const what = `PUT manifest ${ref}`;
     return this.#retried(what, async () => {
       const response = await this.#http.send('PUT', this.#http.url(`manifests/${ref}`), {
@@ -146,13 +159,17 @@ export class RegistryStore implements ArtifactStore {
   async #startUpload(blob: Descriptor): Promise<string> {
     const what = `start of upload for ${blob.digest}`;
     const response = await this.#http.expect(
-      await this.#http.send('POST', this.#http.url('blobs/uploads/'), { what, headers: { 'content-length': '0' } }),
+      await this.#http.send('POST', this.#http.url('blobs/uploads/'), {
+        what,
+        headers: { 'content-length': '0' },
+      }),
       [202],
       what,
     );
     await response.body?.cancel();
     const location = response.headers.get('location');
-    if (!location) throw new RegistryError(`${this.location}: ${what} gave no upload location.`, response.status);
+    if (!location)
+      throw new RegistryError(`${this.location}: ${what} gave no upload location.`, response.status);
     return new URL(location, this.#http.baseUrl).toString();
   }
 
@@ -220,6 +237,8 @@ function withDigest(location: string, digest: string): string {
 function checkDigestHeader(response: Response, expected: string, location: string, what: string): void {
   const got = response.headers.get('docker-content-digest');
   if (got && got !== expected) {
-    throw new DigestMismatchError(`${location}: ${what} stored ${got}, but the content's digest is ${expected}.`);
+    throw new DigestMismatchError(
+      `${location}: ${what} stored ${got}, but the content's digest is ${expected}.`,
+    );
   }
 }

@@ -80,8 +80,14 @@ export async function withRetry<T>(
         }
         throw error;
       }
-      const delay = backoffDelay(policy, attempt, error instanceof RetryableStatusError ? error.retryAfterMs : undefined);
-      log?.(`${what} failed (${describe(error)}); try ${attempt + 1} of ${policy.attempts} in ${Math.round(delay)} ms`);
+      const delay = backoffDelay(
+        policy,
+        attempt,
+        error instanceof RetryableStatusError ? error.retryAfterMs : undefined,
+      );
+      log?.(
+        `${what} failed (${describe(error)}); try ${attempt + 1} of ${policy.attempts} in ${Math.round(delay)} ms`,
+      );
       await new Promise((done) => setTimeout(done, delay));
     }
   }

@@ -24,7 +24,8 @@ export function tarPadding(size: number): Buffer {
 
 /** The header block(s) for a regular file at `path` (POSIX separators) of `size` bytes. */
 export function tarFileHeader(path: string, size: number): Buffer {
-  if (!Number.isSafeInteger(size) || size < 0) throw new Error(`Invalid tar entry size ${size} for '${path}'.`);
+  if (!Number.isSafeInteger(size) || size < 0)
+    throw new Error(`Invalid tar entry size ${size} for '${path}'.`);
   const split = splitUstarPath(path);
   const pax: Array<[string, string]> = [];
   if (!split) pax.push(['path', path]);
@@ -81,7 +82,8 @@ function splitUstarPath(path: string): { prefix: string; name: string } | undefi
   for (let cut = path.indexOf('/'); cut >= 0; cut = path.indexOf('/', cut + 1)) {
     const prefix = path.slice(0, cut);
     const name = path.slice(cut + 1);
-    if (prefix.length <= USTAR_PREFIX && name.length <= USTAR_NAME && name.length > 0) return { prefix, name };
+    if (prefix.length <= USTAR_PREFIX && name.length <= USTAR_NAME && name.length > 0)
+      return { prefix, name };
   }
   return undefined;
 }

@@ -57,7 +57,7 @@ describe("reading an environment repository's slipway.yaml", () => {
   });
 
   it('names an unknown model and what is listed', () => {
-    expect(() => resolveTarget(parseEnvironmentsConfig(config), 'dev', 'irsi')).toThrow(/model 'irsi' is not listed under models \(listed: iris, resnet\)\. Did you mean 'iris'\?/);
+    expect(() => resolveTarget(parseEnvironmentsConfig(config), 'dev', 'iriss')).toThrow(/model 'iriss' is not listed under models \(listed: iris, resnet\)\. Did you mean 'iris'\?/);
   });
 
   it('points at the line and column of a schema error', () => {

@@ -10,7 +10,10 @@ function restError(status: number, data: unknown, retryCount = 0): RequestError 
     request: { retryCount },
   };
   const message = (data as { message: string }).message;
-  return new RequestError(message, status, { request, response: { status, url: request.url, headers: {}, data } });
+  return new RequestError(message, status, {
+    request,
+    response: { status, url: request.url, headers: {}, data },
+  });
 }
 
 describe('known GitHub failures', () => {
@@ -23,18 +26,28 @@ describe('known GitHub failures', () => {
   it('finds the reason inside the errors list of a 422 Validation Failed', () => {
     const error = restError(422, {
       message: 'Validation Failed',
-      errors: [{ resource: 'PullRequest', code: 'custom', message: 'A pull request already exists for acme:slipway/prod/fraud.' }],
+      errors: [
+        {
+          resource: 'PullRequest',
+          code: 'custom',
+          message: 'A pull request already exists for acme:slipway/prod/fraud.',
+        },
+      ],
     });
     expect(isGitHubFailure(error, 'pullRequestAlreadyExists')).toBe(true);
   });
 
   it('does not match the right text under the wrong status', () => {
-    expect(isGitHubFailure(restError(500, { message: 'Update is not a fast forward' }), 'notFastForward')).toBe(false);
+    expect(
+      isGitHubFailure(restError(500, { message: 'Update is not a fast forward' }), 'notFastForward'),
+    ).toBe(false);
   });
 
   it('recognises GraphQL errors, which come without an HTTP status', () => {
     const error = Object.assign(new Error('Request failed due to following response errors'), {
-      errors: [{ type: 'UNPROCESSABLE', message: 'Pull request Auto merge is not allowed for this repository' }],
+      errors: [
+        { type: 'UNPROCESSABLE', message: 'Pull request Auto merge is not allowed for this repository' },
+      ],
     });
     expect(isGitHubFailure(error, 'autoMergeNotAllowed')).toBe(true);
   });

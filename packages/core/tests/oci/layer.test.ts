@@ -50,7 +50,9 @@ describe('model file layers', () => {
     await writeFile(source, 'version one');
     const layer = await prepareLayer({ path: 'changing.bin', source, type: 'weight' });
     await writeFile(source, 'version two');
-    await expect(collect(openLayer(layer))).rejects.toThrow(/changing\.bin' changed while it was being published/);
+    await expect(collect(openLayer(layer))).rejects.toThrow(
+      /changing\.bin' changed while it was being published/,
+    );
   });
 
   it('builds byte-identical manifests from the same files and metadata', async () => {

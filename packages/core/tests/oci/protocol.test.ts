@@ -1,15 +1,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseChallenge } from '../../src/oci/auth.js';
+import { RegistryError } from '../../src/oci/errors.js';
 import { addReferrer } from '../../src/oci/model-manifest.js';
 import { formatReference, parseReference } from '../../src/oci/reference.js';
-import { RegistryError } from '../../src/oci/errors.js';
-import { DEFAULT_RETRY, backoffDelay, isRetryable, parseRetryAfter } from '../../src/oci/retry.js';
+import { backoffDelay, DEFAULT_RETRY, isRetryable, parseRetryAfter } from '../../src/oci/retry.js';
 
 describe('WWW-Authenticate challenges', () => {
   it('reads the realm, service and scope of a Bearer challenge, commas inside quotes included', () => {
     expect(
-      parseChallenge('Bearer realm="https://ghcr.io/token",service="ghcr.io",scope="repository:acme/iris:pull,push"'),
+      parseChallenge(
+        'Bearer realm="https://ghcr.io/token",service="ghcr.io",scope="repository:acme/iris:pull,push"',
+      ),
     ).toEqual({
       scheme: 'bearer',
       params: { realm: 'https://ghcr.io/token', service: 'ghcr.io', scope: 'repository:acme/iris:pull,push' },
@@ -17,7 +19,10 @@ describe('WWW-Authenticate challenges', () => {
   });
 
   it('reads a Basic challenge', () => {
-    expect(parseChallenge('Basic realm="Registry Realm"')).toEqual({ scheme: 'basic', params: { realm: 'Registry Realm' } });
+    expect(parseChallenge('Basic realm="Registry Realm"')).toEqual({
+      scheme: 'basic',
+      params: { realm: 'Registry Realm' },
+    });
   });
 });
 
@@ -30,8 +35,15 @@ describe('artifact references', () => {
       repository: 'acme/models/iris',
       ref: digest,
     });
-    expect(parseReference('127.0.0.1:5000/acme/iris:1.0.0')).toMatchObject({ registry: '127.0.0.1:5000', ref: '1.0.0' });
-    expect(parseReference('oci:/tmp/layout:1.0.0')).toEqual({ kind: 'layout', directory: '/tmp/layout', ref: '1.0.0' });
+    expect(parseReference('127.0.0.1:5000/acme/iris:1.0.0')).toMatchObject({
+      registry: '127.0.0.1:5000',
+      ref: '1.0.0',
+    });
+    expect(parseReference('oci:/tmp/layout:1.0.0')).toEqual({
+      kind: 'layout',
+      directory: '/tmp/layout',
+      ref: '1.0.0',
+    });
     fc.assert(
       fc.property(
         fc.constantFrom('ghcr.io', 'localhost:5000', 'registry.example.com'),
@@ -52,7 +64,11 @@ describe('artifact references', () => {
 
 describe('referrers fallback index', () => {
   it('lists each referrer once, however often it is attached', () => {
-    const referrer = { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${'b'.repeat(64)}`, size: 10 };
+    const referrer = {
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      digest: `sha256:${'b'.repeat(64)}`,
+      size: 10,
+    };
     const once = addReferrer(undefined, referrer);
     const twice = addReferrer(once.value, referrer);
     expect(twice.value.manifests).toHaveLength(1);
@@ -78,12 +94,16 @@ describe('retries', () => {
 
   it('backs off within bounds and never sooner than Retry-After asks', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 20 }), fc.option(fc.integer({ min: 0, max: 5000 }), { nil: undefined }), (attempt, after) => {
-        const delay = backoffDelay(DEFAULT_RETRY, attempt, after);
-        expect(delay).toBeLessThanOrEqual(DEFAULT_RETRY.maxDelayMs);
-        expect(delay).toBeGreaterThanOrEqual(Math.min(after ?? 0, DEFAULT_RETRY.maxDelayMs));
-        expect(delay).toBeGreaterThan(0);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 20 }),
+        fc.option(fc.integer({ min: 0, max: 5000 }), { nil: undefined }),
+        (attempt, after) => {
+          const delay = backoffDelay(DEFAULT_RETRY, attempt, after);
+          expect(delay).toBeLessThanOrEqual(DEFAULT_RETRY.maxDelayMs);
+          expect(delay).toBeGreaterThanOrEqual(Math.min(after ?? 0, DEFAULT_RETRY.maxDelayMs));
+          expect(delay).toBeGreaterThan(0);
+        },
+      ),
     );
   });
 });

@@ -5,7 +5,9 @@ import tar from 'tar-stream';
 import { describe, expect, it } from 'vitest';
 import { TAR_END, tarArchiveSize, tarFileHeader, tarPadding } from '../../src/oci/tar.js';
 
-async function readEntries(archive: Buffer): Promise<Array<{ name: string; size: number; mode: number; mtime: number; body: Buffer }>> {
+async function readEntries(
+  archive: Buffer,
+): Promise<Array<{ name: string; size: number; mode: number; mtime: number; body: Buffer }>> {
   const entries: Array<{ name: string; size: number; mode: number; mtime: number; body: Buffer }> = [];
   const extract = tar.extract();
   extract.on('entry', (header, stream, next) => {
@@ -40,7 +42,9 @@ describe('reproducible one-file tar', () => {
   it('keeps paths longer than 100 characters, and non-ASCII ones, through PAX headers', async () => {
     const long = `${'deep/'.repeat(40)}weights.bin`;
     expect((await readEntries(archive(long, Buffer.from('x'))))[0]?.name).toBe(long);
-    expect((await readEntries(archive('modèle/poids.bin', Buffer.from('x'))))[0]?.name).toBe('modèle/poids.bin');
+    expect((await readEntries(archive('modèle/poids.bin', Buffer.from('x'))))[0]?.name).toBe(
+      'modèle/poids.bin',
+    );
   });
 
   it('reads back any path exactly, whatever the length of its PAX record', async () => {
