@@ -1,7 +1,8 @@
 // Vitest wiring for the simulator: one server per test file, with every test failing when the simulator
 // answered anything that breaks GitHub's description, and faults and request counts reset between tests.
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
-import { type GitHubSim, type GitHubSimOptions, startGitHubSim } from './sim.js';
+import type { GitHubSimOptions } from './options.js';
+import { type GitHubSim, startGitHubSim } from './sim.js';
 
 /**
  * Starts a simulator for the calling test file and returns a getter for it.

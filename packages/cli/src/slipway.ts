@@ -1,6 +1,7 @@
 // `slipway`: a thin shell over @slipway/core. Each command lives in commands/<name>.ts and registers itself.
 import { Command } from 'commander';
 import { registerEval } from './commands/eval.js';
+import { registerPropose } from './commands/propose.js';
 import { registerPublish } from './commands/publish.js';
 import { registerPull } from './commands/pull.js';
 import { registerValidate } from './commands/validate.js';
@@ -16,6 +17,7 @@ registerValidate(program);
 registerEval(program);
 registerPublish(program);
 registerPull(program);
+registerPropose(program);
 
 try {
   await program.parseAsync(process.argv);
