@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ActionResult, cleanupRun, runAction } from '../harness/run-action.js';
 import { type RunningRegistry, startRegistry } from '../registry/registry-server.js';
 import { startTokenServer, type TokenServer } from '../registry/token-server.js';
-import { inputsWithDefaults, makeProject, uniqueRepository } from './publish-model.helpers.js';
+import { makeProject, uniqueRepository } from './publish-model.helpers.js';
 
 let tokens: TokenServer;
 let registry: RunningRegistry;
@@ -29,7 +29,7 @@ async function publish(repository: string, inputs: Record<string, string>): Prom
   dirs.push(dir);
   const result = await runAction('publish-model', {
     workspace: dir,
-    inputs: await inputsWithDefaults(inputs),
+    inputs: inputs,
   });
   runs.push(result);
   return result;

@@ -7,7 +7,7 @@ import { pullModel, RegistryStore } from '@slipway/core/oci';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { type ActionResult, cleanupRun, runAction } from '../harness/run-action.js';
 import { type FaultProxy, type FaultRule, startFaultProxy } from '../registry/fault-proxy.js';
-import { inputsWithDefaults, makeProject, uniqueRepository } from './publish-model.helpers.js';
+import { makeProject, uniqueRepository } from './publish-model.helpers.js';
 
 const registry = inject('registry');
 const cleanups: Array<() => Promise<void>> = [];
@@ -23,7 +23,7 @@ async function publishThrough(
   const repository = uniqueRepository('faulty');
   const dir = await makeProject({ registry: proxy.address, repository });
   cleanups.push(() => rm(dir, { recursive: true, force: true }));
-  const result = await runAction('publish-model', { workspace: dir, inputs: await inputsWithDefaults({}) });
+  const result = await runAction('publish-model', { workspace: dir });
   cleanups.push(() => cleanupRun(result));
   return { result, proxy, repository, dir };
 }

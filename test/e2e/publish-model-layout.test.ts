@@ -8,7 +8,6 @@ import { cleanupRun, runAction } from '../harness/run-action.js';
 import {
   bundleCli,
   evalReport,
-  inputsWithDefaults,
   makeProject,
   runCli,
   skopeoRaw,
@@ -40,7 +39,7 @@ describe('publishing without a registry', () => {
     await writeFile(join(dir, 'eval-report.json'), evalReport());
     const result = await runAction('publish-model', {
       workspace: dir,
-      inputs: await inputsWithDefaults({ report: 'eval-report.json', tags: 'latest' }),
+      inputs: { report: 'eval-report.json', tags: 'latest' },
     });
     try {
       expect(result.exitCode, result.stdout).toBe(0);
@@ -64,7 +63,7 @@ describe('publishing without a registry', () => {
 
   it('gives the same digest in the layout as in a registry for the same files', async () => {
     const files = { 'model/weights.bin': Buffer.alloc(100_000, 9) };
-    const inputs = await inputsWithDefaults({ created: '2024-05-01T12:00:00Z' });
+    const inputs = { created: '2024-05-01T12:00:00Z' };
     const local = await runAction('publish-model', { workspace: await project({ files }), inputs });
     const remote = await runAction('publish-model', {
       workspace: await project({ files, registry, repository: uniqueRepository('same') }),

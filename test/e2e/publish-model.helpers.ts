@@ -81,24 +81,6 @@ export function evalReport(passed = true): string {
   });
 }
 
-let defaults: Record<string, string> | undefined;
-
-/** The action's inputs with action.yml's defaults filled in, as the runner does. */
-export async function inputsWithDefaults(inputs: Record<string, string>): Promise<Record<string, string>> {
-  if (!defaults) {
-    const spec = parse(await readFile(join(repoRoot, 'actions/publish-model/action.yml'), 'utf8')) as {
-      inputs: Record<string, { default?: string }>;
-    };
-    defaults = {};
-    for (const [name, input] of Object.entries(spec.inputs)) {
-      // Expressions like ${{ github.token }} are the runner's to expand; the harness has no token.
-      const value = String(input.default ?? '');
-      defaults[name] = value.includes('${{') ? '' : value;
-    }
-  }
-  return { ...defaults, ...inputs };
-}
-
 const run = promisify(execFile);
 
 /** `skopeo inspect --raw` of a reference (docker://… or oci:…), parsed. */

@@ -5,13 +5,7 @@ import { join } from 'node:path';
 import { type ArtifactStore, pullModel, RegistryStore, sha256Digest } from '@slipway/core/oci';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { type ActionResult, cleanupRun, runAction } from '../harness/run-action.js';
-import {
-  evalReport,
-  inputsWithDefaults,
-  makeProject,
-  skopeoRaw,
-  uniqueRepository,
-} from './publish-model.helpers.js';
+import { evalReport, makeProject, skopeoRaw, uniqueRepository } from './publish-model.helpers.js';
 
 const registry = inject('registry');
 const cleanups: Array<() => Promise<void>> = [];
@@ -22,7 +16,7 @@ afterEach(async () => {
 async function publish(project: string, inputs: Record<string, string> = {}): Promise<ActionResult> {
   const result = await runAction('publish-model', {
     workspace: project,
-    inputs: await inputsWithDefaults(inputs),
+    inputs: inputs,
   });
   cleanups.push(() => cleanupRun(result));
   return result;

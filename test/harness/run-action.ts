@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { parse } from 'yaml';
 
 export const repoRoot = resolve(import.meta.dirname, '../..');
 
@@ -95,7 +96,15 @@ export async function runAction(action: string, options: RunActionOptions = {}):
     ...filePaths,
     ...options.env,
   };
-  for (const [name, value] of Object.entries(options.inputs ?? {})) env[inputEnvName(name)] = value;
+  // The runner sets every input declared in action.yml: the given value, else the declared default, else ''.
+  const declared = await declaredInputs(action);
+  for (const [name, spec] of Object.entries(declared))
+    env[inputEnvName(name)] = expandDefault(spec.default ?? '', env);
+  for (const [name, value] of Object.entries(options.inputs ?? {})) {
+    if (!(name in declared))
+      throw new Error(`Input '${name}' is not declared in actions/${action}/action.yml`);
+    env[inputEnvName(name)] = value;
+  }
 
   const child = spawn(process.execPath, [entry], { cwd: workspace, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
@@ -133,6 +142,29 @@ export async function runAction(action: string, options: RunActionOptions = {}):
     runnerTemp,
   };
   return result;
+}
+
+/** Defaults may be expressions; the harness knows `github.token` (from GITHUB_TOKEN in env) and nothing else. */
+function expandDefault(value: string, env: Record<string, string>): string {
+  return value.replace(/\$\{\{\s*([^}]*?)\s*\}\}/g, (_, expression: string) =>
+    expression === 'github.token' ? (env.GITHUB_TOKEN ?? '') : '',
+  );
+}
+
+interface InputSpec {
+  readonly default?: string;
+}
+
+async function declaredInputs(action: string): Promise<Record<string, InputSpec>> {
+  const manifest = parse(await readFile(join(repoRoot, 'actions', action, 'action.yml'), 'utf8')) as {
+    inputs?: Record<string, { default?: unknown }>;
+  };
+  return Object.fromEntries(
+    Object.entries(manifest.inputs ?? {}).map(([name, spec]) => [
+      name,
+      spec?.default === undefined ? {} : { default: String(spec.default) },
+    ]),
+  );
 }
 
 /** Removes the temp tree a run created (workspace included when the harness made it). */
