@@ -11,3 +11,12 @@ slipway() { node packages/cli/dist/slipway.js "$@"; }
 
 echo "== 1. validate the example project's config"
 slipway validate examples/iris/slipway.yaml
+
+echo
+echo "== 2. evaluate it: metrics per test set and slice, gated on the thresholds in slipway.yaml"
+slipway eval --config examples/iris/slipway.yaml --out .slipway/main/eval-report.json
+
+echo
+echo "== 3. publish it as a ModelPack OCI artifact, eval report attached (embedded default: an OCI layout on disk)"
+slipway publish --config examples/iris/slipway.yaml --layout .slipway/main/oci --report .slipway/main/eval-report.json \
+  --created 2026-01-01T00:00:00Z

@@ -63,7 +63,8 @@ export function registerPublish(program: Command): void {
         ...(options.registry ? { registry: options.registry } : {}),
         ...(options.repository ? { repository: options.repository } : {}),
         ...(options.modelVersion ? { version: options.modelVersion } : {}),
-        ...(options.layout ? { layout: options.layout } : {}),
+        // A path typed on the command line is relative to where it was typed, not to the project.
+        ...(options.layout ? { layout: resolve(options.layout) } : {}),
         tags: options.tag,
       });
       const report = options.report ? await readEvalReport(resolve(options.report)) : undefined;
