@@ -42,7 +42,9 @@ await build({
   format: 'esm',
   conditions: ['source'],
   // CommonJS dependencies call require(); the schema packages are read from disk, not bundled.
-  banner: { js: "import { createRequire as __benchRequire } from 'node:module'; const require = __benchRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __benchRequire } from 'node:module'; const require = __benchRequire(import.meta.url);",
+  },
   external: ['@octokit/openapi', '@octokit/graphql-schema'],
   logLevel: 'warning',
 });
@@ -63,28 +65,48 @@ models:
 ${['iris', ...models].map((m) => `  - name: ${m}`).join('\n')}
 `;
 const smallFiles: Record<string, string> = { 'slipway.yaml': environmentsYaml };
-for (const model of ['iris', ...models]) smallFiles[`staging/${model}/inferenceservice.yaml`] = manifest.replace(/name: iris/, `name: ${model}`);
+for (const model of ['iris', ...models])
+  smallFiles[`staging/${model}/inferenceservice.yaml`] = manifest.replace(/name: iris/, `name: ${model}`);
 
 /** A fast-import stream: one commit with every file, then commits that each change one app manifest. */
 function history(): string {
   const parts: string[] = [];
   const data = (text: string) => `data ${Buffer.byteLength(text)}\n${text}\n`;
   const stamp = (n: number) => `${1_700_000_000 + n * 60} +0000`;
-  parts.push(`commit refs/heads/main\nmark :1\ncommitter Ops <ops@example.com> ${stamp(0)}\n${data('Initial environments')}`);
+  parts.push(
+    `commit refs/heads/main\nmark :1\ncommitter Ops <ops@example.com> ${stamp(0)}\n${data('Initial environments')}`,
+  );
   for (const [path, text] of Object.entries(smallFiles)) parts.push(`M 100644 inline ${path}\n${data(text)}`);
   for (let i = 0; i < files - Object.keys(smallFiles).length; i++) {
-    parts.push(`M 100644 inline apps/team-${i % 100}/app-${i}.yaml\n${data(`apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app-${i}\nspec:\n  replicas: 1\n`)}`);
+    parts.push(
+      `M 100644 inline apps/team-${i % 100}/app-${i}.yaml\n${data(`apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app-${i}\nspec:\n  replicas: 1\n`)}`,
+    );
   }
   for (let c = 1; c < commits; c++) {
     const i = (c * 7919) % (files - Object.keys(smallFiles).length);
-    parts.push(`commit refs/heads/main\nmark :${c + 1}\ncommitter Ops <ops@example.com> ${stamp(c)}\n${data(`Scale app-${i}`)}from :${c}\n`);
-    parts.push(`M 100644 inline apps/team-${i % 100}/app-${i}.yaml\n${data(`apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app-${i}\nspec:\n  replicas: ${(c % 5) + 2}\n`)}`);
+    parts.push(
+      `commit refs/heads/main\nmark :${c + 1}\ncommitter Ops <ops@example.com> ${stamp(c)}\n${data(`Scale app-${i}`)}from :${c}\n`,
+    );
+    parts.push(
+      `M 100644 inline apps/team-${i % 100}/app-${i}.yaml\n${data(`apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app-${i}\nspec:\n  replicas: ${(c % 5) + 2}\n`)}`,
+    );
   }
   return parts.join('');
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-const git = (cwd: string, args: string[]) => execFileSync('git', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GIT_AUTHOR_NAME: 'Bench', GIT_AUTHOR_EMAIL: 'b@example.com', GIT_COMMITTER_NAME: 'Bench', GIT_COMMITTER_EMAIL: 'b@example.com' } });
+const git = (cwd: string, args: string[]) =>
+  execFileSync('git', args, {
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: 'Bench',
+      GIT_AUTHOR_EMAIL: 'b@example.com',
+      GIT_COMMITTER_NAME: 'Bench',
+      GIT_COMMITTER_EMAIL: 'b@example.com',
+    },
+  });
 const digest = (n: number) => `sha256:${n.toString(16).padStart(64, '0')}`;
 
 const sim = await lib.startGitHubSim();
@@ -95,7 +117,15 @@ try {
     lib.openEnvironmentPr(octokit, {
       repository,
       environment: 'staging',
-      release: { model, version: `1.${n}.0`, artifactRepository: 'ghcr.io/acme/models/iris', artifactDigest: digest(n), sourceRepository: 'acme/vision', sourceCommit: 'b'.repeat(40), workflowRunUrl: 'https://github.com/acme/vision/actions/runs/1' },
+      release: {
+        model,
+        version: `1.${n}.0`,
+        artifactRepository: 'ghcr.io/acme/models/iris',
+        artifactDigest: digest(n),
+        sourceRepository: 'acme/vision',
+        sourceCommit: 'b'.repeat(40),
+        workflowRunUrl: 'https://github.com/acme/vision/actions/runs/1',
+      },
     });
 
   // Requests per proposal, on a small repository.
@@ -107,18 +137,27 @@ try {
   sim.clearRequests();
   const rerun = await proposal('acme/small', 'iris', 1);
   const rerunRequests = sim.requests.length;
-  if (first.outcome !== 'opened' || rerun.outcome !== 'unchanged') throw new Error(`unexpected outcomes ${first.outcome}, ${rerun.outcome}`);
-  console.log(`first proposal (labels, reviewer, team reviewer): ${firstRequests} requests: ${firstList.join(', ')}`);
+  if (first.outcome !== 'opened' || rerun.outcome !== 'unchanged')
+    throw new Error(`unexpected outcomes ${first.outcome}, ${rerun.outcome}`);
+  console.log(
+    `first proposal (labels, reviewer, team reviewer): ${firstRequests} requests: ${firstList.join(', ')}`,
+  );
   console.log(`re-run that changes nothing: ${rerunRequests} requests`);
 
   // The large repository: history written straight into the simulator's bare repository.
   const started = performance.now();
   const { path: bare } = await sim.createRepo('acme/large', { 'README.md': 'replaced by fast-import\n' });
-  const imported = spawnSync('git', ['fast-import', '--force', '--quiet'], { cwd: bare, input: history(), maxBuffer: 1 << 30 });
+  const imported = spawnSync('git', ['fast-import', '--force', '--quiet'], {
+    cwd: bare,
+    input: history(),
+    maxBuffer: 1 << 30,
+  });
   if (imported.status !== 0) throw new Error(`git fast-import failed: ${imported.stderr.toString()}`);
   const count = git(bare, ['rev-list', '--count', 'main']).toString().trim();
   const tracked = git(bare, ['ls-tree', '-r', '--name-only', 'main']).toString().trim().split('\n').length;
-  console.log(`environment repository: ${tracked} files, ${count} commits (built in ${((performance.now() - started) / 1000).toFixed(1)} s)`);
+  console.log(
+    `environment repository: ${tracked} files, ${count} commits (built in ${((performance.now() - started) / 1000).toFixed(1)} s)`,
+  );
 
   const ours: number[] = [];
   const oursSmall: number[] = [];
@@ -136,13 +175,21 @@ try {
     await proposal('acme/small', model, round + 2);
     oursSmall.push(performance.now() - t);
 
-    for (const [times, depth] of [[clone, []], [shallow, ['--depth', '1']]] as const) {
+    for (const [times, depth] of [
+      [clone, []],
+      [shallow, ['--depth', '1']],
+    ] as const) {
       const dir = join(work, `clone-${round}-${depth.length}`);
       t = performance.now();
       git(work, ['clone', '--quiet', '--single-branch', '--branch', 'main', ...depth, `file://${bare}`, dir]);
       const target = lib.resolveTarget(config, 'staging', model);
       const path = join(dir, target.manifestPath);
-      const change = lib.planManifestChange(readFileSync(path, 'utf8'), target, { model, version: `2.${round}.0`, artifactRepository: 'ghcr.io/acme/models/iris', artifactDigest: digest(100 + round) });
+      const change = lib.planManifestChange(readFileSync(path, 'utf8'), target, {
+        model,
+        version: `2.${round}.0`,
+        artifactRepository: 'ghcr.io/acme/models/iris',
+        artifactDigest: digest(100 + round),
+      });
       writeFileSync(path, change.text);
       git(dir, ['commit', '--quiet', '-am', `Deploy ${model}`]);
       git(dir, ['push', '--quiet', 'origin', `HEAD:refs/heads/clone/${round}-${depth.length}`]);
@@ -151,12 +198,18 @@ try {
     }
   }
   const ms = (v: number) => `${v.toFixed(0)} ms`;
-  console.log(`Git Data API proposal, median of ${rounds}: ${ms(median(ours))} on ${tracked} files / ${count} commits; ${ms(median(oursSmall))} on ${Object.keys(smallFiles).length} files / 1 commit`);
-  console.log(`clone-commit-push, median of ${rounds}: ${ms(median(clone))} (full clone); ${ms(median(shallow))} with --depth 1`);
+  console.log(
+    `Git Data API proposal, median of ${rounds}: ${ms(median(ours))} on ${tracked} files / ${count} commits; ${ms(median(oursSmall))} on ${Object.keys(smallFiles).length} files / 1 commit`,
+  );
+  console.log(
+    `clone-commit-push, median of ${rounds}: ${ms(median(clone))} (full clone); ${ms(median(shallow))} with --depth 1`,
+  );
   console.log(`RATIO propose-requests: ${firstRequests} (target <= 10)`);
   console.log(`RATIO propose-rerun-requests: ${rerunRequests} (target <= 4)`);
   console.log(`RATIO propose-speedup-vs-clone: ${(median(clone) / median(ours)).toFixed(1)} (target >= 10)`);
-  console.log(`RATIO propose-large-vs-small-repo: ${(median(ours) / median(oursSmall)).toFixed(2)} (target ~1: independent of repository size)`);
+  console.log(
+    `RATIO propose-large-vs-small-repo: ${(median(ours) / median(oursSmall)).toFixed(2)} (target ~1: independent of repository size)`,
+  );
 } finally {
   await sim.close();
   rmSync(work, { recursive: true, force: true });

@@ -87,7 +87,7 @@ describe('open-environment-pr under faults', () => {
     expect(await branchExists(env.gitDir, branch)).toBe(false);
   });
 
-  it("never overwrites a commit someone pushes to the branch while Slipway is updating it", async () => {
+  it('never overwrites a commit someone pushes to the branch while Slipway is updating it', async () => {
     const env = await environmentRepo();
     await propose(env);
     const writer = sim().injectRefConflict({ repo: env.repository, ref: `heads/${branch}` });
@@ -97,12 +97,21 @@ describe('open-environment-pr under faults', () => {
     expect(result.outputs.outcome).toBe('left-alone');
     expect(await revParse(env.gitDir, branch)).toBe(writer.commits[0]);
     const pr = sim().pulls(env.repository)[0]!;
-    expect(sim().comments(env.repository, pr.number).map((c) => c.body).join('\n')).toMatch(/never force-pushes/);
+    expect(
+      sim()
+        .comments(env.repository, pr.number)
+        .map((c) => c.body)
+        .join('\n'),
+    ).toMatch(/never force-pushes/);
   });
 
   it('keeps a merge that lands on main while it creates its branch, and builds on it at the next run', async () => {
     const env = await environmentRepo();
-    const writer = sim().injectRefConflict({ repo: env.repository, ref: `heads/${branch}`, moveRef: 'heads/main' });
+    const writer = sim().injectRefConflict({
+      repo: env.repository,
+      ref: `heads/${branch}`,
+      moveRef: 'heads/main',
+    });
     const first = await propose(env);
     expect(first.exitCode, first.stdout).toBe(0);
     expect(writer.commits).toHaveLength(1);
@@ -115,7 +124,10 @@ describe('open-environment-pr under faults', () => {
 
   it('ends with one pull request for the newer version when two runs propose at the same time', async () => {
     const env = await environmentRepo();
-    const [older, newer] = await Promise.all([propose(env), propose({ ...env, version: '1.4.0', digestHex: '5' })]);
+    const [older, newer] = await Promise.all([
+      propose(env),
+      propose({ ...env, version: '1.4.0', digestHex: '5' }),
+    ]);
     expect(older.exitCode, older.stdout).toBe(0);
     expect(newer.exitCode, newer.stdout).toBe(0);
     const pulls = sim().pulls(env.repository);

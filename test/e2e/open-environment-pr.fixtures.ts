@@ -71,9 +71,11 @@ export async function propose(p: Proposal): Promise<ActionResult> {
 export const gitText = async (gitDir: string, args: string[]) => (await git(gitDir, args)).toString('utf8');
 
 /** The file's bytes on a branch of the bare repository, exactly as `git show` prints them. */
-export const showFile = (gitDir: string, ref: string, path: string) => gitText(gitDir, ['show', `${ref}:${path}`]);
+export const showFile = (gitDir: string, ref: string, path: string) =>
+  gitText(gitDir, ['show', `${ref}:${path}`]);
 
-export const revParse = async (gitDir: string, ref: string) => (await gitText(gitDir, ['rev-parse', ref])).trim();
+export const revParse = async (gitDir: string, ref: string) =>
+  (await gitText(gitDir, ['rev-parse', ref])).trim();
 
 /** Commits on `ref` that `base` lacks. */
 export const commitsAhead = async (gitDir: string, base: string, ref: string) =>

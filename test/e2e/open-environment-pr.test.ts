@@ -51,7 +51,9 @@ describe('open-environment-pr', () => {
     expect(pr.requestedTeams).toEqual(['ml-platform']);
     expect(pr.autoMerge?.mergeMethod).toBe('squash');
     expect(result.masks).toContain('ghs_simulatedInstallationToken123');
-    const lines = (result.stdout + result.stderr).split('\n').filter((line) => line.includes('ghs_simulatedInstallationToken123'));
+    const lines = (result.stdout + result.stderr)
+      .split('\n')
+      .filter((line) => line.includes('ghs_simulatedInstallationToken123'));
     expect(lines).toEqual(['::add-mask::ghs_simulatedInstallationToken123']);
   });
 
@@ -94,7 +96,10 @@ describe('open-environment-pr', () => {
   it('rebuilds the proposal on the new base when main moved, still as a single commit', async () => {
     const env = await environmentRepo();
     await propose(env);
-    const merged = await sim().pushCommit(env.repository, { branch: 'main', files: { 'dev/other/app.yaml': 'x: 1\n' } });
+    const merged = await sim().pushCommit(env.repository, {
+      branch: 'main',
+      files: { 'dev/other/app.yaml': 'x: 1\n' },
+    });
     const again = await propose(env);
     expect(again.outputs.outcome).toBe('updated');
     expect(await revParse(env.gitDir, `${branch}^`)).toBe(merged);
@@ -137,7 +142,11 @@ describe('open-environment-pr', () => {
   it('closes its open pull request with a comment once main already deploys that version', async () => {
     const env = await environmentRepo();
     await propose(env);
-    await sim().pushCommit(env.repository, { branch: 'main', files: { [manifestPath]: manifestAfter }, message: 'Deploy by hand' });
+    await sim().pushCommit(env.repository, {
+      branch: 'main',
+      files: { [manifestPath]: manifestAfter },
+      message: 'Deploy by hand',
+    });
     const result = await propose(env);
     expect(result.outputs.outcome).toBe('closed-empty');
     const pr = sim().pulls(env.repository)[0]!;

@@ -1,8 +1,15 @@
 // publish-model end to end: the bundled action publishes to a real docker-registry (distribution 2.8);
 // what landed is checked with skopeo and by pulling it back.
+import { randomBytes } from 'node:crypto';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type ArtifactStore, pullModel, RegistryStore, sha256Digest } from '@slipway/core/oci';
+import {
+  type ArtifactStore,
+  BlobRejectedError,
+  pullModel,
+  RegistryStore,
+  sha256Digest,
+} from '@slipway/core/oci';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { type ActionResult, cleanupRun, runAction } from '../harness/run-action.js';
 import { evalReport, makeProject, skopeoRaw, uniqueRepository } from './publish-model.helpers.js';
@@ -148,7 +155,8 @@ describe('publish-model to a registry', () => {
   });
 
   it('uploads in chunks when chunk-size is set, with the same digest as a streamed PUT', async () => {
-    const files = { 'model/weights.bin': Buffer.alloc(3 * 1024 * 1024 + 5, 7), 'model/config.json': '{}' };
+    // Longer than two read buffers, and random: a reused buffer sent twice would not go unnoticed.
+    const files = { 'model/weights.bin': randomBytes(9 * 1024 * 1024 + 5), 'model/config.json': '{}' };
     const streamed = await publish(await project({ registry, repository: uniqueRepository('iris'), files }), {
       created: '2024-05-01T12:00:00Z',
     });
@@ -158,6 +166,27 @@ describe('publish-model to a registry', () => {
     });
     expect(chunked.exitCode, chunked.stdout).toBe(0);
     expect(chunked.outputs['digest']).toBe(streamed.outputs['digest']);
+  });
+
+  it('refuses a blob whose bytes do not match its digest, streamed or in chunks, and keeps none of it', async () => {
+    // Blobs are not hashed again while sent: the registry's own check on PUT ?digest= is what catches
+    // a model file that changed during its upload, and it must surface as a digest error, never retried.
+    const sent = randomBytes(5 * 1024 * 1024);
+    const claimed = { mediaType: 'application/octet-stream', digest: sha256Digest(randomBytes(16)), size: sent.length };
+    for (const chunkSize of [undefined, 1024 * 1024]) {
+      const store = new RegistryStore({
+        registry,
+        repository: uniqueRepository('iris'),
+        actions: 'pull,push',
+        ...(chunkSize ? { chunkSize } : {}),
+      });
+      const upload = store.putBlob(claimed, async function* () {
+        yield sent;
+      });
+      await expect(upload).rejects.toBeInstanceOf(BlobRejectedError);
+      await expect(upload).rejects.toThrow(/DIGEST_INVALID/);
+      expect(await store.hasBlob(claimed)).toBe(false);
+    }
   });
 
   it('mounts blobs from a sibling repository instead of uploading them again', async () => {

@@ -1,7 +1,6 @@
 // The sticky pull-request comment: one per project config, updated in place on every re-run.
 import { readFileSync } from 'node:fs';
 import * as core from '@actions/core';
-import { createGitHubClient, describeGitHubFailure, upsertStickyComment } from '@slipway/core/github';
 import type { AccuracyTestSettings } from './inputs.js';
 
 /** GitHub rejects comments over 65,536 characters. */
@@ -30,6 +29,11 @@ export async function postStickyReport(
     summary.length <= maxCommentLength
       ? summary
       : `${summary.slice(0, maxCommentLength)}\n\n…cut to fit a comment; the job summary has the whole report.\n`;
+  // Octokit and its plugins are a quarter of the bundle; most runs (pushes, shards) never post, so the
+  // client is only set up here (esbuild inlines the import, so dist stays one file).
+  const { createGitHubClient, describeGitHubFailure, upsertStickyComment } = await import(
+    '@slipway/core/github'
+  );
   try {
     const octokit = createGitHubClient({
       token: settings.token,

@@ -6,7 +6,12 @@ import {
   readJsonFile,
   readProjectDefaults,
 } from '@slipway/core/environments';
-import { createGitHubClient, describeGitHubFailure, openEnvironmentPr, type ProposalResult } from '@slipway/core/github';
+import {
+  createGitHubClient,
+  describeGitHubFailure,
+  openEnvironmentPr,
+  type ProposalResult,
+} from '@slipway/core/github';
 import { type OpenEnvironmentPrSettings, readSettings } from './inputs.js';
 
 export async function run(): Promise<void> {
@@ -20,7 +25,9 @@ export async function run(): Promise<void> {
       // (a 404 for a branch not made yet); those go to the debug log, and real failures reach setFailed.
       log: { debug: core.debug, info: core.debug, warn: core.warning, error: core.debug },
     });
-    core.info(`Proposing ${request.release.model} ${request.release.version} for ${request.environment} in ${request.repository}`);
+    core.info(
+      `Proposing ${request.release.model} ${request.release.version} for ${request.environment} in ${request.repository}`,
+    );
     const result = await openEnvironmentPr(octokit, { ...request, log: (line) => core.info(line) });
     for (const warning of result.warnings) core.warning(warning);
     if (result.outcome === 'left-alone' || result.outcome === 'superseded') core.warning(result.message);
@@ -36,9 +43,18 @@ async function buildRequest(settings: OpenEnvironmentPrSettings) {
   const project = await readProjectDefaults(settings.config);
   const repository = settings.repository ?? project.repository;
   const environment = settings.environment ?? project.environment;
-  if (!repository) throw new Error('Input required and not supplied: repository (or deploy.repository in the project\'s slipway.yaml).');
-  if (!environment) throw new Error('Input required and not supplied: environment (or deploy.environment in the project\'s slipway.yaml).');
-  if (!settings.token) throw new Error('Input required and not supplied: token (a GitHub App installation token that can write to the environment repository).');
+  if (!repository)
+    throw new Error(
+      "Input required and not supplied: repository (or deploy.repository in the project's slipway.yaml).",
+    );
+  if (!environment)
+    throw new Error(
+      "Input required and not supplied: environment (or deploy.environment in the project's slipway.yaml).",
+    );
+  if (!settings.token)
+    throw new Error(
+      'Input required and not supplied: token (a GitHub App installation token that can write to the environment repository).',
+    );
   const release = buildRelease({
     model: settings.model ?? project.model,
     version: settings.version ?? project.version,
@@ -52,7 +68,9 @@ async function buildRequest(settings: OpenEnvironmentPrSettings) {
     release,
     baseBranch: settings.baseBranch,
     ...(settings.evalReport ? { evalReport: await readJsonFile(settings.evalReport, 'Eval report') } : {}),
-    ...(settings.currentEvalReport ? { currentEvalReport: await readJsonFile(settings.currentEvalReport, 'Current eval report') } : {}),
+    ...(settings.currentEvalReport
+      ? { currentEvalReport: await readJsonFile(settings.currentEvalReport, 'Current eval report') }
+      : {}),
   };
 }
 
@@ -82,6 +100,7 @@ async function writeSummary(result: ProposalResult): Promise<void> {
 
 /** GitHub failures get the request and GitHub's answer; Slipway's own errors are already sentences. */
 function messageOf(error: unknown): string {
-  if (error && typeof error === 'object' && 'status' in error && 'request' in error) return describeGitHubFailure(error);
+  if (error && typeof error === 'object' && 'status' in error && 'request' in error)
+    return describeGitHubFailure(error);
   return error instanceof Error ? error.message : String(error);
 }

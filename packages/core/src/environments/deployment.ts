@@ -58,10 +58,16 @@ const versionPattern = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.
 export function checkRelease(release: ModelRelease): ModelRelease {
   const fail = (name: string, value: string, expected: string) =>
     new ModelReleaseError(`Invalid ${name} '${value}'. Expected ${expected}.`);
-  if (!versionPattern.test(release.version)) throw fail('model version', release.version, 'a semantic version such as 1.3.0');
-  if (!digestPattern.test(release.artifactDigest)) throw fail('artifact digest', release.artifactDigest, 'sha256:<64 hex digits>');
+  if (!versionPattern.test(release.version))
+    throw fail('model version', release.version, 'a semantic version such as 1.3.0');
+  if (!digestPattern.test(release.artifactDigest))
+    throw fail('artifact digest', release.artifactDigest, 'sha256:<64 hex digits>');
   if (!repositoryPattern.test(release.artifactRepository)) {
-    throw fail('artifact repository', release.artifactRepository, 'registry/repository without tag or digest, e.g. ghcr.io/acme/models/iris');
+    throw fail(
+      'artifact repository',
+      release.artifactRepository,
+      'registry/repository without tag or digest, e.g. ghcr.io/acme/models/iris',
+    );
   }
   if (release.evalReportDigest !== undefined && !digestPattern.test(release.evalReportDigest)) {
     throw fail('eval report digest', release.evalReportDigest, 'sha256:<64 hex digits>');
@@ -97,7 +103,8 @@ export function deploymentEdits(target: DeploymentTarget, release: ModelRelease)
 
 export function readDeployedModel(text: string, target: DeploymentTarget): DeployedModel {
   const anchor = target.model.storageUriPath;
-  const read = (key: string) => readManifestValue(text, [...target.model.annotationsPath, key], anchor, target.manifestPath);
+  const read = (key: string) =>
+    readManifestValue(text, [...target.model.annotationsPath, key], anchor, target.manifestPath);
   const entries: [keyof DeployedModel, string | undefined][] = [
     ['storageUri', readManifestValue(text, anchor, anchor, target.manifestPath)],
     ['version', read(annotationKeys.version)],
@@ -123,9 +130,18 @@ export interface ManifestChange {
   readonly alreadyDeployed: boolean;
 }
 
-export function planManifestChange(text: string, target: DeploymentTarget, release: ModelRelease): ManifestChange {
+export function planManifestChange(
+  text: string,
+  target: DeploymentTarget,
+  release: ModelRelease,
+): ManifestChange {
   const before = readDeployedModel(text, target);
-  const after = editManifest(text, deploymentEdits(target, release), target.model.storageUriPath, target.manifestPath);
+  const after = editManifest(
+    text,
+    deploymentEdits(target, release),
+    target.model.storageUriPath,
+    target.manifestPath,
+  );
   return {
     before,
     text: after,

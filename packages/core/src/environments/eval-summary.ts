@@ -35,7 +35,8 @@ const key = (testSet: string, metric: string) => `${testSet}\u0000${metric}`;
 function readReport(report: unknown): ReportMetrics | string {
   if (!report || typeof report !== 'object') return 'the eval report is not a JSON object';
   const r = report as { kind?: unknown; testSets?: unknown; passed?: unknown; gates?: unknown };
-  if (r.kind !== undefined && r.kind !== 'EvalReport') return `the eval report has kind ${String(r.kind)}, expected EvalReport`;
+  if (r.kind !== undefined && r.kind !== 'EvalReport')
+    return `the eval report has kind ${String(r.kind)}, expected EvalReport`;
   if (!Array.isArray(r.testSets)) return 'the eval report has no testSets';
   const metrics = new Map<string, { value: number | null; direction?: 'higher' | 'lower' }>();
   for (const set of r.testSets as { name?: unknown; metrics?: unknown }[]) {
@@ -54,12 +55,22 @@ function readReport(report: unknown): ReportMetrics | string {
   for (const gate of Array.isArray(r.gates) ? (r.gates as Record<string, unknown>[]) : []) {
     if (!gate || typeof gate.testSet !== 'string' || typeof gate.metric !== 'string') continue;
     const where = gate.slice ? `${gate.testSet}/${String(gate.slice)}` : gate.testSet;
-    if (gate.passed === false) failedGates.push(`${where} ${gate.metric}: ${String(gate.reason ?? 'failed')}`);
-    if (gate.kind === 'baseline' && !gate.slice && (typeof gate.baseline === 'number' || gate.baseline === null)) {
+    if (gate.passed === false)
+      failedGates.push(`${where} ${gate.metric}: ${String(gate.reason ?? 'failed')}`);
+    if (
+      gate.kind === 'baseline' &&
+      !gate.slice &&
+      (typeof gate.baseline === 'number' || gate.baseline === null)
+    ) {
       gateBaselines.set(key(gate.testSet, gate.metric), gate.baseline as number | null);
     }
   }
-  return { ...(typeof r.passed === 'boolean' ? { passed: r.passed } : {}), metrics, gateBaselines, failedGates };
+  return {
+    ...(typeof r.passed === 'boolean' ? { passed: r.passed } : {}),
+    metrics,
+    gateBaselines,
+    failedGates,
+  };
 }
 
 /**
@@ -76,14 +87,19 @@ export function summarizeEval(proposed: unknown, current?: unknown): EvalSummary
     if (typeof read === 'string') notes.push(`No comparison with the current version: ${read}.`);
     else theirs = read;
   } else if (mine.gateBaselines.size === 0) {
-    notes.push('No eval report of the version now in this environment was given, so no metric diff is shown.');
+    notes.push(
+      'No eval report of the version now in this environment was given, so no metric diff is shown.',
+    );
   }
   const rows: MetricRow[] = [];
   for (const [id, metric] of mine.metrics) {
     const [testSet = '', name = ''] = id.split('\u0000');
     const currentValue = theirs ? theirs.metrics.get(id)?.value : mine.gateBaselines.get(id);
     const known = theirs ? theirs.metrics.has(id) : mine.gateBaselines.has(id);
-    const delta = typeof currentValue === 'number' && typeof metric.value === 'number' ? metric.value - currentValue : undefined;
+    const delta =
+      typeof currentValue === 'number' && typeof metric.value === 'number'
+        ? metric.value - currentValue
+        : undefined;
     rows.push({
       testSet,
       metric: name,
@@ -93,10 +109,16 @@ export function summarizeEval(proposed: unknown, current?: unknown): EvalSummary
       ...(metric.direction ? { direction: metric.direction } : {}),
     });
   }
-  return { ...(mine.passed !== undefined ? { passed: mine.passed } : {}), rows, failedGates: mine.failedGates, notes };
+  return {
+    ...(mine.passed !== undefined ? { passed: mine.passed } : {}),
+    rows,
+    failedGates: mine.failedGates,
+    notes,
+  };
 }
 
-const format = (n: number | null | undefined) => (n === undefined ? '—' : n === null ? 'n/a' : Number(n.toPrecision(4)).toString());
+const format = (n: number | null | undefined) =>
+  n === undefined ? '—' : n === null ? 'n/a' : Number(n.toPrecision(4)).toString();
 
 /** A signed delta with an arrow that says whether it is better (▲) or worse (▼) for the metric. */
 function formatDelta(row: MetricRow): string {
@@ -107,17 +129,28 @@ function formatDelta(row: MetricRow): string {
   return `${sign}${format(Math.abs(row.delta))} ${row.direction ? (better ? '▲' : '▼') : ''}`.trimEnd();
 }
 
-/** Markdown: verdict line, failed gates, then one table row per test set and metric. */
+/** GitHub refuses PR bodies over 65,536 characters; a report with hundreds of metrics must still fit. */
+export const maxTableRows = 60;
+
+/** Markdown: verdict line, failed gates, then one table row per test set and metric (at most maxTableRows). */
 export function renderEvalSummary(summary: EvalSummary, environment: string): string {
   const lines: string[] = [];
-  if (summary.passed !== undefined) lines.push(summary.passed ? 'All evaluation gates passed.' : '**Some evaluation gates failed.**');
+  if (summary.passed !== undefined)
+    lines.push(summary.passed ? 'All evaluation gates passed.' : '**Some evaluation gates failed.**');
   for (const gate of summary.failedGates) lines.push(`- ❌ ${gate}`);
   if (summary.rows.length > 0) {
     if (lines.length > 0) lines.push('');
-    lines.push(`| Test set | Metric | Now in ${environment} | Proposed | Change |`, '|---|---|---:|---:|---:|');
-    for (const row of summary.rows) {
-      lines.push(`| ${row.testSet} | ${row.metric} | ${format(row.current)} | ${format(row.proposed)} | ${formatDelta(row)} |`);
+    lines.push(
+      `| Test set | Metric | Now in ${environment} | Proposed | Change |`,
+      '|---|---|---:|---:|---:|',
+    );
+    for (const row of summary.rows.slice(0, maxTableRows)) {
+      lines.push(
+        `| ${row.testSet} | ${row.metric} | ${format(row.current)} | ${format(row.proposed)} | ${formatDelta(row)} |`,
+      );
     }
+    const hidden = summary.rows.length - maxTableRows;
+    if (hidden > 0) lines.push('', `_…and ${hidden} more metrics in the eval report._`);
   }
   for (const note of summary.notes) lines.push('', `_${note}_`);
   return lines.join('\n').trim();

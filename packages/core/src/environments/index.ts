@@ -30,9 +30,9 @@ export {
   closedAsEmptyComment,
   commitMessage,
   leftAloneComment,
-  parseMarker,
   type ProposalContent,
   type ProposalMarker,
+  parseMarker,
   proposalBody,
   proposalBranch,
   proposalRecord,
@@ -42,9 +42,18 @@ export {
   trailers,
 } from './pr-content.js';
 export {
+  buildRelease,
+  lineageFromEnvironment,
+  type ProjectDefaults,
+  parseArtifactReference,
+  type ReleaseParts,
+  readJsonFile,
+  readProjectDefaults,
+} from './proposal-inputs.js';
+export {
+  type DeploymentTarget,
   defaultAnnotationsPath,
   defaultStorageUriPath,
-  type DeploymentTarget,
   type EnvironmentPolicy,
   type EnvironmentSpec,
   type EnvironmentsConfig,
@@ -55,12 +64,3 @@ export {
   parseEnvironmentsConfig,
   resolveTarget,
 } from './repository-config.js';
-export {
-  buildRelease,
-  lineageFromEnvironment,
-  parseArtifactReference,
-  type ProjectDefaults,
-  readJsonFile,
-  readProjectDefaults,
-  type ReleaseParts,
-} from './proposal-inputs.js';

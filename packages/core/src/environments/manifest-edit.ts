@@ -6,7 +6,18 @@
 // and splice new text into the original string at exactly those ranges. Comments, key order, quoting and
 // blank lines outside the edited values are therefore untouched by construction, and every edit is checked
 // by parsing the result again (edit then parse = intended value).
-import { type Document, isMap, isScalar, isSeq, type Node, type Pair, parseAllDocuments, parseDocument, type Scalar, type YAMLMap } from 'yaml';
+import {
+  type Document,
+  isMap,
+  isScalar,
+  isSeq,
+  type Node,
+  type Pair,
+  parseAllDocuments,
+  parseDocument,
+  type Scalar,
+  type YAMLMap,
+} from 'yaml';
 
 export type YamlPath = readonly (string | number)[];
 
@@ -26,7 +37,10 @@ export function parseYamlPath(text: string): YamlPath {
   const segments: (string | number)[] = [];
   for (const part of text.split('.')) {
     const match = /^([A-Za-z0-9_-]+)((?:\[\d+\])*)$/.exec(part);
-    if (!match) throw new ManifestEditError(`Invalid YAML path '${text}'. Expected keys joined by dots, with [n] for list items.`);
+    if (!match)
+      throw new ManifestEditError(
+        `Invalid YAML path '${text}'. Expected keys joined by dots, with [n] for list items.`,
+      );
     segments.push(match[1]!);
     for (const index of match[2]!.matchAll(/\[(\d+)\]/g)) segments.push(Number(index[1]));
   }
@@ -47,32 +61,50 @@ function selectDocument(text: string, anchor: YamlPath, file: string): Document.
   for (const document of documents) {
     const error = document.errors[0];
     if (error) {
-      throw new ManifestEditError(`${file}: invalid YAML at offset ${error.pos[0]}: ${error.message.split('\n')[0]}`);
+      throw new ManifestEditError(
+        `${file}: invalid YAML at offset ${error.pos[0]}: ${error.message.split('\n')[0]}`,
+      );
     }
   }
   const withContent = documents.filter((d) => d.contents !== null);
   const chosen = withContent.find((d) => d.hasIn(anchor)) ?? withContent[0];
-  if (!chosen) throw new ManifestEditError(`${file}: the file is empty; expected a Kubernetes manifest (a YAML mapping).`);
-  if (!isMap(chosen.contents)) throw new ManifestEditError(`${file}: expected a YAML mapping at the top of the manifest.`);
+  if (!chosen)
+    throw new ManifestEditError(
+      `${file}: the file is empty; expected a Kubernetes manifest (a YAML mapping).`,
+    );
+  if (!isMap(chosen.contents))
+    throw new ManifestEditError(`${file}: expected a YAML mapping at the top of the manifest.`);
   return chosen;
 }
 
 /** The text value at `path` in the document that holds `anchor`, or undefined when absent or not a scalar. */
-export function readManifestValue(text: string, path: YamlPath, anchor: YamlPath = path, file = 'manifest'): string | undefined {
+export function readManifestValue(
+  text: string,
+  path: YamlPath,
+  anchor: YamlPath = path,
+  file = 'manifest',
+): string | undefined {
   const value = selectDocument(text, anchor, file).getIn(path, true);
   if (!isScalar(value) || value.value === null || value.value === undefined) return undefined;
   return String(value.value);
 }
 
 /** Applies the edits in order; `anchor` picks the document in a multi-document file. */
-export function editManifest(text: string, edits: readonly ManifestEdit[], anchor: YamlPath, file = 'manifest'): string {
+export function editManifest(
+  text: string,
+  edits: readonly ManifestEdit[],
+  anchor: YamlPath,
+  file = 'manifest',
+): string {
   let result = text;
   for (const edit of edits) {
     result = applyEdit(result, edit, anchor, file);
     const written = readManifestValue(result, edit.path, anchor, file);
     if (written !== edit.value) {
       // Cannot happen unless the splicing above is wrong; refuse to hand back a manifest that says otherwise.
-      throw new ManifestEditError(`${file}: writing ${formatYamlPath(edit.path)} did not round-trip (read back ${JSON.stringify(written)}).`);
+      throw new ManifestEditError(
+        `${file}: writing ${formatYamlPath(edit.path)} did not round-trip (read back ${JSON.stringify(written)}).`,
+      );
     }
   }
   return result;
@@ -98,15 +130,19 @@ function applyEdit(text: string, edit: ManifestEdit, anchor: YamlPath, file: str
       return splice(text, node.range![0], node.range![1], `\n${block.replace(/\n$/, '')}`);
     }
     if (isSeq(node)) {
-      if (typeof segment !== 'number') throw new ManifestEditError(`${where(depth)}: expected a mapping, found a list.`);
+      if (typeof segment !== 'number')
+        throw new ManifestEditError(`${where(depth)}: expected a mapping, found a list.`);
       if (node.items[segment] === undefined) {
-        throw new ManifestEditError(`${where(depth + 1)} does not exist; Slipway sets values in existing list items only.`);
+        throw new ManifestEditError(
+          `${where(depth + 1)} does not exist; Slipway sets values in existing list items only.`,
+        );
       }
       ownerPair = undefined;
       node = node.items[segment];
       continue;
     }
-    if (!isMap(node)) throw new ManifestEditError(`${where(depth)}: expected a mapping, found ${describe(node)}.`);
+    if (!isMap(node))
+      throw new ManifestEditError(`${where(depth)}: expected a mapping, found ${describe(node)}.`);
     const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(segment));
     if (!pair) {
       if (edit.value === undefined) return text;
@@ -123,17 +159,22 @@ function applyEdit(text: string, edit: ManifestEdit, anchor: YamlPath, file: str
 
 function replaceValue(text: string, map: YAMLMap, pair: Pair, edit: ManifestEdit, where: string): string {
   const value = pair.value as Node | null;
-  if (value && !isScalar(value)) throw new ManifestEditError(`${where}: expected a text value, found ${describe(value)}.`);
+  if (value && !isScalar(value))
+    throw new ManifestEditError(`${where}: expected a text value, found ${describe(value)}.`);
   if (edit.value === undefined) return removePair(text, map, pair, where);
-  if (!value || !value.range) return text; // unreachable: the yaml parser always gives a (null) scalar
+  if (!value?.range) return text; // unreachable: the yaml parser always gives a (null) scalar
   const [start, end] = value.range;
   if (start === end) return splice(text, start, end, ` ${renderScalar(edit.value, 'PLAIN')}`);
-  if (value.value !== null && String(value.value) === edit.value && typeof value.value === 'string') return text;
+  if (value.value !== null && String(value.value) === edit.value && typeof value.value === 'string')
+    return text;
   return splice(text, start, end, renderScalar(edit.value, (value as Scalar).type));
 }
 
 function removePair(text: string, map: YAMLMap, pair: Pair, where: string): string {
-  if (map.flow) throw new ManifestEditError(`${where}: cannot remove a key from a flow mapping ({…}); write the mapping in block style.`);
+  if (map.flow)
+    throw new ManifestEditError(
+      `${where}: cannot remove a key from a flow mapping ({…}); write the mapping in block style.`,
+    );
   const keyStart = (pair.key as Node).range![0];
   const lineStart = text.lastIndexOf('\n', keyStart - 1) + 1;
   const valueEnd = (pair.value as Node | null)?.range?.[1] ?? (pair.key as Node).range![1];
@@ -149,14 +190,17 @@ function insertIntoMap(
   grandparentColumn: number,
 ): string {
   if (path.some((s) => typeof s === 'number')) {
-    throw new ManifestEditError(`Cannot create list items for ${formatYamlPath(path)}; add the list to the manifest first.`);
+    throw new ManifestEditError(
+      `Cannot create list items for ${formatYamlPath(path)}; add the list to the manifest first.`,
+    );
   }
   if (map.flow) {
     const [start, end] = map.range!;
     const inner = flowText(path, value);
     if (map.items.length === 0) {
       // `annotations: {}` is common in generated manifests: turn it into a block so the result reads naturally.
-      const step = parentColumn > grandparentColumn && grandparentColumn >= 0 ? parentColumn - grandparentColumn : 2;
+      const step =
+        parentColumn > grandparentColumn && grandparentColumn >= 0 ? parentColumn - grandparentColumn : 2;
       const column = parentColumn >= 0 ? parentColumn + step : 0;
       let from = start;
       while (from > 0 && (text[from - 1] === ' ' || text[from - 1] === '\t')) from--;
@@ -167,7 +211,8 @@ function insertIntoMap(
   }
   const first = map.items[0];
   const lastPair = map.items[map.items.length - 1];
-  if (!first || !lastPair) return `${text}${text.endsWith('\n') || text === '' ? '' : '\n'}${blockLines(path, value, 0)}`;
+  if (!first || !lastPair)
+    return `${text}${text.endsWith('\n') || text === '' ? '' : '\n'}${blockLines(path, value, 0)}`;
   const column = columnOf(text, (first.key as Node).range![0]);
   const step = parentColumn >= 0 && column > parentColumn ? column - parentColumn : 2;
   const lastEnd = (lastPair.value as Node | null)?.range?.[1] ?? (lastPair.key as Node).range![1];
@@ -216,11 +261,13 @@ export function isPlainText(value: string): boolean {
 function describe(node: unknown): string {
   if (isMap(node)) return 'a mapping';
   if (isSeq(node)) return 'a list';
-  if (isScalar(node)) return node.value === null ? 'an empty value' : `the value ${JSON.stringify(node.value)}`;
+  if (isScalar(node))
+    return node.value === null ? 'an empty value' : `the value ${JSON.stringify(node.value)}`;
   return 'nothing';
 }
 
-const splice = (text: string, start: number, end: number, insert: string) => text.slice(0, start) + insert + text.slice(end);
+const splice = (text: string, start: number, end: number, insert: string) =>
+  text.slice(0, start) + insert + text.slice(end);
 
 const columnOf = (text: string, offset: number) => offset - (text.lastIndexOf('\n', offset - 1) + 1);
 

@@ -3,7 +3,7 @@
 // next run, and other tools, read the proposal back without guessing from prose.
 import type { DeployedModel, ModelRelease } from './deployment.js';
 import { storageUriOf } from './deployment.js';
-import { type EvalSummary, renderEvalSummary } from './eval-summary.js';
+import { type EvalSummary, maxTableRows, renderEvalSummary } from './eval-summary.js';
 import type { DeploymentTarget } from './repository-config.js';
 
 /** One stable branch per (environment, model): every run regenerates it, so there is never a pile of branches. */
@@ -37,14 +37,26 @@ export function parseMarker(body: string | null | undefined): ProposalMarker | u
   if (end < 0) return undefined;
   try {
     const value = JSON.parse(body.slice(start + markerPrefix.length, end)) as Partial<ProposalMarker>;
-    const fields = ['environment', 'model', 'version', 'artifactDigest', 'content', 'base', 'commit'] as const;
+    const fields = [
+      'environment',
+      'model',
+      'version',
+      'artifactDigest',
+      'content',
+      'base',
+      'commit',
+    ] as const;
     return fields.every((f) => typeof value[f] === 'string') ? (value as ProposalMarker) : undefined;
   } catch {
     return undefined;
   }
 }
 
-export const trailers = { proposal: 'Slipway-Proposal', version: 'Slipway-Version', base: 'Slipway-Base' } as const;
+export const trailers = {
+  proposal: 'Slipway-Proposal',
+  version: 'Slipway-Version',
+  base: 'Slipway-Base',
+} as const;
 
 /** The commit message: a subject line, then git trailers that mark the commit as Slipway's own. */
 export function commitMessage(target: DeploymentTarget, release: ModelRelease, baseSha: string): string {
@@ -61,11 +73,19 @@ export function commitMessage(target: DeploymentTarget, release: ModelRelease, b
 /** The Slipway trailers of a commit message; empty when the commit is not Slipway's. */
 export function readTrailers(message: string): { proposal?: string; version?: string; base?: string } {
   const read = (name: string) => new RegExp(`^${name}: (.+)$`, 'm').exec(message)?.[1]?.trim();
-  const found = { proposal: read(trailers.proposal), version: read(trailers.version), base: read(trailers.base) };
+  const found = {
+    proposal: read(trailers.proposal),
+    version: read(trailers.version),
+    base: read(trailers.base),
+  };
   return Object.fromEntries(Object.entries(found).filter(([, v]) => v !== undefined));
 }
 
-export function proposalTitle(target: DeploymentTarget, release: ModelRelease, before: DeployedModel): string {
+export function proposalTitle(
+  target: DeploymentTarget,
+  release: ModelRelease,
+  before: DeployedModel,
+): string {
   const from = before.version && before.version !== release.version ? `${before.version} → ` : '';
   return `Deploy ${release.model} ${from}${release.version} to ${target.environment.name}`;
 }
@@ -93,7 +113,14 @@ export function proposalRecord(content: ProposalContent) {
     repository: content.repository,
     environment: target.environment.name,
     model: release.model,
-    from: before.version || before.storageUri ? { version: before.version ?? null, artifactDigest: before.artifactDigest ?? null, storageUri: before.storageUri ?? null } : null,
+    from:
+      before.version || before.storageUri
+        ? {
+            version: before.version ?? null,
+            artifactDigest: before.artifactDigest ?? null,
+            storageUri: before.storageUri ?? null,
+          }
+        : null,
     to: {
       version: release.version,
       artifactDigest: release.artifactDigest,
@@ -108,7 +135,9 @@ export function proposalRecord(content: ProposalContent) {
       sourceCommit: release.sourceCommit ?? null,
       workflowRun: release.workflowRunUrl ?? null,
     },
-    evaluation: evaluation ? { passed: evaluation.passed ?? null, metrics: evaluation.rows } : null,
+    evaluation: evaluation
+      ? { passed: evaluation.passed ?? null, metrics: evaluation.rows.slice(0, maxTableRows) }
+      : null,
     next: target.next ?? null,
   };
 }
@@ -129,14 +158,18 @@ export function proposalBody(content: ProposalContent): string {
     '',
     '### Evaluation',
     '',
-    content.evaluation ? renderEvalSummary(content.evaluation, env) : '_No eval report was given with this version._',
+    content.evaluation
+      ? renderEvalSummary(content.evaluation, env)
+      : '_No eval report was given with this version._',
     '',
     '### Lineage',
     '',
   ];
   if (release.sourceRepository && release.sourceCommit) {
     const sha = release.sourceCommit;
-    lines.push(`- Source: [${release.sourceRepository}@${sha.slice(0, 7)}](${server}/${release.sourceRepository}/commit/${sha})`);
+    lines.push(
+      `- Source: [${release.sourceRepository}@${sha.slice(0, 7)}](${server}/${release.sourceRepository}/commit/${sha})`,
+    );
   }
   if (release.workflowRunUrl) lines.push(`- Workflow run: ${release.workflowRunUrl}`);
   lines.push(`- Artifact: \`${storageUriOf(release)}\``);
@@ -170,7 +203,12 @@ export function closedAsEmptyComment(env: string, release: ModelRelease, baseBra
 }
 
 /** The comment on a PR whose branch carries someone else's commits, which Slipway will not overwrite. */
-export function leftAloneComment(branch: string, headSha: string, release: ModelRelease, env: string): string {
+export function leftAloneComment(
+  branch: string,
+  headSha: string,
+  release: ModelRelease,
+  env: string,
+): string {
   return [
     `Slipway did not update this pull request with ${release.model} ${release.version} for ${env}: branch \`${branch}\` now ends in commit ${headSha}, which Slipway did not make.`,
     '',

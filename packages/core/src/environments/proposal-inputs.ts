@@ -14,7 +14,9 @@ export function parseArtifactReference(reference: string): { repository: string;
   }
   const match = /^(?:oci:\/\/)?([^@\s]+)@(sha256:[a-f0-9]{64})$/.exec(trimmed);
   if (!match) {
-    throw new ModelReleaseError(`Invalid artifact reference '${reference}'. Expected registry/repository@sha256:<64 hex digits>, as publish-model outputs it.`);
+    throw new ModelReleaseError(
+      `Invalid artifact reference '${reference}'. Expected registry/repository@sha256:<64 hex digits>, as publish-model outputs it.`,
+    );
   }
   // A tag after the last path segment (`…/iris:1.3.0@sha256:…`) is dropped; a registry port (`host:5000/…`) stays.
   const name = match[1]!;
@@ -35,9 +37,14 @@ export async function readProjectDefaults(path: string): Promise<ProjectDefaults
   const read = await readConfigSource(path);
   if (!read.ok) {
     if (read.finding.rule === 'file.missing') return {};
-    throw new ModelReleaseError(`${read.finding.file}:${read.finding.line}:${read.finding.column}: ${read.finding.message}`);
+    throw new ModelReleaseError(
+      `${read.finding.file}:${read.finding.line}:${read.finding.column}: ${read.finding.message}`,
+    );
   }
-  const data = read.source.data as { model?: { name?: unknown; version?: unknown }; deploy?: { repository?: unknown; environment?: unknown } };
+  const data = read.source.data as {
+    model?: { name?: unknown; version?: unknown };
+    deploy?: { repository?: unknown; environment?: unknown };
+  };
   const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
   const entries = {
     model: text(data.model?.name),
@@ -55,7 +62,9 @@ export async function readJsonFile(path: string, what: string): Promise<unknown>
     text = await readFile(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new ModelReleaseError(`${what} ${path}: ${code === 'ENOENT' ? 'file not found' : `cannot read it (${code ?? String(error)})`}.`);
+    throw new ModelReleaseError(
+      `${what} ${path}: ${code === 'ENOENT' ? 'file not found' : `cannot read it (${code ?? String(error)})`}.`,
+    );
   }
   try {
     return JSON.parse(text);
@@ -65,12 +74,15 @@ export async function readJsonFile(path: string, what: string): Promise<unknown>
 }
 
 /** The lineage a CI run provides: source repository and commit, and the run's web address. */
-export function lineageFromEnvironment(env: NodeJS.ProcessEnv): Pick<ModelRelease, 'sourceRepository' | 'sourceCommit' | 'workflowRunUrl' | 'serverUrl'> {
+export function lineageFromEnvironment(
+  env: NodeJS.ProcessEnv,
+): Pick<ModelRelease, 'sourceRepository' | 'sourceCommit' | 'workflowRunUrl' | 'serverUrl'> {
   const server = (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '');
   const repository = env.GITHUB_REPOSITORY || undefined;
   const commit = env.GITHUB_SHA && /^[a-f0-9]{40}$/.test(env.GITHUB_SHA) ? env.GITHUB_SHA : undefined;
   // The run id without the attempt number: a re-run of the same workflow writes the same bytes.
-  const run = repository && env.GITHUB_RUN_ID ? `${server}/${repository}/actions/runs/${env.GITHUB_RUN_ID}` : undefined;
+  const run =
+    repository && env.GITHUB_RUN_ID ? `${server}/${repository}/actions/runs/${env.GITHUB_RUN_ID}` : undefined;
   return {
     serverUrl: server,
     ...(repository ? { sourceRepository: repository } : {}),
@@ -89,8 +101,14 @@ export interface ReleaseParts {
 
 /** Assembles and checks the release, saying which missing value to supply and where. */
 export function buildRelease(parts: ReleaseParts): ModelRelease {
-  if (!parts.model) throw new ModelReleaseError('No model name: set the `model` input, or model.name in the project\'s slipway.yaml.');
-  if (!parts.version) throw new ModelReleaseError('No model version: set the `version` input, or model.version in the project\'s slipway.yaml.');
+  if (!parts.model)
+    throw new ModelReleaseError(
+      "No model name: set the `model` input, or model.name in the project's slipway.yaml.",
+    );
+  if (!parts.version)
+    throw new ModelReleaseError(
+      "No model version: set the `version` input, or model.version in the project's slipway.yaml.",
+    );
   const artifact = parseArtifactReference(parts.reference);
   return checkRelease({
     model: parts.model,

@@ -69,7 +69,12 @@ interface RawPolicy {
 }
 interface RawConfig {
   environments: { name: string; folder?: string; policy?: RawPolicy }[];
-  models: { name: string; manifest?: string; set?: { 'storage-uri'?: string; annotations?: string }; environments?: string[] }[];
+  models: {
+    name: string;
+    manifest?: string;
+    set?: { 'storage-uri'?: string; annotations?: string };
+    environments?: string[];
+  }[];
 }
 
 /** Parses and validates the text of slipway.yaml; `where` names it in errors (e.g. `acme/envs@main:slipway.yaml`). */
@@ -92,8 +97,13 @@ export function parseEnvironmentsConfig(text: string, where = environmentsConfig
     const segments = parsePointer(error?.instancePath ?? '');
     const at = locateValue(document, lineCounter, segments);
     const path = formatPath(segments) || 'the top level';
-    const detail = error?.keyword === 'additionalProperties' ? `unknown key '${String(error.params.additionalProperty)}'` : error?.message;
-    throw new EnvironmentsConfigError(`${where}:${at.line}:${at.column}: ${path}: ${detail ?? 'invalid'} (see schemas/environments.schema.json).`);
+    const detail =
+      error?.keyword === 'additionalProperties'
+        ? `unknown key '${String(error.params.additionalProperty)}'`
+        : error?.message;
+    throw new EnvironmentsConfigError(
+      `${where}:${at.line}:${at.column}: ${path}: ${detail ?? 'invalid'} (see schemas/environments.schema.json).`,
+    );
   }
   return withDefaults(data as RawConfig, where);
 }
@@ -115,7 +125,10 @@ function withDefaults(raw: RawConfig, where: string): EnvironmentsConfig {
   );
   const names = environments.map((e) => e.name);
   const duplicate = names.find((name, i) => names.indexOf(name) !== i);
-  if (duplicate) throw new EnvironmentsConfigError(`${where}: environment '${duplicate}' is listed twice; names must be unique.`);
+  if (duplicate)
+    throw new EnvironmentsConfigError(
+      `${where}: environment '${duplicate}' is listed twice; names must be unique.`,
+    );
   const models = raw.models.map((m): ModelSpec => {
     for (const env of m.environments ?? []) {
       if (!names.includes(env)) throw unknownEnvironment(where, env, names, `models[${m.name}].environments`);
@@ -132,7 +145,12 @@ function withDefaults(raw: RawConfig, where: string): EnvironmentsConfig {
 }
 
 /** The model in the environment, or an error that lists what exists and suggests the nearest name. */
-export function resolveTarget(config: EnvironmentsConfig, environment: string, model: string, where = environmentsConfigFile): DeploymentTarget {
+export function resolveTarget(
+  config: EnvironmentsConfig,
+  environment: string,
+  model: string,
+  where = environmentsConfigFile,
+): DeploymentTarget {
   const names = config.environments.map((e) => e.name);
   const index = names.indexOf(environment);
   const env = config.environments[index];
@@ -151,10 +169,20 @@ export function resolveTarget(config: EnvironmentsConfig, environment: string, m
     );
   }
   const next = config.environments[index + 1]?.name;
-  return { environment: env, model: spec, manifestPath: `${env.folder}/${spec.manifest}`, ...(next ? { next } : {}) };
+  return {
+    environment: env,
+    model: spec,
+    manifestPath: `${env.folder}/${spec.manifest}`,
+    ...(next ? { next } : {}),
+  };
 }
 
-function unknownEnvironment(where: string, name: string, names: readonly string[], listedIn: string): EnvironmentsConfigError {
+function unknownEnvironment(
+  where: string,
+  name: string,
+  names: readonly string[],
+  listedIn: string,
+): EnvironmentsConfigError {
   const hint = didYouMean(name, names);
   return new EnvironmentsConfigError(
     `${where}: environment '${name}' is not in ${listedIn} (known: ${names.join(', ')}).${hint ? ` Did you mean '${hint}'?` : ''}`,

@@ -1,6 +1,8 @@
 // The runner's GPUs, as nvidia-smi reports them. No nvidia-smi (or one that fails) means no GPUs:
 // a CPU runner is a normal case, and `require-gpu` turns it into a clear failure where it is not.
 import { execFile } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { EvaluationError } from './errors.js';
 
 export interface Gpu {
@@ -38,10 +40,27 @@ export function parseGpuInventory(text: string): Gpu[] {
 
 /** Lists the runner's GPUs; an empty list when nvidia-smi is absent or finds none. */
 export async function detectGpus(program = 'nvidia-smi'): Promise<Gpu[]> {
+  // Most runners are CPU runners: looking along PATH first spares them a process start that can only fail.
+  if (!isExecutable(program, process.env.PATH ?? '')) return [];
   return new Promise((resolve) => {
     execFile(program, [...NVIDIA_SMI_ARGS], { timeout: 30_000 }, (error, stdout) => {
       resolve(error ? [] : parseGpuInventory(stdout));
     });
+  });
+}
+
+/** Whether `program` (a path, or a name looked up along PATH as execFile does) is an executable file. */
+function isExecutable(program: string, path: string): boolean {
+  const candidates = program.includes('/')
+    ? [program]
+    : path.split(delimiter).map((dir) => join(dir || '.', program));
+  return candidates.some((candidate) => {
+    try {
+      accessSync(candidate, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
   });
 }
 

@@ -6,7 +6,7 @@
 // - MAE/RMSE/R², both with overlapping samples: a paired bootstrap of the difference on the shared examples;
 // - any other metric with intervals on both sides: a Welch-style z-test, standard errors from the intervals;
 // - no interval: no test is possible, so a worsening beyond the tolerance fails on its own (never a silent pass).
-import mt19937 from '@stdlib/random-base-mt19937';
+import { seededRandom } from './random.js';
 import { pointFromSample } from './regression.js';
 import { mcnemarMidP, twoProportionZTest, welchZTest, zFor } from './significance.js';
 import type { ExampleSample, MetricValue, SignificanceTest } from './types.js';
@@ -111,8 +111,7 @@ function pairedBootstrapP(
   settings: { samples: number; seed: number },
 ): number {
   const m = ia.length;
-  const next = mt19937.factory({ seed: settings.seed });
-  const uniform = () => next() / 4294967296;
+  const random = seededRandom(settings.seed);
   const pick = new Int32Array(m);
   const cLabel = ia.map((i) => current.label![i]!);
   const cPred = ia.map((i) => current.prediction![i]!);
@@ -122,7 +121,7 @@ function pairedBootstrapP(
   let atOrAbove = 0;
   let valid = 0;
   for (let s = 0; s < settings.samples; s++) {
-    for (let t = 0; t < m; t++) pick[t] = Math.floor(uniform() * m);
+    for (let t = 0; t < m; t++) pick[t] = random.below(m);
     const d = pointFromSample(cLabel, cPred, pick)[metric] - pointFromSample(bLabel, bPred, pick)[metric];
     if (!Number.isFinite(d)) continue;
     valid++;

@@ -1,8 +1,8 @@
 // Classification metrics from a confusion matrix: accuracy and per-class precision/recall with Wilson
 // intervals; F1 and the macro averages with a seeded bootstrap that resamples the confusion matrix itself
 // (multinomial over its cells), so no per-example rows are needed and shards merge exactly.
-import binomial from '@stdlib/random-base-binomial';
-import { quantileSorted, wilsonInterval } from './significance.js';
+import { seededRandom } from './random.js';
+import { quantileSorted, sortedFinite, wilsonInterval } from './significance.js';
 import type { ClassMetrics, ConfusionCounts, MetricValue } from './types.js';
 
 export interface IntervalSettings {
@@ -26,10 +26,17 @@ interface PointMetrics {
  * `labels`; an undefined precision or recall counts as 0 in them (scikit-learn's zero_division=0), and
  * stays null in the per-class figures.
  */
-function pointMetrics(matrix: Float64Array, k: number): PointMetrics {
-  const precision = new Float64Array(k);
-  const recall = new Float64Array(k);
-  const f1 = new Float64Array(k);
+function pointMetrics(matrix: Float64Array, k: number, into?: PointMetrics): PointMetrics {
+  // The bootstrap passes the same object for every replicate: no allocation per resample.
+  const out = into ?? {
+    precision: new Float64Array(k),
+    recall: new Float64Array(k),
+    f1: new Float64Array(k),
+    macroPrecision: 0,
+    macroRecall: 0,
+    macroF1: 0,
+  };
+  const { precision, recall, f1 } = out;
   let present = 0;
   let sumP = 0;
   let sumR = 0;
@@ -52,14 +59,10 @@ function pointMetrics(matrix: Float64Array, k: number): PointMetrics {
       sumF += f1[c]!;
     }
   }
-  return {
-    precision,
-    recall,
-    f1,
-    macroPrecision: present > 0 ? sumP / present : Number.NaN,
-    macroRecall: present > 0 ? sumR / present : Number.NaN,
-    macroF1: present > 0 ? sumF / present : Number.NaN,
-  };
+  out.macroPrecision = present > 0 ? sumP / present : Number.NaN;
+  out.macroRecall = present > 0 ? sumR / present : Number.NaN;
+  out.macroF1 = present > 0 ? sumF / present : Number.NaN;
+  return out;
 }
 
 export interface ClassificationReport {
@@ -135,7 +138,7 @@ export function bootMetric(
   direction: 'higher' | 'lower',
 ): MetricValue {
   if (!Number.isFinite(value)) return { value: null, lower: null, upper: null, n, method: 'none', direction };
-  const finite = replicates.filter((x) => Number.isFinite(x)).sort();
+  const finite = sortedFinite(replicates);
   if (finite.length === 0) return { value, lower: null, upper: null, n, method: 'none', direction };
   const alpha = 1 - confidence;
   return {
@@ -172,22 +175,23 @@ function bootstrapConfusion(
     f1: Array.from({ length: k }, () => new Float64Array(settings.samples)),
   };
   if (n === 0) return out;
-  const draw = binomial.factory({ seed: settings.seed });
+  const random = seededRandom(settings.seed);
   const cells: number[] = [];
   for (let i = 0; i < flat.length; i++) if (flat[i]! > 0) cells.push(i);
   const resampled = new Float64Array(k * k);
+  const point = pointMetrics(resampled, k);
   for (let s = 0; s < settings.samples; s++) {
     resampled.fill(0);
     let left = n;
     let mass = n;
     for (let c = 0; c < cells.length && left > 0; c++) {
       const count = flat[cells[c]!]!;
-      const drawn = c === cells.length - 1 || count >= mass ? left : draw(left, count / mass);
+      const drawn = c === cells.length - 1 || count >= mass ? left : random.binomial(left, count / mass);
       resampled[cells[c]!] = drawn;
       left -= drawn;
       mass -= count;
     }
-    const point = pointMetrics(resampled, k);
+    pointMetrics(resampled, k, point);
     out.macroPrecision[s] = point.macroPrecision;
     out.macroRecall[s] = point.macroRecall;
     out.macroF1[s] = point.macroF1;

@@ -3,10 +3,10 @@
 // bootstrap spread is scaled by sqrt(m/n) around the full-data value: these metrics are smooth functions of
 // means, whose spread shrinks as 1/sqrt(n), so this recovers the full-data interval without keeping every
 // row (and is the ordinary percentile bootstrap when the sample holds every example).
-import mt19937 from '@stdlib/random-base-mt19937';
 import type { IntervalSettings } from './classification.js';
 import { roundSum } from './exact-sum.js';
-import { quantileSorted } from './significance.js';
+import { seededRandom } from './random.js';
+import { quantileSorted, sortedFinite } from './significance.js';
 import type { ExampleSample, MetricValue, RegressionSums } from './types.js';
 
 interface RegressionPoint {
@@ -71,11 +71,10 @@ export function regressionMetrics(
     replicates.mae = new Float64Array(settings.samples);
     replicates.rmse = new Float64Array(settings.samples);
     replicates.r2 = new Float64Array(settings.samples);
-    const next = mt19937.factory({ seed: settings.seed });
-    const uniform = () => next() / 4294967296;
+    const random = seededRandom(settings.seed);
     const index = new Int32Array(m);
     for (let s = 0; s < settings.samples; s++) {
-      for (let t = 0; t < m; t++) index[t] = Math.floor(uniform() * m);
+      for (let t = 0; t < m; t++) index[t] = random.below(m);
       const r = pointFromSample(label, prediction, index);
       replicates.mae[s] = r.mae;
       replicates.rmse[s] = r.rmse;
@@ -90,7 +89,7 @@ export function regressionMetrics(
   for (const key of keys) {
     const direction = key === 'r2' ? 'higher' : 'lower';
     const value = point[key];
-    const finite = replicates[key].filter((x) => Number.isFinite(x)).sort();
+    const finite = sortedFinite(replicates[key]);
     if (!Number.isFinite(value) || finite.length === 0) {
       out[key] = {
         value: Number.isFinite(value) ? value : null,

@@ -1,7 +1,7 @@
-// Closed-form intervals and significance tests. Normal and binomial distributions come from stdlib
-// (@stdlib/stats-base-dists-*), which are accurate in the tails where hand-rolled approximations are not.
-import binomialCdf from '@stdlib/stats-base-dists-binomial-cdf';
-import binomialPmf from '@stdlib/stats-base-dists-binomial-pmf';
+// Closed-form intervals and significance tests. The normal distribution comes from stdlib
+// (@stdlib/stats-base-dists-*), which is accurate in the tails where hand-rolled approximations are not.
+// McNemar's binomial has p = 1/2, whose tail is summed exactly below (stdlib's general binomial CDF brought
+// ~200 KB of incomplete-beta code into every action for this one case).
 import normalCdf from '@stdlib/stats-base-dists-normal-cdf';
 import normalQuantile from '@stdlib/stats-base-dists-normal-quantile';
 
@@ -12,8 +12,12 @@ export interface Interval {
 
 /** z such that a two-sided normal interval has this coverage (1.959964… for 0.95). */
 export function zFor(confidence: number): number {
-  return normalQuantile(1 - (1 - confidence) / 2, 0, 1);
+  // A report asks for the same level for every metric of every slice: remember the last one.
+  if (confidence !== lastZ.confidence)
+    lastZ = { confidence, z: normalQuantile(1 - (1 - confidence) / 2, 0, 1) };
+  return lastZ.z;
 }
+let lastZ = { confidence: Number.NaN, z: Number.NaN };
 
 /**
  * Wilson score interval of a proportion (successes of n): unlike the normal (Wald) interval it stays inside
@@ -46,8 +50,40 @@ export function mcnemarMidP(onlyA: number, onlyB: number): number {
   const n = onlyA + onlyB;
   if (n === 0) return 1;
   const k = Math.min(onlyA, onlyB);
-  const p = 2 * (binomialCdf(k, n, 0.5) - 0.5 * binomialPmf(k, n, 0.5));
+  const p = 2 * halfBinomialPmf(k, n) * (lowerTailOverPmf(k, n) - 0.5);
   return Math.min(1, Math.max(0, p));
+}
+
+/**
+ * P(X = k) for X ~ Bin(n, 1/2), from log C(n, k) so large n does not overflow. The terms are added with
+ * Neumaier's compensation: McNemar's n is bounded by the per-example sample, but a plain sum of millions of
+ * logarithms would drift in the sixth digit.
+ */
+function halfBinomialPmf(k: number, n: number): number {
+  let sum = 0;
+  let compensation = 0;
+  for (let i = 1; i <= k; i++) {
+    const term = Math.log((n - k + i) / i);
+    const next = sum + term;
+    compensation += Math.abs(sum) >= Math.abs(term) ? sum - next + term : term - next + sum;
+    sum = next;
+  }
+  return Math.exp(sum + compensation - n * Math.LN2);
+}
+
+/**
+ * P(X ≤ k) / P(X = k) for X ~ Bin(n, 1/2) and k ≤ n/2: the terms below k shrink by i/(n−i+1) each step,
+ * so the sum is taken relative to P(X = k) and stops once they no longer change it.
+ */
+function lowerTailOverPmf(k: number, n: number): number {
+  let sum = 1;
+  let term = 1;
+  for (let i = k; i > 0; i--) {
+    term *= i / (n - i + 1);
+    if (term < sum * Number.EPSILON) break;
+    sum += term;
+  }
+  return sum;
 }
 
 /** Two-proportion z-test (pooled), unpaired: successes x1 of n1 against x2 of n2. Two-sided. */
@@ -68,6 +104,20 @@ export function welchZTest(value1: number, se1: number, value2: number, se2: num
   const se = Math.sqrt(se1 * se1 + se2 * se2);
   if (se === 0) return value1 === value2 ? 1 : 0;
   return twoSidedNormalP((value1 - value2) / se);
+}
+
+/**
+ * The finite replicates of a bootstrap, ascending, for quantileSorted. A plain loop and the typed array's
+ * native numeric sort: a callback per replicate was most of the cost of a report's intervals.
+ */
+export function sortedFinite(replicates: Float64Array): Float64Array {
+  const finite = new Float64Array(replicates.length);
+  let size = 0;
+  for (let i = 0; i < replicates.length; i++) {
+    const x = replicates[i]!;
+    if (Number.isFinite(x)) finite[size++] = x;
+  }
+  return finite.subarray(0, size).sort();
 }
 
 /** Quantile (linear interpolation between order statistics, "type 7") of sorted values. */

@@ -34,6 +34,14 @@ export class DigestMismatchError extends OciError {
   override name = 'DigestMismatchError';
 }
 
+/**
+ * The store received bytes whose digest is not the one they were sent as (the registry's
+ * DIGEST_INVALID): for a model file, one that changed during its upload.
+ */
+export class BlobRejectedError extends DigestMismatchError {
+  override name = 'BlobRejectedError';
+}
+
 /** Statuses worth another try: the registry or something in front of it is briefly unwell. */
 export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504]);
 

@@ -2,8 +2,15 @@
 export type { RegistryCredentials } from './auth.js';
 export { parseChallenge } from './auth.js';
 export { digestHex, isDigest, referrersFallbackTag, sha256Digest } from './digest.js';
-export { AuthError, DigestMismatchError, OciError, RegistryError, VersionExistsError } from './errors.js';
-export type { ModelFile, PreparedLayer } from './layer.js';
+export {
+  AuthError,
+  BlobRejectedError,
+  DigestMismatchError,
+  OciError,
+  RegistryError,
+  VersionExistsError,
+} from './errors.js';
+export type { FileIdentity, ModelFile, PreparedLayer } from './layer.js';
 export { openLayer, prepareLayer } from './layer.js';
 export { LayoutStore } from './layout-store.js';
 export * from './media-types.js';

@@ -6,12 +6,11 @@
 // manifest whose blobs are missing. Referrers (manifests with a subject) are listed untagged in
 // index.json, where ORAS finds them; the layout is its own referrers API.
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { type FileHandle, mkdir, open as openFile, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { finished } from 'node:stream/promises';
 import { digestHex, isDigest } from './digest.js';
-import { DigestMismatchError, OciError } from './errors.js';
+import { BlobRejectedError, OciError } from './errors.js';
 import { ANNOTATION_REF_NAME, OCI_INDEX, OCI_LAYOUT_VERSION } from './media-types.js';
 import type { Descriptor, ImageIndex } from './model-manifest.js';
 import type { ArtifactStore, OpenBlob, StoredManifest } from './store.js';
@@ -45,24 +44,27 @@ export class LayoutStore implements ArtifactStore {
     const temporary = `${path}.${randomBytes(6).toString('hex')}.partial`;
     const hash = createHash('sha256');
     let size = 0;
-    const out = createWriteStream(temporary, { flags: 'wx' });
+    const out = await openFile(temporary, 'wx');
     try {
+      // Each chunk is written before the next is pulled: the chunks' buffers are reused. The write runs
+      // in the thread pool while this thread hashes the chunk, so the check costs little wall time,
+      // and nothing else would catch a wrong blob here: a layout has no registry that verifies it.
       for await (const chunk of open(onProgress)) {
+        const written = writeAll(out, chunk);
         hash.update(chunk);
         size += chunk.length;
-        if (!out.write(chunk)) await new Promise<void>((done) => out.once('drain', () => done()));
+        await written;
       }
-      out.end();
-      await finished(out);
+      await out.close();
       const digest = `sha256:${hash.digest('hex')}`;
       if (digest !== blob.digest || size !== blob.size) {
-        throw new DigestMismatchError(
+        throw new BlobRejectedError(
           `${this.location}: blob written as ${digest} (${size} bytes), expected ${blob.digest} (${blob.size} bytes).`,
         );
       }
       await rename(temporary, path);
     } catch (error) {
-      out.destroy();
+      await out.close().catch(() => undefined);
       await rm(temporary, { force: true });
       throw error;
     }
@@ -184,5 +186,13 @@ export class LayoutStore implements ArtifactStore {
     const temporary = `${path}.${randomBytes(6).toString('hex')}.partial`;
     await writeFile(temporary, `${JSON.stringify(index, null, 2)}\n`);
     await rename(temporary, path);
+  }
+}
+
+/** Writes the whole chunk: a write may take fewer bytes than it was given. */
+async function writeAll(out: FileHandle, chunk: Uint8Array): Promise<void> {
+  for (let offset = 0; offset < chunk.length; ) {
+    const { bytesWritten } = await out.write(chunk, offset, chunk.length - offset);
+    offset += bytesWritten;
   }
 }

@@ -5,8 +5,8 @@
 // then verified present, and only then the manifest and its tags are written. A failure at any point
 // leaves at most unreferenced blobs, never a tag or manifest that points at a missing blob.
 import { referrersFallbackTag } from './digest.js';
-import { OciError, VersionExistsError } from './errors.js';
-import { type ModelFile, openLayer, type PreparedLayer, prepareLayer } from './layer.js';
+import { BlobRejectedError, OciError, VersionExistsError } from './errors.js';
+import { fileChangedError, type ModelFile, openLayer, type PreparedLayer, prepareLayer } from './layer.js';
 import { EMPTY_CONFIG_BYTES } from './media-types.js';
 import {
   addReferrer,
@@ -109,13 +109,20 @@ export async function publishModel(request: PublishRequest): Promise<PublishResu
   const blobs: PublishedBlob[] = [];
   for (const layer of layers) {
     const { descriptor, file } = layer;
-    const outcome = await sendBlob(
-      store,
-      descriptor,
-      file.path,
-      (progress) => openLayer(layer, progress),
-      onProgress,
-    );
+    let outcome: PublishedBlob['outcome'];
+    try {
+      outcome = await sendBlob(
+        store,
+        descriptor,
+        file.path,
+        (progress) => openLayer(layer, progress),
+        onProgress,
+      );
+    } catch (error) {
+      // The file was not hashed again while sent; the store's own digest check is what caught it.
+      if (error instanceof BlobRejectedError) throw fileChangedError(file, error.message);
+      throw error;
+    }
     blobs.push({ path: file.path, digest: descriptor.digest, size: descriptor.size, outcome });
   }
   const configOutcome = await sendBytes(store, config.descriptor, config.bytes);

@@ -5,8 +5,6 @@
 // factory, because a 401 or a redirect means sending it again.
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { basicHeader, type Challenge, fetchToken, parseChallenge, type RegistryCredentials } from './auth.js';
 import { AuthError, errorCodes, RETRYABLE_STATUSES, RegistryError } from './errors.js';
 import { parseRetryAfter, RetryableStatusError } from './retry.js';
@@ -160,8 +158,10 @@ export class RegistryConnection {
 
 /**
  * Sends a streamed body with node:http. fetch's streamed request bodies (undici) read ahead of the
- * socket and held most of a 1 GiB blob in memory; a pipeline into http.request keeps to the socket's
- * pace, so memory stays flat whatever the blob's size. The answer is small and read whole.
+ * socket and held most of a 1 GiB blob in memory. Here each chunk is written and the next one pulled
+ * only once the socket has taken it (the write callback): the body's reused buffers are safe, at most
+ * one chunk is in flight, and memory stays flat whatever the blob's size. The answer is small and read
+ * whole; a registry may answer (401, 413) before the body is all sent, and then the answer wins.
  */
 async function streamRequest(
   method: string,
@@ -170,8 +170,14 @@ async function streamRequest(
   body: AsyncIterable<Uint8Array>,
 ): Promise<Response> {
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-  return new Promise<Response>((done, fail) => {
-    const request = send(url, { method, headers }, (incoming) => {
+  let answered = false;
+  let failed: (error: unknown) => void = () => {};
+  const request = send(url, { method, headers });
+  const response = new Promise<Response>((done, fail) => {
+    failed = fail;
+    request.on('error', fail);
+    request.on('response', (incoming) => {
+      answered = true;
       const chunks: Buffer[] = [];
       incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
       incoming.on('error', fail);
@@ -185,10 +191,37 @@ async function streamRequest(
         done(new Response(text, { status, headers: answer }));
       });
     });
-    request.on('error', fail);
-    // A registry may answer (401, 413) before reading the whole body; the answer wins over the broken pipe.
-    pipeline(Readable.from(body, { objectMode: false }), request).catch((error: unknown) => {
-      if (!request.writableFinished) fail(error);
-    });
   });
+  // A write whose callback never comes (the socket went away first) must not hang the upload.
+  const closed = new Promise<never>((_, broken) =>
+    request.once('close', () =>
+      broken(Object.assign(new Error('the connection closed during the upload'), { code: 'ECONNRESET' })),
+    ),
+  );
+  closed.catch(() => undefined);
+  const sending = (async () => {
+    try {
+      for await (const chunk of body) {
+        if (answered || request.destroyed) return;
+        const written = new Promise<void>((ok, broken) =>
+          request.write(chunk, (error) => (error ? broken(error) : ok())),
+        );
+        await Promise.race([written, closed]);
+      }
+      request.end();
+    } catch (error) {
+      // A body that failed (a model file that changed) or a broken socket: the registry gets a short
+      // body, which Content-Length tells it is incomplete, and the error is the caller's answer.
+      if (!answered) {
+        failed(error);
+        request.destroy();
+      }
+    }
+  })();
+  try {
+    return await response;
+  } finally {
+    if (!request.writableEnded) request.destroy();
+    await sending;
+  }
 }

@@ -1,6 +1,6 @@
 // An ArtifactStore over the OCI distribution API: HEAD before upload, cross-repository mount,
 // a streamed monolithic PUT (or chunked PATCHes), manifests checked against Docker-Content-Digest.
-import { DigestMismatchError, RegistryError } from './errors.js';
+import { BlobRejectedError, DigestMismatchError, RegistryError } from './errors.js';
 import { OCI_INDEX, OCI_MANIFEST } from './media-types.js';
 import type { Descriptor } from './model-manifest.js';
 import { RegistryConnection, type RegistryConnectionOptions } from './registry-http.js';
@@ -83,7 +83,18 @@ export class RegistryStore implements ArtifactStore {
               headers: { 'content-type': 'application/octet-stream', 'content-length': String(blob.size) },
               body: () => open(onProgress),
             });
-      await this.#http.expect(response, [201], what);
+      try {
+        await this.#http.expect(response, [201], what);
+      } catch (error) {
+        // The registry hashes what it received and compares it with ?digest=: the check this client
+        // leaves to it rather than hashing every blob a second time while sending it.
+        if (error instanceof RegistryError && error.codes.includes('DIGEST_INVALID')) {
+          throw new BlobRejectedError(
+            `${this.location}: the registry refused blob ${blob.digest}: the ${blob.size} bytes it received have another digest (DIGEST_INVALID).`,
+          );
+        }
+        throw error;
+      }
       await response.body?.cancel();
       checkDigestHeader(response, blob.digest, this.location, what);
     });

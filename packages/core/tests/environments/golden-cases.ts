@@ -34,7 +34,14 @@ export const irisTarget: DeploymentTarget = {
   environment: {
     name: 'staging',
     folder: 'staging',
-    policy: { autoMerge: false, mergeMethod: 'squash', draft: false, labels: [], reviewers: [], teamReviewers: [] },
+    policy: {
+      autoMerge: false,
+      mergeMethod: 'squash',
+      draft: false,
+      labels: [],
+      reviewers: [],
+      teamReviewers: [],
+    },
   },
   model: {
     name: 'iris',

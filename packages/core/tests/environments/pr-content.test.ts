@@ -1,7 +1,7 @@
 import {
   commitMessage,
-  parseMarker,
   type ProposalMarker,
+  parseMarker,
   proposalBody,
   proposalTitle,
   readTrailers,
@@ -26,8 +26,18 @@ const report = (accuracy: number, passed = true) => ({
   apiVersion: 'slipway.dev/v1',
   kind: 'EvalReport',
   passed,
-  testSets: [{ name: 'holdout', n: 100, hardCase: false, slices: [], metrics: { accuracy: { value: accuracy, direction: 'higher' }, mae: { value: null } } }],
-  gates: passed ? [] : [{ testSet: 'holdout', metric: 'accuracy', kind: 'threshold', passed: false, reason: 'below 0.9' }],
+  testSets: [
+    {
+      name: 'holdout',
+      n: 100,
+      hardCase: false,
+      slices: [],
+      metrics: { accuracy: { value: accuracy, direction: 'higher' }, mae: { value: null } },
+    },
+  ],
+  gates: passed
+    ? []
+    : [{ testSet: 'holdout', metric: 'accuracy', kind: 'threshold', passed: false, reason: 'below 0.9' }],
 });
 
 describe('the pull request a proposal opens', () => {
@@ -45,13 +55,19 @@ describe('the pull request a proposal opens', () => {
   });
 
   it('names old and new versions in the title', () => {
-    expect(proposalTitle(irisTarget, fullRelease, { version: '1.2.0' })).toBe('Deploy iris 1.2.0 → 1.3.0 to staging');
+    expect(proposalTitle(irisTarget, fullRelease, { version: '1.2.0' })).toBe(
+      'Deploy iris 1.2.0 → 1.3.0 to staging',
+    );
     expect(proposalTitle(irisTarget, fullRelease, {})).toBe('Deploy iris 1.3.0 to staging');
   });
 
   it('marks its commits with trailers that say which proposal they belong to', () => {
     const message = commitMessage(irisTarget, fullRelease, 'c'.repeat(40));
-    expect(readTrailers(message)).toEqual({ proposal: 'staging/iris', version: '1.3.0', base: 'c'.repeat(40) });
+    expect(readTrailers(message)).toEqual({
+      proposal: 'staging/iris',
+      version: '1.3.0',
+      base: 'c'.repeat(40),
+    });
     expect(readTrailers('Fix typo\n\nSigned-off-by: someone')).toEqual({});
   });
 
@@ -69,8 +85,12 @@ describe('the pull request a proposal opens', () => {
     });
     expect(body.startsWith(renderMarker(marker))).toBe(true);
     expect(body).toContain('| holdout | accuracy | 0.9 | 0.93 | +0.03 ▲ |');
-    expect(body).toContain('[acme/vision@bbbbbbb](https://github.com/acme/vision/commit/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb)');
-    const json = /<details><summary>Machine-readable proposal<\/summary>\n\n```json\n([\s\S]*?)\n```/.exec(body)?.[1];
+    expect(body).toContain(
+      '[acme/vision@bbbbbbb](https://github.com/acme/vision/commit/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb)',
+    );
+    const json = /<details><summary>Machine-readable proposal<\/summary>\n\n```json\n([\s\S]*?)\n```/.exec(
+      body,
+    )?.[1];
     const record = JSON.parse(json ?? 'null');
     expect(record).toMatchObject({
       kind: 'DeploymentProposal',
@@ -93,12 +113,38 @@ describe('the evaluation summary', () => {
   });
 
   it('degrades to a note when the report is not an eval report', () => {
-    expect(summarizeEval({ kind: 'Metrics' }).notes).toEqual(['No metrics shown: the eval report has kind Metrics, expected EvalReport.']);
+    expect(summarizeEval({ kind: 'Metrics' }).notes).toEqual([
+      'No metrics shown: the eval report has kind Metrics, expected EvalReport.',
+    ]);
     expect(summarizeEval(report(0.9), 'junk').notes[0]).toMatch(/No comparison with the current version/);
   });
 
   it('falls back to the baseline values its own gates recorded', () => {
-    const withGate = { ...report(0.92), gates: [{ testSet: 'holdout', metric: 'accuracy', kind: 'baseline', baseline: 0.91, passed: true }] };
+    const withGate = {
+      ...report(0.92),
+      gates: [{ testSet: 'holdout', metric: 'accuracy', kind: 'baseline', baseline: 0.91, passed: true }],
+    };
     expect(summarizeEval(withGate).rows[0]).toMatchObject({ current: 0.91, proposed: 0.92 });
+  });
+});
+
+describe('a pull request body for a report with many metrics', () => {
+  it('stays within the size GitHub accepts', () => {
+    const metrics = Object.fromEntries(
+      Array.from({ length: 2000 }, (_, i) => [`metric-${i}`, { value: i / 2000, direction: 'higher' }]),
+    );
+    const big = { kind: 'EvalReport', passed: true, testSets: [{ name: 'holdout', metrics }], gates: [] };
+    const body = proposalBody({
+      target: irisTarget,
+      release: fullRelease,
+      before: {},
+      marker,
+      baseBranch: 'main',
+      repository: 'acme/envs',
+      evaluation: summarizeEval(big, big),
+      autoMerge: false,
+    });
+    expect(body.length).toBeLessThan(65_536);
+    expect(body).toContain('…and 1940 more metrics in the eval report.');
   });
 });

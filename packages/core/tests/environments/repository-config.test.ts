@@ -47,34 +47,50 @@ describe("reading an environment repository's slipway.yaml", () => {
   });
 
   it('suggests the environment meant when one is misspelt', () => {
-    expect(() => resolveTarget(parseEnvironmentsConfig(config), 'stagign', 'iris', 'acme/envs@main:slipway.yaml')).toThrow(
+    expect(() =>
+      resolveTarget(parseEnvironmentsConfig(config), 'stagign', 'iris', 'acme/envs@main:slipway.yaml'),
+    ).toThrow(
       "acme/envs@main:slipway.yaml: environment 'stagign' is not in environments (known: dev, staging, prod). Did you mean 'staging'?",
     );
   });
 
   it('refuses a model that is not deployed to the environment', () => {
-    expect(() => resolveTarget(parseEnvironmentsConfig(config), 'prod', 'resnet')).toThrow(/model 'resnet' is not deployed to 'prod'/);
+    expect(() => resolveTarget(parseEnvironmentsConfig(config), 'prod', 'resnet')).toThrow(
+      /model 'resnet' is not deployed to 'prod'/,
+    );
   });
 
   it('names an unknown model and what is listed', () => {
-    expect(() => resolveTarget(parseEnvironmentsConfig(config), 'dev', 'iriss')).toThrow(/model 'iriss' is not listed under models \(listed: iris, resnet\)\. Did you mean 'iris'\?/);
+    expect(() => resolveTarget(parseEnvironmentsConfig(config), 'dev', 'iriss')).toThrow(
+      /model 'iriss' is not listed under models \(listed: iris, resnet\)\. Did you mean 'iris'\?/,
+    );
   });
 
   it('points at the line and column of a schema error', () => {
     const bad = config.replace('auto-merge: true', 'auto-merge: yes please');
-    expect(() => parseEnvironmentsConfig(bad, 'slipway.yaml')).toThrow(/^slipway.yaml:5:\d+: environments\[0\]\.policy\.auto-merge: must be boolean/);
+    expect(() => parseEnvironmentsConfig(bad, 'slipway.yaml')).toThrow(
+      /^slipway.yaml:5:\d+: environments\[0\]\.policy\.auto-merge: must be boolean/,
+    );
   });
 
   it('names an unknown key', () => {
-    expect(() => parseEnvironmentsConfig(config.replace('    folder:', '    foldr:'))).toThrow(/unknown key 'foldr'/);
+    expect(() => parseEnvironmentsConfig(config.replace('    folder:', '    foldr:'))).toThrow(
+      /unknown key 'foldr'/,
+    );
   });
 
   it('says when the file is a project slipway.yaml rather than an environment repository one', () => {
-    expect(() => parseEnvironmentsConfig('apiVersion: slipway.dev/v1\nkind: Project\n')).toThrow(EnvironmentsConfigError);
-    expect(() => parseEnvironmentsConfig('apiVersion: slipway.dev/v1\nkind: Project\n')).toThrow(/expected .*kind: Environments.*found kind: Project/);
+    expect(() => parseEnvironmentsConfig('apiVersion: slipway.dev/v1\nkind: Project\n')).toThrow(
+      EnvironmentsConfigError,
+    );
+    expect(() => parseEnvironmentsConfig('apiVersion: slipway.dev/v1\nkind: Project\n')).toThrow(
+      /expected .*kind: Environments.*found kind: Project/,
+    );
   });
 
   it('rejects folders that climb out of the repository', () => {
-    expect(() => parseEnvironmentsConfig(config.replace('clusters/staging', '../staging'))).toThrow(/environments\[1\]\.folder/);
+    expect(() => parseEnvironmentsConfig(config.replace('clusters/staging', '../staging'))).toThrow(
+      /environments\[1\]\.folder/,
+    );
   });
 });

@@ -2,14 +2,22 @@
 // manifest in every environment can take a deployment.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseEnvironmentsConfig, planManifestChange, readDeployedModel, resolveTarget } from '@slipway/core/environments';
+import {
+  parseEnvironmentsConfig,
+  planManifestChange,
+  readDeployedModel,
+  resolveTarget,
+} from '@slipway/core/environments';
 import { describe, expect, it } from 'vitest';
 import { fullRelease } from './golden-cases.js';
 
 const skeleton = join(import.meta.dirname, '../../../../environments');
 
 describe('the environments/ skeleton', () => {
-  const config = parseEnvironmentsConfig(readFileSync(join(skeleton, 'slipway.yaml'), 'utf8'), 'environments/slipway.yaml');
+  const config = parseEnvironmentsConfig(
+    readFileSync(join(skeleton, 'slipway.yaml'), 'utf8'),
+    'environments/slipway.yaml',
+  );
 
   it('lists dev, staging and prod in promotion order', () => {
     expect(config.environments.map((e) => e.name)).toEqual(['dev', 'staging', 'prod']);
@@ -21,7 +29,10 @@ describe('the environments/ skeleton', () => {
       const text = readFileSync(join(skeleton, target.manifestPath), 'utf8');
       const change = planManifestChange(text, target, fullRelease);
       expect(change.alreadyDeployed).toBe(false);
-      expect(readDeployedModel(change.text, target)).toMatchObject({ version: '1.3.0', artifactDigest: fullRelease.artifactDigest });
+      expect(readDeployedModel(change.text, target)).toMatchObject({
+        version: '1.3.0',
+        artifactDigest: fullRelease.artifactDigest,
+      });
       const changedLines = change.text.split('\n').filter((line) => !text.split('\n').includes(line));
       expect(changedLines.every((line) => /storageUri:|slipway\.dev\//.test(line))).toBe(true);
     });

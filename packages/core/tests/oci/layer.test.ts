@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import { mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -16,8 +16,9 @@ afterAll(async () => {
 });
 
 async function collect(stream: AsyncIterable<Uint8Array>): Promise<Buffer> {
-  const chunks: Uint8Array[] = [];
-  for await (const chunk of stream) chunks.push(chunk);
+  const chunks: Buffer[] = [];
+  // Copied: a layer's chunks are valid only until the next one is asked for (its buffers are reused).
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk));
   return Buffer.concat(chunks);
 }
 
@@ -45,14 +46,59 @@ describe('model file layers', () => {
     expect(second.descriptor).toEqual(first.descriptor);
   });
 
-  it('fails the upload when the file changed after it was hashed', async () => {
+  it('streams a file many read buffers long intact, chunk after chunk', async () => {
+    const source = join(dir, 'large.bin');
+    const content = randomBytes(9 * 1024 * 1024 + 123);
+    await writeFile(source, content);
+    const layer = await prepareLayer({ path: 'large.bin', source, type: 'weight' });
+    const bytes = await collect(openLayer(layer));
+    expect(`sha256:${createHash('sha256').update(bytes).digest('hex')}`).toBe(layer.descriptor.digest);
+    expect(bytes.subarray(512, 512 + content.length).equals(content)).toBe(true);
+  });
+
+  // Content is not hashed again while it is sent: these pass only through the file identity check.
+  it('fails the upload when the file was rewritten after it was hashed, even at the same size', async () => {
     const source = join(dir, 'changing.bin');
     await writeFile(source, 'version one');
     const layer = await prepareLayer({ path: 'changing.bin', source, type: 'weight' });
     await writeFile(source, 'version two');
+    // Past the file system's clock granularity, as any write a second later would be.
+    const later = new Date(Date.now() + 5000);
+    await utimes(source, later, later);
     await expect(collect(openLayer(layer))).rejects.toThrow(
-      /changing\.bin' changed while it was being published/,
+      /changing\.bin' changed while it was being published .*written to after it was hashed/,
     );
+  });
+
+  it('fails the upload when the file was replaced by another of the same size and mtime', async () => {
+    const source = join(dir, 'replaced.bin');
+    await writeFile(source, 'version one');
+    const layer = await prepareLayer({ path: 'replaced.bin', source, type: 'weight' });
+    const { mtime } = await stat(source);
+    const other = join(dir, 'replaced.bin.new');
+    await writeFile(other, 'version two');
+    await utimes(other, mtime, mtime);
+    await rename(other, source);
+    await expect(collect(openLayer(layer))).rejects.toThrow(/replaced\.bin' changed .*replaced by another file/);
+  });
+
+  it('stops before the last bytes of the layer when the file changes during the upload', async () => {
+    const source = join(dir, 'during.bin');
+    await writeFile(source, randomBytes(6 * 1024 * 1024));
+    const layer = await prepareLayer({ path: 'during.bin', source, type: 'weight' });
+    let received = 0;
+    const upload = (async () => {
+      for await (const chunk of openLayer(layer)) {
+        if (received === 0) {
+          await writeFile(source, randomBytes(6 * 1024 * 1024));
+          const later = new Date(Date.now() + 5000);
+          await utimes(source, later, later);
+        }
+        received += chunk.length;
+      }
+    })();
+    await expect(upload).rejects.toThrow(/during\.bin' changed while it was being published/);
+    expect(received).toBeLessThan(layer.descriptor.size);
   });
 
   it('builds byte-identical manifests from the same files and metadata', async () => {
