@@ -237,7 +237,7 @@ describe('publish-model input errors', () => {
     const result = await publish(dir);
     expect(result.exitCode).not.toBe(0);
     expect(result.annotations.find((a) => a.command === 'error')?.message).toMatch(
-      /slipway\.yaml:\d+:\d+ error/,
+      /slipway\.yaml:\d+:\d+: 'artifact\.files\[0\]\.type' is 'weights'/,
     );
   });
 

@@ -3,10 +3,13 @@ export { didYouMean } from './did-you-mean.js';
 export type { FileReport, Finding, Severity, SourcePosition, ValidationReport } from './finding.js';
 export { summarize } from './finding.js';
 export { codeFrame, formatFinding, formatTotals, type Painter, plain } from './format.js';
+export { ConfigError, type LoadedConfig, loadConfig } from './load.js';
 export { formatPath, parsePointer } from './locate.js';
 export { metricsByTask } from './project-checks.js';
 export { type ConfigSource, maxAliasCount, maxConfigBytes, readConfigSource } from './source.js';
 export {
+  type CheckedConfig,
+  checkConfigFile,
   defaultConfigGlobs,
   findConfigFiles,
   NoConfigFilesError,

@@ -64,11 +64,24 @@ export function readConfigSource(path: string, file = path): ReadResult {
   // Fast path: most configs are valid and need no source positions. js-yaml reads them ~10x faster than
   // the position-keeping parser; it refuses duplicate keys too. Documents with anchors or aliases, and
   // anything js-yaml rejects, take the precise path, which also bounds alias expansion.
-  if (!/[&*]/.test(text)) {
+  if (!mayHaveAnchorsOrAliases(text)) {
     const data = parseFast(text);
     if (data !== undefined && data !== null) return { ok: true, source: lazySource(file, text, data) };
   }
   return parsePrecise(file, text, fail);
+}
+
+/**
+ * Conservative: true unless no line can hold an anchor (&a) or alias (*a). Comments are skipped only on
+ * lines without quotes, so a '#' inside a string never hides an alias; when in doubt, the precise path runs.
+ */
+export function mayHaveAnchorsOrAliases(text: string): boolean {
+  for (const line of text.split('\n')) {
+    if (!line.includes('&') && !line.includes('*')) continue;
+    const code = /["']/.test(line) ? line : line.replace(/(^|\s)#.*$/, '');
+    if (/(^|[\s[{,:-])[&*]\S/.test(code)) return true;
+  }
+  return false;
 }
 
 function parseFast(text: string): unknown {

@@ -53,8 +53,19 @@ export class NoConfigFilesError extends Error {
 
 /** Validates one config file. `file` is how it is named in findings (relative to the workspace). */
 export async function validateConfigFile(path: string, file = path): Promise<FileReport> {
+  return checkConfigFile(path, file).report;
+}
+
+export interface CheckedConfig {
+  readonly report: FileReport;
+  /** The document as data, when it could be read (it may still have findings). */
+  readonly data?: unknown;
+}
+
+/** Reads and validates one file once, keeping both the findings and the data. */
+export function checkConfigFile(path: string, file = path): CheckedConfig {
   const read = readConfigSource(path, file);
-  if (!read.ok) return { file, findings: [read.finding] };
+  if (!read.ok) return { report: { file, findings: [read.finding] } };
   const source = read.source;
   const data = source.data;
   // Positions are parsed only when a finding needs one.
@@ -71,7 +82,7 @@ export async function validateConfigFile(path: string, file = path): Promise<Fil
   const lineCounter = () => source.lineCounter;
 
   if (typeof data !== 'object' || Array.isArray(data) || data === null) {
-    return {
+    const report: FileReport = {
       file,
       findings: [
         {
@@ -84,6 +95,7 @@ export async function validateConfigFile(path: string, file = path): Promise<Fil
         },
       ],
     };
+    return { report, data };
   }
   const kind = (data as Record<string, unknown>).kind;
   const knownKinds = Object.keys(validators.kinds);
@@ -95,7 +107,7 @@ export async function validateConfigFile(path: string, file = path): Promise<Fil
       kind === undefined
         ? locateValue(document(), lineCounter(), [])
         : locateValue(document(), lineCounter(), ['kind']);
-    return {
+    const report: FileReport = {
       file,
       findings: [
         {
@@ -109,13 +121,14 @@ export async function validateConfigFile(path: string, file = path): Promise<Fil
         },
       ],
     };
+    return { report, data };
   }
 
   const validator = (validators as unknown as Record<string, CompiledValidator>)[schemaName]!;
   const findings: Finding[] = validator(data) ? [] : schemaFindings(validator.errors ?? [], context);
   // Deeper checks only make sense on a document of the right shape.
   if (findings.length === 0 && kind === 'Project') findings.push(...projectChecks(data, context, path));
-  return { file, schema: schemaName, findings };
+  return { report: { file, schema: schemaName, findings }, data };
 }
 
 export interface ValidateOptions extends FindOptions {

@@ -2,8 +2,7 @@
 // file:line:col), then the typed parts evaluation needs.
 import { dirname, relative, resolve } from 'node:path';
 import { didYouMean } from '../config/did-you-mean.js';
-import { readConfigSource } from '../config/source.js';
-import { validateConfigFile } from '../config/validate.js';
+import { ConfigError, loadConfig } from '../config/load.js';
 import type { MetricsConfig, TestSetConfig } from '../metrics/index.js';
 import type { CommandSpec } from './command.js';
 import { EvaluationError } from './errors.js';
@@ -35,25 +34,14 @@ export interface LoadedProject {
 export async function loadProject(configPath: string, displayRoot = process.cwd()): Promise<LoadedProject> {
   const absolute = resolve(configPath);
   const shown = relative(displayRoot, absolute) || absolute;
-  const report = await validateConfigFile(absolute, shown);
-  const errors = report.findings.filter((finding) => finding.severity === 'error');
-  if (errors.length > 0) {
-    const lines = errors.map((f) => `  ${f.file}:${f.line}:${f.column}: ${f.message}`);
-    throw new EvaluationError(
-      `${shown} is not a valid Slipway project (${errors.length} error${errors.length === 1 ? '' : 's'}):\n${lines.join('\n')}`,
-    );
+  let project: EvalProject;
+  try {
+    project = loadConfig<EvalProject>(absolute, { file: shown, schema: 'project' }).data;
+  } catch (error) {
+    if (error instanceof ConfigError) throw new EvaluationError(error.message);
+    throw error;
   }
-  if (report.schema !== 'project') {
-    throw new EvaluationError(
-      `${shown} is a ${report.schema ?? 'unknown'} file; expected a slipway.yaml with kind: Project.`,
-    );
-  }
-  const read = await readConfigSource(absolute, shown);
-  if (!read.ok)
-    throw new EvaluationError(
-      `${shown}:${read.finding.line}:${read.finding.column}: ${read.finding.message}`,
-    );
-  return { project: read.source.data as EvalProject, configPath: absolute, projectDir: dirname(absolute) };
+  return { project, configPath: absolute, projectDir: dirname(absolute) };
 }
 
 /** The test sets to evaluate: all of them, or those named (each name must exist). */

@@ -20,7 +20,7 @@ import { TAR_END, tarFileHeader, tarPadding } from './tar.js';
  * Files are read in blocks this large into two reused buffers: few syscalls and hash updates, the next
  * block read (thread pool) while this one is hashed or sent, and memory flat whatever the file's size.
  */
-const READ_CHUNK = 4 * 1024 * 1024;
+const READ_CHUNK = 256 * 1024;
 
 export interface ModelFile {
   /** Path inside the artifact (POSIX separators), as written in the tar and the filepath annotation. */

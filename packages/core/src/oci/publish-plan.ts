@@ -3,7 +3,7 @@
 // file:line:col findings rather than halfway through an upload.
 import { readFile } from 'node:fs/promises';
 import { dirname, relative, resolve, sep } from 'node:path';
-import { formatFinding, readConfigSource, schemaValidators, validateConfigFile } from '../config/index.js';
+import { ConfigError, loadConfig, schemaValidators } from '../config/index.js';
 import { OciError } from './errors.js';
 import type { ModelFile } from './layer.js';
 import type { ModelFileType } from './media-types.js';
@@ -52,17 +52,13 @@ export async function readPublishPlan(
   overrides: PublishOverrides = {},
 ): Promise<PublishPlan> {
   const path = resolve(configPath);
-  const report = await validateConfigFile(path, configPath);
-  const errors = report.findings.filter((f) => f.severity === 'error');
-  if (errors.length > 0) {
-    const text = await readFile(path, 'utf8').catch(() => undefined);
-    throw new OciError(
-      `${configPath} is not a valid Slipway project:\n${errors.map((f) => formatFinding(f, text)).join('\n')}`,
-    );
+  let config: ProjectArtifactConfig;
+  try {
+    config = loadConfig<ProjectArtifactConfig>(path, { file: configPath, schema: 'project' }).data;
+  } catch (error) {
+    if (error instanceof ConfigError) throw new OciError(error.message);
+    throw error;
   }
-  const read = await readConfigSource(path, configPath);
-  if (!read.ok) throw new OciError(`${configPath}: ${read.finding.message}`);
-  const config = read.source.data as ProjectArtifactConfig;
   const artifact = config.artifact;
   if (!artifact) {
     throw new OciError(

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { codeFrame, didYouMean, formatPath, parsePointer, validateConfigFile } from '@slipway/core/config';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { mayHaveAnchorsOrAliases } from '../../src/config/source.js';
 
 describe('did-you-mean', () => {
   it('suggests the closest key for a typo', () => {
@@ -72,5 +73,19 @@ describe('validating a file', () => {
       path: 'test-sets[0].thresholds[0].direction',
       rule: 'schema.enum',
     });
+  });
+});
+
+describe('choosing the fast parser', () => {
+  it('takes the precise path for anything that may be an anchor or alias', () => {
+    expect(mayHaveAnchorsOrAliases('a: &x 1\nb: *x\n')).toBe(true);
+    expect(mayHaveAnchorsOrAliases('a: [*x]\n')).toBe(true);
+    expect(mayHaveAnchorsOrAliases('a: "# quoted" *x\n')).toBe(true);
+    expect(mayHaveAnchorsOrAliases('- *x\n')).toBe(true);
+  });
+  it('skips comments, globs and plain text', () => {
+    expect(mayHaveAnchorsOrAliases('# reads SLIPWAY_* variables & more\na: 1\n')).toBe(false);
+    expect(mayHaveAnchorsOrAliases("files: ['**/slipway.yaml']\n")).toBe(false);
+    expect(mayHaveAnchorsOrAliases('a: b&c\n')).toBe(false);
   });
 });
