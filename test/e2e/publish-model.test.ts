@@ -172,7 +172,11 @@ describe('publish-model to a registry', () => {
     // Blobs are not hashed again while sent: the registry's own check on PUT ?digest= is what catches
     // a model file that changed during its upload, and it must surface as a digest error, never retried.
     const sent = randomBytes(5 * 1024 * 1024);
-    const claimed = { mediaType: 'application/octet-stream', digest: sha256Digest(randomBytes(16)), size: sent.length };
+    const claimed = {
+      mediaType: 'application/octet-stream',
+      digest: sha256Digest(randomBytes(16)),
+      size: sent.length,
+    };
     for (const chunkSize of [undefined, 1024 * 1024]) {
       const store = new RegistryStore({
         registry,

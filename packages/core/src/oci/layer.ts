@@ -8,8 +8,9 @@
 // hashed, unchanged (device, inode, size, mtime, ctime) when it opens it and again before the tar's
 // last bytes go out, so a change seen there never completes a blob; and the registry verifies the
 // digest itself on the final PUT (DIGEST_INVALID), which catches what a stat cannot see.
-import type { BigIntStats } from 'node:fs';
+
 import { createHash } from 'node:crypto';
+import type { BigIntStats } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { DigestMismatchError } from './errors.js';
 import { ANNOTATION_FILEPATH, LAYER_MEDIA_TYPES, type ModelFileType } from './media-types.js';

@@ -1,13 +1,24 @@
 // An ArtifactStore in an OCI image layout directory (oci-layout, index.json, blobs/sha256/<hex>):
 // the embedded default when no registry is configured, readable by skopeo (`oci:<dir>:<tag>`) and ORAS.
 //
-// Blobs are written to a temporary name and renamed once complete and verified; index.json is rewritten
+// Blobs are written to a temporary name and renamed once complete and their digest checked (a layout has
+// no registry that verifies what it receives, so the layout does it, hashing while the thread pool
+// writes: at 1 GiB, no measurable cost in wall time); index.json is rewritten
 // whole through a rename, last. A crash leaves at worst an unreferenced blob, never a tag naming a
 // manifest whose blobs are missing. Referrers (manifests with a subject) are listed untagged in
 // index.json, where ORAS finds them; the layout is its own referrers API.
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { type FileHandle, mkdir, open as openFile, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import {
+  type FileHandle,
+  mkdir,
+  open as openFile,
+  readFile,
+  rename,
+  rm,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { digestHex, isDigest } from './digest.js';
 import { BlobRejectedError, OciError } from './errors.js';

@@ -1,7 +1,7 @@
 // A reproducible one-file tar, written header by header.
 //
-// Why not tar-stream: a layer's digest must be known before its upload starts, and a 1 GiB file must be
-// read once to hash it and once to send it, without a temporary copy. Writing the 512-byte headers
+// Why not tar-stream: a layer's digest must be known before its upload starts, and a 1 GiB file is read
+// once to hash it and once to send it, without a temporary copy. Writing the 512-byte headers
 // ourselves gives the exact layer size up front (Content-Length of a monolithic PUT) and lets the file
 // bytes flow straight from disk between a header and padding we already hold in memory.
 //

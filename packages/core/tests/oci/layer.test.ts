@@ -79,7 +79,9 @@ describe('model file layers', () => {
     await writeFile(other, 'version two');
     await utimes(other, mtime, mtime);
     await rename(other, source);
-    await expect(collect(openLayer(layer))).rejects.toThrow(/replaced\.bin' changed .*replaced by another file/);
+    await expect(collect(openLayer(layer))).rejects.toThrow(
+      /replaced\.bin' changed .*replaced by another file/,
+    );
   });
 
   it('stops before the last bytes of the layer when the file changes during the upload', async () => {
