@@ -80,9 +80,10 @@ interface SchemaNode {
 }
 
 function objectSchemasWithoutAdditionalProperties(node: unknown, at: string, found: string[]): string[] {
-  if (Array.isArray(node))
-    node.forEach((item, i) => objectSchemasWithoutAdditionalProperties(item, `${at}/${i}`, found));
-  else if (node && typeof node === 'object') {
+  if (Array.isArray(node)) {
+    for (const [i, item] of node.entries())
+      objectSchemasWithoutAdditionalProperties(item, `${at}/${i}`, found);
+  } else if (node && typeof node === 'object') {
     const schema = node as SchemaNode;
     if (
       schema.properties &&
