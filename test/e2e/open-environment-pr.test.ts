@@ -175,6 +175,15 @@ describe('open-environment-pr', () => {
     );
   });
 
+  it('works against GitHub Enterprise Server through its /api/v3 base URL, GraphQL included', async () => {
+    const env = await environmentRepo();
+    const result = await propose({ ...env, apiUrl: sim().enterpriseUrl });
+    expect(result.exitCode, result.stdout).toBe(0);
+    expect(result.outputs.outcome).toBe('opened');
+    expect(sim().pulls(env.repository)[0]!.autoMerge?.mergeMethod).toBe('squash');
+    expect(sim().requests.some((r) => r.operationId === 'graphql')).toBe(true);
+  });
+
   it('opens a draft without auto-merge where the policy asks for a draft', async () => {
     const env = await environmentRepo();
     const result = await propose({ ...env, environment: 'prod' });

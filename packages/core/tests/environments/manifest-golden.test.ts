@@ -10,6 +10,18 @@ const fixtures = join(import.meta.dirname, 'fixtures');
 const update = process.env.SLIPWAY_UPDATE_GOLDEN === '1';
 
 describe('editing a manifest keeps every byte that is not a named value', () => {
+  it('keeps fixtures a formatter would flatten (mixed quotes, extra spaces, blank lines)', () => {
+    // If a formatter rewrites these files, the golden tests would still pass but prove nothing.
+    const input = readFileSync(join(fixtures, 'kserve-existing', 'input.yaml'), 'utf8');
+    expect(input).toContain("slipway.dev/version: '1.2.0'");
+    expect(input).toContain('namespace: ml-staging   # keep this namespace');
+    expect(input).toContain('RawDeployment\n    slipway.dev/model');
+    expect(input).toMatch(/"\n\n {4}# lineage/);
+    expect(readFileSync(join(fixtures, 'no-annotations', 'input.yaml'), 'utf8')).toContain(
+      '    name: iris          # four-space',
+    );
+  });
+
   it('has a release for every fixture folder', () => {
     expect(readdirSync(fixtures).sort()).toEqual(Object.keys(goldenCases).sort());
   });
