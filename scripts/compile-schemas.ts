@@ -3,8 +3,11 @@
 // Run by core's `generate` target (before build); the dist check fails when it is stale.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import Ajv2020 from 'ajv/dist/2020.js';
-import standaloneCode from 'ajv/dist/standalone/index.js';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import standalone from 'ajv/dist/standalone/index.js';
+
+// A CommonJS module: under NodeNext its default import is module.exports, which carries `.default`.
+const standaloneCode = standalone.default;
 
 const root = resolve(import.meta.dirname, '..');
 const schemaDir = join(root, 'schemas');
@@ -54,7 +57,7 @@ const runtimeHelpers: Record<string, { imports: string; value: string }> = {
   },
 };
 const runtimeImports = new Set<string>();
-const code = standaloneCode(ajv, exports).replace(/require\("([^"]+)"\)/g, (_, path: string) => {
+const code = standaloneCode(ajv, exports).replace(/require\("([^"]+)"\)/g, (_: string, path: string) => {
   const helper = runtimeHelpers[path];
   if (!helper)
     throw new Error(`Standalone code needs ${path}; add it to runtimeHelpers in scripts/compile-schemas.ts`);

@@ -19,4 +19,38 @@ slipway eval --config examples/iris/slipway.yaml --out .slipway/main/eval-report
 echo
 echo "== 3. publish it as a ModelPack OCI artifact, eval report attached (embedded default: an OCI layout on disk)"
 slipway publish --config examples/iris/slipway.yaml --layout .slipway/main/oci --report .slipway/main/eval-report.json \
-  --created 2026-01-01T00:00:00Z
+  --created 2026-01-01T00:00:00Z --json >.slipway/main/published.json
+field() { node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))[process.argv[2]])' "$@"; }
+digest=$(field .slipway/main/published.json digest)
+report_digest=$(field .slipway/main/published.json reportDigest)
+echo "  $(field .slipway/main/published.json reference)"
+echo "  eval report attached as a referrer: $report_digest"
+echo "  $(field .slipway/main/published.json bytesUploaded) bytes written, $(field .slipway/main/published.json bytesSkipped) already there"
+
+echo
+echo "== 4. propose it to the dev environment as a pull request against the environment repo"
+echo "   (a local GitHub API — Slipway's simulator, held to GitHub's OpenAPI description — serves environments/)"
+mkdir -p .slipway/main
+esbuild scripts/local-github.ts --bundle --platform=node --format=esm --conditions=source --log-level=error \
+  --banner:js="import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" \
+  --outfile=.slipway/main/local-github.mjs
+coproc GITHUB { exec node .slipway/main/local-github.mjs acme/ml-environments environments; }
+github_pid=$GITHUB_PID
+github_out=${GITHUB[0]}
+trap 'kill -TERM "$github_pid" 2>/dev/null || true' EXIT
+read -r -u "$github_out" served
+echo "$served" >.slipway/main/served.json
+api_url=$(field .slipway/main/served.json url)
+git_dir=$(field .slipway/main/served.json gitDir)
+GITHUB_TOKEN=local-demo-token slipway propose --config examples/iris/slipway.yaml --api-url "$api_url" \
+  --model iris --reference "localhost/acme/models/iris-classifier@$digest" \
+  --eval-report .slipway/main/eval-report.json --eval-report-digest "$report_digest"
+echo
+echo "The proposal branch, as git sees it:"
+git --git-dir "$git_dir" log --format='  %h %s' main..slipway/dev/iris
+git --git-dir "$git_dir" diff main slipway/dev/iris | sed 's/^/  /'
+echo
+kill -TERM "$github_pid"
+cat <&"$github_out" || true
+wait "$github_pid" 2>/dev/null || true
+trap - EXIT

@@ -36,6 +36,16 @@ export interface CommitObject {
   readonly message: string;
 }
 
+/** One path a commit changed: `A`dded, `D`eleted, `M`odified or `T`ype-changed, with line counts. */
+export interface FileChange {
+  readonly path: string;
+  readonly status: 'A' | 'D' | 'M' | 'T';
+  readonly before: string;
+  readonly after: string;
+  additions: number;
+  deletions: number;
+}
+
 /** A git command failed; `code` is its exit status (1 for "no" answers such as --is-ancestor). */
 export class GitError extends Error {
   readonly code: number | null;
@@ -199,6 +209,26 @@ export class BareRepo {
     }
   }
 
+  /**
+   * Applies every update or none (`git update-ref --stdin` is one transaction): each ref moves to `after`
+   * (ZERO_SHA deletes it) only if it is at `before` (ZERO_SHA: only if it does not exist). False when any
+   * ref was not where it was expected.
+   */
+  async updateRefsAtomically(
+    updates: ReadonlyArray<{ ref: string; after: string; before: string }>,
+  ): Promise<boolean> {
+    const lines = updates.map(({ ref, after, before }) =>
+      after === ZERO_SHA ? `delete ${ref} ${before}\n` : `update ${ref} ${after} ${before}\n`,
+    );
+    try {
+      await this.run(['update-ref', '--stdin'], { input: lines.join('') });
+      return true;
+    } catch (error) {
+      if (error instanceof GitError) return false;
+      throw error;
+    }
+  }
+
   async deleteRef(ref: string, expected: string): Promise<boolean> {
     try {
       await this.run(['update-ref', '-d', ref, expected]);
@@ -295,6 +325,34 @@ export class BareRepo {
       if (error instanceof GitError && error.code === 1) return false;
       throw error;
     }
+  }
+
+  /**
+   * What a commit changed against its first parent (everything, for a root commit), as `git diff-tree`
+   * sees it without rename detection: one entry per path, line counts 0 for binary files.
+   */
+  async commitChanges(sha: string, parent: string | undefined): Promise<FileChange[]> {
+    const args = ['diff-tree', '-r', '-z', '--no-commit-id', '--raw', '--numstat'];
+    args.push(...(parent ? [parent, sha] : ['--root', sha]));
+    const tokens = (await this.run(args)).toString('utf8').split('\0');
+    const changes = new Map<string, FileChange>();
+    for (let i = 0; i < tokens.length; i++) {
+      const token = tokens[i]!;
+      if (token.startsWith(':')) {
+        // `:<old mode> <new mode> <old sha> <new sha> <status>`, then the path as the next token.
+        const [, , before, after, status] = token.slice(1).split(' ');
+        const path = tokens[++i]!;
+        changes.set(path, { path, status: status![0] as FileChange['status'], before: before!, after: after!, additions: 0, deletions: 0 });
+      } else {
+        const match = /^(\d+|-)\t(\d+|-)\t(.*)$/s.exec(token);
+        const change = match && changes.get(match[3]!);
+        if (change) {
+          change.additions = Number(match[1]) || 0;
+          change.deletions = Number(match[2]) || 0;
+        }
+      }
+    }
+    return [...changes.values()];
   }
 
   /** The tree of merging `theirs` into `ours`, or undefined when they conflict (git merge-tree, no work tree). */
