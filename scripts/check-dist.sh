@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Fails when the committed actions/*/dist differs from a fresh build (the bundles `uses:` runs).
+# Fails when the committed actions/*/dist (the bundles `uses:` runs) or the schema validators generated
+# from schemas/ differ from a fresh build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 npx nx run-many -t build --skip-nx-cache --outputStyle=static >/dev/null
-if ! git diff --quiet --exit-code -- 'actions/*/dist'; then
-  echo "actions/*/dist is stale: it differs from a fresh build. Run 'npm run build' and commit the result." >&2
-  git diff --stat -- 'actions/*/dist' >&2
+generated=('actions/*/dist' 'packages/core/src/config/validators.generated.ts')
+if ! git diff --quiet --exit-code -- "${generated[@]}"; then
+  echo "Generated files are stale: they differ from a fresh build. Run 'npm run build' and commit the result." >&2
+  git diff --stat -- "${generated[@]}" >&2
   exit 1
 fi
 untracked=$(git ls-files --others --exclude-standard -- 'actions/*/dist')

@@ -198,6 +198,16 @@ export class BareRepo {
     return (await this.batch.read(`${ref}^{}`))?.sha;
   }
 
+  /**
+   * The commit `name` (a sha, a short sha, or a full ref name) leads to, peeling annotated tags, or
+   * undefined when it names no commit. Callers pass only names they checked: the batch reader would also
+   * evaluate revision syntax such as `main~2`.
+   */
+  async resolveCommit(name: string): Promise<string | undefined> {
+    const object = await this.batch.read(`${name}^{commit}`);
+    return object?.type === 'commit' ? object.sha : undefined;
+  }
+
   /** Sets `ref` to `sha` only if it still points at `expected` (ZERO_SHA: only if it does not exist). */
   async compareAndSwapRef(ref: string, sha: string, expected: string): Promise<boolean> {
     try {

@@ -1,6 +1,6 @@
 // GitHub's JSON shapes for the simulator's answers. Every field GitHub's OpenAPI description requires is
 // here (the simulator validates each response against it); values are derived from real state, never canned.
-import type { CommitObject, TreeEntry } from './git.js';
+import { type CommitObject, type FileChange, type TreeEntry, ZERO_SHA } from './git.js';
 import { nodeId, type SimComment, type SimLabel, type SimPull, type SimRepo, type SimUser } from './state.js';
 
 /** Where the simulator lives: API URLs under `api`, web pages under `html` (GitHub Enterprise style). */
@@ -192,6 +192,64 @@ export function gitCommitJson(urls: Urls, repo: SimRepo, commit: CommitObject): 
       html_url: `${repoHtml(urls, repo)}/commit/${sha}`,
     })),
     verification: { verified: false, reason: 'unsigned', signature: null, payload: null, verified_at: null },
+  };
+}
+
+const FILE_STATUS = { A: 'added', D: 'removed', M: 'modified', T: 'changed' } as const;
+
+/**
+ * The `commit` schema of GET /repos/{owner}/{repo}/commits/{ref}: the git commit plus the GitHub users
+ * its author and committer map to (null when none), its parents, and what it changed. `files` is one
+ * page of `changes`; `stats` counts them all.
+ */
+export function commitJson(
+  urls: Urls,
+  repo: SimRepo,
+  commit: CommitObject,
+  users: { readonly author: SimUser | null; readonly committer: SimUser | null },
+  changes: { readonly all: readonly FileChange[]; readonly page: readonly FileChange[] },
+): Json {
+  const api = repoApi(urls, repo);
+  const html = repoHtml(urls, repo);
+  const git = gitCommitJson(urls, repo, commit);
+  const encodePath = (path: string) => path.split('/').map(encodeURIComponent).join('/');
+  const additions = changes.all.reduce((n, c) => n + c.additions, 0);
+  const deletions = changes.all.reduce((n, c) => n + c.deletions, 0);
+  return {
+    sha: commit.sha,
+    node_id: git.node_id,
+    url: `${api}/commits/${commit.sha}`,
+    html_url: `${html}/commit/${commit.sha}`,
+    comments_url: `${api}/commits/${commit.sha}/comments`,
+    commit: {
+      url: git.url,
+      author: commit.author,
+      committer: commit.committer,
+      message: commit.message,
+      comment_count: 0,
+      tree: git.tree,
+      verification: git.verification,
+    },
+    author: users.author && userJson(urls, users.author),
+    committer: users.committer && userJson(urls, users.committer),
+    parents: commit.parents.map((sha) => ({
+      sha,
+      url: `${api}/commits/${sha}`,
+      html_url: `${html}/commit/${sha}`,
+    })),
+    stats: { additions, deletions, total: additions + deletions },
+    files: changes.page.map((c) => ({
+      // A removed file shows the blob it had; every other change the blob it has now.
+      sha: c.after === ZERO_SHA ? c.before : c.after,
+      filename: c.path,
+      status: FILE_STATUS[c.status],
+      additions: c.additions,
+      deletions: c.deletions,
+      changes: c.additions + c.deletions,
+      blob_url: `${html}/blob/${commit.sha}/${encodePath(c.path)}`,
+      raw_url: `${html}/raw/${commit.sha}/${encodePath(c.path)}`,
+      contents_url: `${api}/contents/${encodePath(c.path)}?ref=${commit.sha}`,
+    })),
   };
 }
 
