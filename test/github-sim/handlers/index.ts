@@ -1,6 +1,7 @@
 // Which handler answers which of GitHub's operations (by operationId). An operation GitHub has but this
 // table lacks is answered 404 and recorded as a violation: the test learns the simulator needs it.
 import type { Handler } from '../http.js';
+import * as commits from './commits.js';
 import * as gitData from './git-data.js';
 import * as issues from './issues.js';
 import * as pulls from './pulls.js';
@@ -17,6 +18,7 @@ export const handlers: Record<string, Handler> = {
   'git/create-commit': gitData.createCommit,
   'git/get-commit': gitData.getCommit,
   'repos/get': repos.getRepository,
+  'repos/get-commit': commits.getCommit,
   'repos/get-content': repos.getContent,
   'pulls/create': pulls.createPull,
   'pulls/get': pulls.getPull,
