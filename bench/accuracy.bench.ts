@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { build } from 'esbuild';
+import { bundleForNode } from '../scripts/bundle.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const rows = Number(process.env['SLIPWAY_BENCH_ROWS'] ?? 10_000_000);
@@ -15,14 +15,9 @@ const predictions = join(work, 'predictions.jsonl');
 
 try {
   // Node runs .ts but does not map the sources' .js imports, so the metrics core is bundled first.
-  await build({
-    entryPoints: [join(root, 'packages/core/src/metrics/index.ts')],
+  await bundleForNode({
+    entry: join(root, 'packages/core/src/metrics/index.ts'),
     outfile: join(work, 'metrics.mjs'),
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    conditions: ['source'],
-    logLevel: 'warning',
   });
 
   const started = performance.now();

@@ -20,7 +20,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { build } from 'esbuild';
+import { bundleForNode } from '../scripts/bundle.ts';
 import { startRegistry } from '../test/registry/registry-server.ts';
 
 const root = resolve(import.meta.dirname, '..');
@@ -87,20 +87,7 @@ function project(name: string, bytes: number): string {
 try {
   // Node runs .ts but does not map the sources' .js imports, so the CLI is bundled first, as users get it.
   const cli = join(work, 'slipway.mjs');
-  await build({
-    entryPoints: [join(root, 'packages/cli/src/slipway.ts')],
-    outfile: cli,
-    bundle: true,
-    platform: 'node',
-    target: 'node24',
-    format: 'esm',
-    conditions: ['source'],
-    mainFields: ['module', 'main'],
-    banner: {
-      js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-    },
-    logLevel: 'warning',
-  });
+  await bundleForNode({ entry: join(root, 'packages/cli/src/slipway.ts'), outfile: cli });
   const env = { SOURCE_DATE_EPOCH: '1700000000', NO_COLOR: '1' };
   const publish = (dir: string, registry: string, repository: string) =>
     timed(

@@ -1,17 +1,13 @@
-// Bundles one action (or the CLI) into a single ESM file with esbuild.
-// Usage: node scripts/bundle.ts action   (run from actions/<name>/)
-//        node scripts/bundle.ts cli      (run from packages/cli/)
-// Actions are committed as dist/index.js because `uses:` runs them straight from the repository.
+// Bundles TypeScript for Node 24 into one ESM file with esbuild: the actions (committed as dist/index.js,
+// because `uses:` runs them straight from the repository), the CLI, and whatever a bench, a test or the main
+// job needs to run from source.
+// Usage: node scripts/bundle.ts action            (run from actions/<name>/: src/index.ts → dist/index.js)
+//        node scripts/bundle.ts cli               (run from packages/cli/: src/slipway.ts → dist/slipway.js)
+//        node scripts/bundle.ts <entry.ts> <out.mjs>
 import { build, type Plugin } from 'esbuild';
 
-const kind = process.argv[2];
-if (kind !== 'action' && kind !== 'cli') {
-  console.error(`Unknown bundle kind '${kind ?? ''}'. Expected 'action' or 'cli'.`);
-  process.exit(2);
-}
-
 // CommonJS dependencies (@actions/http-client → tunnel) call require(); ESM output has none.
-const banner =
+const requireBanner =
   "import { createRequire as __slipwayCreateRequire } from 'node:module';\nconst require = __slipwayCreateRequire(import.meta.url);";
 
 // @actions/core loads @actions/http-client (and with it all of undici, ~800 KB) only for getIDToken().
@@ -33,19 +29,49 @@ const withoutOidc: Plugin = {
   },
 };
 
-await build({
-  plugins: [withoutOidc],
-  entryPoints: [kind === 'action' ? 'src/index.ts' : 'src/slipway.ts'],
-  outfile: kind === 'action' ? 'dist/index.js' : 'dist/slipway.js',
-  bundle: true,
-  platform: 'node',
-  target: 'node24',
-  format: 'esm',
-  conditions: ['source'],
-  mainFields: ['module', 'main'],
-  banner: { js: kind === 'cli' ? `#!/usr/bin/env node\n${banner}` : banner },
-  minifySyntax: true,
-  minifyWhitespace: true,
-  legalComments: 'none',
-  logLevel: 'warning',
-});
+export interface BundleOptions {
+  readonly entry: string;
+  readonly outfile: string;
+  /** Packages left to be loaded from node_modules at run time (for local tools, never for actions). */
+  readonly external?: readonly string[];
+  /** Start with `#!/usr/bin/env node`, for a command. */
+  readonly shebang?: boolean;
+}
+
+/** One ESM file for Node 24, with @slipway/core resolved to its TypeScript sources. */
+export async function bundleForNode({
+  entry,
+  outfile,
+  external = [],
+  shebang = false,
+}: BundleOptions): Promise<void> {
+  await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node24',
+    format: 'esm',
+    conditions: ['source'],
+    mainFields: ['module', 'main'],
+    plugins: [withoutOidc],
+    external: [...external],
+    banner: { js: shebang ? `#!/usr/bin/env node\n${requireBanner}` : requireBanner },
+    minifySyntax: true,
+    minifyWhitespace: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+}
+
+if (import.meta.main) {
+  const [kind, out] = process.argv.slice(2);
+  if (kind === 'action') await bundleForNode({ entry: 'src/index.ts', outfile: 'dist/index.js' });
+  else if (kind === 'cli')
+    await bundleForNode({ entry: 'src/slipway.ts', outfile: 'dist/slipway.js', shebang: true });
+  else if (kind?.endsWith('.ts') && out) await bundleForNode({ entry: kind, outfile: out });
+  else {
+    console.error(`Unknown bundle '${kind ?? ''}'. Expected 'action', 'cli', or <entry.ts> <out.mjs>.`);
+    process.exit(2);
+  }
+}

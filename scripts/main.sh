@@ -31,9 +31,7 @@ echo
 echo "== 4. propose it to the dev environment as a pull request against the environment repo"
 echo "   (a local GitHub API — Slipway's simulator, held to GitHub's OpenAPI description — serves environments/)"
 mkdir -p .slipway/main
-esbuild scripts/local-github.ts --bundle --platform=node --format=esm --conditions=source --log-level=error \
-  --banner:js="import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" \
-  --outfile=.slipway/main/local-github.mjs
+node scripts/bundle.ts scripts/local-github.ts .slipway/main/local-github.mjs
 coproc GITHUB { exec node .slipway/main/local-github.mjs acme/ml-environments environments; }
 github_pid=$GITHUB_PID
 github_out=${GITHUB[0]}

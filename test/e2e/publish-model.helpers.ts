@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
+import { bundleForNode } from '../../scripts/bundle.ts';
 import { repoRoot } from '../harness/run-action.js';
 
 export interface ProjectOptions {
@@ -94,24 +95,10 @@ export function uniqueRepository(label: string): string {
   return `acme/${label}-${randomBytes(4).toString('hex')}`;
 }
 
-/** Bundles the CLI into `dir` as scripts/bundle.ts does, so tests run what users run. */
+/** Bundles the CLI into `dir` with scripts/bundle.ts, so tests run what users run. */
 export async function bundleCli(dir: string): Promise<string> {
-  const { build } = await import('esbuild');
   const outfile = join(dir, 'slipway.js');
-  await build({
-    entryPoints: [join(repoRoot, 'packages/cli/src/slipway.ts')],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node24',
-    format: 'esm',
-    conditions: ['source'],
-    mainFields: ['module', 'main'],
-    banner: {
-      js: "import { createRequire as __slipwayCreateRequire } from 'node:module';\nconst require = __slipwayCreateRequire(import.meta.url);",
-    },
-    logLevel: 'error',
-  });
+  await bundleForNode({ entry: join(repoRoot, 'packages/cli/src/slipway.ts'), outfile, shebang: true });
   return outfile;
 }
 

@@ -352,7 +352,14 @@ export class BareRepo {
         // `:<old mode> <new mode> <old sha> <new sha> <status>`, then the path as the next token.
         const [, , before, after, status] = token.slice(1).split(' ');
         const path = tokens[++i]!;
-        changes.set(path, { path, status: status![0] as FileChange['status'], before: before!, after: after!, additions: 0, deletions: 0 });
+        changes.set(path, {
+          path,
+          status: status![0] as FileChange['status'],
+          before: before!,
+          after: after!,
+          additions: 0,
+          deletions: 0,
+        });
       } else {
         const match = /^(\d+|-)\t(\d+|-)\t(.*)$/s.exec(token);
         const change = match && changes.get(match[3]!);

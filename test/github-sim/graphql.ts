@@ -1,16 +1,21 @@
-// GitHub's GraphQL endpoint, for what Slipway uses: the `enablePullRequestAutoMerge` mutation and looking a
-// pull request up by number. Every query is parsed and validated against GitHub's real schema
+// GitHub's GraphQL endpoint, for what Slipway uses: the `enablePullRequestAutoMerge` and `updateRefs`
+// mutations and looking a repository or pull request up. Every query is parsed and validated against GitHub's real schema
 // (@octokit/graphql-schema) and then executed by graphql-js, so a field GitHub lacks fails here as there.
+// A root field GitHub has but the simulator does not implement answers an error (graphql-js would answer
+// null, which GitHub never does for a mutation) and is recorded as a violation: the test learns it is missing.
 import { readFileSync } from 'node:fs';
 import {
   buildSchema,
   type DocumentNode,
+  defaultFieldResolver,
   execute,
   GraphQLError,
+  type GraphQLFieldResolver,
   type GraphQLSchema,
   parse,
   validate,
 } from 'graphql';
+import { ZERO_SHA } from './git.js';
 import { packageFile } from './openapi.js';
 import { nodeId, nowIso, parseNodeId, type SimPull, type SimRepo, type SimUser } from './state.js';
 
@@ -28,6 +33,10 @@ export interface GraphqlWorld {
   repo(owner: string, name: string): SimRepo | undefined;
   readonly viewer: SimUser;
   readonly htmlBase: string;
+  /** Runs before a ref update: where injected concurrent writers strike. */
+  beforeRefUpdate(repo: SimRepo, ref: string): Promise<void>;
+  /** Runs `work` with no other request on the repository in between, as REST handlers run. */
+  exclusive<T>(repo: SimRepo, work: () => Promise<T>): Promise<T>;
 }
 
 function unprocessable(message: string): GraphQLError {
@@ -69,6 +78,70 @@ function findPullById(world: GraphqlWorld, id: string): { repo: SimRepo; pull: S
   return { repo, pull };
 }
 
+function findRepoById(world: GraphqlWorld, id: string): SimRepo {
+  const parsed = parseNodeId(id);
+  const match = parsed?.kind === 'R' ? /^([^/]+)\/([^/]+)$/.exec(parsed.key) : null;
+  const repo = match ? world.repo(match[1]!, match[2]!) : undefined;
+  if (!repo)
+    throw new GraphQLError(`Could not resolve to a node with the global id of '${id}'.`, {
+      extensions: { type: 'NOT_FOUND' },
+    });
+  return repo;
+}
+
+interface RefUpdateInput {
+  name: string;
+  afterOid: string;
+  beforeOid?: string | null;
+  force?: boolean | null;
+}
+
+/**
+ * `updateRefs`: every update or none, each a compare-and-swap. The ref must be at `beforeOid` when given
+ * (ZERO_SHA: must not exist) and, unless `force`, move forward; `afterOid` ZERO_SHA deletes it. GitHub does
+ * not document its refusal texts; these say which ref and why, in its error shape (type UNPROCESSABLE).
+ */
+async function updateRefs(
+  world: GraphqlWorld,
+  input: { repositoryId: string; refUpdates: RefUpdateInput[]; clientMutationId?: string | null },
+) {
+  const repo = findRepoById(world, input.repositoryId);
+  return world.exclusive(repo, async () => {
+    const planned: Array<{ ref: string; after: string; before: string }> = [];
+    for (const update of input.refUpdates) {
+      const { name, afterOid: after } = update;
+      if (!/^refs\/[^\s~^:?*[\\]+\/[^\s~^:?*[\\]+$/.test(name) || name.includes('..') || name.endsWith('/'))
+        throw unprocessable(
+          `Invalid ref name '${name}'; expected a fully qualified name such as refs/heads/main.`,
+        );
+      await world.beforeRefUpdate(repo, name);
+      const current = (await repo.git.readRef(name)) ?? ZERO_SHA;
+      const before = update.beforeOid ?? current;
+      if (before !== current) {
+        throw unprocessable(
+          current === ZERO_SHA
+            ? `Reference ${name} does not exist; expected it at ${before}.`
+            : `Reference ${name} is at ${current}, not at the expected ${before}.`,
+        );
+      }
+      if (after !== ZERO_SHA && !(await repo.git.objectType(after)))
+        throw unprocessable(`Object ${after} does not exist.`);
+      if (
+        !update.force &&
+        current !== ZERO_SHA &&
+        after !== ZERO_SHA &&
+        !(await repo.git.isAncestor(current, after))
+      )
+        throw unprocessable(`Update of ${name} is not a fast forward.`);
+      planned.push({ ref: name, after, before });
+    }
+    // git checks each old value again inside one transaction: a writer that slipped in still loses.
+    if (!(await repo.git.updateRefsAtomically(planned)))
+      throw unprocessable('A reference changed while it was being updated; no reference was updated.');
+    return { clientMutationId: input.clientMutationId ?? null };
+  });
+}
+
 interface AutoMergeInput {
   pullRequestId: string;
   mergeMethod?: 'MERGE' | 'SQUASH' | 'REBASE';
@@ -93,6 +166,7 @@ function rootValue(world: GraphqlWorld, mergeable: (repo: SimRepo, pull: SimPull
         },
       };
     },
+    updateRefs: ({ input }: { input: Parameters<typeof updateRefs>[1] }) => updateRefs(world, input),
     enablePullRequestAutoMerge: async ({ input }: { input: AutoMergeInput }) => {
       const { repo, pull } = findPullById(world, input.pullRequestId);
       if (!repo.allowAutoMerge)
@@ -122,6 +196,8 @@ export interface GraphqlOutcome {
   readonly body: { data?: unknown; errors?: unknown[] };
   /** Set when the query itself is not valid against GitHub's schema: a client bug. */
   readonly invalid?: string[];
+  /** Root fields GitHub has that the simulator does not implement. */
+  readonly unsimulated?: string[];
 }
 
 /** Runs one GraphQL request: `{ query, variables, operationName }`. */
@@ -148,10 +224,22 @@ export async function runGraphql(
     const errors = problems.map((p) => ({ message: p.message, locations: p.locations }));
     return { body: { errors }, invalid: problems.map((p) => p.message) };
   }
+  const root = rootValue(world, mergeable) as Record<string, unknown>;
+  const unsimulated: string[] = [];
+  const fieldResolver: GraphQLFieldResolver<unknown, unknown> = (source, args, context, info) => {
+    if (source === root && typeof root[info.fieldName] !== 'function') {
+      unsimulated.push(`${info.parentType.name}.${info.fieldName}`);
+      throw new GraphQLError(`The GitHub simulator does not implement ${info.fieldName}.`, {
+        extensions: { type: 'NOT_IMPLEMENTED' },
+      });
+    }
+    return defaultFieldResolver(source, args, context, info);
+  };
   const result = await execute({
     schema: githubSchema(),
     document,
-    rootValue: rootValue(world, mergeable),
+    rootValue: root,
+    fieldResolver,
     variableValues: (request.variables ?? {}) as Record<string, unknown>,
     operationName: typeof request.operationName === 'string' ? request.operationName : undefined,
   });
@@ -161,5 +249,8 @@ export async function runGraphql(
     path: e.path,
     locations: e.locations,
   }));
-  return { body: { data: result.data ?? null, ...(errors ? { errors } : {}) } };
+  return {
+    body: { data: result.data ?? null, ...(errors ? { errors } : {}) },
+    ...(unsimulated.length ? { unsimulated } : {}),
+  };
 }

@@ -466,13 +466,20 @@ export class GitHubSim {
       repo: (o: string, n: string) => this.repos.get(`${o}/${n}`),
       viewer: this.viewer,
       htmlBase: this.url,
+      beforeRefUpdate: (repo: SimRepo, ref: string) => this.strikeConflict(repo, ref),
+      exclusive: <T>(repo: SimRepo, work: () => Promise<T>) =>
+        this.serially(`${repo.owner}/${repo.name}`, work),
     };
     const mergeable = async (repo: SimRepo, pull: SimPull) => {
       const base = await repo.git.readRef(`refs/heads/${pull.base}`);
       const head = await repo.git.readRef(`refs/heads/${pull.head}`);
       return Boolean(base && head && (await repo.git.mergeTrees(base, head)));
     };
-    return runGraphql(world, (body ?? {}) as Record<string, unknown>, mergeable);
+    const outcome = await runGraphql(world, (body ?? {}) as Record<string, unknown>, mergeable);
+    for (const field of outcome.unsimulated ?? []) {
+      this.violationList.push(`GraphQL ${field} is not simulated`);
+    }
+    return outcome;
   }
 
   private serially<T>(key: string, work: () => Promise<T>): Promise<T> {

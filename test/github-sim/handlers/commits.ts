@@ -14,11 +14,8 @@ const PLAIN_NAME = /^(?!.*\.\.)(?!.*@\{)[^\s~^:?*[\\\0-\x1f]+$/;
 async function resolveRef(repo: SimRepo, ref: string): Promise<string | undefined> {
   if (!PLAIN_NAME.test(ref)) return undefined;
   if (/^[0-9a-f]{40}$/i.test(ref)) return repo.git.resolveCommit(ref.toLowerCase());
-  const names = ref.startsWith('refs/')
-    ? [ref]
-    : [`refs/${ref}`, `refs/heads/${ref}`, `refs/tags/${ref}`].filter(
-        (name, i) => i > 0 || /^(heads|tags)\//.test(ref),
-      );
+  const qualified = /^(heads|tags)\//.test(ref) ? [`refs/${ref}`] : [];
+  const names = ref.startsWith('refs/') ? [ref] : [...qualified, `refs/heads/${ref}`, `refs/tags/${ref}`];
   for (const name of names) {
     const sha = await repo.git.resolveCommit(name);
     if (sha) return sha;
@@ -43,7 +40,10 @@ export const getCommit: Handler = async (ctx, request, repo) => {
   const commit = await repo.git.readCommit(sha);
   const all = await repo.git.commitChanges(sha, commit.parents[0]);
   const page = Math.max(Number(request.query.page ?? 1) || 1, 1);
-  const perPage = Math.min(Math.max(Number(request.query.per_page ?? FILES_PER_PAGE) || 1, 1), FILES_PER_PAGE);
+  const perPage = Math.min(
+    Math.max(Number(request.query.per_page ?? FILES_PER_PAGE) || 1, 1),
+    FILES_PER_PAGE,
+  );
   const last = Math.max(Math.ceil(all.length / perPage), 1);
   const headers: Record<string, string> = {};
   if (page < last) {

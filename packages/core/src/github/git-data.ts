@@ -11,8 +11,8 @@ export interface RepositoryRef {
 export interface BranchTip {
   /** The commit at the tip of the branch. */
   readonly sha: string;
-  /** Its root tree, the `base_tree` of a new commit on top of it; read only when a commit is made. */
-  readonly tree?: string;
+  /** Its root tree: the `base_tree` of a new commit on top of it. */
+  readonly tree: string;
 }
 
 export interface CommitInfo {
@@ -40,16 +40,22 @@ export function parseRepository(text: string): RepositoryRef {
 const isNotFound = (error: unknown) => (error as { status?: unknown } | null)?.status === 404;
 
 /**
- * The branch's tip commit, or undefined when no such branch. Its tree is read later, only if a commit is
- * made on top of it, so a re-run that changes nothing never pays for it.
+ * The branch's tip commit and its tree in one request (repos/get-commit), or undefined when no such
+ * branch. `heads/` keeps a tag of the same name from answering. GitHub answers an unknown ref with 422
+ * `No commit found for SHA: …` (404 is a repository it cannot see, which must not pass for "no branch").
  */
 export async function readBranchTip(
   octokit: GitHubClient,
   at: RepositoryRef,
   branch: string,
 ): Promise<BranchTip | undefined> {
-  const sha = await readBranchSha(octokit, at, branch);
-  return sha ? { sha } : undefined;
+  try {
+    const { data } = await octokit.rest.repos.getCommit({ ...at, ref: `heads/${branch}`, per_page: 1 });
+    return { sha: data.sha, tree: data.commit.tree.sha };
+  } catch (error) {
+    if (isGitHubFailure(error, 'noCommitFound')) return undefined;
+    throw error;
+  }
 }
 
 /** The ref's commit SHA, or undefined when the branch does not exist. */
@@ -117,11 +123,9 @@ export async function commitFile(
   file: { readonly path: string; readonly content: string },
   message: string,
 ): Promise<string> {
-  const baseTree =
-    parent.tree ?? (await octokit.rest.git.getCommit({ ...at, commit_sha: parent.sha })).data.tree.sha;
   const tree = await octokit.rest.git.createTree({
     ...at,
-    base_tree: baseTree,
+    base_tree: parent.tree,
     tree: [{ path: file.path, mode: '100644', type: 'blob', content: file.content }],
   });
   const commit = await octokit.rest.git.createCommit({
