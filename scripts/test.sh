@@ -20,7 +20,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-npm ci --no-audit --no-fund
+# `npm install` installs exactly what package-lock.json pins. Not `npm ci`: npm 11 leaves other platforms'
+# optional packages (biome's and nx's native binaries) out of the lock, and `npm ci` then refuses it as out
+# of sync.
+npm install --no-audit --no-fund
 export NX_DAEMON=false
 npm run lint
 npm run typecheck

@@ -29,6 +29,16 @@ export const GitHubFailure = {
   },
   /** The secondary rate limit; retried by the client, seen only when retries ran out. */
   secondaryRateLimit: { status: 403, text: /secondary rate limit/i },
+  /** GET commits/{ref} for a branch, tag or sha the repository does not have (GitHub answers 422, not 404). */
+  noCommitFound: { status: 422, text: /No commit found for SHA/i },
+  /**
+   * GraphQL `updateRefs` on a server whose schema predates it (GitHub Enterprise Server releases from
+   * before April 2024): the query fails validation, naming the field or its input types.
+   */
+  updateRefsUnsupported: {
+    status: 200,
+    text: /Field 'updateRefs' doesn't exist|(RefUpdate|UpdateRefsInput) isn't a defined input type/i,
+  },
   /** enablePullRequestAutoMerge when the repository has auto-merge switched off in its settings. */
   autoMergeNotAllowed: { status: 200, text: /Auto merge is not allowed for this repository/i },
   /** enablePullRequestAutoMerge on a PR that is already mergeable: GitHub wants a plain merge instead. */

@@ -166,9 +166,11 @@ const updateRefsMutation = `
  * `beforeOid` and applies the forced move only if the branch is still at `from`, so that cannot happen.
  * Any refusal is a LostRace: the caller re-reads the branch (and then leaves a person's commits alone).
  *
- * Servers without `updateRefs` (older GitHub Enterprise Server) fall back to a non-forced no-op update to
- * `from`, which GitHub refuses unless the branch is still at `from` (or behind it), then the forced move;
- * that leaves one round trip of exposure, the best REST allows.
+ * Servers whose schema lacks `updateRefs` fall back to REST. github.com and GitHub Enterprise Server 3.16
+ * and later have it (GHES GraphQL reference); GHES releases from before April 2024, when it was added, do
+ * not. REST has no compare-and-swap for a forced move, so the fallback first makes a non-forced no-op
+ * update to `from`, which GitHub refuses unless the branch is still at `from` (or behind it), then the
+ * forced move: one round trip of exposure, the best REST allows. Any other updateRefs error is a refusal.
  */
 export async function moveProposalBranch(
   octokit: GitHubClient,
@@ -177,18 +179,18 @@ export async function moveProposalBranch(
   move: { readonly from: string; readonly to: string },
 ): Promise<void> {
   try {
-    const answer = await octokit.graphql<{ updateRefs?: unknown }>(updateRefsMutation, {
+    await octokit.graphql(updateRefsMutation, {
       repositoryId: at.repositoryId,
       refUpdates: [{ name: `refs/heads/${branch}`, beforeOid: move.from, afterOid: move.to, force: true }],
     });
-    // GitHub answers a payload object; a server that parses the mutation but does not implement it answers null.
-    if (answer?.updateRefs) return;
+    return;
   } catch (error) {
-    const text = String((error as { message?: unknown }).message ?? error);
-    if (!/updateRefs|RefUpdate/.test(text) || !/doesn't exist|not defined|undefined|unknown/i.test(text)) {
-      throw new LostRace(
-        `Branch ${branch} was not at ${move.from.slice(0, 7)} any more (${text.split('\n')[0]}).`,
-      );
+    // An HTTP failure (401, 403, 5xx after retries) is no answer about the branch: let it through.
+    if ((error as { status?: unknown }).status !== undefined) throw error;
+    if (!isGitHubFailure(error, 'updateRefsUnsupported')) {
+      const errors = (error as { errors?: Array<{ message?: unknown }> }).errors;
+      const reason = String(errors?.[0]?.message ?? (error as Error).message);
+      throw new LostRace(`Branch ${branch} was not at ${move.from.slice(0, 7)} any more (${reason}).`);
     }
   }
   await restUpdate(octokit, at, branch, move.from, false);

@@ -52,6 +52,23 @@ describe('known GitHub failures', () => {
     expect(isGitHubFailure(error, 'autoMergeNotAllowed')).toBe(true);
   });
 
+  it('tells an unknown commit from a missing repository when reading a branch tip', () => {
+    const unknown = restError(422, { message: 'No commit found for SHA: heads/nope' });
+    expect(isGitHubFailure(unknown, 'noCommitFound')).toBe(true);
+    expect(isGitHubFailure(restError(404, { message: 'Not Found' }), 'noCommitFound')).toBe(false);
+  });
+
+  it('recognises a server whose GraphQL schema predates updateRefs, and only that', () => {
+    const old = Object.assign(new Error('Request failed due to following response errors'), {
+      errors: [{ message: "Field 'updateRefs' doesn't exist on type 'Mutation'" }],
+    });
+    expect(isGitHubFailure(old, 'updateRefsUnsupported')).toBe(true);
+    const refused = Object.assign(new Error('Request failed due to following response errors'), {
+      errors: [{ type: 'UNPROCESSABLE', message: 'Reference refs/heads/x is at 1234, not at 5678.' }],
+    });
+    expect(isGitHubFailure(refused, 'updateRefsUnsupported')).toBe(false);
+  });
+
   it('describes a failure in one line with request, status and reason, and never the token', () => {
     const line = describeGitHubFailure(restError(502, { message: 'Server Error' }));
     expect(line).toBe(
