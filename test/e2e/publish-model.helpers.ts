@@ -1,11 +1,10 @@
 // Builds throwaway ML projects for the publish-model tests: slipway.yaml, model files, an eval report.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { parse } from 'yaml';
 import { bundleForNode } from '../../scripts/bundle.ts';
 import { repoRoot } from '../harness/run-action.js';
 
