@@ -13,6 +13,7 @@
 //   sim().inject({ path: /\/pulls$/, method: 'POST', status: 429, retryAfter: 2 }); // secondary limit by default
 //   sim().inject({ path: 'git/create-ref', status: 502, when: 'after' });      // applied, then the answer is lost
 //   sim().injectRefConflict({ repo: 'acme/envs', ref: 'heads/main' });         // next update of it meets a real commit
+//                                         (REST git/refs and GraphQL updateRefs alike; updateRefs then fails its beforeOid)
 //   await sim().pushCommit('acme/envs', { branch: 'slipway/prod/fraud', files: { 'x.yaml': 'y\n' } }); // a person pushes
 //   sim().addComment('acme/envs', 1, 'LGTM', 'grace');                          // a person comments
 //
