@@ -1,7 +1,7 @@
 // Reads a config file into a YAML document with positions, turning every way a file can be unreadable
 // into one clear finding: too large, binary, not UTF-8, empty, a syntax error, a duplicate key, an alias bomb.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { load as loadFast } from 'js-yaml';
+import { CORE_SCHEMA, load as loadFast } from 'js-yaml';
 import { type Document, LineCounter, parseDocument, type YAMLError } from 'yaml';
 import { type Finding, type SourcePosition, wholeFile } from './finding.js';
 
@@ -58,8 +58,6 @@ export function readConfigSource(path: string, file = path): ReadResult {
     );
   }
   if (text.startsWith('\uFEFF')) text = text.slice(1);
-  if (text.trim() === '' || isOnlyComments(text))
-    return fail('file.empty', 'File is empty; expected a YAML mapping with apiVersion and kind.');
 
   // Fast path: most configs are valid and need no source positions. js-yaml reads them ~10x faster than
   // the position-keeping parser; it refuses duplicate keys too. Documents with anchors or aliases, and
@@ -68,6 +66,8 @@ export function readConfigSource(path: string, file = path): ReadResult {
     const data = parseFast(text);
     if (data !== undefined && data !== null) return { ok: true, source: lazySource(file, text, data) };
   }
+  if (text.trim() === '' || isOnlyComments(text))
+    return fail('file.empty', 'File is empty; expected a YAML mapping with apiVersion and kind.');
   return parsePrecise(file, text, fail);
 }
 
@@ -76,6 +76,7 @@ export function readConfigSource(path: string, file = path): ReadResult {
  * lines without quotes, so a '#' inside a string never hides an alias; when in doubt, the precise path runs.
  */
 export function mayHaveAnchorsOrAliases(text: string): boolean {
+  if (!text.includes('&') && !text.includes('*')) return false;
   for (const line of text.split('\n')) {
     if (!line.includes('&') && !line.includes('*')) continue;
     const code = /["']/.test(line) ? line : line.replace(/(^|\s)#.*$/, '');
@@ -86,7 +87,8 @@ export function mayHaveAnchorsOrAliases(text: string): boolean {
 
 function parseFast(text: string): unknown {
   try {
-    return loadFast(text, { json: false });
+    // YAML 1.2's core schema, as the precise parser reads it: no timestamps or other YAML 1.1 types.
+    return loadFast(text, { json: false, schema: CORE_SCHEMA });
   } catch {
     return undefined;
   }
