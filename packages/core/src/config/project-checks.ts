@@ -7,11 +7,16 @@ import { didYouMean } from './did-you-mean.js';
 import type { Finding, Severity } from './finding.js';
 import { formatPath, locateValue, type PathSegment } from './locate.js';
 
-/** Metrics Slipway computes from predictions, per task. Projects that write their own metrics may name any. */
+/**
+ * Metrics Slipway computes from predictions, per task (classification adds precision.<class>,
+ * recall.<class> and f1.<class> for each class). Projects that write their own metrics may name any.
+ */
 export const metricsByTask = {
   classification: ['accuracy', 'macro-precision', 'macro-recall', 'macro-f1'],
   regression: ['mae', 'rmse', 'r2'],
 } as const;
+
+const perClassMetrics = ['precision', 'recall', 'f1'];
 
 interface ProjectShape {
   task?: 'classification' | 'regression';
@@ -68,15 +73,22 @@ export function projectChecks(data: unknown, context: Context, path: string): Fi
       ),
   );
 
-  const known = project.task ? (metricsByTask[project.task] as readonly string[]) : undefined;
+  const perClass =
+    project.task === 'classification'
+      ? perClassMetrics.flatMap((metric) => (project.classes ?? []).map((c) => `${metric}.${c}`))
+      : [];
+  const known = project.task ? [...metricsByTask[project.task], ...perClass] : undefined;
   const checkMetric = (metric: string | undefined, segments: PathSegment[]) => {
     if (!known || !metric || project.eval?.output === 'metrics' || known.includes(metric)) return;
+    // Without a class list the per-class names cannot be checked; the no-classes warning says so.
+    if (project.task === 'classification' && !project.classes && /^(precision|recall|f1)\./.test(metric))
+      return;
     const suggestion = didYouMean(metric, known);
     report(
       'warning',
       'project.unknown-metric',
       segments,
-      `Metric '${metric}' is not computed for ${project.task}; Slipway computes ${known.join(', ')}.${suggestion ? ` Did you mean '${suggestion}'?` : ' Set eval.output: metrics if the evaluation reports it itself.'}`,
+      `Metric '${metric}' is not computed for ${project.task}; Slipway computes ${metricsByTask[project.task!].join(', ')}${perClass.length > 0 ? ' and precision, recall and f1 per class (f1.<class>)' : ''}.${suggestion ? ` Did you mean '${suggestion}'?` : ' Set eval.output: metrics if the evaluation reports it itself.'}`,
       suggestion,
     );
   };

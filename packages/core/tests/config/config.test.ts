@@ -89,3 +89,33 @@ describe('choosing the fast parser', () => {
     expect(mayHaveAnchorsOrAliases('a: b&c\n')).toBe(false);
   });
 });
+
+describe('metric names in thresholds', () => {
+  it('accepts per-class metrics for the listed classes and warns about other classes', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'slipway-config-'));
+    const path = join(dir, 'slipway.yaml');
+    await writeFile(
+      path,
+      [
+        'apiVersion: slipway.dev/v1',
+        'kind: Project',
+        'model: {name: iris, owner: me}',
+        'task: classification',
+        'classes: [setosa, virginica]',
+        'eval: {command: x}',
+        'test-sets:',
+        '  - name: a',
+        '    path: .',
+        '    thresholds:',
+        '      - {metric: f1.setosa, value: 0.9, direction: higher}',
+        '      - {metric: recall.virginica, value: 0.9, direction: higher}',
+        '      - {metric: f1.versicolor, value: 0.9, direction: higher}',
+        '',
+      ].join('\n'),
+    );
+    const report = await validateConfigFile(path, 'slipway.yaml');
+    expect(report.findings.map((f) => [f.rule, f.path])).toEqual([
+      ['project.unknown-metric', 'test-sets[0].thresholds[2].metric'],
+    ]);
+  });
+});
