@@ -1,0 +1,34 @@
+// @slipway/core/environments/promotion: promotion by merging pull requests — the contract in the
+// environment repository's slipway.yaml, the gates as commit statuses, and the operations over GitHub.
+export {
+  downstreamOf,
+  type Hold,
+  holdOn,
+  type PromotionContract,
+  PromotionError,
+  type PromotionPolicy,
+  parsePromotionContract,
+  type Upstream,
+  verifyContexts,
+} from './contract.js';
+export { formatDuration, formatTime, parseDuration } from './duration.js';
+export {
+  type ActiveFreeze,
+  activeFreeze,
+  checkFreezeWindow,
+  describeFreeze,
+  type FreezeWindow,
+} from './freeze.js';
+export {
+  allGreen,
+  evaluateGates,
+  type GateInput,
+  type GateName,
+  type GateState,
+  type GateStatus,
+  gateContexts,
+  type ObservedStatus,
+  recordedVerification,
+  type UpstreamState,
+  verification,
+} from './gates.js';
