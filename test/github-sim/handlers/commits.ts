@@ -11,7 +11,7 @@ const FILES_PER_PAGE = 300;
 /** Names that are plain refs or shas: revision syntax (`main~1`, `a..b`, `@{1}`, `x:path`) is no ref here. */
 const PLAIN_NAME = /^(?!.*\.\.)(?!.*@\{)[^\s~^:?*[\\\0-\x1f]+$/;
 
-async function resolveRef(repo: SimRepo, ref: string): Promise<string | undefined> {
+export async function resolveRef(repo: SimRepo, ref: string): Promise<string | undefined> {
   if (!PLAIN_NAME.test(ref)) return undefined;
   if (/^[0-9a-f]{40}$/i.test(ref)) return repo.git.resolveCommit(ref.toLowerCase());
   const qualified = /^(heads|tags)\//.test(ref) ? [`refs/${ref}`] : [];

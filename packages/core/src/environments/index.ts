@@ -30,6 +30,7 @@ export {
   closedAsEmptyComment,
   commitMessage,
   leftAloneComment,
+  type PromotionProvenance,
   type ProposalContent,
   type ProposalMarker,
   parseMarker,

@@ -26,6 +26,7 @@ import {
   environmentsConfigFile,
   leftAloneComment,
   type ModelRelease,
+  type PromotionProvenance,
   type ProposalMarker,
   parseEnvironmentsConfig,
   parseMarker,
@@ -72,6 +73,8 @@ export interface ProposalRequest {
   /** The proposed version's eval report (parsed JSON), and the one of the version now in the environment. */
   readonly evalReport?: unknown;
   readonly currentEvalReport?: unknown;
+  /** Where the release comes from when this deployment promotes an upstream environment's record. */
+  readonly promotion?: PromotionProvenance;
   /** Attempts when another writer wins a race. Default 3. */
   readonly maxAttempts?: number;
   readonly log?: (message: string) => void;
@@ -236,6 +239,7 @@ async function proposeOnce(a: Attempt): Promise<Result> {
       repository: repo,
       autoMerge: target.environment.policy.autoMerge,
       ...(evaluation ? { evaluation } : {}),
+      ...(request.promotion ? { promotion: request.promotion } : {}),
     }),
   });
   const markerFor = (baseSha: string, commit: string): ProposalMarker => ({
@@ -266,7 +270,7 @@ async function proposeOnce(a: Attempt): Promise<Result> {
         at,
         base,
         { path: target.manifestPath, content: change.text },
-        commitMessage(target, release, base.sha),
+        commitMessage(target, release, base.sha, request.promotion),
       );
       // Compare-and-swap from the tip checked above: a push made since then makes this a LostRace, not a loss.
       await moveProposalBranch(octokit, { ...at, repositoryId: pr.repositoryId }, branch, {
@@ -297,7 +301,7 @@ async function proposeOnce(a: Attempt): Promise<Result> {
     at,
     base,
     { path: target.manifestPath, content: change.text },
-    commitMessage(target, release, base.sha),
+    commitMessage(target, release, base.sha, request.promotion),
   );
   const created = await createBranch(octokit, at, branch, commit);
   if (!created) {

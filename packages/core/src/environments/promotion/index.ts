@@ -32,3 +32,12 @@ export {
   type UpstreamState,
   verification,
 } from './gates.js';
+export {
+  type GateReport,
+  type PromoteRequest,
+  type PromoteResult,
+  type PromotionOutcome,
+  type PromotionStep,
+  promote,
+} from './promote.js';
+export { type OpenPull, type RepositorySnapshot, readFiles, readSnapshot } from './snapshot.js';
