@@ -8,7 +8,7 @@ import type { GitHubClient } from '../../github/client.js';
 import { parseRepository } from '../../github/git-data.js';
 import { openEnvironmentPr, type ProposalOutcome } from '../../github/propose.js';
 import { compareVersions, type DeployedModel, type ModelRelease, readDeployedModel } from '../deployment.js';
-import { type PromotionProvenance, parseMarker, proposalBranch } from '../pr-content.js';
+import { type PromotionProvenance, parseMarker, proposalBranch, renderMarker } from '../pr-content.js';
 import { parseArtifactReference } from '../proposal-inputs.js';
 import {
   type DeploymentTarget,
