@@ -11,7 +11,7 @@ import { formatDuration } from './duration.js';
 
 // rrule ships CommonJS to Node and ESM to bundlers; take its exports from whichever this is.
 const rrule: typeof rruleModule =
-  (rruleModule as unknown as { default?: typeof rruleModule }).default ?? rruleModule;
+  'rrulestr' in rruleModule ? rruleModule : (Reflect.get(rruleModule, 'default') as typeof rruleModule);
 
 export interface FreezeWindow {
   readonly rrule?: string;
