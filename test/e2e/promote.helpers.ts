@@ -3,7 +3,7 @@
 // action run through the runner harness as push, schedule and repository_dispatch events run it.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createGitHubClient } from '@slipway/core/github';
+import { createGitHubClient, type GitHubClient } from '@slipway/core/github';
 import type { GitHubSim } from '../github-sim/index.js';
 import { type ActionResult, cleanupRun, repoRoot, runAction } from '../harness/run-action.js';
 
@@ -76,7 +76,7 @@ export async function runPromote(
 }
 
 /** A client acting as a person (the simulator maps `sim-as-<login>` tokens to that user). */
-export const actingAs = (sim: GitHubSim, login: string) =>
+export const actingAs = (sim: GitHubSim, login: string): GitHubClient =>
   createGitHubClient({ token: `sim-as-${login}`, baseUrl: sim.url, retryDelayUnitMs: 1, log: quiet });
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };

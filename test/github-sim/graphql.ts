@@ -46,9 +46,13 @@ function unprocessable(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { type: 'UNPROCESSABLE' } });
 }
 
-/** A commit as a GraphQL Commit: its oid and the newest status of each context. */
-function commitNode(repo: SimRepo, oid: string) {
+/**
+ * A commit as a GraphQL Commit: its oid, the newest status of each context, and (lazily) its message,
+ * dates, a file's blob, the history of a path from it and the pull requests it was merged by.
+ */
+function commitNode(repo: SimRepo, oid: string, world?: GraphqlWorld): Record<string, unknown> {
   const latest = latestStatuses(repo, oid);
+  const read = () => repo.git.readCommit(oid);
   return {
     __typename: 'Commit',
     oid,
@@ -65,11 +69,38 @@ function commitNode(repo: SimRepo, oid: string) {
               createdAt: s.createdAt,
             })),
           },
+    message: async () => (await read()).message,
+    messageHeadline: async () => (await read()).message.split('\n')[0],
+    committedDate: async () => (await read()).committer.date,
+    authoredDate: async () => (await read()).author.date,
+    author: async () => {
+      const a = (await read()).author;
+      return { name: a.name, email: a.email, date: a.date, user: null };
+    },
+    file: async ({ path }: { path: string }) => {
+      const blob = await objectNode(repo, { expression: `${oid}:${path}` });
+      return blob ? { name: path.split('/').at(-1), path, oid: blob.oid, object: blob } : null;
+    },
+    history: async ({ path, first }: { path?: string; first?: number }) => {
+      const shas = await repo.git.log(oid, { ...(path ? { path } : {}), max: Math.min(first ?? 100, 100) });
+      return {
+        totalCount: shas.length,
+        nodes: shas.map((sha) => commitNode(repo, sha, world)),
+        pageInfo: { hasNextPage: false, endCursor: null },
+      };
+    },
+    associatedPullRequests: ({ first }: { first?: number }) => {
+      const pulls = [...repo.pulls.values()].filter((p) => p.mergeCommitSha === oid).slice(0, first ?? 100);
+      return {
+        totalCount: pulls.length,
+        nodes: world ? pulls.map((p) => pullNode(world, repo, p)) : [],
+      };
+    },
   };
 }
 
 /** `object(expression: "<rev>:<path>")` or `object(oid:)`: a blob's text or a commit. */
-async function objectNode(repo: SimRepo, args: { expression?: string; oid?: string }) {
+async function objectNode(repo: SimRepo, args: { expression?: string; oid?: string }, world?: GraphqlWorld) {
   const expression = args.expression ?? args.oid ?? '';
   const colon = expression.indexOf(':');
   const rev = colon < 0 ? expression : expression.slice(0, colon);
@@ -78,7 +109,7 @@ async function objectNode(repo: SimRepo, args: { expression?: string; oid?: stri
     ? rev
     : ((await repo.git.readRef(rev.startsWith('refs/') ? rev : `refs/heads/${rev}`)) ?? undefined);
   if (!commit || (await repo.git.objectType(commit)) !== 'commit') return null;
-  if (path === undefined) return commitNode(repo, commit);
+  if (path === undefined) return commitNode(repo, commit, world) as never;
   const [entry] = await repo.git.listTree(commit, { path }).catch(() => []);
   if (!entry || entry.name !== path || entry.type !== 'blob') return null;
   const bytes = await repo.git.readBlob(entry.sha);
@@ -103,7 +134,7 @@ function pullNode(world: GraphqlWorld, repo: SimRepo, pull: SimPull) {
     mergedAt: pull.mergedAt,
     author: { __typename: pull.user.type, login: pull.user.login },
     mergedBy: pull.mergedBy && { __typename: pull.mergedBy.type, login: pull.mergedBy.login },
-    mergeCommit: pull.mergeCommitSha && commitNode(repo, pull.mergeCommitSha),
+    mergeCommit: pull.mergeCommitSha && commitNode(repo, pull.mergeCommitSha, world),
     reviews: ({ states, first }: { states?: string[]; first?: number }) => {
       const all = (repo.reviews.get(pull.number) ?? []).filter((r) => !states || states.includes(r.state));
       const nodes = all.slice(0, first ?? 100).map((r) => ({
@@ -239,11 +270,11 @@ function rootValue(world: GraphqlWorld, mergeable: (repo: SimRepo, pull: SimPull
             ? {
                 name: name.replace(/^refs\/(heads|tags)\//, ''),
                 prefix: name.replace(/[^/]+$/, ''),
-                target: commitNode(repo, oid),
+                target: commitNode(repo, oid, world),
               }
             : null;
         },
-        object: (args: { expression?: string; oid?: string }) => objectNode(repo, args),
+        object: (args: { expression?: string; oid?: string }) => objectNode(repo, args, world),
         pullRequests: (args: {
           states?: string[];
           first?: number;
