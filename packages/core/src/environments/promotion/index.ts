@@ -1,5 +1,15 @@
 // @slipway/core/environments/promotion: promotion by merging pull requests — the contract in the
 // environment repository's slipway.yaml, the gates as commit statuses, and the operations over GitHub.
+
+export {
+  type ConfigChangeResult,
+  type HoldRequest,
+  hold,
+  type ReleaseRequest,
+  type RollbackRequest,
+  release,
+  rollback,
+} from './config-change.js';
 export {
   downstreamOf,
   type Hold,
@@ -32,6 +42,8 @@ export {
   type UpstreamState,
   verification,
 } from './gates.js';
+export { type HistoryEntry, type HistoryRequest, type HistoryResult, history } from './history.js';
+export { addHold, removeHold } from './holds-edit.js';
 export {
   type GateReport,
   type PromoteRequest,
