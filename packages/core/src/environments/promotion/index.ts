@@ -53,3 +53,5 @@ export {
   promote,
 } from './promote.js';
 export { type OpenPull, type RepositorySnapshot, readFiles, readSnapshot } from './snapshot.js';
+export { type ModelStatus, type StatusRequest, type StatusResult, status } from './status.js';
+export { type TraceRequest, type TraceResult, trace } from './trace.js';
