@@ -1,9 +1,15 @@
 // `slipway`: a thin shell over @slipway/core. Each command lives in commands/<name>.ts and registers itself.
 import { Command } from 'commander';
 import { registerEval } from './commands/eval.js';
+import { registerHistory } from './commands/history.js';
+import { registerHold } from './commands/hold.js';
+import { registerPromote } from './commands/promote.js';
 import { registerPropose } from './commands/propose.js';
 import { registerPublish } from './commands/publish.js';
 import { registerPull } from './commands/pull.js';
+import { registerRollback } from './commands/rollback.js';
+import { registerStatus } from './commands/status.js';
+import { registerTrace } from './commands/trace.js';
 import { registerValidate } from './commands/validate.js';
 
 const program = new Command('slipway')
@@ -18,6 +24,12 @@ registerEval(program);
 registerPublish(program);
 registerPull(program);
 registerPropose(program);
+registerPromote(program);
+registerStatus(program);
+registerHistory(program);
+registerRollback(program);
+registerHold(program);
+registerTrace(program);
 
 try {
   await program.parseAsync(process.argv);
