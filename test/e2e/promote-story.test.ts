@@ -2,12 +2,14 @@
 // simulator (held to GitHub's OpenAPI description) and a real OCI registry: publish → proposal to dev →
 // auto-merge → promotion on push → verification from Argo CD's status → soak → a reviewer merges → prod
 // as a draft → freeze → only the newest version proposed afterwards.
-import { rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { useGitHubSim } from '../github-sim/index.js';
 import { cleanupRun, runAction } from '../harness/run-action.js';
-import { showFile } from './open-environment-pr.fixtures.js';
+import { commitsAhead, showFile } from './open-environment-pr.fixtures.js';
 import {
   actingAs,
   argoCdReports,
@@ -15,15 +17,26 @@ import {
   fridayEvening,
   headOf,
   runPromote,
+  skeleton,
   statusesOn,
 } from './promote.helpers.js';
-import { evalReport, makeProject, uniqueRepository } from './publish-model.helpers.js';
+import { bundleCli, evalReport, makeProject, runCli, uniqueRepository } from './publish-model.helpers.js';
 
 const registry = inject('registry');
 const sim = useGitHubSim();
 const envs = 'acme/story-envs';
 const [owner, repo] = envs.split('/') as [string, string];
 const hours = (n: number) => n * 3600_000;
+
+let cliDir = '';
+let cli = '';
+beforeAll(async () => {
+  cliDir = await mkdtemp(join(tmpdir(), 'slipway-promote-cli-'));
+  cli = await bundleCli(cliDir);
+});
+afterAll(() => rm(cliDir, { recursive: true, force: true }));
+const slipway = (args: string[]) =>
+  runCli(cli, [...args, '--repository', envs, '--api-url', sim().url], { GITHUB_TOKEN: 'sim-as-carol' });
 
 /** publish-model to the real registry, then open-environment-pr to dev: the project's own workflow. */
 async function publishAndProposeToDev(version: string, artifactRepository: string) {
@@ -174,5 +187,170 @@ describe('promotion by merging pull requests', () => {
         .pulls(envs)
         .find((p) => p.number === prodPr.number)?.mergedAt,
     ).toBeNull();
-  });
+
+    // 8. During the freeze 1.4.0 goes through dev and staging; the prod PR is replaced, not queued behind.
+    const v2 = await publishAndProposeToDev('1.4.0', artifactRepository);
+    expect((await runPromote(sim(), envs, 'schedule', { now: friday })).exitCode).toBe(0);
+    expect(
+      sim()
+        .pulls(envs)
+        .find((p) => p.number === v2.pr)?.mergedAt,
+    ).not.toBeNull();
+    await argoCdReports(sim(), envs, 'iris-dev', 'success');
+    expect((await runPromote(sim(), envs, 'push', { now: friday })).exitCode).toBe(0);
+    const staging2 = sim()
+      .pulls(envs)
+      .find((p) => p.head === 'slipway/staging/iris' && p.state === 'open')!;
+    expect(staging2.number).not.toBe(stagingPr.number);
+    expect(staging2.title).toBe('Deploy iris 1.3.0 → 1.4.0 to staging');
+    const saturday = new Date(friday.getTime() + hours(20));
+    expect((await runPromote(sim(), envs, 'schedule', { now: saturday })).exitCode).toBe(0);
+    await alice.rest.pulls.createReview({ owner, repo, pull_number: staging2.number, event: 'APPROVE' });
+    await alice.rest.pulls.merge({ owner, repo, pull_number: staging2.number, merge_method: 'squash' });
+    await argoCdReports(sim(), envs, 'iris-staging', 'success');
+    const stillFrozen = await runPromote(sim(), envs, 'push', { now: saturday });
+    expect(stillFrozen.exitCode, stillFrozen.stdout + stillFrozen.stderr).toBe(0);
+    expect(JSON.parse(stillFrozen.outputs.promotions!)).toEqual([
+      expect.objectContaining({
+        environment: 'prod',
+        version: '1.4.0',
+        outcome: 'updated',
+        pullRequest: expect.objectContaining({ number: prodPr.number }),
+      }),
+    ]);
+
+    // 9. After the freeze only the newest version is proposed: one PR, one commit, 1.4.0.
+    const monday = new Date(friday.getTime() + hours(66));
+    const thawed = await runPromote(sim(), envs, 'schedule', { now: monday });
+    expect(thawed.exitCode, thawed.stdout + thawed.stderr).toBe(0);
+    const prodHead2 = await headOf(sim(), envs, 'slipway/prod/iris');
+    expect(statusesOn(sim(), envs, prodHead2)).toMatchObject({
+      'slipway/verified': { state: 'success' },
+      'slipway/soak': { state: 'success' },
+      'slipway/freeze': { state: 'success', description: 'No freeze window in force.' },
+      'slipway/hold': { state: 'success' },
+    });
+    const openProd = sim()
+      .pulls(envs)
+      .filter((p) => p.head === 'slipway/prod/iris' && p.state === 'open');
+    expect(openProd.map((p) => p.number)).toEqual([prodPr.number]);
+    expect(await commitsAhead(path, 'main', 'slipway/prod/iris')).toHaveLength(1);
+    expect(await showFile(path, 'slipway/prod/iris', 'prod/iris/inferenceservice.yaml')).toContain(
+      `@${v2.digest}`,
+    );
+    expect(openProd[0]).toMatchObject({ draft: true, autoMerge: null });
+
+    // 10. Someone marks it ready, bob approves and merges: prod runs 1.4.0.
+    const bob = actingAs(sim(), 'bob');
+    const found = await bob.graphql<{ repository: { pullRequest: { id: string } } }>(
+      'query($o: String!, $n: String!, $p: Int!) { repository(owner: $o, name: $n) { pullRequest(number: $p) { id } } }',
+      { o: owner, n: repo, p: prodPr.number },
+    );
+    await bob.graphql(
+      'mutation($id: ID!) { markPullRequestReadyForReview(input: { pullRequestId: $id }) { clientMutationId } }',
+      { id: found.repository.pullRequest.id },
+    );
+    await bob.rest.pulls.createReview({ owner, repo, pull_number: prodPr.number, event: 'APPROVE' });
+    await bob.rest.pulls.merge({ owner, repo, pull_number: prodPr.number, merge_method: 'squash' });
+    await argoCdReports(sim(), envs, 'iris-prod', 'success');
+
+    // 11. trace goes from the prod digest back to the source commit and forward to every environment.
+    const traced = await slipway(['trace', 'prod/iris', '--plain-http', '--json']);
+    expect(traced.code, traced.stderr).toBe(0);
+    const t = JSON.parse(traced.stdout);
+    expect(t).toMatchObject({
+      artifactDigest: v2.digest,
+      version: '1.4.0',
+      source: { repository: 'acme/vision', commit: '0123456789abcdef0123456789abcdef01234567' },
+      workflowRun: 'https://github.com/acme/vision/actions/runs/4242',
+      evalReport: { digest: v2.reportDigest, matches: true, passed: true },
+      runningIn: ['dev', 'staging', 'prod'],
+    });
+    type Deployment = {
+      environment: string;
+      pullRequest: { number: number; mergedBy: string; approvedBy: string[] };
+    };
+    expect(
+      t.deployments.map((d: Deployment) => [
+        d.environment,
+        d.pullRequest.number,
+        d.pullRequest.approvedBy,
+        d.pullRequest.mergedBy,
+      ]),
+    ).toEqual([
+      ['dev', v2.pr, [], 'slipway-sim[bot]'],
+      ['staging', staging2.number, ['alice'], 'alice'],
+      ['prod', prodPr.number, ['bob'], 'bob'],
+    ]);
+    const byDigest = await slipway(['trace', v2.digest, '--no-registry', '--json']);
+    expect(JSON.parse(byDigest.stdout).runningIn).toEqual(['dev', 'staging', 'prod']);
+
+    // 12. A rollback target never deployed there is refused, and nothing changes.
+    const pullsBefore = sim().pulls(envs).length;
+    const never = await slipway(['rollback', 'prod', 'iris', '--to', '1.3.0', '--reason', 'latency']);
+    expect(never.code).toBe(2);
+    expect(never.stderr).toContain("cannot roll back iris in prod: '1.3.0' was never deployed there");
+    expect(sim().pulls(envs).length).toBe(pullsBefore);
+
+    // 13. Rollback opens a PR restoring the earlier record byte for byte; merging it sets a hold.
+    const rolled = await slipway(['rollback', 'prod', 'iris', '--reason', 'p99 latency doubled', '--json']);
+    expect(rolled.code, rolled.stderr).toBe(0);
+    const rb = JSON.parse(rolled.stdout);
+    expect(rb).toMatchObject({
+      outcome: 'opened',
+      from: { version: '1.4.0' },
+      to: { version: '0.0.0' },
+      holds: true,
+    });
+    expect(await showFile(path, 'slipway/rollback/prod/iris', 'prod/iris/inferenceservice.yaml')).toBe(
+      readFileSync(join(skeleton, 'prod/iris/inferenceservice.yaml'), 'utf8'),
+    );
+    expect((await runPromote(sim(), envs, 'schedule', { now: monday })).exitCode).toBe(0);
+    await bob.rest.pulls.createReview({ owner, repo, pull_number: rb.pullRequest.number, event: 'APPROVE' });
+    await bob.rest.pulls.merge({ owner, repo, pull_number: rb.pullRequest.number, merge_method: 'squash' });
+    expect(await showFile(path, 'main', 'slipway.yaml')).toMatch(
+      /holds:\n {2}- environment: prod\n {4}model: iris\n {4}reason: "rolled back to 0\.0\.0: p99 latency doubled"/,
+    );
+
+    // 14. The next auto-promotion into prod is skipped, with the reason.
+    const skipped = await runPromote(sim(), envs, 'push', { now: monday });
+    expect(skipped.exitCode, skipped.stdout + skipped.stderr).toBe(0);
+    const reason =
+      'iris is held in prod (rolled back to 0.0.0: p99 latency doubled); 1.4.0 from staging is not proposed until the hold is released.';
+    expect(JSON.parse(skipped.outputs.promotions!)).toEqual([
+      expect.objectContaining({ environment: 'prod', version: '1.4.0', outcome: 'held', message: reason }),
+    ]);
+    expect(skipped.annotations.map((a) => a.message)).toContain(reason);
+    expect(
+      sim()
+        .pulls(envs)
+        .filter((p) => p.head === 'slipway/prod/iris' && p.state === 'open'),
+    ).toEqual([]);
+
+    // 15. history lists every step in prod with its approvers.
+    const listed = await slipway(['history', 'prod', 'iris', '--json']);
+    expect(listed.code, listed.stderr).toBe(0);
+    type Entry = {
+      version: string;
+      pullRequest?: { number: number; approvedBy: string[]; mergedBy: string };
+    };
+    const entries = JSON.parse(listed.stdout).entries as Entry[];
+    expect(
+      entries.map((e) => [
+        e.version,
+        e.pullRequest?.number,
+        e.pullRequest?.approvedBy,
+        e.pullRequest?.mergedBy,
+      ]),
+    ).toEqual([
+      ['0.0.0', rb.pullRequest.number, ['bob'], 'bob'],
+      ['1.4.0', prodPr.number, ['bob'], 'bob'],
+      ['0.0.0', undefined, undefined, undefined],
+    ]);
+    const printed = await slipway(['history', 'prod', 'iris']);
+    expect(printed.stdout).toMatch(
+      /^WHEN +MODEL +VERSION +DIGEST +PR +AUTHOR +APPROVED BY +MERGED BY +VERIFICATION/,
+    );
+    expect(printed.stdout).toContain('argocd/iris-prod=success');
+  }, 600_000);
 });

@@ -313,6 +313,17 @@ function rootValue(world: GraphqlWorld, mergeable: (repo: SimRepo, pull: SimPull
         },
       };
     },
+    markPullRequestReadyForReview: ({
+      input,
+    }: {
+      input: { pullRequestId: string; clientMutationId?: string };
+    }) => {
+      const { repo, pull } = findPullById(world, input.pullRequestId);
+      if (pull.state !== 'open') throw unprocessable('Pull request is closed');
+      pull.draft = false;
+      pull.updatedAt = nowIso();
+      return { clientMutationId: input.clientMutationId ?? null, pullRequest: pullNode(world, repo, pull) };
+    },
     updateRefs: ({ input }: { input: Parameters<typeof updateRefs>[1] }) => updateRefs(world, input),
     enablePullRequestAutoMerge: async ({ input }: { input: AutoMergeInput }) => {
       const { repo, pull } = findPullById(world, input.pullRequestId);

@@ -123,12 +123,14 @@ export async function history(octokit: GitHubClient, request: HistoryRequest): P
       const text = node.file?.object?.text ?? undefined;
       if (text === undefined) continue;
       const record = readDeployedModel(text, target);
+      // A manifest written by hand may carry the digest only in its storage URI.
+      const digest = record.artifactDigest ?? /@(sha256:[a-f0-9]{64})$/.exec(record.storageUri ?? '')?.[1];
       const pr = node.associatedPullRequests.nodes[0];
       entries.push({
         environment: request.environment,
         model,
         ...(record.version ? { version: record.version } : {}),
-        ...(record.artifactDigest ? { artifactDigest: record.artifactDigest } : {}),
+        ...(digest ? { artifactDigest: digest } : {}),
         at: node.committedDate,
         commit: node.oid,
         headline: node.messageHeadline,

@@ -31,7 +31,7 @@ import {
   type UpstreamState,
   verification,
 } from './gates.js';
-import { readFiles, readSnapshot, readUpstreamPull } from './snapshot.js';
+import { type OpenPull, readFiles, readSnapshot, readUpstreamPull } from './snapshot.js';
 
 export interface PromoteRequest {
   /** The environment manifest repository, owner/name. */
@@ -253,7 +253,13 @@ export async function promote(octokit: GitHubClient, request: PromoteRequest): P
   const gates: GateReport[] = [];
   for (const pr of pulls.values()) {
     const match = /^slipway\/([^/]+)\/([^/]+)$/.exec(pr.headRefName);
-    if (!match) continue;
+    if (!match) {
+      // Branch protection requires the gates on every pull request into the base branch: Slipway's own
+      // rollbacks and holds, and people's changes, pass them (their review is CODEOWNERS' business).
+      const posted = await postGates(pr, notGated(pr.headRefName));
+      if (posted > 0) log(`PR #${pr.number} (${pr.headRefName}): not a promotion; gates set to success.`);
+      continue;
+    }
     const [, environment = '', model = ''] = match;
     const policy = contract.policies.get(environment);
     const digest = parseMarker(pr.body)?.artifactDigest;
@@ -272,19 +278,7 @@ export async function promote(octokit: GitHubClient, request: PromoteRequest): P
         ...(recorded ? { recordedVerifiedAt: recorded } : {}),
       }),
     );
-    let posted = 0;
-    for (const gate of evaluated) {
-      const current = head.statuses.find((s) => s.context === gate.context);
-      if (current?.state === gate.state && (current.description ?? '') === gate.description) continue;
-      await octokit.rest.repos.createCommitStatus({
-        ...at,
-        sha: head.headRefOid,
-        state: gate.state,
-        context: gate.context,
-        description: gate.description,
-      });
-      posted += 1;
-    }
+    const posted = await postGates(head, evaluated);
     gates.push({
       environment,
       model,
@@ -298,6 +292,35 @@ export async function promote(octokit: GitHubClient, request: PromoteRequest): P
       );
   }
   return { repository: repo, commit: snapshot.commit, promotions, gates };
+
+  /** Posts the gates that differ from what the head already carries; returns how many it posted. */
+  async function postGates(head: OpenPull, evaluated: readonly GateStatus[]): Promise<number> {
+    let posted = 0;
+    for (const gate of evaluated) {
+      const current = head.statuses.find((s) => s.context === gate.context);
+      if (current?.state === gate.state && (current.description ?? '') === gate.description) continue;
+      await octokit.rest.repos.createCommitStatus({
+        ...at,
+        sha: head.headRefOid,
+        state: gate.state,
+        context: gate.context,
+        description: gate.description,
+      });
+      posted += 1;
+    }
+    return posted;
+  }
+}
+
+function notGated(branch: string): GateStatus[] {
+  const why = /^slipway\/(rollback|hold|release)\//.test(branch)
+    ? 'Rollbacks and holds restore or stop; they are not gated.'
+    : 'Not a Slipway promotion: no promotion gate applies.';
+  return Object.values(gateContexts).map((context) => ({
+    context,
+    state: 'success' as const,
+    description: why,
+  }));
 }
 
 const key = (environment: string, model: string) => `${environment}\u0000${model}`;
