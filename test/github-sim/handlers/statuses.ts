@@ -52,8 +52,6 @@ export const createStatus: Handler = async (ctx, request, repo) => {
     description?: string | null;
     context?: string;
   };
-  if ((body.description ?? '').length > 140)
-    throw validationFailed('Status', 'description', 'description is too long (maximum is 140 characters)');
   const status: SimStatus = {
     id: ctx.nextId(),
     sha,
