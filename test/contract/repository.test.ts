@@ -44,14 +44,14 @@ describe('every action', () => {
 });
 
 describe('workflows', () => {
-  const files = ['.github/workflows', 'examples/workflows', 'templates']
+  const files = ['.github/workflows', 'examples/workflows', 'templates', 'environments']
     .filter((dir) => existsSync(join(repoRoot, dir)))
     .flatMap((dir) =>
       readdirSync(join(repoRoot, dir), { recursive: true, encoding: 'utf8' })
         .filter(
           (f) =>
             /(^|\/)(\.github\/workflows\/|workflows\/)?[^/]+\.ya?ml$/.test(f) &&
-            (dir !== 'templates' || f.includes('workflows/')),
+            ((dir !== 'templates' && dir !== 'environments') || f.includes('workflows/')),
         )
         .map((f) => join(dir, f)),
     );

@@ -57,20 +57,18 @@ async function writeSummary(result: PromoteResult): Promise<void> {
     );
   }
   if (result.gates.length > 0) {
-    summary
-      .addHeading('Gates', 4)
-      .addTable([
-        ['Pull request', 'Model', 'Into', 'Verified', 'Soak', 'Freeze', 'Hold'].map((data) => ({
-          data,
-          header: true,
-        })),
-        ...result.gates.map((g) => [
-          `#${g.pullRequest.number}`,
-          g.model,
-          g.environment,
-          ...g.gates.map((gate) => `${gate.state}: ${gate.description}`),
-        ]),
-      ]);
+    summary.addHeading('Gates', 4).addTable([
+      ['Pull request', 'Model', 'Into', 'Verified', 'Soak', 'Freeze', 'Hold'].map((data) => ({
+        data,
+        header: true,
+      })),
+      ...result.gates.map((g) => [
+        `#${g.pullRequest.number}`,
+        g.model,
+        g.environment,
+        ...g.gates.map((gate) => `${gate.state}: ${gate.description}`),
+      ]),
+    ]);
   }
   await summary.write();
 }
