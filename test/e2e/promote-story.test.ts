@@ -352,5 +352,18 @@ describe('promotion by merging pull requests', () => {
       /^WHEN +MODEL +VERSION +DIGEST +PR +AUTHOR +APPROVED BY +MERGED BY +VERIFICATION/,
     );
     expect(printed.stdout).toContain('argocd/iris-prod=success');
+
+    // 16. status shows what runs where, and why prod waits.
+    const shown = await slipway(['status', '--json']);
+    expect(shown.code, shown.stderr).toBe(0);
+    type Row = { environment: string; version: string; artifactDigest: string; since: string; held?: string };
+    const rows = JSON.parse(shown.stdout).models as Row[];
+    expect(rows.map((r) => [r.environment, r.version, r.held])).toEqual([
+      ['dev', '1.4.0', undefined],
+      ['staging', '1.4.0', undefined],
+      ['prod', '0.0.0', 'rolled back to 0.0.0: p99 latency doubled'],
+    ]);
+    expect(rows[0]!.artifactDigest).toBe(v2.digest);
+    expect(rows.every((r) => /^\d{4}-\d\d-\d\dT/.test(r.since))).toBe(true);
   }, 600_000);
 });
