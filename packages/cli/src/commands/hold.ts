@@ -12,7 +12,10 @@ import {
 } from '../environment-repository.js';
 
 function print(result: ConfigChangeResult, json: boolean | undefined): void {
-  if (json) return printJson(result);
+  if (json) {
+    printJson(result);
+    return;
+  }
   process.stdout.write(`${pc.green(result.outcome)} ${result.message}\n`);
   if (result.pullRequest) process.stdout.write(`${result.pullRequest.url}\n`);
 }
