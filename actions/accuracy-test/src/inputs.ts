@@ -1,6 +1,7 @@
 // Reads the action's inputs once, into one typed settings object. Nothing else calls getInput.
 import { resolve } from 'node:path';
 import * as core from '@actions/core';
+import { SlipwayError } from '@slipway/core/errors';
 import { checkShard, type Shard } from '@slipway/core/eval';
 
 export interface AccuracyTestSettings {
@@ -39,14 +40,14 @@ export function readSettings(): AccuracyTestSettings {
 
   const mode = core.getInput('mode') || 'run';
   if (mode !== 'run' && mode !== 'merge') {
-    throw new Error(`Invalid input mode: '${mode}'. Expected run or merge.`);
+    throw new SlipwayError(`Invalid input mode: '${mode}'. Expected run or merge.`);
   }
   const command = core.getInput('command').trim();
   const baseline = core.getInput('baseline').trim();
   const timeout = core.getInput('timeout-minutes').trim();
   const timeoutMinutes = timeout === '' ? undefined : Number(timeout);
   if (timeoutMinutes !== undefined && !(Number.isFinite(timeoutMinutes) && timeoutMinutes > 0)) {
-    throw new Error(
+    throw new SlipwayError(
       `Invalid input timeout-minutes: '${timeout}'. Expected a positive number of minutes, e.g. 30.`,
     );
   }
@@ -80,7 +81,9 @@ function wholeNumber(name: string): number {
   const raw = core.getInput(name).trim();
   const value = Number(raw);
   if (raw === '' || !Number.isInteger(value)) {
-    throw new Error(`Invalid input ${name}: '${raw}'. Expected a whole number (shards are counted from 0).`);
+    throw new SlipwayError(
+      `Invalid input ${name}: '${raw}'. Expected a whole number (shards are counted from 0).`,
+    );
   }
   return value;
 }

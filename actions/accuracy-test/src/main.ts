@@ -1,5 +1,6 @@
 import { relative } from 'node:path';
 import * as core from '@actions/core';
+import { describeError } from '@slipway/core/errors';
 import {
   assertGpuAvailable,
   detectGpus,
@@ -99,6 +100,6 @@ export async function run(): Promise<void> {
       core.info(`All ${report.gates.length} gates passed. Report: ${settings.reportPath}`);
     }
   } catch (error) {
-    core.setFailed(error instanceof Error ? error.message : String(error));
+    core.setFailed(describeError(error));
   }
 }

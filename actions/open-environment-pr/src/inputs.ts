@@ -1,6 +1,7 @@
 // Reads the action's inputs once, into one typed settings object. Nothing else calls getInput.
 import { resolve } from 'node:path';
 import * as core from '@actions/core';
+import { SlipwayError } from '@slipway/core/errors';
 
 export interface OpenEnvironmentPrSettings {
   /** Environment manifest repository (owner/name); undefined falls back to the project's deploy.repository. */
@@ -27,6 +28,13 @@ export interface OpenEnvironmentPrSettings {
 
 const optional = (name: string) => core.getInput(name) || undefined;
 
+/** A required input, missing: the user's to fix, said as @actions/core says it (its own throw reads as our bug). */
+function required(name: string): string {
+  const value = core.getInput(name);
+  if (!value) throw new SlipwayError(`Input required and not supplied: ${name}`, { where: `input ${name}` });
+  return value;
+}
+
 export function readSettings(): OpenEnvironmentPrSettings {
   const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
   const path = (name: string) => {
@@ -38,7 +46,7 @@ export function readSettings(): OpenEnvironmentPrSettings {
   const token = core.getInput('token') || process.env.GITHUB_TOKEN || '';
   if (token) core.setSecret(token);
   const settings: OpenEnvironmentPrSettings = {
-    reference: core.getInput('reference', { required: true }),
+    reference: required('reference'),
     baseBranch: core.getInput('base-branch') || 'main',
     config: resolve(workspace, core.getInput('config') || 'slipway.yaml'),
     token,

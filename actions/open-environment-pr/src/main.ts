@@ -6,9 +6,10 @@ import {
   readJsonFile,
   readProjectDefaults,
 } from '@slipway/core/environments';
+import { describeError, SlipwayError } from '@slipway/core/errors';
 import {
+  atGitHubBoundary,
   createGitHubClient,
-  describeGitHubFailure,
   openEnvironmentPr,
   type ProposalResult,
 } from '@slipway/core/github';
@@ -28,14 +29,16 @@ export async function run(): Promise<void> {
     core.info(
       `Proposing ${request.release.model} ${request.release.version} for ${request.environment} in ${request.repository}`,
     );
-    const result = await openEnvironmentPr(octokit, { ...request, log: (line) => core.info(line) });
+    const result = await atGitHubBoundary(() =>
+      openEnvironmentPr(octokit, { ...request, log: (line) => core.info(line) }),
+    );
     for (const warning of result.warnings) core.warning(warning);
     if (result.outcome === 'left-alone' || result.outcome === 'superseded') core.warning(result.message);
     else core.info(result.message);
     setOutputs(result);
     await writeSummary(result);
   } catch (error) {
-    core.setFailed(messageOf(error));
+    core.setFailed(describeError(error));
   }
 }
 
@@ -44,15 +47,15 @@ async function buildRequest(settings: OpenEnvironmentPrSettings) {
   const repository = settings.repository ?? project.repository;
   const environment = settings.environment ?? project.environment;
   if (!repository)
-    throw new Error(
+    throw new SlipwayError(
       "Input required and not supplied: repository (or deploy.repository in the project's slipway.yaml).",
     );
   if (!environment)
-    throw new Error(
+    throw new SlipwayError(
       "Input required and not supplied: environment (or deploy.environment in the project's slipway.yaml).",
     );
   if (!settings.token)
-    throw new Error(
+    throw new SlipwayError(
       'Input required and not supplied: token (a GitHub App installation token that can write to the environment repository).',
     );
   const release = buildRelease({
@@ -96,11 +99,4 @@ async function writeSummary(result: ProposalResult): Promise<void> {
       [result.outcome, pr, `<code>${result.branch}</code>`],
     ])
     .write();
-}
-
-/** GitHub failures get the request and GitHub's answer; Slipway's own errors are already sentences. */
-function messageOf(error: unknown): string {
-  if (error && typeof error === 'object' && 'status' in error && 'request' in error)
-    return describeGitHubFailure(error);
-  return error instanceof Error ? error.message : String(error);
 }

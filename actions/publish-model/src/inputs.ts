@@ -1,6 +1,7 @@
 // Reads the action's inputs once, into one typed settings object. Nothing else calls getInput.
 import { resolve } from 'node:path';
 import * as core from '@actions/core';
+import { SlipwayError } from '@slipway/core/errors';
 
 export interface PublishModelSettings {
   /** Absolute path of slipway.yaml. */
@@ -34,7 +35,7 @@ export function readSettings(): PublishModelSettings {
   const chunkText = core.getInput('chunk-size') || '0';
   const chunkSize = Number(chunkText);
   if (!Number.isSafeInteger(chunkSize) || chunkSize < 0) {
-    throw new Error(
+    throw new SlipwayError(
       `Input 'chunk-size' must be a whole number of bytes (0 for one streamed PUT); got '${chunkText}'.`,
     );
   }

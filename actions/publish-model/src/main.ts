@@ -1,5 +1,6 @@
 // publish-model: slipway.yaml + model files → a ModelPack artifact pinned by digest, eval report attached.
 import * as core from '@actions/core';
+import { describeError } from '@slipway/core/errors';
 import {
   openStore,
   type PublishResult,
@@ -68,7 +69,7 @@ export async function run(): Promise<void> {
     );
     await writeSummary(plan.name, reference, result);
   } catch (error) {
-    core.setFailed(error instanceof Error ? error.message : String(error));
+    core.setFailed(describeError(error));
   }
 }
 

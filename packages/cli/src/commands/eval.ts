@@ -1,6 +1,7 @@
 // `slipway eval`: the accuracy-test action for a person at a terminal. The eval command's output goes to
 // stderr, so `--json` leaves stdout to the report alone. Exit code 1 when a gate fails, 2 on an error.
 import { relative, resolve } from 'node:path';
+import { SlipwayError } from '@slipway/core/errors';
 import {
   assertGpuAvailable,
   detectGpus,
@@ -57,7 +58,9 @@ export function registerEval(program: Command): void {
       const timeoutMinutes =
         options.timeoutMinutes === undefined ? undefined : Number(options.timeoutMinutes);
       if (timeoutMinutes !== undefined && !(timeoutMinutes > 0)) {
-        throw new Error(`Invalid --timeout-minutes '${options.timeoutMinutes}'. Expected a positive number.`);
+        throw new SlipwayError(
+          `Invalid --timeout-minutes '${options.timeoutMinutes}'. Expected a positive number.`,
+        );
       }
       const common = {
         loaded,

@@ -7,9 +7,10 @@ import {
   readJsonFile,
   readProjectDefaults,
 } from '@slipway/core/environments';
+import { SlipwayError } from '@slipway/core/errors';
 import {
+  atGitHubBoundary,
   createGitHubClient,
-  describeGitHubFailure,
   openEnvironmentPr,
   type ProposalResult,
 } from '@slipway/core/github';
@@ -69,18 +70,20 @@ export function registerPropose(program: Command): void {
     .action(async (options: ProposeOptions) => {
       const token = process.env.GITHUB_TOKEN || process.env.GH_TOKEN;
       if (!token)
-        throw new Error(
+        throw new SlipwayError(
           'No token: set GITHUB_TOKEN (or GH_TOKEN) to a token that can write to the environment repository.',
         );
       const project = await readProjectDefaults(resolve(options.config));
       const repository = options.repository ?? project.repository;
       const environment = options.environment ?? project.environment;
       if (!repository)
-        throw new Error(
+        throw new SlipwayError(
           'No environment repository: pass --repository owner/name or set deploy.repository in slipway.yaml.',
         );
       if (!environment)
-        throw new Error('No environment: pass --environment or set deploy.environment in slipway.yaml.');
+        throw new SlipwayError(
+          'No environment: pass --environment or set deploy.environment in slipway.yaml.',
+        );
       const release = buildRelease({
         model: options.model ?? project.model,
         version: options.modelVersion ?? project.version,
@@ -90,9 +93,8 @@ export function registerPropose(program: Command): void {
       });
       const octokit = createGitHubClient({ token, baseUrl: options.apiUrl });
       const log = options.json ? () => {} : (line: string) => process.stderr.write(`${pc.dim(line)}\n`);
-      let result: ProposalResult;
-      try {
-        result = await openEnvironmentPr(octokit, {
+      const result: ProposalResult = await atGitHubBoundary(async () =>
+        openEnvironmentPr(octokit, {
           repository,
           environment,
           release,
@@ -104,12 +106,8 @@ export function registerPropose(program: Command): void {
           ...(options.currentEvalReport
             ? { currentEvalReport: await readJsonFile(options.currentEvalReport, 'Current eval report') }
             : {}),
-        });
-      } catch (error) {
-        if (error && typeof error === 'object' && 'status' in error && 'request' in error)
-          throw new Error(describeGitHubFailure(error));
-        throw error;
-      }
+        }),
+      );
       if (options.json) {
         process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
         return;

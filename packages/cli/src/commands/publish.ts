@@ -3,6 +3,7 @@
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { SlipwayError } from '@slipway/core/errors';
 import {
   openStore,
   type PublishProgress,
@@ -57,7 +58,7 @@ export function registerPublish(program: Command): void {
     .action(async (options: PublishOptions) => {
       const chunkSize = Number(options.chunkSize);
       if (!Number.isSafeInteger(chunkSize) || chunkSize < 0) {
-        throw new Error(`--chunk-size must be a whole number of bytes; got '${options.chunkSize}'.`);
+        throw new SlipwayError(`--chunk-size must be a whole number of bytes; got '${options.chunkSize}'.`);
       }
       const plan = await readPublishPlan(resolve(options.config), {
         ...(options.registry ? { registry: options.registry } : {}),

@@ -2,6 +2,7 @@
 // its digest, and its eval report next to it.
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { SlipwayError } from '@slipway/core/errors';
 import { LayoutStore, parseReference, pullModel, RegistryStore } from '@slipway/core/oci';
 import type { Command } from 'commander';
 import pc from 'picocolors';
@@ -46,7 +47,7 @@ export function registerPull(program: Command): void {
       if (result.report) {
         reportPath = resolve(options.report ?? join(output, 'eval-report.json'));
         if (result.files.some((file) => resolve(output, file.path) === reportPath)) {
-          throw new Error(
+          throw new SlipwayError(
             `The model has a file at ${reportPath}; give --report another path for the eval report.`,
           );
         }

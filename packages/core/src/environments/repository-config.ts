@@ -1,9 +1,11 @@
 // The environment repository's slipway.yaml (kind: Environments, schemas/environments.schema.json):
 // read, checked against the schema, and given its defaults, so the rest of Slipway sees one typed value.
+
 import { LineCounter, parseDocument } from 'yaml';
 import { didYouMean } from '../config/did-you-mean.js';
 import { formatPath, locateValue, parsePointer } from '../config/locate.js';
 import { environments as validateEnvironments } from '../config/validators.generated.js';
+import { SlipwayError } from '../errors/index.js';
 import { parseYamlPath, type YamlPath } from './manifest-edit.js';
 
 export type MergeMethod = 'merge' | 'squash' | 'rebase';
@@ -51,7 +53,7 @@ export interface DeploymentTarget {
   readonly next?: string;
 }
 
-export class EnvironmentsConfigError extends Error {
+export class EnvironmentsConfigError extends SlipwayError {
   override readonly name = 'EnvironmentsConfigError';
 }
 

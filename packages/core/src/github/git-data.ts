@@ -1,5 +1,6 @@
 // Reads and writes an environment repository through GitHub's REST Git Data and Contents APIs, with no
 // clone: the cost of a proposal is a handful of requests whatever the size of the repository's history.
+import { SlipwayError } from '../errors/index.js';
 import type { GitHubClient } from './client.js';
 import { isGitHubFailure } from './failures.js';
 
@@ -26,7 +27,7 @@ export class LostRace extends Error {
   override readonly name = 'LostRace';
 }
 
-export class RepositoryContentError extends Error {
+export class RepositoryContentError extends SlipwayError {
   override readonly name = 'RepositoryContentError';
 }
 

@@ -7,7 +7,9 @@ export {
   type GitHubClientOptions,
 } from './client.js';
 export {
+  atGitHubBoundary,
   describeGitHubFailure,
+  GitHubApiError,
   GitHubFailure,
   type GitHubFailureName,
   isGitHubFailure,

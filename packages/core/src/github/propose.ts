@@ -17,6 +17,7 @@
 //   write makes the move fail and the next attempt sees that push, instead of erasing it.
 // - A write that loses a race (the ref moved, a PR was opened meanwhile) restarts the whole attempt: base,
 //   manifest and PR are read again and the commit is rebuilt on the new base, a bounded number of times.
+
 import {
   checkRelease,
   closedAsEmptyComment,
@@ -37,6 +38,7 @@ import {
   resolveTarget,
   summarizeEval,
 } from '../environments/index.js';
+import { SlipwayError } from '../errors/index.js';
 import type { GitHubClient } from './client.js';
 import { isGitHubFailure } from './failures.js';
 import {
@@ -109,7 +111,7 @@ export interface ProposalResult {
   readonly attempts: number;
 }
 
-export class ProposalError extends Error {
+export class ProposalError extends SlipwayError {
   override readonly name = 'ProposalError';
 }
 
