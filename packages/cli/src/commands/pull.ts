@@ -3,7 +3,13 @@
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { SlipwayError } from '@slipway/core/errors';
-import { LayoutStore, parseReference, pullModel, RegistryStore } from '@slipway/core/oci';
+import {
+  LayoutStore,
+  parseReference,
+  pullModel,
+  RegistryStore,
+  registryCredentials,
+} from '@slipway/core/oci';
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import { credentialsFromEnv } from './publish.js';
@@ -37,7 +43,7 @@ export function registerPull(program: Command): void {
               registry: reference.registry,
               repository: reference.repository,
               actions: 'pull',
-              credentials: credentialsFromEnv(reference.registry, options.username),
+              credentials: registryCredentials(reference.registry, credentialsFromEnv(options.username)),
               ...(options.plainHttp ? { plainHttp: true } : {}),
               log: (line) => process.stderr.write(`${pc.yellow('retry')} ${line}\n`),
             });

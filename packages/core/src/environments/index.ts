@@ -1,5 +1,6 @@
 // @slipway/core/environments: the environment manifest repository — its slipway.yaml (kind: Environments),
-// byte-preserving manifest edits, and the content of a deployment pull request.
+// byte-preserving manifest edits, the content of a deployment pull request, and proposing a deployment
+// (proposeDeployment → openEnvironmentPr, through the GitHub API layer in github/).
 export {
   annotationKeys,
   checkRelease,
@@ -27,6 +28,13 @@ export {
   type YamlPath,
 } from './manifest-edit.js';
 export {
+  openEnvironmentPr,
+  ProposalError,
+  type ProposalOutcome,
+  type ProposalRequest,
+  type ProposalResult,
+} from './open-environment-pr.js';
+export {
   closedAsEmptyComment,
   commitMessage,
   leftAloneComment,
@@ -50,6 +58,7 @@ export {
   readJsonFile,
   readProjectDefaults,
 } from './proposal-inputs.js';
+export { type ProposeDeploymentRequest, proposeDeployment } from './propose-deployment.js';
 export {
   type DeploymentTarget,
   defaultAnnotationsPath,

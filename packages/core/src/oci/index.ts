@@ -28,6 +28,15 @@ export type { PublishedBlob, PublishProgress, PublishRequest, PublishResult } fr
 export { publishModel, versionTag } from './publish.js';
 export type { PublishOverrides, PublishPlan, PublishTarget } from './publish-plan.js';
 export { readEvalReport, readPublishPlan } from './publish-plan.js';
+export {
+  type CredentialInputs,
+  type PublishOutcome,
+  type PublishProjectRequest,
+  parseRemote,
+  publishProject,
+  registryCredentials,
+  type SourceContext,
+} from './publish-project.js';
 export type { PullRequest, PullResult } from './pull.js';
 export { fetchReport, pullModel } from './pull.js';
 export type { ArtifactReference } from './reference.js';
