@@ -7,6 +7,18 @@ export { ConfigError, type LoadedConfig, loadConfig } from './load.js';
 export { formatPath, parsePointer } from './locate.js';
 export { metricsByTask } from './project-checks.js';
 export { type ConfigSource, maxAliasCount, maxConfigBytes, readConfigSource } from './source.js';
+export type {
+  Environments,
+  EnvironmentsModel,
+  EnvironmentsPolicy,
+  EvalReport as EvalReportDocument,
+  Metrics,
+  Predictions,
+  Project,
+  ProjectSlice,
+  ProjectTestSet,
+  ProjectThreshold,
+} from './types.generated.js';
 export {
   type CheckedConfig,
   checkConfigFile,

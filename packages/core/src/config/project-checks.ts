@@ -6,6 +6,7 @@ import type { Document, LineCounter } from 'yaml';
 import { didYouMean } from './did-you-mean.js';
 import type { Finding, Severity } from './finding.js';
 import { formatPath, locateValue, type PathSegment } from './locate.js';
+import type { Project } from './types.generated.js';
 
 /**
  * Metrics Slipway computes from predictions, per task (classification adds precision.<class>,
@@ -18,19 +19,13 @@ export const metricsByTask = {
 
 const perClassMetrics = ['precision', 'recall', 'f1'];
 
-interface ProjectShape {
-  task?: 'classification' | 'regression';
-  classes?: string[];
-  eval?: { output?: 'predictions' | 'metrics' };
-  'test-sets'?: Array<{
-    name?: string;
-    path?: string;
-    slices?: Array<{ name?: string; thresholds?: Array<{ metric?: string }> }>;
-    thresholds?: Array<{ metric?: string }>;
-  }>;
-  baseline?: { metrics?: string[] };
-  artifact?: { files?: Array<{ path?: string }> };
-}
+/** Everything optional, all the way down: these checks also run on configs that failed the schema. */
+type Loose<T> = T extends readonly (infer U)[]
+  ? Loose<U>[]
+  : T extends object
+    ? { [K in keyof T]?: Loose<T[K]> }
+    : T;
+type ProjectShape = Loose<Pick<Project, 'task' | 'classes' | 'eval' | 'test-sets' | 'baseline' | 'artifact'>>;
 
 interface Context {
   readonly file: string;

@@ -2,6 +2,7 @@
 // run's environment) into a ModelRelease. Shared by the open-environment-pr action and `slipway propose`.
 import { readFile } from 'node:fs/promises';
 import { readConfigSource } from '../config/source.js';
+import type { Project } from '../config/types.generated.js';
 import { checkRelease, type ModelRelease, ModelReleaseError } from './deployment.js';
 
 /** `ghcr.io/acme/models/iris@sha256:…` → repository and digest (a tag is ignored: the digest pins it). */
@@ -41,9 +42,10 @@ export async function readProjectDefaults(path: string): Promise<ProjectDefaults
       `${read.finding.file}:${read.finding.line}:${read.finding.column}: ${read.finding.message}`,
     );
   }
+  // Not validated here (a project config with unrelated problems still gives its defaults): every field is checked.
   const data = read.source.data as {
-    model?: { name?: unknown; version?: unknown };
-    deploy?: { repository?: unknown; environment?: unknown };
+    model?: Partial<Record<keyof Project['model'], unknown>>;
+    deploy?: Partial<Record<keyof NonNullable<Project['deploy']>, unknown>>;
   };
   const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
   const entries = {

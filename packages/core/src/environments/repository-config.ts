@@ -4,6 +4,7 @@
 import { LineCounter, parseDocument } from 'yaml';
 import { didYouMean } from '../config/did-you-mean.js';
 import { formatPath, locateValue, parsePointer } from '../config/locate.js';
+import type { Environments } from '../config/types.generated.js';
 import { environments as validateEnvironments } from '../config/validators.generated.js';
 import { SlipwayError } from '../errors/index.js';
 import { parseYamlPath, type YamlPath } from './manifest-edit.js';
@@ -61,23 +62,7 @@ export const environmentsConfigFile = 'slipway.yaml';
 export const defaultStorageUriPath = 'spec.predictor.model.storageUri';
 export const defaultAnnotationsPath = 'metadata.annotations';
 
-interface RawPolicy {
-  'auto-merge'?: boolean;
-  'merge-method'?: MergeMethod;
-  draft?: boolean;
-  labels?: string[];
-  reviewers?: string[];
-  'team-reviewers'?: string[];
-}
-interface RawConfig {
-  environments: { name: string; folder?: string; policy?: RawPolicy }[];
-  models: {
-    name: string;
-    manifest?: string;
-    set?: { 'storage-uri'?: string; annotations?: string };
-    environments?: string[];
-  }[];
-}
+type RawConfig = Environments;
 
 /** Parses and validates the text of slipway.yaml; `where` names it in errors (e.g. `acme/envs@main:slipway.yaml`). */
 export function parseEnvironmentsConfig(text: string, where = environmentsConfigFile): EnvironmentsConfig {

@@ -4,9 +4,9 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { ConfigError, loadConfig, schemaValidators } from '../config/index.js';
+import type { Project } from '../config/types.generated.js';
 import { OciError } from './errors.js';
 import type { ModelFile } from './layer.js';
-import type { ModelFileType } from './media-types.js';
 import { REPOSITORY_PATTERN } from './reference.js';
 
 export interface PublishOverrides {
@@ -36,16 +36,8 @@ export interface PublishPlan {
   readonly projectDir: string;
 }
 
-interface ProjectArtifactConfig {
-  model: { name: string; version?: string; description?: string; license?: string };
-  artifact?: {
-    registry?: string;
-    repository?: string;
-    layout?: string;
-    files: Array<{ path: string; type: ModelFileType }>;
-    tags?: string[];
-  };
-}
+/** The parts of slipway.yaml a publish reads, typed from schemas/project.schema.json. */
+type ProjectArtifactConfig = Pick<Project, 'model' | 'artifact'>;
 
 export async function readPublishPlan(
   configPath: string,
