@@ -15,7 +15,12 @@ export {
   sha256,
   storageUriOf,
 } from './deployment.js';
-export { type EvalSummary, type MetricRow, renderEvalSummary, summarizeEval } from './eval-summary.js';
+export {
+  type EvalSummary,
+  type MetricRow,
+  renderProposalEvalSummary,
+  summarizeEval,
+} from './eval-summary.js';
 export {
   editManifest,
   formatYamlPath,
@@ -55,7 +60,6 @@ export {
   type ProjectDefaults,
   parseArtifactReference,
   type ReleaseParts,
-  readJsonFile,
   readProjectDefaults,
 } from './proposal-inputs.js';
 export { type ProposeDeploymentRequest, proposeDeployment } from './propose-deployment.js';

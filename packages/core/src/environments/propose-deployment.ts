@@ -2,12 +2,13 @@
 // `slipway propose`. The project's defaults, the release, the eval reports and the GitHub client are put
 // together here, once; the doors only fill the request and present the outcome.
 import { isAbsolute, resolve } from 'node:path';
+import { readJsonFile } from '../config/json-file.js';
 import { SlipwayError } from '../errors/index.js';
 import { createGitHubClient, type GitHubClientLog } from '../github/client.js';
 import { atGitHubBoundary } from '../github/failures.js';
 import type { ModelRelease } from './deployment.js';
 import { openEnvironmentPr, type ProposalResult } from './open-environment-pr.js';
-import { buildRelease, readJsonFile, readProjectDefaults } from './proposal-inputs.js';
+import { buildRelease, readProjectDefaults } from './proposal-inputs.js';
 
 export interface ProposeDeploymentRequest {
   /** The project's slipway.yaml, read for defaults when present: absolute, or relative to `root`. */
@@ -69,9 +70,11 @@ export async function proposeDeployment(request: ProposeDeploymentRequest): Prom
     lineage: request.lineage ?? {},
   });
   const [evalReport, currentEvalReport] = await Promise.all([
-    request.evalReport ? readJsonFile(at(request.evalReport), 'Eval report') : undefined,
+    request.evalReport
+      ? readJsonFile(at(request.evalReport), "the new version's eval report (JSON)")
+      : undefined,
     request.currentEvalReport
-      ? readJsonFile(at(request.currentEvalReport), 'Current eval report')
+      ? readJsonFile(at(request.currentEvalReport), 'the eval report of the version now deployed (JSON)')
       : undefined,
   ]);
   const octokit = createGitHubClient({
@@ -86,8 +89,8 @@ export async function proposeDeployment(request: ProposeDeploymentRequest): Prom
       environment,
       release,
       ...(request.baseBranch ? { baseBranch: request.baseBranch } : {}),
-      ...(evalReport !== undefined ? { evalReport } : {}),
-      ...(currentEvalReport !== undefined ? { currentEvalReport } : {}),
+      ...(evalReport ? { evalReport: evalReport.value } : {}),
+      ...(currentEvalReport ? { currentEvalReport: currentEvalReport.value } : {}),
       ...(request.log ? { log: request.log } : {}),
     }),
   );

@@ -9,7 +9,11 @@ export interface KnownGitHubFailure {
   readonly status: number;
   /** Matches the error's message, its `errors[].message` entries, or a GraphQL error message. */
   readonly text: RegExp;
+  /** The status alone names it, whatever GitHub's text says (the status must then be present and equal). */
+  readonly anyText?: true;
 }
+
+const anyText = { text: /[\s\S]*/, anyText: true } as const;
 
 export const GitHubFailure = {
   /** PATCH git/refs with force=false, when the ref moved since it was read: rebuild on the new tip and retry. */
@@ -41,6 +45,15 @@ export const GitHubFailure = {
     status: 200,
     text: /Field 'updateRefs' doesn't exist|(RefUpdate|UpdateRefsInput) isn't a defined input type/i,
   },
+  /** A file, branch or commit the repository does not have (or a repository the token cannot see). */
+  notFound: { status: 404, ...anyText },
+  /** PATCH git/refs that met a concurrent update of the same ref. */
+  refUpdateConflict: { status: 409, ...anyText },
+  /**
+   * POST pulls/{n}/requested_reviewers refused (a reviewer who is not a collaborator, the PR's author):
+   * GitHub's texts vary, the 422 does not. The PR stands; Slipway warns.
+   */
+  reviewRequestRefused: { status: 422, ...anyText },
   /** enablePullRequestAutoMerge when the repository has auto-merge switched off in its settings. */
   autoMergeNotAllowed: { status: 200, text: /Auto merge is not allowed for this repository/i },
   /** enablePullRequestAutoMerge on a PR that is already mergeable: GitHub wants a plain merge instead. */
@@ -90,6 +103,7 @@ export function isGitHubFailure(error: unknown, name: GitHubFailureName): boolea
   const failure = GitHubFailure[name];
   const e = error as ErrorLike;
   const status = typeof e.status === 'number' ? e.status : undefined;
+  if ('anyText' in failure) return status === failure.status;
   // GraphQL errors carry no HTTP status; REST ones must also match the status.
   if (status !== undefined && failure.status !== 200 && status !== failure.status) return false;
   return textsOf(e).some((text) => failure.text.test(text));

@@ -150,7 +150,7 @@ export async function applyReviewPolicy(
       });
       writes++;
     } catch (error) {
-      if ((error as { status?: unknown }).status !== 422) throw error;
+      if (!isGitHubFailure(error, 'reviewRequestRefused')) throw error;
       warnings.push(
         `Could not request reviews from ${[...reviewers, ...teams.map((t) => `team ${t}`)].join(', ')}: ${describeGitHubFailure(error)}`,
       );

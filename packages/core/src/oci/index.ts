@@ -27,7 +27,7 @@ export { openStore, resolveCreated, targetLocation } from './open-store.js';
 export type { PublishedBlob, PublishProgress, PublishRequest, PublishResult } from './publish.js';
 export { publishModel, versionTag } from './publish.js';
 export type { PublishOverrides, PublishPlan, PublishTarget } from './publish-plan.js';
-export { readEvalReport, readPublishPlan } from './publish-plan.js';
+export { readEvalReportBytes, readPublishPlan } from './publish-plan.js';
 export {
   type CredentialInputs,
   type PublishOutcome,

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import type { RegistryCredentials } from './auth.js';
 import { openStore, resolveCreated } from './open-store.js';
 import { type PublishProgress, type PublishResult, publishModel } from './publish.js';
-import { type PublishPlan, readEvalReport, readPublishPlan } from './publish-plan.js';
+import { type PublishPlan, readEvalReportBytes, readPublishPlan } from './publish-plan.js';
 
 /** Where the model's source lives: GitHub's context in a workflow, the git checkout elsewhere. */
 export interface SourceContext {
@@ -82,7 +82,7 @@ export async function publishProject(request: PublishProjectRequest): Promise<Pu
     ...(request.tags ? { tags: request.tags } : {}),
     ...(checkout.owner ? { owner: checkout.owner } : {}),
   });
-  const report = request.report ? await readEvalReport(at(request.report)) : undefined;
+  const report = request.report ? await readEvalReportBytes(at(request.report)) : undefined;
   const created = await resolveCreated({
     ...(request.created ? { explicit: request.created } : {}),
     ...(request.sourceDateEpoch ? { sourceDateEpoch: request.sourceDateEpoch } : {}),

@@ -91,3 +91,30 @@ describe('the GitHub boundary', () => {
     ).rejects.toBe(bug);
   });
 });
+
+describe('reading a JSON file the user points at', () => {
+  it('names the file, what is wrong and what belongs there', async () => {
+    const { mkdtemp, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { readJsonFile, JsonFileError } = await import('../../src/config/json-file.js');
+    const dir = await mkdtemp(join(tmpdir(), 'slipway-json-'));
+    const missing = join(dir, 'missing.json');
+    await expect(readJsonFile(missing, 'a baseline eval report')).rejects.toThrow(
+      `${missing}: no such file. Expected a baseline eval report.`,
+    );
+    const broken = join(dir, 'broken.json');
+    await writeFile(broken, '{"passed": tru');
+    const error = await readJsonFile(broken, 'a baseline eval report').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(JsonFileError);
+    expect(describeError(error)).toMatch(
+      /broken\.json: not valid JSON \(.*\)\. Expected a baseline eval report\.$/,
+    );
+    expect((error as JsonFileError).where).toBe(broken);
+    const good = join(dir, 'good.json');
+    await writeFile(good, '{"passed": true}');
+    const read = await readJsonFile(good, 'a report');
+    expect(read.value).toEqual({ passed: true });
+    expect(read.bytes.toString('utf8')).toBe('{"passed": true}');
+  });
+});
