@@ -7,9 +7,10 @@ import { formatPath, locateValue, parsePointer } from '../config/locate.js';
 import type { Environments } from '../config/types.generated.js';
 import { environments as validateEnvironments } from '../config/validators.generated.js';
 import { SlipwayError } from '../errors/index.js';
+import type { MergeMethod } from '../github/pull-requests.js';
 import { parseYamlPath, type YamlPath } from './manifest-edit.js';
 
-export type MergeMethod = 'merge' | 'squash' | 'rebase';
+export type { MergeMethod };
 
 export interface EnvironmentPolicy {
   /** Enable GitHub auto-merge on the pull request (it merges once its reviews and checks pass). */
