@@ -6,7 +6,16 @@ export { codeFrame, formatFinding, formatTotals, type Painter, plain } from './f
 export { type JsonFile, JsonFileError, readJsonFile } from './json-file.js';
 export { ConfigError, type LoadedConfig, loadConfig } from './load.js';
 export { formatPath, parsePointer } from './locate.js';
-export { metricsByTask } from './project-checks.js';
+export {
+  defaultBaselineMetrics,
+  type MetricDirection,
+  type MetricInfo,
+  type MetricTask,
+  metricCatalogue,
+  metricDirection,
+  metricsByTask,
+  perClassMetrics,
+} from './metric-catalogue.js';
 export { type ConfigSource, maxAliasCount, maxConfigBytes, readConfigSource } from './source.js';
 export type {
   Environments,

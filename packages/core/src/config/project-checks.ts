@@ -6,18 +6,11 @@ import type { Document, LineCounter } from 'yaml';
 import { didYouMean } from './did-you-mean.js';
 import type { Finding, Severity } from './finding.js';
 import { formatPath, locateValue, type PathSegment } from './locate.js';
+import { metricsByTask, perClassMetrics } from './metric-catalogue.js';
 import type { Project } from './types.generated.js';
 
-/**
- * Metrics Slipway computes from predictions, per task (classification adds precision.<class>,
- * recall.<class> and f1.<class> for each class). Projects that write their own metrics may name any.
- */
-export const metricsByTask = {
-  classification: ['accuracy', 'macro-precision', 'macro-recall', 'macro-f1'],
-  regression: ['mae', 'rmse', 'r2'],
-} as const;
-
-const perClassMetrics = ['precision', 'recall', 'f1'];
+// Metrics Slipway computes from predictions come from the catalogue (classification adds precision.<class>,
+// recall.<class> and f1.<class> for each class). Projects that write their own metrics may name any.
 
 /** Everything optional, all the way down: these checks also run on configs that failed the schema. */
 type Loose<T> = T extends readonly (infer U)[]

@@ -1,6 +1,7 @@
 // Builds the eval report from merged statistics, slipway.yaml and where the run happened: metrics with
 // intervals per test set and slice, data problems (errors thrown, warnings listed) and every gate's verdict.
 import { readJsonFile } from '../config/json-file.js';
+import { metricDirection } from '../config/metric-catalogue.js';
 import { evalReport as evalReportValidator } from '../config/validators.generated.js';
 import { classificationMetrics, type IntervalSettings } from './classification.js';
 import { DataProblemError, MetricsInputError } from './errors.js';
@@ -220,7 +221,7 @@ function groupReport(
         upper: m.upper ?? null,
         n: m.n ?? stats.n,
         method: hasInterval ? 'reported' : 'none',
-        direction: m.direction ?? (name === 'mae' || name === 'rmse' ? 'lower' : 'higher'),
+        direction: m.direction ?? metricDirection(name) ?? 'higher',
       };
     }
     return { n: stats.n, metrics };
