@@ -6,8 +6,8 @@
 import { didYouMean } from '../../config/did-you-mean.js';
 import type { GitHubClient } from '../../github/client.js';
 import { parseRepository } from '../../github/git-data.js';
-import { openEnvironmentPr, type ProposalOutcome } from '../open-environment-pr.js';
 import { compareVersions, type DeployedModel, type ModelRelease, readDeployedModel } from '../deployment.js';
+import { openEnvironmentPr, type ProposalOutcome } from '../open-environment-pr.js';
 import { type PromotionProvenance, parseMarker, proposalBranch, renderMarker } from '../pr-content.js';
 import { parseArtifactReference } from '../proposal-inputs.js';
 import {
