@@ -83,4 +83,30 @@ describe('GitHub simulator: statuses, protection, reviews, auto-merge', () => {
     const reviews = await octokit.rest.pulls.listReviews({ ...at, pull_number: pr.data.number });
     expect(reviews.data.map((r) => [r.user?.login, r.state])).toEqual([['grace', 'APPROVED']]);
   });
+
+  it('lists the commits that changed a path and the pull requests that merged them', async () => {
+    await sim().createRepo('acme/history', { 'dev/iris.yaml': 'v: 1\n', 'README.md': 'r\n' });
+    const octokit = createGitHubClient({ token: 't', baseUrl: sim().url, log: quiet });
+    const at = { owner: 'acme', repo: 'history' };
+    await sim().pushCommit('acme/history', { branch: 'main', files: { 'README.md': 'r2\n' } });
+    await sim().pushCommit('acme/history', { branch: 'deploy', files: { 'dev/iris.yaml': 'v: 2\n' } });
+    const pr = await octokit.rest.pulls.create({ ...at, head: 'deploy', base: 'main', title: 'Deploy v2' });
+    const merged = await octokit.rest.pulls.merge({
+      ...at,
+      pull_number: pr.data.number,
+      merge_method: 'squash',
+    });
+    const commits = await octokit.rest.repos.listCommits({ ...at, path: 'dev/iris.yaml' });
+    expect(commits.data.map((c) => c.commit.message.split('\n')[0])).toEqual([
+      'Deploy v2 (#1)',
+      'Initial commit',
+    ]);
+    const all = await octokit.paginate(octokit.rest.repos.listCommits, { ...at, per_page: 1 });
+    expect(all).toHaveLength(3);
+    const pulls = await octokit.rest.repos.listPullRequestsAssociatedWithCommit({
+      ...at,
+      commit_sha: merged.data.sha,
+    });
+    expect(pulls.data.map((p) => p.number)).toEqual([pr.data.number]);
+  });
 });

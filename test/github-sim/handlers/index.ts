@@ -22,6 +22,8 @@ export const handlers: Record<string, Handler> = {
   'git/get-commit': gitData.getCommit,
   'repos/get': repos.getRepository,
   'repos/get-commit': commits.getCommit,
+  'repos/list-commits': commits.listCommits,
+  'repos/list-pull-requests-associated-with-commit': pulls.pullsForCommit,
   'repos/get-content': repos.getContent,
   'pulls/create': pulls.createPull,
   'pulls/get': pulls.getPull,

@@ -291,3 +291,19 @@ export const requestReviewers: Handler = async (ctx, request, repo) => {
   pull.updatedAt = nowIso();
   return { status: 201, body: await renderPull(request, repo, ctx.user(repo.owner), pull, false) };
 };
+
+/** GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls: the pull requests that merged the commit or have it as their head. */
+export const pullsForCommit: Handler = async (ctx, request, repo) => {
+  const sha = request.params.commit_sha!;
+  const owner = ctx.user(repo.owner);
+  const pulls: SimPull[] = [];
+  for (const pull of repo.pulls.values()) {
+    const head = pull.frozenHeadSha ?? (await branchTip(repo, pull.head));
+    if (pull.mergeCommitSha === sha || head === sha) pulls.push(pull);
+  }
+  const page = paginate(request, pulls, `/repos/${repo.owner}/${repo.name}/commits/${sha}/pulls`);
+  return {
+    ...page,
+    body: await Promise.all((page.body as SimPull[]).map((p) => renderPull(request, repo, owner, p, false))),
+  };
+};
