@@ -40,7 +40,7 @@ export interface PromoteRequest {
   readonly baseBranch?: string;
   /** The clock. Default: now. Tests and rehearsals move it instead of waiting. */
   readonly now?: Date;
-  /** Only promotions into these environments, of these models. Default: all. */
+  /** Only promotions into these environments (and the gates of their pull requests), of these models. Default: all. */
   readonly environments?: readonly string[];
   readonly models?: readonly string[];
   /**
@@ -261,6 +261,8 @@ export async function promote(octokit: GitHubClient, request: PromoteRequest): P
       continue;
     }
     const [, environment = '', model = ''] = match;
+    // A run for some environments (one job per environment, each in its own concurrency group) gates only theirs.
+    if (request.environments && !request.environments.includes(environment)) continue;
     const policy = contract.policies.get(environment);
     const digest = parseMarker(pr.body)?.artifactDigest;
     if (!policy || !digest || !targets.has(key(environment, model))) continue;
