@@ -55,6 +55,7 @@ async function publishAndProposeToDev(version: string, artifactRepository: strin
         environment: 'dev',
         reference: published.outputs.reference!,
         'eval-report-digest': published.outputs['report-digest']!,
+        'eval-report': 'eval-report.json',
         token: 'ghs_projectInstallationToken',
         'base-url': sim().url,
       },
@@ -119,6 +120,8 @@ describe('promotion by merging pull requests', () => {
     expect(stagingPr.body).toContain(`Deployed to dev by [#${v1.pr}]`);
     expect(stagingPr.body).toContain('Merged by: @slipway-sim[bot]');
     expect(stagingPr.body).toContain('"from": "dev"');
+    expect(stagingPr.body).toContain('All evaluation gates passed.');
+    expect(stagingPr.body).toContain(`Carried from the upstream pull request #${v1.pr}`);
     const stagingHead = await headOf(sim(), envs, 'slipway/staging/iris');
     expect(statusesOn(sim(), envs, stagingHead)['slipway/verified']).toEqual({
       state: 'pending',

@@ -44,7 +44,7 @@ import {
 } from '../github/pull-requests.js';
 import { upsertStickyComment } from '../github/sticky-comment.js';
 import { checkRelease, compareVersions, type ModelRelease, planManifestChange } from './deployment.js';
-import { summarizeEval } from './eval-summary.js';
+import { type EvalSummary, summarizeEval } from './eval-summary.js';
 import {
   closedAsEmptyComment,
   commitMessage,
@@ -76,6 +76,8 @@ export interface ProposalRequest {
   readonly currentEvalReport?: unknown;
   /** Where the release comes from when this deployment promotes an upstream environment's record. */
   readonly promotion?: PromotionProvenance;
+  /** An evaluation already summarised (a promotion carries its upstream PR's); used when evalReport is not given. */
+  readonly evaluation?: EvalSummary;
   /** Attempts when another writer wins a race. Default 3. */
   readonly maxAttempts?: number;
   readonly log?: (message: string) => void;
@@ -227,7 +229,7 @@ async function proposeOnce(a: Attempt): Promise<Result> {
 
   const evaluation =
     request.evalReport === undefined
-      ? undefined
+      ? request.evaluation
       : summarizeEval(request.evalReport, request.currentEvalReport);
   const contentOf = (m: ProposalMarker) => ({
     title: proposalTitle(target, release, change.before),

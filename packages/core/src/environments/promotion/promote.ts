@@ -218,6 +218,7 @@ export async function promote(octokit: GitHubClient, request: PromoteRequest): P
       release,
       baseBranch,
       promotion,
+      ...(upstreamPull?.evaluation ? { evaluation: upstreamPull.evaluation } : {}),
       log,
     });
     if (result.pullRequest && result.commit && result.commit !== pr?.headRefOid) {

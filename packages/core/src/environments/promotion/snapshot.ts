@@ -3,6 +3,7 @@
 // request with its head's statuses, then one query for every model's manifest in every environment.
 // A scheduled run over 100 models × 3 environments with nothing to do makes these two requests and stops.
 import type { GitHubClient } from '../../github/client.js';
+import type { EvalSummary, MetricRow } from '../eval-summary.js';
 import type { ObservedStatus } from './gates.js';
 
 export interface OpenPull {
@@ -160,6 +161,8 @@ export async function readUpstreamPull(
       mergedBy: string | undefined;
       mergeCommit: string | undefined;
       approvedBy: string[];
+      /** The evaluation its machine-readable block recorded, if any. */
+      evaluation: EvalSummary | undefined;
     }
   | undefined
 > {
@@ -169,6 +172,7 @@ export async function readUpstreamPull(
         nodes: {
           number: number;
           url: string;
+          body: string;
           mergedAt: string | null;
           mergedBy: { login: string } | null;
           mergeCommit: { oid: string } | null;
@@ -180,7 +184,7 @@ export async function readUpstreamPull(
     `query SlipwayUpstreamPull($owner: String!, $name: String!, $head: String!) {
   repository(owner: $owner, name: $name) {
     pullRequests(states: [MERGED], headRefName: $head, last: 1) {
-      nodes { number url mergedAt mergedBy { login } mergeCommit { oid } reviews(states: [APPROVED], first: 50) { nodes { author { login } } } }
+      nodes { number url body mergedAt mergedBy { login } mergeCommit { oid } reviews(states: [APPROVED], first: 50) { nodes { author { login } } } }
     }
   }
 }`,
@@ -198,5 +202,26 @@ export async function readUpstreamPull(
     mergedBy: pull.mergedBy?.login,
     mergeCommit: pull.mergeCommit?.oid,
     approvedBy,
+    evaluation: recordedEvaluation(pull.body, pull.number),
   };
+}
+
+/** The evaluation in a Slipway PR body's machine-readable block, as a summary to render again. */
+export function recordedEvaluation(body: string, number: number): EvalSummary | undefined {
+  const block = /<summary>Machine-readable proposal<\/summary>\s*```json\n([\s\S]*?)\n```/.exec(body)?.[1];
+  if (!block) return undefined;
+  try {
+    const record = JSON.parse(block) as {
+      evaluation?: { passed: boolean | null; metrics: MetricRow[] } | null;
+    };
+    if (!record.evaluation) return undefined;
+    return {
+      ...(record.evaluation.passed === null ? {} : { passed: record.evaluation.passed }),
+      rows: record.evaluation.metrics,
+      failedGates: [],
+      notes: [`Carried from the upstream pull request #${number}, which evaluated this exact artifact.`],
+    };
+  } catch {
+    return undefined;
+  }
 }
