@@ -10,6 +10,7 @@ import { answerList } from './answers.js';
 
 /** The names the skeleton uses for its example environment repository. */
 const exampleRepository = 'acme/ml-environments';
+const schemaBase = 'https://raw.githubusercontent.com/slipway-dev/slipway/main/schemas/';
 const placeholderUri = /oci:\/\/[^@\s"']+@sha256:0{64}/g;
 
 interface SkeletonNames {
@@ -70,6 +71,8 @@ export function renderSkeleton(dir: string, values: Readonly<Record<string, stri
     replaceWords(
       text
         .replaceAll(exampleRepository, values['environment-repository'] ?? exampleRepository)
+        // The skeleton names its schema relative to this repository; a generated one names it by URL.
+        .replace(/\$schema=(?:\.\.\/)+schemas\//g, `$schema=${schemaBase}`)
         .replace(
           placeholderUri,
           (uri) => `oci://${values.registry}/${values.repository}@${uri.split('@')[1]}`,
@@ -158,7 +161,7 @@ function renderContract(
   first.set('name', model);
   const manifest = first.get('manifest');
   if (typeof manifest === 'string') first.set('manifest', manifest.replace(names.model, model));
-  return doc.toString({ lineWidth: 0 });
+  return doc.toString({ lineWidth: 0, flowCollectionPadding: false });
 }
 
 /**
@@ -220,7 +223,7 @@ function renderPerEnvironment(
     }
   };
   visit(doc.contents);
-  return changed ? doc.toString({ lineWidth: 0 }) : text;
+  return changed ? doc.toString({ lineWidth: 0, flowCollectionPadding: false }) : text;
 }
 
 function walk(dir: string, root: string, out: string[]): string[] {
