@@ -40,7 +40,7 @@ export interface NewProjectResult {
 
 /** Refuses a target name that could reach outside the current folder. */
 export function checkDirectoryName(directory: string): void {
-  const expected = 'a plain folder name such as my-model (no slashes, no .., not an absolute path), or .';
+  const expected = 'a plain folder name such as my-model (no slashes, no .., not an absolute path), or . for the current folder';
   if (
     directory === '' ||
     isAbsolute(directory) ||
