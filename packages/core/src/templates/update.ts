@@ -73,9 +73,12 @@ async function projectRepository(projectDir: string): Promise<{ top: string; pre
 }
 
 async function assertClean(projectDir: string): Promise<void> {
-  const status = await git(['status', '--porcelain', '--untracked-files=no', '--', '.'], projectDir);
-  if (status !== '') {
-    const files = status.split('\n').map((line) => line.slice(3));
+  const status = (await gitRaw(['status', '--porcelain', '--untracked-files=no', '--', '.'], projectDir)).stdout
+    .toString('utf8')
+    .split('\n')
+    .filter((line) => line.length > 3);
+  if (status.length > 0) {
+    const files = status.map((line) => line.slice(3));
     throw new SlipwayError(
       `${projectDir} has uncommitted changes (${files.slice(0, 5).join(', ')}${files.length > 5 ? ', …' : ''}). Commit or stash them first, so the update's changes can be told from yours.`,
       { where: projectDir, expected: 'a clean working tree' },
