@@ -30,12 +30,12 @@ echo "== 2. generate its environment repository from the environments template (
   sed -n '1p' | sed 's/^/  /'
 
 echo
-echo "== 3. validate the generated project's config"
-slipway validate "$project/slipway.yaml"
+echo "== 3. train it (train.command of slipway.yaml)"
+(cd "$project" && python3 train.py) | sed 's/^/  /'
 
 echo
-echo "== 4. train it (train.command of slipway.yaml)"
-(cd "$project" && python3 train.py) | sed 's/^/  /'
+echo "== 4. validate the generated project's config (its model files now exist)"
+slipway validate "$project/slipway.yaml"
 
 echo
 echo "== 5. evaluate it: metrics per test set and slice, gated on the thresholds in slipway.yaml"
