@@ -74,10 +74,11 @@ export function assertTargetUsable(projectDir: string, force: boolean): void {
 
 export async function commitAll(projectDir: string, message: string): Promise<string> {
   await git(['add', '-A'], projectDir);
-  // A machine without a git identity (CI, a fresh container) still gets its first commit.
-  const named = (await gitRaw(['config', 'user.email'], projectDir)).code === 0;
-  const identity = named ? [] : ['-c', 'user.name=Slipway', '-c', 'user.email=slipway@localhost'];
-  await git([...identity, 'commit', '-q', '--no-verify', '-m', message], projectDir);
+  const commit = await gitRaw(['commit', '-q', '--no-verify', '-m', message], projectDir);
+  if (commit.code !== 0) {
+    // A machine without a git identity (CI, a fresh container) still gets its first commit.
+    await git(['-c', 'user.name=Slipway', '-c', 'user.email=slipway@localhost', 'commit', '-q', '--no-verify', '-m', message], projectDir);
+  }
   return git(['rev-parse', 'HEAD'], projectDir);
 }
 
@@ -127,9 +128,8 @@ export async function newProject(request: NewProjectRequest): Promise<NewProject
 
   let commit: string | undefined;
   if (request.git) {
-    if ((await gitRaw(['rev-parse', '--git-dir'], projectDir)).code !== 0) {
-      await git(['init', '-q', '-b', 'main'], projectDir);
-    }
+    // git init in an existing repository only reinitialises it, keeping its history.
+    await git(['init', '-q', '-b', 'main'], projectDir);
     commit = await commitAll(projectDir, `Generate from Slipway's ${spec.name} template ${spec.version}`);
   }
   const values = { ...variables(spec, request.answers, {}), directory: request.directory };

@@ -19,14 +19,16 @@ export interface DescribedSource {
 
 /** The git repository and commit of a templates folder on disk, when it is in one. */
 export async function describeSource(templatesRoot: string): Promise<DescribedSource> {
-  const top = await gitRaw(['rev-parse', '--show-toplevel'], templatesRoot).catch(() => undefined);
-  if (!top || top.code !== 0) return { record: { repository: templatesRoot, path: '.' }, dirty: false };
-  const repository = top.stdout.toString('utf8').trim();
-  const head = await gitRaw(['rev-parse', '--verify', '-q', 'HEAD^{commit}'], repository);
+  // One git for the top level and HEAD, one for uncommitted changes: each process start counts here.
+  const found = await gitRaw(['rev-parse', '--show-toplevel', '--verify', '-q', 'HEAD'], templatesRoot).catch(
+    () => undefined,
+  );
+  const [repository, commit] = found?.stdout.toString('utf8').trim().split('\n') ?? [];
+  if (!repository) return { record: { repository: templatesRoot, path: '.' }, dirty: false };
   const path = relative(repository, templatesRoot).split(sep).join('/') || '.';
-  if (head.code !== 0) return { record: { repository, path }, dirty: true };
-  const status = await git(['status', '--porcelain', '--', path], repository);
-  return { record: { repository, path, commit: head.stdout.toString('utf8').trim() }, dirty: status !== '' };
+  if (found?.code !== 0 || !commit) return { record: { repository, path }, dirty: true };
+  const status = await git(['status', '--porcelain', '--untracked-files=no', '--', path], repository);
+  return { record: { repository, path, commit }, dirty: status !== '' };
 }
 
 /** A version of the source checked out into a temporary folder; `dispose` removes it. */

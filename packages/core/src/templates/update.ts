@@ -164,13 +164,14 @@ export async function updateProject(request: UpdateProjectRequest): Promise<Upda
     };
     const plan = planMerge({ base: old.files, theirs, yours, managed: spec.managed });
     const labels = { yours: 'yours', base: `template ${record.version}`, theirs: `template ${spec.version}` };
-    const files: UpdatedFile[] = [];
-    const unmerged: Unmerged[] = [];
-    for (const step of plan) {
-      const outcome = await apply(step, projectDir, { base: old.files, theirs, yours, labels });
-      files.push(outcome.file);
-      if (outcome.unmerged) unmerged.push({ ...outcome.unmerged, path: `${prefix}${step.path}` });
-    }
+    // Files are independent: merge several at once (each git merge-file is a process start).
+    const outcomes = await mapLimited(plan, 8, (step) =>
+      apply(step, projectDir, { base: old.files, theirs, yours, labels }),
+    );
+    const files: UpdatedFile[] = outcomes.map((o) => o.file);
+    const unmerged: Unmerged[] = outcomes.flatMap((o, i) =>
+      o.unmerged ? [{ ...o.unmerged, path: `${prefix}${plan[i]?.path}` }] : [],
+    );
     await markUnmerged(top, unmerged);
     const next: TemplateRecord = {
       template: spec.name,
@@ -191,6 +192,19 @@ export async function updateProject(request: UpdateProjectRequest): Promise<Upda
   } finally {
     for (const dispose of disposers) await dispose();
   }
+}
+
+async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }
 
 async function apply(
