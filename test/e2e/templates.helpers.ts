@@ -18,8 +18,16 @@ export interface Doors {
 export async function bundleDoors(dir: string): Promise<Doors> {
   const slipway = join(dir, 'slipway.js');
   const createSlipway = join(dir, 'create-slipway.js');
-  await bundleForNode({ entry: join(repoRoot, 'packages/cli/src/slipway.ts'), outfile: slipway, shebang: true });
-  await bundleForNode({ entry: join(repoRoot, 'packages/create-slipway/src/index.ts'), outfile: createSlipway, shebang: true });
+  await bundleForNode({
+    entry: join(repoRoot, 'packages/cli/src/slipway.ts'),
+    outfile: slipway,
+    shebang: true,
+  });
+  await bundleForNode({
+    entry: join(repoRoot, 'packages/create-slipway/src/index.ts'),
+    outfile: createSlipway,
+    shebang: true,
+  });
   return { slipway, createSlipway };
 }
 
@@ -30,7 +38,12 @@ export interface Ran {
 }
 
 /** Runs a bundled door in `cwd`, without a terminal; never throws, so tests can look at failures. */
-export async function runIn(cwd: string, door: string, args: readonly string[], env: Record<string, string> = {}): Promise<Ran> {
+export async function runIn(
+  cwd: string,
+  door: string,
+  args: readonly string[],
+  env: Record<string, string> = {},
+): Promise<Ran> {
   try {
     const { stdout, stderr } = await run(process.execPath, [door, ...args], {
       cwd,
@@ -40,7 +53,11 @@ export async function runIn(cwd: string, door: string, args: readonly string[], 
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof failed.code === 'number' ? failed.code : 1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
+    return {
+      code: typeof failed.code === 'number' ? failed.code : 1,
+      stdout: failed.stdout ?? '',
+      stderr: failed.stderr ?? '',
+    };
   }
 }
 
@@ -70,5 +87,8 @@ export async function pythonWithTorch(dir: string): Promise<string> {
 }
 
 export function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', ...args], { cwd, encoding: 'utf8' });
+  return execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', ...args], {
+    cwd,
+    encoding: 'utf8',
+  });
 }

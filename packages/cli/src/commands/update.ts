@@ -18,12 +18,17 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 export function registerUpdate(program: Command): void {
   program
     .command('update')
-    .description("Merge the template's newer version (or changed answers) into a generated project, three ways.")
+    .description(
+      "Merge the template's newer version (or changed answers) into a generated project, three ways.",
+    )
     .argument('[directory]', 'the project (default: the current folder)', '.')
     .option('--to <version>', 'template version (or git revision of the template source) to update to')
     .option('--set <key=value>', 'change an answer (repeatable)', collect, [])
     .option('--templates <dir>', "folder of templates to update to (default: Slipway's own)")
-    .option('--source <repository>', 'git repository (path or URL) holding the template history, if not the recorded one')
+    .option(
+      '--source <repository>',
+      'git repository (path or URL) holding the template history, if not the recorded one',
+    )
     .option('--json', 'print the result as JSON')
     .action(async (directory: string, options: UpdateOptions) => {
       const set = parseSetPairs(options.set);
@@ -42,16 +47,30 @@ export function registerUpdate(program: Command): void {
 
 function render(result: UpdateResult): string {
   const c = pc.createColors(process.stdout.isTTY === true && !process.env.NO_COLOR);
-  const mark = { written: c.green('M'), merged: c.green('M'), removed: c.red('D'), replaced: c.yellow('R'), kept: c.yellow('K'), conflict: c.red('U') };
+  const mark = {
+    written: c.green('M'),
+    merged: c.green('M'),
+    removed: c.red('D'),
+    replaced: c.yellow('R'),
+    kept: c.yellow('K'),
+    conflict: c.red('U'),
+  };
   const lines = [`Updated from the ${result.template} template ${result.from} to ${result.to}.`];
   if (result.files.length === 0) lines.push('Nothing in the project changes.');
   for (const file of result.files) {
-    lines.push(`  ${mark[file.outcome]} ${file.path} ${c.dim(file.outcome)}${file.note ? `: ${file.note}` : ''}`);
+    lines.push(
+      `  ${mark[file.outcome]} ${file.path} ${c.dim(file.outcome)}${file.note ? `: ${file.note}` : ''}`,
+    );
   }
-  for (const key of result.defaulted) lines.push(c.yellow(`! '${key}' is a new question, answered with its default; change it with --set ${key}=…`));
+  for (const key of result.defaulted)
+    lines.push(
+      c.yellow(`! '${key}' is a new question, answered with its default; change it with --set ${key}=…`),
+    );
   lines.push(
     result.conflicts.length > 0
-      ? c.red(`${result.conflicts.length} file(s) have conflicts, unmerged in git (git status): resolve the <<<<<<< blocks, git add them, then commit.`)
+      ? c.red(
+          `${result.conflicts.length} file(s) have conflicts, unmerged in git (git status): resolve the <<<<<<< blocks, git add them, then commit.`,
+        )
       : 'Review the changes with git diff, then commit them.',
   );
   return `${lines.join('\n')}\n`;

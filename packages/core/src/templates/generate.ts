@@ -40,7 +40,8 @@ export interface NewProjectResult {
 
 /** Refuses a target name that could reach outside the current folder. */
 export function checkDirectoryName(directory: string): void {
-  const expected = 'a plain folder name such as my-model (no slashes, no .., not an absolute path), or . for the current folder';
+  const expected =
+    'a plain folder name such as my-model (no slashes, no .., not an absolute path), or . for the current folder';
   if (
     directory === '' ||
     isAbsolute(directory) ||
@@ -77,7 +78,20 @@ export async function commitAll(projectDir: string, message: string): Promise<st
   const commit = await gitRaw(['commit', '-q', '--no-verify', '-m', message], projectDir);
   if (commit.code !== 0) {
     // A machine without a git identity (CI, a fresh container) still gets its first commit.
-    await git(['-c', 'user.name=Slipway', '-c', 'user.email=slipway@localhost', 'commit', '-q', '--no-verify', '-m', message], projectDir);
+    await git(
+      [
+        '-c',
+        'user.name=Slipway',
+        '-c',
+        'user.email=slipway@localhost',
+        'commit',
+        '-q',
+        '--no-verify',
+        '-m',
+        message,
+      ],
+      projectDir,
+    );
   }
   return git(['rev-parse', 'HEAD'], projectDir);
 }

@@ -29,8 +29,8 @@ export {
   newProject,
 } from './generate.js';
 export { locateTemplates } from './locate.js';
-export { createTerminalPrompter } from './terminal-prompter.js';
 export { type FileAction, isManaged, mergeText, type PlannedFile, planMerge } from './merge.js';
 export { digestOf, readRecord, recordPath, type SourceRecord, type TemplateRecord } from './record.js';
 export { type RenderedFiles, renderTemplate, safePath, substitute } from './render.js';
+export { createTerminalPrompter } from './terminal-prompter.js';
 export { type UpdatedFile, type UpdateProjectRequest, type UpdateResult, updateProject } from './update.js';

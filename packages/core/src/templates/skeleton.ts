@@ -38,7 +38,7 @@ function readNames(dir: string): SkeletonNames {
   return { environments, model };
 }
 
-function escape(text: string): string {
+function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
@@ -178,7 +178,7 @@ function renderPerEnvironment(
 ): string {
   const folderOf = (chunk: string): string | undefined =>
     names.environments.find((e) =>
-      new RegExp(`^\\s*path:\\s*["']?\\.?/?${escape(e)}["']?\\s*$`, 'm').test(chunk),
+      new RegExp(`^\\s*path:\\s*["']?\\.?/?${escapeRegExp(e)}["']?\\s*$`, 'm').test(chunk),
     );
   const chunks = text.split(/^---[ \t]*$/m);
   if (chunks.length > 1) {

@@ -97,7 +97,7 @@ export async function checkOutTemplate(
       throw unrenderable(source, `it could not be read (${error.message})`);
     });
     const isRepository = await gitRaw(['rev-parse', '--git-dir'], repository).catch(() => undefined);
-    if (!isRepository || isRepository.code !== 0) throw unrenderable(source, 'it is not a git repository');
+    if (isRepository?.code !== 0) throw unrenderable(source, 'it is not a git repository');
     const templateDir = source.path === '.' ? name : `${source.path}/${name}`;
     const commit = await resolveRevision(repository, templateDir, revision);
     if (!commit) throw unrenderable(source, `no commit of template '${name}' matches '${revision}'`);

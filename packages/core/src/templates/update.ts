@@ -8,7 +8,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { SlipwayError } from '../errors/index.js';
 import { type Answers, checkAnswer, questionFor } from './answers.js';
 import { findTemplate, type TemplateSpec } from './catalog.js';
-import { git, gitRaw } from './git.js';
+import { gitRaw } from './git.js';
 import { markUnmerged, mergeText, type PlannedFile, planMerge, type Unmerged } from './merge.js';
 import {
   digestsOf,
@@ -61,7 +61,7 @@ export interface RenderedVersion {
 
 async function projectRepository(projectDir: string): Promise<{ top: string; prefix: string }> {
   const top = await gitRaw(['rev-parse', '--show-toplevel'], projectDir).catch(() => undefined);
-  if (!top || top.code !== 0) {
+  if (top?.code !== 0) {
     throw new SlipwayError(
       `${projectDir} is not in a git repository. Updates merge into git's index so conflicts show in \`git status\`; run \`git init\` and commit first.`,
       { where: projectDir, expected: 'a git repository' },
@@ -73,7 +73,9 @@ async function projectRepository(projectDir: string): Promise<{ top: string; pre
 }
 
 async function assertClean(projectDir: string): Promise<void> {
-  const status = (await gitRaw(['status', '--porcelain', '--untracked-files=no', '--', '.'], projectDir)).stdout
+  const status = (
+    await gitRaw(['status', '--porcelain', '--untracked-files=no', '--', '.'], projectDir)
+  ).stdout
     .toString('utf8')
     .split('\n')
     .filter((line) => line.length > 3);
@@ -194,7 +196,11 @@ export async function updateProject(request: UpdateProjectRequest): Promise<Upda
   }
 }
 
-async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+async function mapLimited<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
   const worker = async () => {

@@ -17,7 +17,12 @@ const defaults: AskPolicy = { useDefaults: true };
 
 describe('answers', () => {
   it('builds later defaults on earlier answers: the org names the owner, repository and environment repo', async () => {
-    const answers = await collectAnswers(pytorch, { org: 'Acme' }, { directoryName: 'Fraud Detector' }, defaults);
+    const answers = await collectAnswers(
+      pytorch,
+      { org: 'Acme' },
+      { directoryName: 'Fraud Detector' },
+      defaults,
+    );
     expect(answers).toEqual({
       name: 'fraud-detector',
       org: 'Acme',
@@ -30,7 +35,9 @@ describe('answers', () => {
   });
 
   it('without a terminal and without --yes, refuses a missing answer naming its flag and form', async () => {
-    await expect(collectAnswers(pytorch, { name: 'fraud' }, { directoryName: 'x' }, { useDefaults: false })).rejects.toThrow(
+    await expect(
+      collectAnswers(pytorch, { name: 'fraud' }, { directoryName: 'x' }, { useDefaults: false }),
+    ).rejects.toThrow(
       /^Missing --org: there is no terminal to ask in\. Expected a GitHub organisation or user name \(e\.g\. acme\); or pass --yes/,
     );
   });
@@ -38,7 +45,9 @@ describe('answers', () => {
   it('refuses a value of the wrong form even with --yes, naming the flag and the expected form', async () => {
     await expect(
       collectAnswers(pytorch, { environments: 'dev,Prod' }, { directoryName: 'x' }, defaults),
-    ).rejects.toThrow("Invalid --environments: 'Prod' is not a valid environment. Expected comma-separated DNS labels");
+    ).rejects.toThrow(
+      "Invalid --environments: 'Prod' is not a valid environment. Expected comma-separated DNS labels",
+    );
     await expect(
       collectAnswers(pytorch, { environments: 'dev,dev' }, { directoryName: 'x' }, defaults),
     ).rejects.toThrow("'dev' is named twice");
@@ -54,7 +63,12 @@ describe('answers', () => {
       select: async () => 'pytorch',
       confirm: async () => true,
     };
-    const answers = await collectAnswers(pytorch, { org: 'acme' }, { directoryName: 'x' }, { useDefaults: false, prompter });
+    const answers = await collectAnswers(
+      pytorch,
+      { org: 'acme' },
+      { directoryName: 'x' },
+      { useDefaults: false, prompter },
+    );
     expect(asked[0]).toBe('name=x');
     expect(asked).toContain('repository=acme/models/churn');
     expect(answers.name).toBe('churn');
@@ -67,7 +81,9 @@ describe('answers', () => {
 
   it('reads --set pairs and refuses unknown keys', () => {
     expect(parseSetPairs(['name=a=b', 'org=x'])).toEqual({ name: 'a=b', org: 'x' });
-    expect(() => parseSetPairs(['nmae=x'])).toThrow("Invalid --set 'nmae=x'. Expected key=value with a key among: name, org");
+    expect(() => parseSetPairs(['nmae=x'])).toThrow(
+      "Invalid --set 'nmae=x'. Expected key=value with a key among: name, org",
+    );
   });
 
   it('makes a valid model name out of any directory name', () => {

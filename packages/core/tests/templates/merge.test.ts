@@ -3,10 +3,15 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
 const b = (text: string) => Buffer.from(text);
-const files = (entries: Record<string, string>) => new Map(Object.entries(entries).map(([p, t]) => [p, b(t)]));
+const files = (entries: Record<string, string>) =>
+  new Map(Object.entries(entries).map(([p, t]) => [p, b(t)]));
 
 describe('planning a template update', () => {
-  const plan = (base: Record<string, string>, theirs: Record<string, string>, yours: Record<string, string>) =>
+  const plan = (
+    base: Record<string, string>,
+    theirs: Record<string, string>,
+    yours: Record<string, string>,
+  ) =>
     planMerge({
       base: files(base),
       theirs: files(theirs),
@@ -15,7 +20,9 @@ describe('planning a template update', () => {
     });
 
   it('writes what the template changed where you did not, and leaves what it did not change alone', () => {
-    expect(plan({ a: '1', b: '1' }, { a: '2', b: '1' }, { a: '1', b: 'mine' })).toEqual([{ path: 'a', action: 'write' }]);
+    expect(plan({ a: '1', b: '1' }, { a: '2', b: '1' }, { a: '1', b: 'mine' })).toEqual([
+      { path: 'a', action: 'write' },
+    ]);
   });
 
   it('merges files both you and the template changed', () => {
@@ -24,7 +31,11 @@ describe('planning a template update', () => {
 
   it('keeps a file you deleted deleted, and says the template had changed it', () => {
     expect(plan({ a: '1' }, { a: '2' }, {})).toEqual([
-      { path: 'a', action: 'keep', note: 'you deleted this file and the template changed it; it stays deleted' },
+      {
+        path: 'a',
+        action: 'keep',
+        note: 'you deleted this file and the template changed it; it stays deleted',
+      },
     ]);
   });
 
@@ -36,7 +47,11 @@ describe('planning a template update', () => {
   });
 
   it('replaces a managed workflow you edited, and reports the edit', () => {
-    const [step] = plan({ '.github/workflows/ci.yml': '1' }, { '.github/workflows/ci.yml': '2' }, { '.github/workflows/ci.yml': '3' });
+    const [step] = plan(
+      { '.github/workflows/ci.yml': '1' },
+      { '.github/workflows/ci.yml': '2' },
+      { '.github/workflows/ci.yml': '3' },
+    );
     expect(step).toMatchObject({ path: '.github/workflows/ci.yml', action: 'replace' });
     expect(step?.note).toMatch(/your hand edits were replaced/);
   });
@@ -67,12 +82,22 @@ describe('merging text with git merge-file', () => {
   const base = 'one\ntwo\nthree\nfour\nfive\nsix\n';
 
   it('combines edits that do not overlap', async () => {
-    const merged = await mergeText(b('ONE\ntwo\nthree\nfour\nfive\nsix\n'), b(base), b('one\ntwo\nthree\nfour\nfive\nSIX\n'), labels);
+    const merged = await mergeText(
+      b('ONE\ntwo\nthree\nfour\nfive\nsix\n'),
+      b(base),
+      b('one\ntwo\nthree\nfour\nfive\nSIX\n'),
+      labels,
+    );
     expect(merged).toEqual({ content: b('ONE\ntwo\nthree\nfour\nfive\nSIX\n'), conflicts: 0 });
   });
 
   it('marks overlapping edits with diff3 blocks: yours, the base, the template', async () => {
-    const merged = await mergeText(b(base.replace('three', 'mine')), b(base), b(base.replace('three', 'theirs')), labels);
+    const merged = await mergeText(
+      b(base.replace('three', 'mine')),
+      b(base),
+      b(base.replace('three', 'theirs')),
+      labels,
+    );
     expect(merged.conflicts).toBe(1);
     expect(merged.content.toString()).toBe(
       'one\ntwo\n<<<<<<< yours\nmine\n||||||| template 1.0.0\nthree\n=======\ntheirs\n>>>>>>> template 1.1.0\nfour\nfive\nsix\n',

@@ -1,7 +1,6 @@
-import { mkdtemp, writeFile, mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse } from 'yaml';
 import {
   collectAnswers,
   findTemplate,
@@ -10,6 +9,7 @@ import {
   renderTemplate,
 } from '@slipway/core/templates';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 
 const templatesRoot = new URL('../../../../templates', import.meta.url).pathname;
 
@@ -21,7 +21,11 @@ async function rendered(name: string, given: Record<string, string> = {}) {
 
 describe('rendering the shipped templates', () => {
   it('lists the project templates, and not the runner values', () => {
-    expect(listTemplates(templatesRoot).map((t) => t.name)).toEqual(['classification', 'environments', 'pytorch']);
+    expect(listTemplates(templatesRoot).map((t) => t.name)).toEqual([
+      'classification',
+      'environments',
+      'pytorch',
+    ]);
   });
 
   it.each(['classification', 'environments', 'pytorch'])('%s leaves no placeholder behind', async (name) => {
@@ -44,7 +48,10 @@ describe('rendering the shipped templates', () => {
 
   it('fills the project config from the answers', async () => {
     const files = await rendered('pytorch', { org: 'acme', environments: 'qa,live' });
-    const config = parse(files.get('slipway.yaml')?.toString('utf8') ?? '') as Record<string, Record<string, unknown>>;
+    const config = parse(files.get('slipway.yaml')?.toString('utf8') ?? '') as Record<
+      string,
+      Record<string, unknown>
+    >;
     expect(config.model?.name).toBe('fraud');
     expect(config.artifact).toMatchObject({ registry: 'ghcr.io', repository: 'acme/models/fraud' });
     expect(config.deploy).toEqual({ repository: 'acme/ml-environments', environment: 'qa' });
@@ -52,7 +59,11 @@ describe('rendering the shipped templates', () => {
   });
 
   it('renders the environment repository from the environments/ skeleton with the given environments', async () => {
-    const files = await rendered('environments', { environments: 'qa,canary,live', reviewers: 'sre', org: 'acme' });
+    const files = await rendered('environments', {
+      environments: 'qa,canary,live',
+      reviewers: 'sre',
+      org: 'acme',
+    });
     expect([...files.keys()].filter((p) => p.endsWith('inferenceservice.yaml'))).toEqual([
       'canary/fraud/inferenceservice.yaml',
       'live/fraud/inferenceservice.yaml',
@@ -65,7 +76,9 @@ describe('rendering the shipped templates', () => {
     expect(contract.environments.map((e) => e.name)).toEqual(['qa', 'canary', 'live']);
     expect(contract.environments[0]?.policy['auto-merge']).toBe(true);
     expect(contract.environments[2]?.policy).toMatchObject({ draft: true, 'team-reviewers': ['sre'] });
-    expect(contract.models).toEqual([expect.objectContaining({ name: 'fraud', manifest: 'fraud/inferenceservice.yaml' })]);
+    expect(contract.models).toEqual([
+      expect.objectContaining({ name: 'fraud', manifest: 'fraud/inferenceservice.yaml' }),
+    ]);
     const manifest = files.get('canary/fraud/inferenceservice.yaml')?.toString('utf8') ?? '';
     expect(manifest).toContain('namespace: ml-canary');
     expect(manifest).toContain(`storageUri: oci://ghcr.io/acme/models/fraud@sha256:${'0'.repeat(64)}`);
@@ -74,7 +87,11 @@ describe('rendering the shipped templates', () => {
     expect(flux).toContain('dependsOn:\n    - name: ml-canary');
     expect(flux).toContain('url: https://github.com/acme/ml-environments');
     const argo = files.get('gitops/argocd/applicationset.yaml')?.toString('utf8') ?? '';
-    expect(argo.match(/- environment: \S+/g)).toEqual(['- environment: qa', '- environment: canary', '- environment: live']);
+    expect(argo.match(/- environment: \S+/g)).toEqual([
+      '- environment: qa',
+      '- environment: canary',
+      '- environment: live',
+    ]);
   });
 });
 
@@ -89,12 +106,16 @@ describe('a template that misbehaves', () => {
 
   it('fails on an unknown placeholder, naming the file and line', async () => {
     const spec = await template({ 'README.md': 'one\n{{ slipway.nmae }}\n' });
-    expect(() => renderTemplate(spec, { name: 'x' })).toThrow(/^bad\/README\.md:2: unknown placeholder \{\{ slipway\.nmae \}\}/);
+    expect(() => renderTemplate(spec, { name: 'x' })).toThrow(
+      /^bad\/README\.md:2: unknown placeholder \{\{ slipway\.nmae \}\}/,
+    );
   });
 
   it('refuses a file name that renders outside the project', async () => {
     const spec = await template({ '{{ slipway.name }}': 'x' });
-    expect(() => renderTemplate(spec, { name: '..' })).toThrow("bad/{{ slipway.name }} renders to '..', which is outside the project.");
+    expect(() => renderTemplate(spec, { name: '..' })).toThrow(
+      "bad/{{ slipway.name }} renders to '..', which is outside the project.",
+    );
     expect(() => renderTemplate(spec, { name: '/etc/passwd' })).toThrow(/outside the project/);
     expect(renderTemplate(spec, { name: '...txt' }).has('...txt')).toBe(true);
   });
