@@ -123,11 +123,18 @@ export async function newProject(request: NewProjectRequest): Promise<NewProject
   const createdDir = !existsSync(projectDir);
   const written: string[] = [];
   try {
-    for (const [path, content] of rendered) {
-      const target = join(projectDir, path);
-      await mkdir(dirname(target), { recursive: true });
-      await writeFile(target, content);
-      written.push(target);
+    // Each folder made once, then the files of a folder written together.
+    const folders = new Set([...rendered.keys()].map((path) => dirname(join(projectDir, path))));
+    for (const folder of [...folders].sort()) await mkdir(folder, { recursive: true });
+    const entries = [...rendered];
+    for (let at = 0; at < entries.length; at += 32) {
+      await Promise.all(
+        entries.slice(at, at + 32).map(async ([path, content]) => {
+          const target = join(projectDir, path);
+          await writeFile(target, content);
+          written.push(target);
+        }),
+      );
     }
     const recordFile = join(projectDir, recordPath);
     await mkdir(dirname(recordFile), { recursive: true });
