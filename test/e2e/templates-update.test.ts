@@ -65,7 +65,9 @@ beforeAll(async () => {
   // Version 1.1.0 of the template: the same README line, another part of slipway.yaml, the workflow, the
   // deleted test, and a new file.
   const template = join(source, 'templates/classification');
-  await edit(join(template, 'template.yaml'), (t) => t.replace('version: 1.0.0', 'version: 1.1.0'));
+  await edit(join(template, 'template.yaml'), (t) =>
+    t.replace('version: 1.0.0', 'version: 1.1.0').replace('environments]', 'environments, reviewers]'),
+  );
   await edit(join(template, 'README.md'), (t) =>
     t.replace('and keep the\nwiring.', 'and keep the\nwiring (see the Slipway docs).'),
   );
@@ -74,7 +76,10 @@ beforeAll(async () => {
     t.replace('cancel-in-progress: false', 'cancel-in-progress: false # never cancel a publish'),
   );
   await edit(join(template, 'tests/test_model.py'), (t) => `${t}\n# 1.1.0\n`);
-  await writeFile(join(template, 'CONTRIBUTING.md'), 'Open a pull request; the workflows do the rest.\n');
+  await writeFile(
+    join(template, 'CONTRIBUTING.md'),
+    'Open a pull request; {{ slipway.reviewers }} review deployments.\n',
+  );
   git(source, 'add', '-A');
   git(source, 'commit', '-q', '-m', 'classification 1.1.0');
 }, 120_000);
@@ -107,7 +112,15 @@ describe('keeping a generated project current', () => {
       files: Array<{ path: string; outcome: string; note?: string }>;
       conflicts: string[];
     };
-    expect(outcome).toMatchObject({ from: '1.0.0', to: '1.1.0', conflicts: ['README.md'] });
+    expect(outcome).toMatchObject({
+      from: '1.0.0',
+      to: '1.1.0',
+      conflicts: ['README.md'],
+      defaulted: ['reviewers'],
+    });
+    expect(readFileSync(join(project, 'CONTRIBUTING.md'), 'utf8')).toBe(
+      'Open a pull request; ml-platform review deployments.\n',
+    );
     const byPath = Object.fromEntries(outcome.files.map((f) => [f.path, f]));
     expect(byPath['slipway.yaml']?.outcome).toBe('merged');
     expect(byPath['CONTRIBUTING.md']?.outcome).toBe('written');

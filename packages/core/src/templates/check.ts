@@ -6,6 +6,7 @@ import { findTemplate } from './catalog.js';
 import { digestsOf, readRecord } from './record.js';
 import { renderTemplate } from './render.js';
 import { describeSource } from './source.js';
+import { answersFor } from './update.js';
 
 export interface CheckTemplateRequest {
   readonly projectDir: string;
@@ -27,7 +28,11 @@ export async function checkTemplate(request: CheckTemplateRequest): Promise<Chec
   const spec = findTemplate(request.templatesRoot, record.template);
   const source = await describeSource(resolve(request.templatesRoot));
   const current = digestsOf(
-    renderTemplate(spec, { ...record.answers }, source.record.commit ? { commit: source.record.commit } : {}),
+    renderTemplate(
+      spec,
+      answersFor(spec, record, {}).answers,
+      source.record.commit ? { commit: source.record.commit } : {},
+    ),
   );
   const paths = new Set([...Object.keys(current), ...Object.keys(record.files)]);
   const changed = [...paths].filter((path) => current[path] !== record.files[path]).sort();

@@ -111,7 +111,12 @@ function resolveSource(source: string): string {
   return /^[a-z]+:\/\//.test(source) || source.includes('@') ? source : resolve(source);
 }
 
-function answersFor(spec: TemplateSpec, record: TemplateRecord, set: Readonly<Record<string, string>>) {
+/** The recorded answers with `set` applied; questions the version asks anew take their defaults. */
+export function answersFor(
+  spec: TemplateSpec,
+  record: TemplateRecord,
+  set: Readonly<Record<string, string>>,
+): { answers: Answers; defaulted: string[] } {
   const answers: Record<string, string> = {};
   const defaulted: string[] = [];
   for (const key of spec.questions) {
