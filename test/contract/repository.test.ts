@@ -43,15 +43,17 @@ describe('every action', () => {
   );
 });
 
+// Templates hold `{{ slipway.<key> }}` placeholders: they are checked rendered, as users get them, by
+// test/e2e/templates.test.ts (validate-config, actionlint, GitHub's workflow parser).
 describe('workflows', () => {
-  const files = ['.github/workflows', 'examples/workflows', 'templates', 'environments']
+  const files = ['.github/workflows', 'examples/workflows', 'environments']
     .filter((dir) => existsSync(join(repoRoot, dir)))
     .flatMap((dir) =>
       readdirSync(join(repoRoot, dir), { recursive: true, encoding: 'utf8' })
         .filter(
           (f) =>
             /(^|\/)(\.github\/workflows\/|workflows\/)?[^/]+\.ya?ml$/.test(f) &&
-            ((dir !== 'templates' && dir !== 'environments') || f.includes('workflows/')),
+            (dir !== 'environments' || f.includes('workflows/')),
         )
         .map((f) => join(dir, f)),
     );
@@ -126,12 +128,9 @@ describe('schemas', () => {
 });
 
 describe('shipped configs', async () => {
-  const configs = await findConfigFiles(
-    ['examples/**/slipway.yaml', 'environments/**/slipway.yaml', 'templates/**/slipway.yaml'],
-    {
-      root: repoRoot,
-    },
-  );
+  const configs = await findConfigFiles(['examples/**/slipway.yaml', 'environments/**/slipway.yaml'], {
+    root: repoRoot,
+  });
   it('exist', () => {
     expect(configs.length).toBeGreaterThan(0);
   });

@@ -4,13 +4,16 @@ import { Command } from 'commander';
 import { registerEval } from './commands/eval.js';
 import { registerHistory } from './commands/history.js';
 import { registerHold } from './commands/hold.js';
+import { registerNew } from './commands/new.js';
 import { registerPromote } from './commands/promote.js';
 import { registerPropose } from './commands/propose.js';
 import { registerPublish } from './commands/publish.js';
 import { registerPull } from './commands/pull.js';
 import { registerRollback } from './commands/rollback.js';
 import { registerStatus } from './commands/status.js';
+import { registerTemplate } from './commands/template.js';
 import { registerTrace } from './commands/trace.js';
+import { registerUpdate } from './commands/update.js';
 import { registerValidate } from './commands/validate.js';
 
 const program = new Command('slipway')
@@ -31,6 +34,9 @@ registerHistory(program);
 registerRollback(program);
 registerHold(program);
 registerTrace(program);
+registerNew(program);
+registerUpdate(program);
+registerTemplate(program);
 
 try {
   await program.parseAsync(process.argv);
