@@ -125,12 +125,12 @@ describe('promotion by merging pull requests', () => {
     const stagingHead = await headOf(sim(), envs, 'slipway/staging/iris');
     expect(statusesOn(sim(), envs, stagingHead)['slipway/verified']).toEqual({
       state: 'pending',
-      description: 'Awaiting argocd/iris-dev to report success in dev.',
+      description: 'Awaiting argocd/ml-dev to report success in dev.',
     });
     expect(stagingPr.requestedReviewers).toEqual(['alice']);
 
     // 4. Argo CD reports dev healthy on the commit it synced; the next scheduled run marks it verified.
-    await argoCdReports(sim(), envs, 'iris-dev', 'success', devDeploy);
+    await argoCdReports(sim(), envs, 'ml-dev', 'success', devDeploy);
     const verifiedAt = Date.now();
     const verifying = await runPromote(sim(), envs, 'schedule');
     expect(verifying.exitCode, verifying.stdout + verifying.stderr).toBe(0);
@@ -174,7 +174,7 @@ describe('promotion by merging pull requests', () => {
     );
 
     // 7. A weekend freeze keeps prod pending, saying until when, even once staging is verified.
-    await argoCdReports(sim(), envs, 'iris-staging', 'success', stagingDeploy);
+    await argoCdReports(sim(), envs, 'ml-staging', 'success', stagingDeploy);
     const friday = fridayEvening(new Date(later.getTime() + hours(24)));
     const frozen = await runPromote(sim(), envs, 'repository_dispatch', { now: friday });
     expect(frozen.exitCode, frozen.stdout + frozen.stderr).toBe(0);
@@ -199,7 +199,7 @@ describe('promotion by merging pull requests', () => {
         .pulls(envs)
         .find((p) => p.number === v2.pr)?.mergedAt,
     ).not.toBeNull();
-    await argoCdReports(sim(), envs, 'iris-dev', 'success');
+    await argoCdReports(sim(), envs, 'ml-dev', 'success');
     expect((await runPromote(sim(), envs, 'push', { now: friday })).exitCode).toBe(0);
     const staging2 = sim()
       .pulls(envs)
@@ -210,7 +210,7 @@ describe('promotion by merging pull requests', () => {
     expect((await runPromote(sim(), envs, 'schedule', { now: saturday })).exitCode).toBe(0);
     await alice.rest.pulls.createReview({ owner, repo, pull_number: staging2.number, event: 'APPROVE' });
     await alice.rest.pulls.merge({ owner, repo, pull_number: staging2.number, merge_method: 'squash' });
-    await argoCdReports(sim(), envs, 'iris-staging', 'success');
+    await argoCdReports(sim(), envs, 'ml-staging', 'success');
     const stillFrozen = await runPromote(sim(), envs, 'push', { now: saturday });
     expect(stillFrozen.exitCode, stillFrozen.stdout + stillFrozen.stderr).toBe(0);
     expect(JSON.parse(stillFrozen.outputs.promotions!)).toEqual([
@@ -255,7 +255,7 @@ describe('promotion by merging pull requests', () => {
     );
     await bob.rest.pulls.createReview({ owner, repo, pull_number: prodPr.number, event: 'APPROVE' });
     await bob.rest.pulls.merge({ owner, repo, pull_number: prodPr.number, merge_method: 'squash' });
-    await argoCdReports(sim(), envs, 'iris-prod', 'success');
+    await argoCdReports(sim(), envs, 'ml-prod', 'success');
 
     // 11. trace goes from the prod digest back to the source commit and forward to every environment.
     const traced = await slipway(['trace', 'prod/iris', '--plain-http', '--json']);
@@ -354,7 +354,7 @@ describe('promotion by merging pull requests', () => {
     expect(printed.stdout).toMatch(
       /^WHEN +MODEL +VERSION +DIGEST +PR +AUTHOR +APPROVED BY +MERGED BY +VERIFICATION/,
     );
-    expect(printed.stdout).toContain('argocd/iris-prod=success');
+    expect(printed.stdout).toContain('argocd/ml-prod=success');
 
     // 16. status shows what runs where, and why prod waits.
     const shown = await slipway(['status', '--json']);

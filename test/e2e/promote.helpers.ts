@@ -46,7 +46,7 @@ export function eventPayload(event: Event, repository: string, sha: string): unk
   if (event === 'schedule') return { schedule: '*/15 * * * *', repository: repo };
   return {
     action: 'argocd-sync',
-    client_payload: { application: 'iris-dev', revision: sha },
+    client_payload: { application: 'ml-dev', revision: sha },
     repository: repo,
   };
 }

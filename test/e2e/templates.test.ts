@@ -178,12 +178,18 @@ describe('a repository generated from the environments template', () => {
       'sre',
     ]);
     expect(Object.keys(await filesOf(project)).sort()).toEqual([
+      '.github/CODEOWNERS',
+      '.github/workflows/promote.yml',
+      '.github/workflows/validate.yml',
       '.slipway/template.yaml',
       'README.md',
+      'branch-protection.md',
       'dev/fraud/inferenceservice.yaml',
       'dev/kustomization.yaml',
       'gitops/argocd/applicationset.yaml',
+      'gitops/argocd/notifications.yaml',
       'gitops/flux/kustomization.yaml',
+      'gitops/flux/notifications.yaml',
       'prod/fraud/inferenceservice.yaml',
       'prod/kustomization.yaml',
       'slipway.yaml',
