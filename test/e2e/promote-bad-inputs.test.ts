@@ -40,7 +40,9 @@ describe('promote with bad input', () => {
     await environmentRepository(
       sim(),
       name,
-      withConfig((t) => t.replace('promote-from: dev # the default', 'promote-from: prod # a cycle')),
+      withConfig((t) =>
+        t.replace(/ {2}- name: staging[^\n]*\n/, (line) => `${line}    promote-from: prod # a cycle\n`),
+      ),
     );
     const before = (await sim().repo(name).git.readRef('refs/heads/main'))!;
     const result = await runPromote(sim(), name, 'push');
