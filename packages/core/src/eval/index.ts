@@ -20,6 +20,7 @@ export {
   loadProject,
   selectTestSets,
 } from './project.js';
+export { addProvenance, type ProvenanceOptions } from './provenance.js';
 export { type ContextInput, type RunnerIdentity, reportContext, runnerIdentity } from './report-context.js';
 export {
   checkShard,
@@ -32,4 +33,12 @@ export {
   wholeTestSet,
 } from './shards.js';
 export { renderEvalSummary, type SummaryOptions, shownMetrics } from './summary.js';
+export {
+  defaultRecordPath,
+  readTrainingRecord,
+  TrainingError,
+  type TrainOutcome,
+  type TrainRequest,
+  trainProject,
+} from './train.js';
 export { writeFileAtomic, writeJsonAtomic } from './write.js';
