@@ -1,5 +1,14 @@
 // @slipway/core/environments: the environment manifest repository — its slipway.yaml (kind: Environments),
 // byte-preserving manifest edits, and the content of a deployment pull request.
+
+export {
+  type DeployedBaseline,
+  DeployedBaselineError,
+  type DeployedBaselineRequest,
+  type EnvironmentRepository,
+  parseEnvironmentBaseline,
+  resolveDeployedBaseline,
+} from './deployed-baseline.js';
 export {
   annotationKeys,
   checkRelease,

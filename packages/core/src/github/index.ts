@@ -6,6 +6,7 @@ export {
   type GitHubClientLog,
   type GitHubClientOptions,
 } from './client.js';
+export { environmentRepository } from './environment-repository.js';
 export {
   describeGitHubFailure,
   GitHubFailure,
