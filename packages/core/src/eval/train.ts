@@ -2,8 +2,8 @@
 // output, timeout, whole process tree killed, GPU inventory), then writes the training record: the commit
 // and slipway.yaml it trained from, the digests of the data slipway.yaml names and of the files training
 // left for the artifact, the parameters the command reported, the runner, its GPUs and the wall time.
-import { readFile, rm } from 'node:fs/promises';
-import { relative, resolve, sep } from 'node:path';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { dirname, relative, resolve, sep } from 'node:path';
 import { trainingRecord as validateTrainingRecord } from '../config/validators.generated.js';
 import { SlipwayError } from '../errors/index.js';
 import type { TrainingRecord } from '../metrics/index.js';
@@ -65,6 +65,7 @@ export async function trainProject(request: TrainRequest): Promise<TrainOutcome>
   const parametersPath = resolve(projectDir, '.slipway/train/parameters.json');
   // A parameters file from an earlier run must never pass for this run's.
   await rm(parametersPath, { force: true });
+  await mkdir(dirname(parametersPath), { recursive: true });
 
   // Inputs are recorded as they are when training starts: a data file changed halfway is not what trained the model.
   const dataPaths = [...(config.train?.data ?? []), ...project['test-sets'].map((set) => set.path)];
