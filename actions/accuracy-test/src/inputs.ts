@@ -15,8 +15,19 @@ export interface AccuracyTestSettings {
   readonly shard: Shard;
   /** merge mode: globs of partial result files, relative to root. */
   readonly partials: readonly string[];
-  /** Absolute path of the baseline report, if any. */
+  /** environment:<name>, none, or a report path (relative to root); undefined: slipway.yaml's baseline.environment. */
   readonly baseline?: string;
+  /** owner/name; undefined: deploy.repository of slipway.yaml. */
+  readonly environmentRepository?: string;
+  /** Reads the environment repository; github-token when not given. Already masked. */
+  readonly environmentToken?: string;
+  /** REST API root; undefined: api.github.com. */
+  readonly apiUrl?: string;
+  readonly registryUsername?: string;
+  /** Already masked. */
+  readonly registryPassword?: string;
+  /** Absolute path of the training record to include; undefined: the default one, if training left it. */
+  readonly trainingRecord?: string;
   readonly requireGpu: boolean;
   /** Replaces eval.timeout-minutes. */
   readonly timeoutMinutes?: number;
@@ -36,6 +47,20 @@ export function readSettings(): AccuracyTestSettings {
   const root = resolve(workspace, core.getInput('working-directory'));
   const token = core.getInput('github-token');
   if (token) core.setSecret(token);
+  const environmentToken = core.getInput('environment-token') || token;
+  if (environmentToken) core.setSecret(environmentToken);
+  const registryPassword = core.getInput('registry-password');
+  if (registryPassword) core.setSecret(registryPassword);
+  const optional = (name: string) => core.getInput(name).trim() || undefined;
+  const trainingRecord = optional('training-record');
+  const extra = {
+    environmentRepository: optional('environment-repository'),
+    environmentToken: environmentToken || undefined,
+    apiUrl: optional('api-url') ?? process.env.GITHUB_API_URL,
+    registryUsername: optional('registry-username'),
+    registryPassword: registryPassword || undefined,
+    trainingRecord: trainingRecord ? resolve(root, trainingRecord) : undefined,
+  };
 
   const mode = core.getInput('mode') || 'run';
   if (mode !== 'run' && mode !== 'merge') {
@@ -65,7 +90,18 @@ export function readSettings(): AccuracyTestSettings {
       'inputs shard-index/shard-count',
     ),
     partials: core.getMultilineInput('partials'),
-    ...(baseline ? { baseline: resolve(root, baseline) } : {}),
+    ...(baseline ? { baseline } : {}),
+    ...(Object.fromEntries(Object.entries(extra).filter(([, v]) => v !== undefined)) as Partial<
+      Pick<
+        AccuracyTestSettings,
+        | 'environmentRepository'
+        | 'environmentToken'
+        | 'apiUrl'
+        | 'registryUsername'
+        | 'registryPassword'
+        | 'trainingRecord'
+      >
+    >),
     requireGpu: core.getBooleanInput('require-gpu'),
     ...(timeoutMinutes !== undefined ? { timeoutMinutes } : {}),
     reportPath: resolve(root, core.getInput('report-path') || '.slipway/eval/report.json'),

@@ -10,20 +10,18 @@ import {
   runnerIdentity,
   writeJsonAtomic,
 } from '@slipway/core/eval';
-import { type EvalReport, readEvalReport } from '@slipway/core/metrics';
+import type { BaselineSource, EvalReport } from '@slipway/core/metrics';
 import { postStickyReport } from './comment.js';
-import { readSettings } from './inputs.js';
+import { type AccuracyTestSettings, readSettings } from './inputs.js';
 import { renderShardSummary } from './shard-summary.js';
 
 export async function run(): Promise<void> {
   try {
     const settings = readSettings();
     // Independent look-ups run together: they are the action's own start-up time.
-    const [gpus, loaded, baseline] = await Promise.all([
-      detectGpus(),
-      loadProject(settings.config, settings.root),
-      settings.baseline ? readEvalReport(settings.baseline) : undefined,
-    ]);
+    const [gpus, loaded] = await Promise.all([detectGpus(), loadProject(settings.config, settings.root)]);
+    const { report: baseline, source: baselineSource } = await chooseBaseline(settings, loaded.project);
+    if (baselineSource) core.info(describeBaseline(baselineSource));
     core.info(
       gpus.length === 0
         ? 'GPUs: none (nvidia-smi not found or lists no device)'
@@ -33,6 +31,10 @@ export async function run(): Promise<void> {
     const runner = runnerIdentity(process.env);
     const shown = (path: string) => relative(settings.root, path) || path;
 
+    const provenance = {
+      ...(settings.trainingRecord ? { trainingRecord: settings.trainingRecord } : {}),
+      ...(baselineSource ? { baselineSource } : {}),
+    };
     let report: EvalReport;
     if (settings.mode === 'merge') {
       const merged = await mergeShardResults({
@@ -44,6 +46,7 @@ export async function run(): Promise<void> {
         runner,
         gpus,
         ...(baseline ? { baseline } : {}),
+        provenance,
       });
       core.info(`Merged ${merged.files.length} partial result files: ${merged.files.join(', ')}`);
       report = merged.report;
@@ -59,6 +62,7 @@ export async function run(): Promise<void> {
         env: process.env,
         runner,
         ...(baseline ? { baseline } : {}),
+        provenance,
         log: (line) => core.info(line),
       });
       if (result.kind === 'partials') {
@@ -101,4 +105,41 @@ export async function run(): Promise<void> {
   } catch (error) {
     core.setFailed(error instanceof Error ? error.message : String(error));
   }
+}
+
+/**
+ * The baseline: a report file, the version deployed in an environment, or none. The environment
+ * repository and registry client load only when a baseline needs them (most shard runs do not).
+ */
+async function chooseBaseline(
+  settings: AccuracyTestSettings,
+  project: { model: { name: string }; baseline?: { environment?: string } },
+): Promise<{ report?: EvalReport; source?: BaselineSource }> {
+  if (settings.mode === 'run' && settings.shard.count > 1) return {};
+  if (!settings.baseline && !project.baseline?.environment) return {};
+  const { findBaseline } = await import('@slipway/core/environments');
+  return findBaseline({
+    project,
+    ...(settings.baseline ? { baseline: settings.baseline } : {}),
+    root: settings.root,
+    ...(settings.environmentRepository ? { environmentRepository: settings.environmentRepository } : {}),
+    ...(settings.environmentToken ? { token: settings.environmentToken } : {}),
+    ...(settings.apiUrl ? { apiUrl: settings.apiUrl } : {}),
+    registryCredentials: (registry) => {
+      if (settings.registryPassword)
+        return {
+          ...(settings.registryUsername ? { username: settings.registryUsername } : {}),
+          password: settings.registryPassword,
+        };
+      if (registry === 'ghcr.io' && settings.token) return { token: settings.token };
+      return settings.registryUsername ? { username: settings.registryUsername } : {};
+    },
+    onSecret: (secret) => core.setSecret(secret),
+  });
+}
+
+function describeBaseline(source: BaselineSource): string {
+  if (source.source === 'file') return `Baseline: ${source.path}`;
+  if (!source.deployed) return `Baseline ${source.environment}: ${source.note}`;
+  return `Baseline: ${source.version ?? 'the version'} deployed in ${source.environment}, ${source.artifact}, eval report ${source.reportDigest}`;
 }

@@ -114,7 +114,7 @@ export async function resolveDeployedBaseline(request: DeployedBaselineRequest):
   }
 
   const store = request.openStore(artifact.repository);
-  const what = `the eval report ${reportDigest} that ${environment} records for ${deployed}`;
+  const what = `The eval report ${reportDigest} that ${environment} records for ${deployed}`;
   let fetched: Awaited<ReturnType<typeof fetchReferrerByDigest>>;
   try {
     fetched = await fetchReferrerByDigest(store, reportDigest, artifact.digest);

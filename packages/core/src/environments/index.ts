@@ -25,6 +25,12 @@ export {
 } from './deployment.js';
 export { type EvalSummary, type MetricRow, renderEvalSummary, summarizeEval } from './eval-summary.js';
 export {
+  type BaselineChoice,
+  type BaselineProject,
+  type BaselineRequest,
+  findBaseline,
+} from './find-baseline.js';
+export {
   editManifest,
   formatYamlPath,
   isPlainText,

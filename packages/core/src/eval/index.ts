@@ -32,7 +32,7 @@ export {
   shardCoverageProblems,
   wholeTestSet,
 } from './shards.js';
-export { renderEvalSummary, type SummaryOptions, shownMetrics } from './summary.js';
+export { baselineLine, renderEvalSummary, type SummaryOptions, shownMetrics } from './summary.js';
 export {
   defaultRecordPath,
   readTrainingRecord,
