@@ -4,6 +4,7 @@ import { registerEval } from './commands/eval.js';
 import { registerPropose } from './commands/propose.js';
 import { registerPublish } from './commands/publish.js';
 import { registerPull } from './commands/pull.js';
+import { registerTrain } from './commands/train.js';
 import { registerValidate } from './commands/validate.js';
 
 const program = new Command('slipway')
@@ -14,6 +15,7 @@ const program = new Command('slipway')
   .showHelpAfterError();
 
 registerValidate(program);
+registerTrain(program);
 registerEval(program);
 registerPublish(program);
 registerPull(program);

@@ -1,6 +1,7 @@
 // `slipway eval`: the accuracy-test action for a person at a terminal. The eval command's output goes to
 // stderr, so `--json` leaves stdout to the report alone. Exit code 1 when a gate fails, 2 on an error.
 import { relative, resolve } from 'node:path';
+import { findBaseline } from '@slipway/core/environments';
 import {
   assertGpuAvailable,
   detectGpus,
@@ -12,9 +13,10 @@ import {
   shownMetrics,
   writeJsonAtomic,
 } from '@slipway/core/eval';
-import { type EvalReport, type MetricValue, readEvalReport } from '@slipway/core/metrics';
+import type { EvalReport, MetricValue } from '@slipway/core/metrics';
 import type { Command } from 'commander';
 import pc from 'picocolors';
+import { credentialsFromEnv } from './publish.js';
 
 interface EvalOptions {
   config: string;
@@ -22,6 +24,10 @@ interface EvalOptions {
   shard?: string;
   merge?: string[];
   baseline?: string;
+  environmentRepository?: string;
+  apiUrl?: string;
+  baselineLayout?: string;
+  trainingRecord?: string;
   command?: string;
   timeoutMinutes?: string;
   requireGpu?: boolean;
@@ -37,7 +43,23 @@ export function registerEval(program: Command): void {
     .option('-t, --test-set <name...>', 'only these test sets (repeatable)')
     .option('--shard <i/n>', 'evaluate shard i of n (0-based) and write partial result files for --merge')
     .option('--merge <globs...>', 'merge the partial result files of every shard into one report')
-    .option('-b, --baseline <report.json>', 'compare with this earlier report')
+    .option(
+      '-b, --baseline <baseline>',
+      "environment:<name> (the version deployed there), an earlier report's path, or none; default: baseline.environment of slipway.yaml",
+    )
+    .option(
+      '--environment-repository <owner/name>',
+      'environment repository an environment:<name> baseline is read from (default: deploy.repository); token from GITHUB_TOKEN',
+    )
+    .option('--api-url <url>', 'GitHub REST API root (GitHub Enterprise Server: https://HOST/api/v3)')
+    .option(
+      '--baseline-layout <dir>',
+      "read the deployed version's eval report from this OCI layout instead of its registry",
+    )
+    .option(
+      '--training-record <record.json>',
+      'training record to include (default: .slipway/train/record.json beside slipway.yaml, if training left one)',
+    )
     .option('--command <command>', 'eval command replacing eval.command (split on whitespace, no shell)')
     .option('--timeout-minutes <minutes>', 'kill the eval command and its process tree after this long')
     .option('--require-gpu', 'fail when this machine has no GPU')
@@ -52,7 +74,18 @@ export function registerEval(program: Command): void {
       const gpus = await detectGpus();
       assertGpuAvailable(gpus, options.requireGpu === true);
       const loaded = await loadProject(options.config, cwd);
-      const baseline = options.baseline ? await readEvalReport(resolve(options.baseline)) : undefined;
+      const { report: baseline, source: baselineSource } = await findBaseline({
+        project: loaded.project,
+        ...(options.baseline ? { baseline: options.baseline } : {}),
+        root: cwd,
+        ...(options.environmentRepository ? { environmentRepository: options.environmentRepository } : {}),
+        ...(process.env.GITHUB_TOKEN ? { token: process.env.GITHUB_TOKEN } : {}),
+        ...((options.apiUrl ?? process.env.GITHUB_API_URL)
+          ? { apiUrl: options.apiUrl ?? process.env.GITHUB_API_URL }
+          : {}),
+        ...(options.baselineLayout ? { layout: resolve(options.baselineLayout) } : {}),
+        registryCredentials: (registry) => credentialsFromEnv(registry),
+      });
       const runner = runnerIdentity(process.env);
       const timeoutMinutes =
         options.timeoutMinutes === undefined ? undefined : Number(options.timeoutMinutes);
@@ -66,6 +99,10 @@ export function registerEval(program: Command): void {
         runner,
         gpus,
         ...(baseline ? { baseline } : {}),
+        provenance: {
+          ...(options.trainingRecord ? { trainingRecord: resolve(options.trainingRecord) } : {}),
+          ...(baselineSource ? { baselineSource } : {}),
+        },
       };
 
       let report: EvalReport;
@@ -108,6 +145,17 @@ type Colours = ReturnType<typeof pc.createColors>;
 function renderForTerminal(report: EvalReport, c: Colours, out: string): string {
   const metrics = shownMetrics(report);
   const lines: string[] = [];
+  const source = report.baseline;
+  if (source?.source === 'environment') {
+    lines.push(
+      source.deployed
+        ? c.bold(
+            `Compared with ${source.environment}: ${source.version ?? ''} ${source.artifact}, eval report ${source.reportDigest}`,
+          )
+        : c.yellow(`Baseline ${source.environment}: ${source.note}`),
+      '',
+    );
+  } else if (source?.path) lines.push(c.bold(`Compared with ${source.path}`), '');
   for (const set of report.testSets) {
     lines.push(c.bold(`${set.name}${set.hardCase ? ' (hard cases)' : ''}`));
     for (const group of [{ ...set, name: 'all' }, ...set.slices]) {

@@ -98,7 +98,7 @@ export function registerPublish(program: Command): void {
             ...(plan.licenses ? { licenses: plan.licenses } : {}),
           },
           movingTags: plan.movingTags,
-          ...(report ? { report } : {}),
+          ...(report ? { report, reportName: options.report! } : {}),
           onProgress: bar.update,
         });
       } finally {
@@ -114,6 +114,12 @@ export function registerPublish(program: Command): void {
           `  ${pc.bold(reference)}\n` +
           `  ${result.bytesUploaded} bytes uploaded, ${result.bytesSkipped} already there` +
           (result.reportDigest ? `\n  eval report ${result.reportDigest}` : '') +
+          (result.evaluatedFiles === 'matched'
+            ? `\n  files match the digests the eval report evaluated`
+            : result.evaluatedFiles === 'unrecorded'
+              ? `\n  ${pc.yellow('the eval report records no file digests: not checked against what was evaluated')}`
+              : '') +
+          (result.trainingRecordDigest ? `\n  training record ${result.trainingRecordDigest}` : '') +
           '\n',
       );
     });
