@@ -3,7 +3,6 @@
 // baseline is given), or none.
 import { resolve } from 'node:path';
 import { createGitHubClient } from '../github/client.js';
-import { environmentRepository } from '../github/environment-repository.js';
 import type { BaselineSource, EvalReport } from '../metrics/index.js';
 import { readEvalReport } from '../metrics/report.js';
 import type { RegistryCredentials } from '../oci/auth.js';
@@ -14,6 +13,7 @@ import {
   parseEnvironmentBaseline,
   resolveDeployedBaseline,
 } from './deployed-baseline.js';
+import { environmentRepository } from './environment-repository.js';
 
 /** The parts of slipway.yaml the choice reads. */
 export interface BaselineProject {
@@ -22,14 +22,8 @@ export interface BaselineProject {
   readonly deploy?: { readonly repository?: string };
 }
 
-export interface BaselineRequest {
-  readonly project: BaselineProject;
-  /**
-   * As the user gave it: a report path (relative to `root`), `environment:<name>`, `none`, or undefined
-   * for slipway.yaml's baseline.environment (no comparison when it has none).
-   */
-  readonly baseline?: string;
-  readonly root: string;
+/** Where and how the version deployed in an environment is read: the doors fill it from inputs and flags. */
+export interface DeployedBaselineAccess {
   /** owner/name; default deploy.repository of slipway.yaml. */
   readonly environmentRepository?: string;
   /** The branch the GitOps controller deploys from. Default main. */
@@ -44,6 +38,16 @@ export interface BaselineRequest {
   /** Read the deployed report from this OCI layout directory instead of the artifact's registry. */
   readonly layout?: string;
   readonly onSecret?: (secret: string) => void;
+}
+
+export interface BaselineRequest extends DeployedBaselineAccess {
+  readonly project: BaselineProject;
+  /**
+   * As the user gave it: a report path (relative to `root`), `environment:<name>`, `none`, or undefined
+   * for slipway.yaml's baseline.environment (no comparison when it has none).
+   */
+  readonly baseline?: string;
+  readonly root: string;
 }
 
 export interface BaselineChoice {

@@ -1,6 +1,6 @@
 // @slipway/core/environments: the environment manifest repository — its slipway.yaml (kind: Environments),
-// byte-preserving manifest edits, and the content of a deployment pull request.
-
+// byte-preserving manifest edits, the content of a deployment pull request, and proposing a deployment
+// (proposeDeployment → openEnvironmentPr, through the GitHub API layer in github/).
 export {
   type DeployedBaseline,
   DeployedBaselineError,
@@ -23,11 +23,18 @@ export {
   sha256,
   storageUriOf,
 } from './deployment.js';
-export { type EvalSummary, type MetricRow, renderEvalSummary, summarizeEval } from './eval-summary.js';
+export { environmentRepository } from './environment-repository.js';
+export {
+  type EvalSummary,
+  type MetricRow,
+  renderProposalEvalSummary,
+  summarizeEval,
+} from './eval-summary.js';
 export {
   type BaselineChoice,
   type BaselineProject,
   type BaselineRequest,
+  type DeployedBaselineAccess,
   findBaseline,
 } from './find-baseline.js';
 export {
@@ -41,6 +48,13 @@ export {
   renderScalar,
   type YamlPath,
 } from './manifest-edit.js';
+export {
+  openEnvironmentPr,
+  ProposalError,
+  type ProposalOutcome,
+  type ProposalRequest,
+  type ProposalResult,
+} from './open-environment-pr.js';
 export {
   closedAsEmptyComment,
   commitMessage,
@@ -62,9 +76,9 @@ export {
   type ProjectDefaults,
   parseArtifactReference,
   type ReleaseParts,
-  readJsonFile,
   readProjectDefaults,
 } from './proposal-inputs.js';
+export { type ProposeDeploymentRequest, proposeDeployment } from './propose-deployment.js';
 export {
   type DeploymentTarget,
   defaultAnnotationsPath,

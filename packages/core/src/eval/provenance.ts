@@ -2,6 +2,7 @@
 // contain (so publishing can refuse other bytes), the training run that produced them, and what the
 // change was compared with. Added to the report once its metrics and gates are built.
 import { stat } from 'node:fs/promises';
+import { recordFiles } from '../config/recorded-files.js';
 import type {
   BaselineSource,
   EvalReport,
@@ -9,7 +10,6 @@ import type {
   ReportWarning,
   TrainingRecord,
 } from '../metrics/index.js';
-import { recordFiles } from '../oci/evaluated-files.js';
 import type { LoadedProject } from './project.js';
 import { defaultRecordPath, readTrainingRecord } from './train.js';
 

@@ -4,10 +4,10 @@
 // left for the artifact, the parameters the command reported, the runner, its GPUs and the wall time.
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname, relative, resolve, sep } from 'node:path';
+import { recordFile, recordFiles } from '../config/recorded-files.js';
 import { trainingRecord as validateTrainingRecord } from '../config/validators.generated.js';
 import { SlipwayError } from '../errors/index.js';
 import type { TrainingRecord } from '../metrics/index.js';
-import { recordFile, recordFiles } from '../oci/evaluated-files.js';
 import { type CommandSpec, commandArgv, formatDuration, runCommand } from './command.js';
 import type { Gpu } from './gpus.js';
 import type { LoadedProject } from './project.js';

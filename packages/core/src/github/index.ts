@@ -1,27 +1,21 @@
-// @slipway/core/github: the GitHub client (Octokit + retry + throttling), named GitHub failures, and
-// sticky comments. Everything that talks to GitHub's API builds on createGitHubClient.
+// @slipway/core/github: the GitHub API layer only — the client (Octokit + retry + throttling), git data,
+// pull requests, sticky comments and named failures. What a deployment means lives in environments/.
 export {
   createGitHubClient,
   type GitHubClient,
   type GitHubClientLog,
   type GitHubClientOptions,
 } from './client.js';
-export { environmentRepository } from './environment-repository.js';
 export {
+  atGitHubBoundary,
   describeGitHubFailure,
+  GitHubApiError,
   GitHubFailure,
   type GitHubFailureName,
   isGitHubFailure,
   type KnownGitHubFailure,
 } from './failures.js';
 export { LostRace, parseRepository, RepositoryContentError } from './git-data.js';
-export {
-  openEnvironmentPr,
-  ProposalError,
-  type ProposalOutcome,
-  type ProposalRequest,
-  type ProposalResult,
-} from './propose.js';
 export {
   isStickyComment,
   renderStickyComment,

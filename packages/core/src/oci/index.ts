@@ -16,9 +16,6 @@ export {
   checkEvaluatedFiles,
   type EvaluatedFilesCheck,
   EvaluatedFilesMismatchError,
-  RecordedFileError,
-  recordFile,
-  recordFiles,
 } from './evaluated-files.js';
 export type { FileIdentity, ModelFile, PreparedLayer } from './layer.js';
 export { openLayer, prepareLayer } from './layer.js';
@@ -37,7 +34,16 @@ export { openStore, resolveCreated, targetLocation } from './open-store.js';
 export type { PublishedBlob, PublishProgress, PublishRequest, PublishResult } from './publish.js';
 export { publishModel, versionTag } from './publish.js';
 export type { PublishOverrides, PublishPlan, PublishTarget } from './publish-plan.js';
-export { readEvalReport, readPublishPlan } from './publish-plan.js';
+export { readEvalReportBytes, readPublishPlan } from './publish-plan.js';
+export {
+  type CredentialInputs,
+  type PublishOutcome,
+  type PublishProjectRequest,
+  parseRemote,
+  publishProject,
+  registryCredentials,
+  type SourceContext,
+} from './publish-project.js';
 export type { PullRequest, PullResult } from './pull.js';
 export { fetchReferrerByDigest, fetchReport, pullModel } from './pull.js';
 export type { ArtifactReference } from './reference.js';

@@ -4,7 +4,8 @@
 // is known and an existing version tag can be checked before a byte is sent), then blobs are sent,
 // then verified present, and only then the manifest and its tags are written. A failure at any point
 // leaves at most unreferenced blobs, never a tag or manifest that points at a missing blob.
-import type { RecordedFile } from '../metrics/index.js';
+import type { RecordedFile } from '../config/recorded-files.js';
+import { recordFile } from '../config/recorded-files.js';
 import { referrersFallbackTag, sha256Digest } from './digest.js';
 import { BlobRejectedError, OciError, VersionExistsError } from './errors.js';
 import {
@@ -12,7 +13,6 @@ import {
   ANNOTATION_EVALUATED_FILES,
   checkEvaluatedFiles,
   type EvaluatedFilesCheck,
-  recordFile,
 } from './evaluated-files.js';
 import { fileChangedError, type ModelFile, openLayer, type PreparedLayer, prepareLayer } from './layer.js';
 import {

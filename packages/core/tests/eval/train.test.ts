@@ -3,9 +3,9 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { recordFiles } from '../../src/config/index.js';
 import { loadProject } from '../../src/eval/project.js';
 import { readTrainingRecord, TrainingError, trainProject } from '../../src/eval/train.js';
-import { recordFiles } from '../../src/oci/index.js';
 
 const iris = resolve(import.meta.dirname, '../../../../examples/iris');
 const created: string[] = [];

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordFiles } from '../../src/config/index.js';
 import {
   ANNOTATION_EVALUATED_FILES,
   checkEvaluatedFiles,
@@ -12,7 +13,6 @@ import {
   LayoutStore,
   publishModel,
   pullModel,
-  recordFiles,
 } from '../../src/oci/index.js';
 
 let dir: string;

@@ -1,8 +1,8 @@
 // The environment repository read through the Contents API, one branch, no clone: what the deployed
 // baseline needs (slipway.yaml and one manifest) in one request per file.
-import type { EnvironmentRepository } from '../environments/deployed-baseline.js';
-import type { GitHubClient } from './client.js';
-import { parseRepository, readTextFile } from './git-data.js';
+import type { GitHubClient } from '../github/client.js';
+import { parseRepository, readTextFile } from '../github/git-data.js';
+import type { EnvironmentRepository } from './deployed-baseline.js';
 
 export function environmentRepository(
   octokit: GitHubClient,
