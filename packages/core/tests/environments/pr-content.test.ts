@@ -5,8 +5,8 @@ import {
   proposalBody,
   proposalTitle,
   readTrailers,
-  renderEvalSummary,
   renderMarker,
+  renderProposalEvalSummary,
   summarizeEval,
 } from '@slipway/core/environments';
 import fc from 'fast-check';
@@ -120,7 +120,7 @@ describe('the evaluation summary', () => {
         reportDigest: digest,
       },
     };
-    const text = renderEvalSummary(summarizeEval(evaluated), 'dev');
+    const text = renderProposalEvalSummary(summarizeEval(evaluated), 'dev');
     expect(text).toContain(
       `Evaluated against 1.2.0 deployed in prod (\`ghcr.io/acme/iris@${digest}\`, eval report \`${digest}\`).`,
     );
