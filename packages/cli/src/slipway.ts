@@ -13,6 +13,7 @@ import { registerRollback } from './commands/rollback.js';
 import { registerStatus } from './commands/status.js';
 import { registerTemplate } from './commands/template.js';
 import { registerTrace } from './commands/trace.js';
+import { registerTrain } from './commands/train.js';
 import { registerUpdate } from './commands/update.js';
 import { registerValidate } from './commands/validate.js';
 
@@ -24,6 +25,7 @@ const program = new Command('slipway')
   .showHelpAfterError();
 
 registerValidate(program);
+registerTrain(program);
 registerEval(program);
 registerPublish(program);
 registerPull(program);
