@@ -1,6 +1,7 @@
 // publish-model: slipway.yaml + model files → a ModelPack artifact pinned by digest, eval report attached.
 import * as core from '@actions/core';
 import {
+  DigestCache,
   openStore,
   type PublishResult,
   publishModel,
@@ -52,6 +53,7 @@ export async function run(): Promise<void> {
         ...(plan.licenses ? { licenses: plan.licenses } : {}),
       },
       movingTags: plan.movingTags,
+      digestCache: await DigestCache.open(plan.digestCacheFile),
       ...(report ? { report } : {}),
       onProgress: progressLogger((line) => core.info(line)),
     });

@@ -4,6 +4,7 @@ import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import {
+  DigestCache,
   openStore,
   type PublishProgress,
   publishModel,
@@ -98,6 +99,7 @@ export function registerPublish(program: Command): void {
             ...(plan.licenses ? { licenses: plan.licenses } : {}),
           },
           movingTags: plan.movingTags,
+          digestCache: await DigestCache.open(plan.digestCacheFile),
           ...(report ? { report } : {}),
           onProgress: bar.update,
         });
