@@ -156,26 +156,30 @@ export async function publishModel(request: PublishRequest): Promise<PublishResu
           const open = (progress?: BytesProgress) =>
             readLayer(file, { ...(progress ? { onProgress: progress } : {}), onFileBytes: counted });
           const size = layerSize(file.file.path, Number(file.identity.size));
-          try {
-            let layer = known[i];
-            if (!layer && (store.mountable || before.get(file.file.path) === size)) layer = await hash(file);
-            if (layer)
+          let layer = known[i];
+          if (!layer && (store.mountable || before.get(file.file.path) === size)) layer = await hash(file);
+          if (layer) {
+            try {
               return { layer, outcome: await sendBlob(store, layer, file.file.path, open, onProgress) };
-            const digest = await store.streamBlob({
-              size,
-              name: file.file.path,
-              open,
-              onProgress: (bytesDone) =>
-                onProgress?.({ phase: 'upload', file: file.file.path, bytesDone, bytesTotal: size }),
-            });
-            layer = layerDescriptor(file.file, digest, size);
-            remember(file, layer);
-            return { layer, outcome: 'uploaded' };
-          } catch (error) {
-            // The registry's own digest check is what caught a file that changed in a way a stat missed.
-            if (error instanceof BlobRejectedError) throw fileChangedError(file.file, error.message);
-            throw error;
+            } catch (error) {
+              // Not hashed again while sent: the store's own digest check is what caught a file that
+              // changed in a way its identity (device, inode, size, mtime, ctime) did not show.
+              if (error instanceof BlobRejectedError) throw fileChangedError(file.file, error.message);
+              throw error;
+            }
           }
+          // Hashed as it is sent: a digest the store disagrees with means the bytes changed on the way,
+          // and its BlobRejectedError says so as it is.
+          const digest = await store.streamBlob({
+            size,
+            name: file.file.path,
+            open,
+            onProgress: (bytesDone) =>
+              onProgress?.({ phase: 'upload', file: file.file.path, bytesDone, bytesTotal: size }),
+          });
+          layer = layerDescriptor(file.file, digest, size);
+          remember(file, layer);
+          return { layer, outcome: 'uploaded' };
         }),
       ),
     );
