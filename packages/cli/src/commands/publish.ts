@@ -4,6 +4,7 @@ import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import {
+  DEFAULT_PARALLEL_UPLOADS,
   DigestCache,
   openStore,
   type PublishProgress,
@@ -28,6 +29,7 @@ interface PublishOptions {
   username?: string;
   mountFrom: string[];
   chunkSize: string;
+  parallelUploads: string;
   plainHttp?: boolean;
   created?: string;
   json?: boolean;
@@ -52,6 +54,11 @@ export function registerPublish(program: Command): void {
     .option('-u, --username <name>', 'registry username (or SLIPWAY_REGISTRY_USERNAME)')
     .option('--mount-from <repository>', 'sibling repository to mount blobs from (repeatable)', collect, [])
     .option('--chunk-size <bytes>', 'upload in chunks of this many bytes; 0 for one streamed PUT', '0')
+    .option(
+      '--parallel-uploads <count>',
+      'model files sent at once; 1 sends them one by one',
+      String(DEFAULT_PARALLEL_UPLOADS),
+    )
     .option('--plain-http', 'talk HTTP to the registry (automatic for localhost)')
     .option('--created <time>', 'creation time (RFC 3339); defaults to SOURCE_DATE_EPOCH or the commit time')
     .option('--json', 'print the result as JSON')
@@ -59,6 +66,12 @@ export function registerPublish(program: Command): void {
       const chunkSize = Number(options.chunkSize);
       if (!Number.isSafeInteger(chunkSize) || chunkSize < 0) {
         throw new Error(`--chunk-size must be a whole number of bytes; got '${options.chunkSize}'.`);
+      }
+      const parallelUploads = Number(options.parallelUploads);
+      if (!Number.isSafeInteger(parallelUploads) || parallelUploads < 1) {
+        throw new Error(
+          `--parallel-uploads must be a whole number from 1 up; got '${options.parallelUploads}'.`,
+        );
       }
       const plan = await readPublishPlan(resolve(options.config), {
         ...(options.registry ? { registry: options.registry } : {}),
@@ -100,6 +113,7 @@ export function registerPublish(program: Command): void {
           },
           movingTags: plan.movingTags,
           digestCache: await DigestCache.open(plan.digestCacheFile),
+          parallelUploads,
           ...(report ? { report } : {}),
           onProgress: bar.update,
         });
