@@ -155,13 +155,20 @@ export function figure(
   const met =
     (target.max === undefined || value <= target.max) && (target.min === undefined || value >= target.min);
   const wanted = [
-    ...(target.min !== undefined ? [`>= ${target.min}`] : []),
-    ...(target.max !== undefined ? [`<= ${target.max}`] : []),
+    ...(target.min !== undefined ? [`>= ${plain(target.min)}`] : []),
+    ...(target.max !== undefined ? [`<= ${plain(target.max)}`] : []),
   ].join(' and ');
   console.log(
-    `RATIO ${name}: ${Number.isInteger(value) ? value : value.toFixed(2)}${unit} (target ${wanted}${detail ? `; ${detail}` : ''}) ${met ? 'MET' : 'NOT MET'}`,
+    `RATIO ${name}: ${plain(value)}${unit} (target ${wanted}${detail ? `; ${detail}` : ''}) ${met ? 'MET' : 'NOT MET'}`,
   );
   return met;
+}
+
+/** A number as a reader wants it: whole numbers whole, tiny ones in exponent form, others to 3 digits. */
+function plain(value: number): string {
+  if (Number.isInteger(value)) return String(value);
+  if (value !== 0 && Math.abs(value) < 0.01) return value.toExponential(1);
+  return String(Number(value.toPrecision(3)));
 }
 
 export interface ProcessSample extends Sample {

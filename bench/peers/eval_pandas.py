@@ -1,5 +1,5 @@
 """Classification metrics from a Slipway predictions JSONL with pandas + numpy, written as a careful user
-would: read in chunks (bounded memory), labels as categorical codes, confusion matrices by bincount,
+would: read in chunks of 1 M rows (the whole file at 1 M rows, bounded memory beyond), labels as categorical codes, confusion matrices by bincount,
 slices by explode. Prints the metrics as JSON, like bench/eval-peers.bench.ts's Slipway side.
 
 Usage: python3 eval_pandas.py PREDICTIONS.jsonl CLASS[,CLASS...] SLICE[,SLICE...]
@@ -39,7 +39,7 @@ def main():
     started = time.perf_counter()
     overall = np.zeros(k * k, dtype=np.int64)
     by_slice = {s: np.zeros(k * k, dtype=np.int64) for s in slices}
-    for chunk in pd.read_json(path, lines=True, chunksize=500_000, dtype=False):
+    for chunk in pd.read_json(path, lines=True, chunksize=1_000_000, dtype=False):
         label = pd.Categorical(chunk["label"], categories=classes).codes.astype(np.int64)
         prediction = pd.Categorical(chunk["prediction"], categories=classes).codes.astype(np.int64)
         cell = label * k + prediction

@@ -35,7 +35,7 @@ def main():
     k = len(classes)
     started = time.perf_counter()
     labels, predictions, members = [], [], {s: [] for s in slices}
-    for chunk in pd.read_json(path, lines=True, chunksize=500_000, dtype=False):
+    for chunk in pd.read_json(path, lines=True, chunksize=1_000_000, dtype=False):
         labels.append(pd.Categorical(chunk["label"], categories=classes).codes)
         predictions.append(pd.Categorical(chunk["prediction"], categories=classes).codes)
         tags = chunk["slices"]
