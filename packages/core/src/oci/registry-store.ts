@@ -4,6 +4,7 @@
 // Docker-Content-Digest.
 import { createHash } from 'node:crypto';
 import { BlobRejectedError, DigestMismatchError, RegistryError } from './errors.js';
+import type { Answer } from './http-exchange.js';
 import { OCI_INDEX, OCI_MANIFEST } from './media-types.js';
 import type { Descriptor } from './model-manifest.js';
 import { RegistryConnection, type RegistryConnectionOptions } from './registry-http.js';
@@ -164,7 +165,7 @@ export class RegistryStore implements ArtifactStore {
         return undefined;
       }
       await this.#http.expect(response, [200], what);
-      const bytes = Buffer.from(await response.arrayBuffer());
+      const bytes = await response.bytes();
       const mediaType = (response.headers.get('content-type') ?? '').split(';')[0]!.trim();
       return { bytes, mediaType, digest: response.headers.get('docker-content-digest') ?? ref };
     });
@@ -281,7 +282,7 @@ export class RegistryStore implements ArtifactStore {
     await this.#checkClosed(response, digest, size, what);
   }
 
-  async #checkClosed(response: Response, digest: string, size: number, what: string): Promise<void> {
+  async #checkClosed(response: Answer, digest: string, size: number, what: string): Promise<void> {
     try {
       await this.#http.expect(response, [201], what);
     } catch (error) {
@@ -309,7 +310,7 @@ function withDigest(location: string, digest: string): string {
   return url.toString();
 }
 
-function checkDigestHeader(response: Response, expected: string, location: string, what: string): void {
+function checkDigestHeader(response: Answer, expected: string, location: string, what: string): void {
   const got = response.headers.get('docker-content-digest');
   if (got && got !== expected) {
     throw new DigestMismatchError(
