@@ -1,10 +1,18 @@
 // `slipway`: a thin shell over @slipway/core. Each command lives in commands/<name>.ts and registers itself.
+//
+// Only the command being run is loaded (with its part of core): a no-op `slipway publish` is mostly
+// start-up, and loading every command's dependencies (Octokit, the metrics, the GitHub layer) cost more
+// than the publish itself. Help, --version and unknown commands load them all.
 import { Command } from 'commander';
-import { registerEval } from './commands/eval.js';
-import { registerPropose } from './commands/propose.js';
-import { registerPublish } from './commands/publish.js';
-import { registerPull } from './commands/pull.js';
-import { registerValidate } from './commands/validate.js';
+
+type Register = (program: Command) => void;
+const commands: Record<string, () => Promise<Register>> = {
+  validate: async () => (await import('./commands/validate.js')).registerValidate,
+  eval: async () => (await import('./commands/eval.js')).registerEval,
+  publish: async () => (await import('./commands/publish.js')).registerPublish,
+  pull: async () => (await import('./commands/pull.js')).registerPull,
+  propose: async () => (await import('./commands/propose.js')).registerPropose,
+};
 
 const program = new Command('slipway')
   .description(
@@ -13,13 +21,10 @@ const program = new Command('slipway')
   .version('0.1.0')
   .showHelpAfterError();
 
-registerValidate(program);
-registerEval(program);
-registerPublish(program);
-registerPull(program);
-registerPropose(program);
-
 try {
+  const named = process.argv[2];
+  const wanted = named && Object.hasOwn(commands, named) ? [commands[named]!] : Object.values(commands);
+  for (const register of await Promise.all(wanted.map((load) => load()))) register(program);
   await program.parseAsync(process.argv);
 } catch (error) {
   // Every error below is a user-facing one with its own message; never a stack trace.
