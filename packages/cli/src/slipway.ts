@@ -3,6 +3,7 @@
 // Only the command being run is loaded (with its part of core): a no-op `slipway publish` is mostly
 // start-up, and loading every command's dependencies (Octokit, the metrics, the GitHub layer) cost more
 // than the publish itself. Help, --version and unknown commands load them all.
+import { describeError } from '@slipway/core/errors';
 import { Command } from 'commander';
 
 type Register = (program: Command) => void;
@@ -27,7 +28,7 @@ try {
   for (const register of await Promise.all(wanted.map((load) => load()))) register(program);
   await program.parseAsync(process.argv);
 } catch (error) {
-  // Every error below is a user-facing one with its own message; never a stack trace.
-  process.stderr.write(`slipway: ${error instanceof Error ? error.message : String(error)}\n`);
+  // A user error is one sentence, never a stack trace; anything else is our bug and says so.
+  process.stderr.write(`slipway: ${describeError(error)}\n`);
   process.exitCode = 2;
 }
