@@ -34,8 +34,8 @@ writeFileSync(
   entry,
   [
     `export { startGitHubSim } from ${JSON.stringify(join(root, 'test/github-sim/index.ts'))};`,
-    `export { createGitHubClient, openEnvironmentPr } from ${JSON.stringify(join(root, 'packages/core/src/github/index.ts'))};`,
-    `export { parseEnvironmentsConfig, planManifestChange, resolveTarget } from ${JSON.stringify(join(root, 'packages/core/src/environments/index.ts'))};`,
+    `export { createGitHubClient } from ${JSON.stringify(join(root, 'packages/core/src/github/index.ts'))};`,
+    `export { openEnvironmentPr, parseEnvironmentsConfig, planManifestChange, resolveTarget } from ${JSON.stringify(join(root, 'packages/core/src/environments/index.ts'))};`,
   ].join('\n'),
 );
 const bundle = join(cache, 'propose.mjs');
