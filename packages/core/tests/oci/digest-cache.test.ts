@@ -1,7 +1,8 @@
 // The digest cache: an unchanged file is never read again, and nothing short of the very same file on
 // the very same machine and path makes it trust an entry. Publishes go to a real OCI layout on disk.
-import { randomBytes } from 'node:crypto';
+
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { cp, link, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
