@@ -13,6 +13,9 @@ const commands: Record<string, () => Promise<Register>> = {
   publish: async () => (await import('./commands/publish.js')).registerPublish,
   pull: async () => (await import('./commands/pull.js')).registerPull,
   propose: async () => (await import('./commands/propose.js')).registerPropose,
+  new: async () => (await import('./commands/new.js')).registerNew,
+  update: async () => (await import('./commands/update.js')).registerUpdate,
+  template: async () => (await import('./commands/template.js')).registerTemplate,
 };
 
 const program = new Command('slipway')
