@@ -9,6 +9,7 @@ import { Command } from 'commander';
 type Register = (program: Command) => void;
 const commands: Record<string, () => Promise<Register>> = {
   validate: async () => (await import('./commands/validate.js')).registerValidate,
+  train: async () => (await import('./commands/train.js')).registerTrain,
   eval: async () => (await import('./commands/eval.js')).registerEval,
   publish: async () => (await import('./commands/publish.js')).registerPublish,
   pull: async () => (await import('./commands/pull.js')).registerPull,

@@ -12,6 +12,13 @@ export {
   RegistryError,
   VersionExistsError,
 } from './errors.js';
+export {
+  ANNOTATION_EVAL_REPORT,
+  ANNOTATION_EVALUATED_FILES,
+  checkEvaluatedFiles,
+  type EvaluatedFilesCheck,
+  EvaluatedFilesMismatchError,
+} from './evaluated-files.js';
 export type { FileIdentity, LayerReadOptions, ModelFile, PreparedLayer, StatedFile } from './layer.js';
 export {
   hashLayer,
@@ -48,7 +55,7 @@ export {
   type SourceContext,
 } from './publish-project.js';
 export type { PullRequest, PullResult } from './pull.js';
-export { fetchReport, pullModel } from './pull.js';
+export { fetchReferrerByDigest, fetchReport, pullModel } from './pull.js';
 export type { ArtifactReference } from './reference.js';
 export { formatReference, parseReference, REPOSITORY_PATTERN, TAG_PATTERN } from './reference.js';
 export type { RegistryStoreOptions } from './registry-store.js';

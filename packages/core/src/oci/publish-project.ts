@@ -118,7 +118,7 @@ export async function publishProject(request: PublishProjectRequest): Promise<Pu
     // This machine's digests of the project's unchanged files: a re-publish reads none of them.
     digestCache: await DigestCache.open(plan.digestCacheFile),
     ...(request.parallelUploads ? { parallelUploads: request.parallelUploads } : {}),
-    ...(report ? { report } : {}),
+    ...(report ? { report, reportName: request.report! } : {}),
     ...(request.onProgress ? { onProgress: request.onProgress } : {}),
   });
   return {

@@ -6,13 +6,23 @@
 // a few at a time. When the version tag exists already, every file is hashed before anything is sent,
 // so a different model under that version is refused without sending a byte.
 //
+// With a report that records the evaluated files' digests, the files must be those before anything is sent.
+//
 // Order matters for what a failure can leave behind: blobs are sent, then verified present, and only
 // then the manifest and its tags are written. A failure at any point leaves at most unreferenced blobs,
 // never a tag or manifest that points at a missing blob.
 import pLimit from 'p-limit';
-import { referrersFallbackTag } from './digest.js';
+import type { RecordedFile } from '../config/recorded-files.js';
+import { recordFile } from '../config/recorded-files.js';
+import { referrersFallbackTag, sha256Digest } from './digest.js';
 import type { DigestCache } from './digest-cache.js';
 import { BlobRejectedError, OciError, VersionExistsError } from './errors.js';
+import {
+  ANNOTATION_EVAL_REPORT,
+  ANNOTATION_EVALUATED_FILES,
+  checkEvaluatedFiles,
+  type EvaluatedFilesCheck,
+} from './evaluated-files.js';
 import {
   type BytesProgress,
   fileChangedError,
@@ -24,7 +34,12 @@ import {
   type StatedFile,
   statModelFile,
 } from './layer.js';
-import { ANNOTATION_FILEPATH, EMPTY_CONFIG_BYTES } from './media-types.js';
+import {
+  ANNOTATION_FILEPATH,
+  EMPTY_CONFIG_BYTES,
+  EVAL_REPORT_ARTIFACT_TYPE,
+  TRAINING_RECORD_ARTIFACT_TYPE,
+} from './media-types.js';
 import {
   addReferrer,
   buildModelConfig,
@@ -54,8 +69,14 @@ export interface PublishRequest {
   readonly metadata: ModelMetadata;
   /** Tags that move to this version (latest, stable…); the version tag itself never moves. */
   readonly movingTags?: readonly string[];
-  /** The eval report's bytes (JSON), attached as a referrer of the model manifest. */
+  /**
+   * The eval report's bytes (JSON), attached as a referrer of the model manifest. When it records the
+   * digests of the evaluated files, the files must match them or nothing is published; the training
+   * record it carries is attached as a referrer too.
+   */
   readonly report?: Buffer;
+  /** Names the report in messages (its path). */
+  readonly reportName?: string;
   readonly onProgress?: (event: PublishProgress) => void;
   /** Digests of files this machine read before; an unchanged file is not read again. Saved at the end. */
   readonly digestCache?: DigestCache;
@@ -86,6 +107,10 @@ export interface PublishResult {
   readonly blobs: readonly PublishedBlob[];
   /** The version tag already named this exact manifest: nothing about the model changed. */
   readonly alreadyPublished: boolean;
+  /** matched: the files are those the report evaluated; unrecorded: its report has no file digests; absent without a report. */
+  readonly evaluatedFiles?: EvaluatedFilesCheck['outcome'];
+  /** Digest of the training record's referrer, when the report carried one. */
+  readonly trainingRecordDigest?: string;
 }
 
 /** A version as a tag: semver's build metadata `+` is not allowed in tags, so it becomes `_` (as Helm does). */
@@ -105,6 +130,20 @@ export async function publishModel(request: PublishRequest): Promise<PublishResu
       throw new OciError(`Tag '${moving}' is not a valid tag: expected ${TAG_PATTERN.source}.`);
   }
   const files = sortedFiles(request.files);
+  const evaluated = request.report
+    ? await checkAgainstReport(request.report, files, request.reportName)
+    : undefined;
+  const annotatedMetadata: ModelMetadata =
+    evaluated?.check.outcome === 'matched'
+      ? {
+          ...metadata,
+          annotations: {
+            ...metadata.annotations,
+            [ANNOTATION_EVALUATED_FILES]: 'match',
+            [ANNOTATION_EVAL_REPORT]: sha256Digest(request.report!),
+          },
+        }
+      : metadata;
   const limit = pLimit(Math.max(1, request.parallelUploads ?? DEFAULT_PARALLEL_UPLOADS));
   let bytesRead = 0;
   const counted = (bytes: number) => {
@@ -137,7 +176,7 @@ export async function publishModel(request: PublishRequest): Promise<PublishResu
     if (existing) {
       // The version exists: whether it names this very model must be known before a byte is sent.
       known = await Promise.all(known.map((layer, i) => layer ?? limit(() => hash(stated[i]!))));
-      const { manifest } = buildManifests(metadata, known as Descriptor[]);
+      const { manifest } = buildManifests(annotatedMetadata, known as Descriptor[]);
       if (existing.digest !== manifest.descriptor.digest) {
         throw new VersionExistsError(
           `${store.location}:${tag} already names ${existing.digest}; this publish would make ${manifest.descriptor.digest}. ` +
@@ -184,7 +223,7 @@ export async function publishModel(request: PublishRequest): Promise<PublishResu
       ),
     );
     const layers = sent.map((s) => s.layer);
-    const { config, manifest } = buildManifests(metadata, layers);
+    const { config, manifest } = buildManifests(annotatedMetadata, layers);
     const blobs: PublishedBlob[] = sent.map(({ layer, outcome }, i) => ({
       path: files[i]!.path,
       digest: layer.digest,
@@ -219,8 +258,27 @@ export async function publishModel(request: PublishRequest): Promise<PublishResu
     }
 
     let reportDigest: string | undefined;
+    let trainingRecordDigest: string | undefined;
     if (request.report) {
-      reportDigest = await attachReport(store, request.report, manifest, metadata.created);
+      reportDigest = await attachReferrer(
+        store,
+        request.report,
+        EVAL_REPORT_ARTIFACT_TYPE,
+        'eval-report.json',
+        manifest,
+        metadata.created,
+      );
+      if (evaluated?.training !== undefined) {
+        const record = Buffer.from(`${JSON.stringify(evaluated.training, null, 2)}\n`);
+        trainingRecordDigest = await attachReferrer(
+          store,
+          record,
+          TRAINING_RECORD_ARTIFACT_TYPE,
+          'training-record.json',
+          manifest,
+          metadata.created,
+        );
+      }
     }
 
     const sum = (outcome: PublishedBlob['outcome'][]) =>
@@ -236,6 +294,8 @@ export async function publishModel(request: PublishRequest): Promise<PublishResu
       bytesRead,
       blobs,
       alreadyPublished: existing !== undefined,
+      ...(evaluated ? { evaluatedFiles: evaluated.check.outcome } : {}),
+      ...(trainingRecordDigest ? { trainingRecordDigest } : {}),
     };
   } finally {
     // Only a cache: a project directory that cannot be written costs the next publish a read, no more.
@@ -266,19 +326,39 @@ function previousLayers(manifests: readonly (StoredManifest | undefined)[]): Map
   return sizes;
 }
 
-/** Attaches the report: a manifest with `subject`, indexed by the store or by the fallback tag. Returns its digest. */
-async function attachReport(
-  store: ArtifactStore,
+/**
+ * Before anything is hashed as a layer or sent: the files must be the ones the report evaluated. A report
+ * that is not JSON is refused here too, so a bad report never leaves a model published without it.
+ */
+async function checkAgainstReport(
   report: Buffer,
-  subject: Document<unknown>,
-  created: string | undefined,
-): Promise<string> {
+  files: readonly ModelFile[],
+  reportName = 'given',
+): Promise<{ check: EvaluatedFilesCheck; training?: unknown }> {
+  let parsed: { artifactFiles?: RecordedFile[]; training?: unknown };
   try {
-    JSON.parse(report.toString('utf8'));
+    parsed = JSON.parse(report.toString('utf8')) as typeof parsed;
   } catch (error) {
     throw new OciError(`The eval report is not valid JSON (${(error as Error).message}).`);
   }
-  const { blob, manifest } = buildReportManifest(report, subject.descriptor, created);
+  const publishing: RecordedFile[] = [];
+  if (parsed.artifactFiles) {
+    for (const file of files) publishing.push(await recordFile('/', file.source, file.path));
+  }
+  const check = checkEvaluatedFiles(parsed.artifactFiles, publishing, reportName);
+  return { check, ...(parsed.training !== undefined ? { training: parsed.training } : {}) };
+}
+
+/** Attaches a JSON document (eval report, training record): a manifest with `subject`, indexed by the store or by the fallback tag. Returns its digest. */
+async function attachReferrer(
+  store: ArtifactStore,
+  report: Buffer,
+  artifactType: string,
+  title: string,
+  subject: Document<unknown>,
+  created: string | undefined,
+): Promise<string> {
+  const { blob, manifest } = buildReportManifest(report, subject.descriptor, created, artifactType, title);
   await sendBytes(store, EMPTY_CONFIG, EMPTY_CONFIG_BYTES);
   await sendBytes(store, blob, report);
   const { subjectHandled } = await store.putManifest(
