@@ -47,6 +47,9 @@ export function registerHold(program: Command): void {
       options.json,
     );
   });
+}
+
+export function registerRelease(program: Command): void {
   withRepositoryOptions(
     program
       .command('release')

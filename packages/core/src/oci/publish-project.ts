@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process';
 import { isAbsolute, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { RegistryCredentials } from './auth.js';
+import { DigestCache } from './digest-cache.js';
 import { openStore, resolveCreated } from './open-store.js';
 import { type PublishProgress, type PublishResult, publishModel } from './publish.js';
 import { type PublishPlan, readEvalReportBytes, readPublishPlan } from './publish-plan.js';
@@ -53,6 +54,8 @@ export interface PublishProjectRequest {
   /** Bytes per PATCH; 0 or undefined for one streamed PUT. */
   readonly chunkSize?: number;
   readonly mountFrom?: readonly string[];
+  /** Model files sent at once (default DEFAULT_PARALLEL_UPLOADS); 1 sends them one by one. */
+  readonly parallelUploads?: number;
   /** Called for every secret the store learns (a registry token), so the door can mask it. */
   readonly onSecret?: (secret: string) => void;
   /** Retries and other notes worth a warning. */
@@ -112,6 +115,9 @@ export async function publishProject(request: PublishProjectRequest): Promise<Pu
       ...(plan.licenses ? { licenses: plan.licenses } : {}),
     },
     movingTags: plan.movingTags,
+    // This machine's digests of the project's unchanged files: a re-publish reads none of them.
+    digestCache: await DigestCache.open(plan.digestCacheFile),
+    ...(request.parallelUploads ? { parallelUploads: request.parallelUploads } : {}),
     ...(report ? { report, reportName: request.report! } : {}),
     ...(request.onProgress ? { onProgress: request.onProgress } : {}),
   });
