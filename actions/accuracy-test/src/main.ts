@@ -4,6 +4,7 @@ import {
   assertGpuAvailable,
   detectGpus,
   evaluate,
+  gatesVerdict,
   loadProject,
   mergeShardResults,
   renderEvalSummary,
@@ -92,11 +93,11 @@ export async function run(): Promise<void> {
         .slice(0, 5)
         .map((g) => `${g.testSet}${g.slice ? ` / ${g.slice}` : ''}: ${g.reason}`);
       core.setFailed(
-        `${failed.length} of ${report.gates.length} gates failed:\n  ${first.join('\n  ')}` +
+        `${gatesVerdict(report.gates)}:\n  ${first.join('\n  ')}` +
           (failed.length > 5 ? `\n  …and ${failed.length - 5} more (see the job summary)` : ''),
       );
     } else {
-      core.info(`All ${report.gates.length} gates passed. Report: ${settings.reportPath}`);
+      core.info(`${gatesVerdict(report.gates)}. Report: ${settings.reportPath}`);
     }
   } catch (error) {
     core.setFailed(error instanceof Error ? error.message : String(error));

@@ -5,6 +5,7 @@ import {
   assertGpuAvailable,
   detectGpus,
   evaluate,
+  gatesVerdict,
   loadProject,
   mergeShardResults,
   parseShard,
@@ -125,8 +126,8 @@ function renderForTerminal(report: EvalReport, c: Colours, out: string): string 
   lines.push(
     '',
     failed === 0
-      ? c.green(`Passed: all ${report.gates.length} gates. Report: ${out}`)
-      : c.red(`Failed: ${failed} of ${report.gates.length} gates. Report: ${out}`),
+      ? c.green(`Passed. ${gatesVerdict(report.gates)}. Report: ${out}`)
+      : c.red(`Failed: ${gatesVerdict(report.gates)}. Report: ${out}`),
   );
   return `${lines.join('\n')}\n`;
 }

@@ -31,5 +31,5 @@ export {
   shardCoverageProblems,
   wholeTestSet,
 } from './shards.js';
-export { renderEvalSummary, type SummaryOptions, shownMetrics } from './summary.js';
+export { gatesVerdict, renderEvalSummary, type SummaryOptions, shownMetrics } from './summary.js';
 export { writeFileAtomic, writeJsonAtomic } from './write.js';

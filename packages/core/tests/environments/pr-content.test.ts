@@ -5,6 +5,7 @@ import {
   proposalBody,
   proposalTitle,
   readTrailers,
+  renderEvalSummary,
   renderMarker,
   summarizeEval,
 } from '@slipway/core/environments';
@@ -110,6 +111,12 @@ describe('the evaluation summary', () => {
     expect(summary.failedGates).toEqual(['holdout accuracy: below 0.9']);
     expect(summary.rows[0]).toMatchObject({ metric: 'accuracy', current: 0.9, proposed: 0.85 });
     expect(summary.rows[0]?.delta).toBeCloseTo(-0.05);
+  });
+
+  it('says a report without gates checked nothing, rather than that all gates passed', () => {
+    const text = renderEvalSummary(summarizeEval(report(0.9)), 'staging');
+    expect(text).toContain('No evaluation gates: the project sets none, so nothing was checked.');
+    expect(text).not.toContain('gates passed');
   });
 
   it('degrades to a note when the report is not an eval report', () => {
