@@ -3,8 +3,8 @@
 # no accounts, no network. Installs npm packages when they are missing, builds the CLI, then runs it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# npm install, not npm ci: see scripts/test.sh.
-[ -x node_modules/.bin/node ] || npm install --no-audit --no-fund
+# Exactly what package-lock.json pins (see scripts/test.sh).
+[ -x node_modules/.bin/node ] || npm ci --no-audit --no-fund
 export PATH="$PWD/node_modules/.bin:$PATH" NX_DAEMON=false
 [ -f packages/cli/dist/slipway.js ] && [ -z "$(find packages/cli/src packages/core/src -newer packages/cli/dist/slipway.js -print -quit)" ] ||
   (cd packages/cli && npm run build --silent)
