@@ -22,6 +22,8 @@ export interface PublishModelSettings {
   readonly chunkSize: number;
   readonly plainHttp: boolean;
   readonly created: string;
+  /** Base image of the KServe modelcar, overriding artifact.modelcar.base; empty for the config's. */
+  readonly modelcarBase: string;
   /** GitHub context: owner for the default repository, source URL and revision annotations. */
   readonly owner: string;
   readonly sourceUrl: string;
@@ -60,6 +62,7 @@ export function readSettings(): PublishModelSettings {
     chunkSize,
     plainHttp: core.getBooleanInput('plain-http'),
     created: core.getInput('created'),
+    modelcarBase: core.getInput('modelcar-base'),
     owner: process.env.GITHUB_REPOSITORY_OWNER ?? repository.split('/')[0] ?? '',
     sourceUrl: repository ? `${server}/${repository}` : '',
     revision: process.env.GITHUB_SHA ?? '',

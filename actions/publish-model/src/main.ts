@@ -1,6 +1,8 @@
 // publish-model: slipway.yaml + model files → a ModelPack artifact pinned by digest, eval report attached.
 import * as core from '@actions/core';
 import {
+  modelcarMountFrom,
+  openModelcarBase,
   openStore,
   type PublishResult,
   publishModel,
@@ -22,6 +24,7 @@ export async function run(): Promise<void> {
       layout: settings.layout,
       tags: settings.tags,
       owner: settings.owner,
+      modelcarBase: settings.modelcarBase,
     });
     const report = settings.report ? await readEvalReport(settings.report) : undefined;
     const created = await resolveCreated({
@@ -30,11 +33,12 @@ export async function run(): Promise<void> {
       dir: plan.projectDir,
       revision: settings.revision,
     });
+    const credentials = credentialsFor(plan.target.kind === 'registry' ? plan.target.registry : '', settings);
     const store = openStore(plan.target, {
-      credentials: credentialsFor(plan.target.kind === 'registry' ? plan.target.registry : '', settings),
+      credentials,
       plainHttp: settings.plainHttp || undefined,
       chunkSize: settings.chunkSize,
-      mountFrom: settings.mountFrom,
+      mountFrom: [...settings.mountFrom, ...modelcarMountFrom(plan.modelcarBase, plan.target)],
       onSecret: (secret) => core.setSecret(secret),
       log: (line) => core.warning(line),
     });
@@ -54,6 +58,17 @@ export async function run(): Promise<void> {
       movingTags: plan.movingTags,
       ...(report ? { report } : {}),
       onProgress: progressLogger((line) => core.info(line)),
+      ...(plan.modelcarBase
+        ? {
+            modelcar: {
+              base: openModelcarBase(plan.modelcarBase, plan.target, {
+                credentials,
+                plainHttp: settings.plainHttp || undefined,
+                onSecret: (secret) => core.setSecret(secret),
+              }),
+            },
+          }
+        : {}),
     });
 
     const reference = `${result.location}@${result.digest}`;
@@ -63,6 +78,11 @@ export async function run(): Promise<void> {
     core.setOutput('report-digest', result.reportDigest ?? '');
     core.setOutput('bytes-uploaded', String(result.bytesUploaded));
     core.setOutput('bytes-skipped', String(result.bytesSkipped));
+    const serving = result.modelcar ? `${result.location}@${result.modelcar.digest}` : reference;
+    core.setOutput('modelcar-digest', result.modelcar?.digest ?? '');
+    core.setOutput('serving-reference', serving);
+    if (result.modelcar)
+      core.info(`KServe modelcar (files under /models on ${plan.modelcarBase}): ${serving}`);
     core.info(
       `${result.alreadyPublished ? 'Already published' : 'Published'} ${reference} (${formatBytes(result.bytesUploaded)} uploaded, ${formatBytes(result.bytesSkipped)} already there)`,
     );
@@ -104,7 +124,10 @@ async function writeSummary(name: string, reference: string, result: PublishResu
       `Tags: \`${[result.versionTag, ...result.movingTags].join('`, `')}\`. ` +
         (result.reportDigest
           ? `Eval report attached as \`${result.reportDigest}\`.`
-          : 'No eval report attached.'),
+          : 'No eval report attached.') +
+        (result.modelcar
+          ? ` KServe modelcar (tag \`${result.modelcar.tag}\`): \`${result.location}@${result.modelcar.digest}\`.`
+          : ''),
       true,
     )
     .write();

@@ -19,6 +19,14 @@ import {
   type ImageIndex,
   type ModelMetadata,
 } from './model-manifest.js';
+import {
+  type ModelcarBase,
+  type ModelcarResult,
+  modelcarTag,
+  type Platform,
+  publishModelcar,
+  readBase,
+} from './modelcar.js';
 import { TAG_PATTERN } from './reference.js';
 import type { ArtifactStore } from './store.js';
 
@@ -40,6 +48,8 @@ export interface PublishRequest {
   /** The eval report's bytes (JSON), attached as a referrer of the model manifest. */
   readonly report?: Buffer;
   readonly onProgress?: (event: PublishProgress) => void;
+  /** Also publish the model as a KServe modelcar image on this base (see modelcar.ts). */
+  readonly modelcar?: { readonly base: ModelcarBase; readonly platform?: Platform };
 }
 
 export interface PublishedBlob {
@@ -60,6 +70,8 @@ export interface PublishResult {
   readonly blobs: readonly PublishedBlob[];
   /** The version tag already named this exact manifest: nothing about the model changed. */
   readonly alreadyPublished: boolean;
+  /** The runnable image KServe serves (files under /models), when a modelcar base was named. */
+  readonly modelcar?: ModelcarResult;
 }
 
 /** A version as a tag: semver's build metadata `+` is not allowed in tags, so it becomes `_` (as Helm does). */
@@ -79,6 +91,10 @@ export async function publishModel(request: PublishRequest): Promise<PublishResu
       throw new OciError(`Tag '${moving}' is not a valid tag: expected ${TAG_PATTERN.source}.`);
   }
   const files = sortedFiles(request.files);
+  // Read first, so a wrong base fails before a byte of the model is sent.
+  const modelcarBase = request.modelcar
+    ? await readBase(request.modelcar.base, request.modelcar.platform)
+    : undefined;
 
   const layers: PreparedLayer[] = [];
   for (const file of files) {
@@ -150,6 +166,19 @@ export async function publishModel(request: PublishRequest): Promise<PublishResu
     reportDigest = await attachReport(store, request.report, manifest, metadata.created);
   }
 
+  const modelcar =
+    request.modelcar && modelcarBase
+      ? await publishModelcar({
+          store,
+          base: request.modelcar.base,
+          resolvedBase: modelcarBase,
+          files,
+          metadata,
+          tag: modelcarTag(tag),
+          modelDigest: manifest.descriptor.digest,
+        })
+      : undefined;
+
   const sum = (outcome: PublishedBlob['outcome'][]) =>
     blobs.filter((b) => outcome.includes(b.outcome)).reduce((total, b) => total + b.size, 0);
   return {
@@ -162,6 +191,7 @@ export async function publishModel(request: PublishRequest): Promise<PublishResu
     bytesSkipped: sum(['skipped', 'mounted']),
     blobs,
     alreadyPublished: existing !== undefined,
+    ...(modelcar ? { modelcar } : {}),
   };
 }
 

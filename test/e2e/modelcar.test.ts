@@ -1,0 +1,244 @@
+// The model as KServe serves it: publish-model builds a modelcar image (the model's files under /models on a
+// base image the user names) beside the ModelPack artifact. It is read back the way a container runtime reads
+// it: skopeo copies it out of the real registry into a `dir:`, every layer is unpacked in order into one root
+// filesystem, and the model's files and the base's shell are there. The environment manifest that pins it
+// validates against KServe's own InferenceService schema.
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import {
+  parseEnvironmentsConfig,
+  planManifestChange,
+  readDeployedModel,
+  resolveTarget,
+} from '@slipway/core/environments';
+import { RegistryStore, sha256Digest } from '@slipway/core/oci';
+import tar from 'tar-stream';
+import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { kserveValidator } from '../contract/kserve-schema.js';
+import { cleanupRun, repoRoot, runAction } from '../harness/run-action.js';
+import { makeProject, uniqueRepository } from './publish-model.helpers.js';
+
+const registry = inject('registry');
+const run = promisify(execFile);
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+});
+
+async function temporary(label: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), `slipway-${label}-`));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+const sha256 = (bytes: Buffer) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+
+/**
+ * A tiny base image, built here because the tests have no network to pull one: Debian's static busybox as
+ * /bin/busybox with sh, ln and sleep linked to it (what KServe's modelcar sidecar runs), one gzipped layer as
+ * real bases have, pushed to the test registry.
+ */
+async function pushBusyboxBase(): Promise<string> {
+  const busybox = await readFile('/bin/busybox');
+  const pack = tar.pack();
+  pack.entry({ name: 'bin', type: 'directory', mode: 0o755, mtime: new Date(0) });
+  pack.entry({ name: 'bin/busybox', mode: 0o755, mtime: new Date(0) }, busybox);
+  for (const applet of ['sh', 'ln', 'sleep', 'ls']) {
+    pack.entry({ name: `bin/${applet}`, type: 'symlink', linkname: 'busybox', mtime: new Date(0) });
+  }
+  pack.finalize();
+  const chunks: Buffer[] = [];
+  for await (const chunk of pack) chunks.push(chunk as Buffer);
+  const layerTar = Buffer.concat(chunks);
+  const layer = gzipSync(layerTar);
+  const config = Buffer.from(
+    JSON.stringify({
+      architecture: 'amd64',
+      os: 'linux',
+      config: { Env: ['PATH=/bin'], Cmd: ['sh'] },
+      rootfs: { type: 'layers', diff_ids: [sha256(layerTar)] },
+      history: [{ created_by: 'test: static busybox' }],
+    }),
+  );
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: {
+        mediaType: 'application/vnd.oci.image.config.v1+json',
+        digest: sha256(config),
+        size: config.length,
+      },
+      layers: [
+        {
+          mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
+          digest: sha256(layer),
+          size: layer.length,
+        },
+      ],
+    }),
+  );
+  const repository = uniqueRepository('busybox');
+  const store = new RegistryStore({ registry, repository, actions: 'pull,push' });
+  for (const blob of [config, layer]) {
+    await store.putBlob(
+      { mediaType: 'application/octet-stream', digest: sha256(blob), size: blob.length },
+      async function* () {
+        yield blob;
+      },
+    );
+  }
+  await store.putManifest(
+    manifest,
+    {
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      digest: sha256(manifest),
+      size: manifest.length,
+    },
+    'static',
+  );
+  return `${registry}/${repository}:static`;
+}
+
+/** What a container runtime does with an image: each layer unpacked, in order, into one root filesystem. */
+async function unpackImage(imageDir: string, root: string): Promise<Record<string, unknown>> {
+  const manifest = JSON.parse(await readFile(join(imageDir, 'manifest.json'), 'utf8')) as {
+    config: { digest: string };
+    layers: Array<{ digest: string; mediaType: string }>;
+  };
+  await mkdir(root, { recursive: true });
+  for (const layer of manifest.layers) {
+    // GNU tar detects gzip by itself; skopeo has already checked every blob against its digest.
+    await run('tar', ['-xf', join(imageDir, layer.digest.replace('sha256:', '')), '-C', root]);
+  }
+  return JSON.parse(await readFile(join(imageDir, manifest.config.digest.replace('sha256:', '')), 'utf8'));
+}
+
+let base: string;
+beforeAll(async () => {
+  base = await pushBusyboxBase();
+});
+
+async function publishWithModelcar(repository: string, files: Record<string, Buffer | string>) {
+  const dir = await makeProject({ registry, repository, files });
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  const result = await runAction('publish-model', {
+    workspace: dir,
+    inputs: { 'modelcar-base': base, created: '2026-01-02T03:04:05Z' },
+  });
+  cleanups.push(() => cleanupRun(result));
+  expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+  return result;
+}
+
+describe('the KServe modelcar publish-model builds beside the artifact', () => {
+  it('is an image a runtime unpacks into the model under /models next to the base shell', async () => {
+    const repository = uniqueRepository('iris');
+    const weights = Buffer.alloc(300_000, 5);
+    const result = await publishWithModelcar(repository, {
+      'model/weights.bin': weights,
+      'model/config.json': '{"k":3}\n',
+    });
+    const digest = result.outputs['modelcar-digest']!;
+    expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(digest).not.toBe(result.outputs['digest']);
+    expect(result.outputs['serving-reference']).toBe(`${registry}/${repository}@${digest}`);
+
+    const imageDir = join(await temporary('modelcar'), 'image');
+    await run('skopeo', [
+      'copy',
+      '--src-tls-verify=false',
+      `docker://${registry}/${repository}@${digest}`,
+      `dir:${imageDir}`,
+    ]);
+    const root = join(await temporary('rootfs'), 'root');
+    const config = (await unpackImage(imageDir, root)) as {
+      os: string;
+      architecture: string;
+      rootfs: { diff_ids: string[] };
+    };
+
+    expect(await readFile(join(root, 'models/model/weights.bin'))).toEqual(weights);
+    expect(await readFile(join(root, 'models/model/config.json'), 'utf8')).toBe('{"k":3}\n');
+    expect((await stat(join(root, 'bin/busybox'))).mode & 0o111).not.toBe(0);
+    // The base's shell runs, and finds the model where KServe's sidecar links it from.
+    const { stdout } = await run(join(root, 'bin/sh'), ['-c', `ls ${root}/models/model`]);
+    expect(stdout.split(/\s+/).filter(Boolean)).toEqual(['config.json', 'weights.bin']);
+    expect(config).toMatchObject({ os: 'linux', architecture: 'amd64' });
+    expect(config.rootfs.diff_ids).toHaveLength(3);
+
+    // skopeo reads it as an image (no --raw needed), tagged beside the artifact's version.
+    const { stdout: inspected } = await run('skopeo', [
+      'inspect',
+      '--tls-verify=false',
+      `docker://${registry}/${repository}:1.0.0-modelcar`,
+    ]);
+    const info = JSON.parse(inspected) as { Digest: string; Os: string; Labels: unknown };
+    expect(info.Digest).toBe(digest);
+  });
+
+  it('records the base and the ModelPack artifact it was built beside, and is the same image when republished', async () => {
+    const repository = uniqueRepository('iris');
+    const files = { 'model/weights.bin': Buffer.alloc(1000, 9) };
+    const first = await publishWithModelcar(repository, files);
+    const again = await publishWithModelcar(repository, files);
+    expect(again.outputs['modelcar-digest']).toBe(first.outputs['modelcar-digest']);
+    const { stdout } = await run('skopeo', [
+      'inspect',
+      '--raw',
+      '--tls-verify=false',
+      `docker://${registry}/${repository}@${first.outputs['modelcar-digest']}`,
+    ]);
+    expect(sha256Digest(stdout)).toBe(first.outputs['modelcar-digest']);
+    const manifest = JSON.parse(stdout) as { annotations: Record<string, string> };
+    expect(manifest.annotations).toMatchObject({
+      'org.opencontainers.image.base.name': base,
+      'dev.slipway.model.artifact-digest': first.outputs['digest'],
+      'org.opencontainers.image.version': '1.0.0',
+    });
+  });
+
+  it('says which base image is missing and publishes nothing', async () => {
+    const repository = uniqueRepository('iris');
+    const dir = await makeProject({ registry, repository, files: { 'model/weights.bin': 'w' } });
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const missing = `${registry}/acme/no-such-base:1`;
+    const result = await runAction('publish-model', { workspace: dir, inputs: { 'modelcar-base': missing } });
+    cleanups.push(() => cleanupRun(result));
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout + result.stderr).toContain(`The base image ${missing} was not found`);
+    const response = await fetch(`http://${registry}/v2/${repository}/manifests/1.0.0`, { method: 'HEAD' });
+    expect(response.status).toBe(404);
+  });
+
+  it('is what the environment repository deploys, pinned by digest, in a manifest KServe accepts', async () => {
+    const repository = uniqueRepository('iris');
+    const result = await publishWithModelcar(repository, { 'model/model.joblib': Buffer.alloc(64, 1) });
+    const digest = result.outputs['modelcar-digest']!;
+    const skeleton = join(repoRoot, 'environments');
+    const config = parseEnvironmentsConfig(
+      await readFile(join(skeleton, 'slipway.yaml'), 'utf8'),
+      'environments/slipway.yaml',
+    );
+    const validate = await kserveValidator();
+    for (const environment of ['dev', 'staging', 'prod']) {
+      const target = resolveTarget(config, environment, 'iris');
+      const text = await readFile(join(skeleton, target.manifestPath), 'utf8');
+      const change = planManifestChange(text, target, {
+        model: 'iris',
+        version: '1.0.0',
+        artifactRepository: `${registry}/${repository}`,
+        artifactDigest: digest,
+        ...(result.outputs['report-digest'] ? { evalReportDigest: result.outputs['report-digest'] } : {}),
+      });
+      expect(change.text).toContain(`storageUri: oci://${registry}/${repository}@${digest}`);
+      expect(readDeployedModel(change.text, target)).toMatchObject({ artifactDigest: digest });
+      expect(validate(change.text)).toEqual([]);
+    }
+  });
+});
