@@ -21,7 +21,7 @@ import tar from 'tar-stream';
 import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { kserveValidator } from '../contract/kserve-schema.js';
 import { cleanupRun, repoRoot, runAction } from '../harness/run-action.js';
-import { makeProject, uniqueRepository } from './publish-model.helpers.js';
+import { bundleCli, makeProject, runCli, uniqueRepository } from './publish-model.helpers.js';
 
 const registry = inject('registry');
 const run = promisify(execFile);
@@ -201,6 +201,37 @@ describe('the KServe modelcar publish-model builds beside the artifact', () => {
       'dev.slipway.model.artifact-digest': first.outputs['digest'],
       'org.opencontainers.image.version': '1.0.0',
     });
+  });
+
+  it('slipway publish --modelcar-base writes the modelcar into an OCI layout too, as an image skopeo inspects', async () => {
+    const dir = await makeProject({ files: { 'model/weights.bin': Buffer.alloc(128, 3) } });
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const cli = await bundleCli(await temporary('cli'));
+    const published = await runCli(cli, [
+      'publish',
+      '--config',
+      join(dir, 'slipway.yaml'),
+      '--modelcar-base',
+      base,
+      '--created',
+      '2026-01-02T03:04:05Z',
+      '--json',
+    ]);
+    expect(published.code, published.stderr).toBe(0);
+    const result = JSON.parse(published.stdout) as { servingReference: string; modelcar: { digest: string } };
+    const layout = join(dir, '.slipway/oci');
+    expect(result.servingReference).toBe(`oci:${layout}@${result.modelcar.digest}`);
+    const { stdout } = await run('skopeo', ['inspect', `oci:${layout}:1.0.0-modelcar`]);
+    expect(JSON.parse(stdout)).toMatchObject({
+      Digest: result.modelcar.digest,
+      Os: 'linux',
+      Architecture: 'amd64',
+    });
+    const root = join(await temporary('rootfs'), 'root');
+    const imageDir = join(await temporary('modelcar'), 'image');
+    await run('skopeo', ['copy', `oci:${layout}:1.0.0-modelcar`, `dir:${imageDir}`]);
+    await unpackImage(imageDir, root);
+    expect(await readFile(join(root, 'models/model/weights.bin'))).toEqual(Buffer.alloc(128, 3));
   });
 
   it('says which base image is missing and publishes nothing', async () => {

@@ -4,6 +4,8 @@ import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import {
+  modelcarMountFrom,
+  openModelcarBase,
   openStore,
   type PublishProgress,
   publishModel,
@@ -29,6 +31,7 @@ interface PublishOptions {
   chunkSize: string;
   plainHttp?: boolean;
   created?: string;
+  modelcarBase?: string;
   json?: boolean;
 }
 
@@ -53,6 +56,10 @@ export function registerPublish(program: Command): void {
     .option('--chunk-size <bytes>', 'upload in chunks of this many bytes; 0 for one streamed PUT', '0')
     .option('--plain-http', 'talk HTTP to the registry (automatic for localhost)')
     .option('--created <time>', 'creation time (RFC 3339); defaults to SOURCE_DATE_EPOCH or the commit time')
+    .option(
+      '--modelcar-base <image>',
+      'base image (with sh) of the KServe modelcar, overriding artifact.modelcar.base',
+    )
     .option('--json', 'print the result as JSON')
     .action(async (options: PublishOptions) => {
       const chunkSize = Number(options.chunkSize);
@@ -66,6 +73,7 @@ export function registerPublish(program: Command): void {
         // A path typed on the command line is relative to where it was typed, not to the project.
         ...(options.layout ? { layout: resolve(options.layout) } : {}),
         tags: options.tag,
+        ...(options.modelcarBase ? { modelcarBase: options.modelcarBase } : {}),
       });
       const report = options.report ? await readEvalReport(resolve(options.report)) : undefined;
       const revision = await gitHead(plan.projectDir);
@@ -76,11 +84,12 @@ export function registerPublish(program: Command): void {
         ...(revision ? { revision } : {}),
       });
       const registry = plan.target.kind === 'registry' ? plan.target.registry : '';
+      const credentials = credentialsFromEnv(registry, options.username);
       const store = openStore(plan.target, {
-        credentials: credentialsFromEnv(registry, options.username),
+        credentials,
         ...(options.plainHttp ? { plainHttp: true } : {}),
         chunkSize,
-        mountFrom: options.mountFrom,
+        mountFrom: [...options.mountFrom, ...modelcarMountFrom(plan.modelcarBase, plan.target)],
         log: (line) => process.stderr.write(`${pc.yellow('retry')} ${line}\n`),
       });
       const bar = progressBar(!options.json);
@@ -100,13 +109,24 @@ export function registerPublish(program: Command): void {
           movingTags: plan.movingTags,
           ...(report ? { report } : {}),
           onProgress: bar.update,
+          ...(plan.modelcarBase
+            ? {
+                modelcar: {
+                  base: openModelcarBase(plan.modelcarBase, plan.target, {
+                    credentials,
+                    ...(options.plainHttp ? { plainHttp: true } : {}),
+                  }),
+                },
+              }
+            : {}),
         });
       } finally {
         bar.stop();
       }
       const reference = `${result.location}@${result.digest}`;
+      const servingReference = result.modelcar ? `${result.location}@${result.modelcar.digest}` : reference;
       if (options.json) {
-        process.stdout.write(`${JSON.stringify({ reference, ...result }, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ reference, servingReference, ...result }, null, 2)}\n`);
         return;
       }
       process.stdout.write(
@@ -114,6 +134,7 @@ export function registerPublish(program: Command): void {
           `  ${pc.bold(reference)}\n` +
           `  ${result.bytesUploaded} bytes uploaded, ${result.bytesSkipped} already there` +
           (result.reportDigest ? `\n  eval report ${result.reportDigest}` : '') +
+          (result.modelcar ? `\n  KServe modelcar ${pc.bold(servingReference)}` : '') +
           '\n',
       );
     });
