@@ -247,6 +247,27 @@ describe('the KServe modelcar publish-model builds beside the artifact', () => {
     expect(response.status).toBe(404);
   });
 
+  it('refuses a ModelPack artifact as the base: it has no shell for KServe to run', async () => {
+    const repository = uniqueRepository('iris');
+    const model = await publishWithModelcar(repository, { 'model/weights.bin': 'w' });
+    const dir = await makeProject({
+      registry,
+      repository: uniqueRepository('other'),
+      files: { 'w.bin': 'x' },
+    });
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const artifact = `${registry}/${repository}@${model.outputs['digest']}`;
+    const result = await runAction('publish-model', {
+      workspace: dir,
+      inputs: { 'modelcar-base': artifact },
+    });
+    cleanups.push(() => cleanupRun(result));
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout + result.stderr).toContain(
+      `The base image ${artifact} is an artifact, not a runnable image: name an image that has sh.`,
+    );
+  });
+
   it('is what the environment repository deploys, pinned by digest, in a manifest KServe accepts', async () => {
     const repository = uniqueRepository('iris');
     const result = await publishWithModelcar(repository, { 'model/model.joblib': Buffer.alloc(64, 1) });
