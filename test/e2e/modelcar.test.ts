@@ -4,12 +4,10 @@
 // filesystem, and the model's files and the base's shell are there. The environment manifest that pins it
 // validates against KServe's own InferenceService schema.
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { gzipSync } from 'node:zlib';
 import {
   parseEnvironmentsConfig,
   planManifestChange,
@@ -17,8 +15,8 @@ import {
   resolveTarget,
 } from '@slipway/core/environments';
 import { RegistryStore, sha256Digest } from '@slipway/core/oci';
-import tar from 'tar-stream';
 import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { writeBusyboxBase } from '../../scripts/busybox-base.ts';
 import { kserveValidator } from '../contract/kserve-schema.js';
 import { cleanupRun, repoRoot, runAction } from '../harness/run-action.js';
 import { bundleCli, makeProject, runCli, uniqueRepository } from './publish-model.helpers.js';
@@ -36,72 +34,10 @@ async function temporary(label: string): Promise<string> {
   return dir;
 }
 
-const sha256 = (bytes: Buffer) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-
-/**
- * A tiny base image, built here because the tests have no network to pull one: Debian's static busybox as
- * /bin/busybox with sh, ln and sleep linked to it (what KServe's modelcar sidecar runs), one gzipped layer as
- * real bases have, pushed to the test registry.
- */
+/** The base the user names: built from Debian's static busybox (no network to pull one), in the test registry. */
 async function pushBusyboxBase(): Promise<string> {
-  const busybox = await readFile('/bin/busybox');
-  const pack = tar.pack();
-  pack.entry({ name: 'bin', type: 'directory', mode: 0o755, mtime: new Date(0) });
-  pack.entry({ name: 'bin/busybox', mode: 0o755, mtime: new Date(0) }, busybox);
-  for (const applet of ['sh', 'ln', 'sleep', 'ls']) {
-    pack.entry({ name: `bin/${applet}`, type: 'symlink', linkname: 'busybox', mtime: new Date(0) });
-  }
-  pack.finalize();
-  const chunks: Buffer[] = [];
-  for await (const chunk of pack) chunks.push(chunk as Buffer);
-  const layerTar = Buffer.concat(chunks);
-  const layer = gzipSync(layerTar);
-  const config = Buffer.from(
-    JSON.stringify({
-      architecture: 'amd64',
-      os: 'linux',
-      config: { Env: ['PATH=/bin'], Cmd: ['sh'] },
-      rootfs: { type: 'layers', diff_ids: [sha256(layerTar)] },
-      history: [{ created_by: 'test: static busybox' }],
-    }),
-  );
-  const manifest = Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      config: {
-        mediaType: 'application/vnd.oci.image.config.v1+json',
-        digest: sha256(config),
-        size: config.length,
-      },
-      layers: [
-        {
-          mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
-          digest: sha256(layer),
-          size: layer.length,
-        },
-      ],
-    }),
-  );
   const repository = uniqueRepository('busybox');
-  const store = new RegistryStore({ registry, repository, actions: 'pull,push' });
-  for (const blob of [config, layer]) {
-    await store.putBlob(
-      { mediaType: 'application/octet-stream', digest: sha256(blob), size: blob.length },
-      async function* () {
-        yield blob;
-      },
-    );
-  }
-  await store.putManifest(
-    manifest,
-    {
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      digest: sha256(manifest),
-      size: manifest.length,
-    },
-    'static',
-  );
+  await writeBusyboxBase(new RegistryStore({ registry, repository, actions: 'pull,push' }), 'static');
   return `${registry}/${repository}:static`;
 }
 
