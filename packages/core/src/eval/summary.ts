@@ -39,7 +39,6 @@ export function gatesVerdict(gates: readonly GateVerdict[]): string {
 
 export function renderEvalSummary(report: EvalReport, options: SummaryOptions = {}): string {
   const metrics = shownMetrics(report);
-  const failed = report.gates.filter((gate) => !gate.passed);
   const model = `${report.model.name}${report.model.version ? ` ${report.model.version}` : ''}`;
   const lines: string[] = [];
   lines.push(
