@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { addExactProduct, roundSum } from '../../src/metrics/exact-sum.js';
 import { GroupAccumulator, mergeRegression } from '../../src/metrics/group-stats.js';
 import { pointFromSample, pointFromSums } from '../../src/metrics/regression.js';
 
@@ -77,6 +78,28 @@ const rowsNear = (offset: number) =>
 
 const closeTo = (actual: number, exact: number) =>
   expect(Math.abs(actual - exact)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(exact)));
+
+describe('exact products', () => {
+  it('hold a·b with nothing rounded away, so sums of squares of large labels are exact', () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: -1e15, max: 1e15, noNaN: true }),
+        fc.double({ min: -1e15, max: 1e15, noNaN: true }),
+        (a, b) => {
+          fc.pre(a === 0 || b === 0 || Math.abs(a * b) > 1e-200);
+          const partials: number[] = [];
+          addExactProduct(partials, a, b);
+          const fa = fraction(a);
+          const fb = fraction(b);
+          const exact = mul(fa, fb);
+          const held = partials.map(fraction).reduce(add, ZERO);
+          expect(held.num * exact.den).toBe(exact.num * held.den);
+          expect(roundSum(partials)).toBe(a * b);
+        },
+      ),
+    );
+  });
+});
 
 describe('R²', () => {
   it('agrees with exact rational arithmetic within 1e-9 for labels offset by up to 1e12', () => {
