@@ -29,7 +29,7 @@ interface YamlBlock {
 }
 
 /** Fenced blocks tagged yaml or yml (``` or ~~~, any indentation a list item gives them). */
-export function yamlBlocks(file: string, markdown: string): YamlBlock[] {
+function yamlBlocks(file: string, markdown: string): YamlBlock[] {
   const blocks: YamlBlock[] = [];
   const lines = markdown.split('\n');
   for (let i = 0; i < lines.length; i++) {
