@@ -138,7 +138,7 @@ function formatDelta(row: MetricRow): string {
 export const maxTableRows = 60;
 
 /** Markdown: verdict line, failed gates, then one table row per test set and metric (at most maxTableRows). */
-export function renderEvalSummary(summary: EvalSummary, environment: string): string {
+export function renderProposalEvalSummary(summary: EvalSummary, environment: string): string {
   const lines: string[] = [];
   // A report without gates checked nothing; "all gates passed" would read as a check that happened.
   if (summary.gateCount === 0)
