@@ -5,8 +5,8 @@ import {
   proposalBody,
   proposalTitle,
   readTrailers,
-  renderEvalSummary,
   renderMarker,
+  renderProposalEvalSummary,
   summarizeEval,
 } from '@slipway/core/environments';
 import fc from 'fast-check';
@@ -114,7 +114,7 @@ describe('the evaluation summary', () => {
   });
 
   it('says a report without gates checked nothing, rather than that all gates passed', () => {
-    const text = renderEvalSummary(summarizeEval(report(0.9)), 'staging');
+    const text = renderProposalEvalSummary(summarizeEval(report(0.9)), 'staging');
     expect(text).toContain('No evaluation gates: the project sets none, so nothing was checked.');
     expect(text).not.toContain('gates passed');
   });
