@@ -9,7 +9,10 @@ import { writeSummary } from './summary.js';
 export async function run(): Promise<void> {
   try {
     const settings = readSettings();
-    const report = await validateConfigs({ root: settings.root, patterns: settings.files });
+    const report = await validateConfigs({
+      root: settings.root,
+      ...(settings.files ? { patterns: settings.files } : {}),
+    });
 
     for (const file of report.files) {
       const text =
