@@ -23,6 +23,13 @@ export async function run(): Promise<void> {
     core.setOutput('reference', reference);
     core.setOutput('version-tag', result.versionTag);
     core.setOutput('report-digest', result.reportDigest ?? '');
+    core.setOutput('evaluated-files', result.evaluatedFiles ?? '');
+    core.setOutput('training-record-digest', result.trainingRecordDigest ?? '');
+    if (result.evaluatedFiles === 'unrecorded') {
+      core.warning(
+        'The eval report records no file digests (it is from an older accuracy-test), so the files were not checked against what was evaluated.',
+      );
+    }
     core.setOutput('bytes-uploaded', String(result.bytesUploaded));
     core.setOutput('bytes-skipped', String(result.bytesSkipped));
     core.setOutput('modelcar-digest', result.modelcar?.digest ?? '');
@@ -63,6 +70,12 @@ async function writeSummary(name: string, reference: string, result: PublishResu
           : 'No eval report attached.') +
         (result.modelcar
           ? ` KServe modelcar (tag \`${result.modelcar.tag}\`): \`${result.location}@${result.modelcar.digest}\`.`
+          : '') +
+        (result.evaluatedFiles === 'matched'
+          ? ' Every file matches the sha256 the eval report recorded when it was evaluated.'
+          : '') +
+        (result.trainingRecordDigest
+          ? ` Training record attached as \`${result.trainingRecordDigest}\`.`
           : ''),
       true,
     )

@@ -16,6 +16,12 @@ export {
   metricsByTask,
   perClassMetrics,
 } from './metric-catalogue.js';
+export {
+  type RecordedFile,
+  RecordedFileError,
+  recordFile,
+  recordFiles,
+} from './recorded-files.js';
 export { type ConfigSource, maxAliasCount, maxConfigBytes, readConfigSource } from './source.js';
 export type {
   Environments,

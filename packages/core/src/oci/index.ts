@@ -10,6 +10,13 @@ export {
   RegistryError,
   VersionExistsError,
 } from './errors.js';
+export {
+  ANNOTATION_EVAL_REPORT,
+  ANNOTATION_EVALUATED_FILES,
+  checkEvaluatedFiles,
+  type EvaluatedFilesCheck,
+  EvaluatedFilesMismatchError,
+} from './evaluated-files.js';
 export type { FileIdentity, ModelFile, PreparedLayer } from './layer.js';
 export { openLayer, prepareLayer } from './layer.js';
 export { LayoutStore } from './layout-store.js';
@@ -53,7 +60,7 @@ export {
   type SourceContext,
 } from './publish-project.js';
 export type { PullRequest, PullResult } from './pull.js';
-export { fetchReport, pullModel } from './pull.js';
+export { fetchReferrerByDigest, fetchReport, pullModel } from './pull.js';
 export type { ArtifactReference } from './reference.js';
 export { formatReference, parseReference, REPOSITORY_PATTERN, TAG_PATTERN } from './reference.js';
 export type { RegistryStoreOptions } from './registry-store.js';

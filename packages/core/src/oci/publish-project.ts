@@ -120,7 +120,7 @@ export async function publishProject(request: PublishProjectRequest): Promise<Pu
       ...(plan.licenses ? { licenses: plan.licenses } : {}),
     },
     movingTags: plan.movingTags,
-    ...(report ? { report } : {}),
+    ...(report ? { report, reportName: request.report! } : {}),
     ...(request.onProgress ? { onProgress: request.onProgress } : {}),
     ...(plan.modelcarBase
       ? {
