@@ -3,6 +3,7 @@
 import { SlipwayError } from '@slipway/core/errors';
 import {
   type CredentialInputs,
+  DEFAULT_PARALLEL_UPLOADS,
   type PublishOutcome,
   type PublishProgress,
   publishProject,
@@ -23,6 +24,7 @@ interface PublishOptions {
   username?: string;
   mountFrom: string[];
   chunkSize: string;
+  parallelUploads: string;
   plainHttp?: boolean;
   created?: string;
   modelcarBase?: string;
@@ -48,6 +50,11 @@ export function registerPublish(program: Command): void {
     .option('-u, --username <name>', 'registry username (or SLIPWAY_REGISTRY_USERNAME)')
     .option('--mount-from <repository>', 'sibling repository to mount blobs from (repeatable)', collect, [])
     .option('--chunk-size <bytes>', 'upload in chunks of this many bytes; 0 for one streamed PUT', '0')
+    .option(
+      '--parallel-uploads <count>',
+      'model files sent at once; 1 sends them one by one',
+      String(DEFAULT_PARALLEL_UPLOADS),
+    )
     .option('--plain-http', 'talk HTTP to the registry (automatic for localhost)')
     .option('--created <time>', 'creation time (RFC 3339); defaults to SOURCE_DATE_EPOCH or the commit time')
     .option(
@@ -62,6 +69,13 @@ export function registerPublish(program: Command): void {
           where: '--chunk-size',
           expected: 'a whole number of bytes',
         });
+      }
+      const parallelUploads = Number(options.parallelUploads);
+      if (!Number.isSafeInteger(parallelUploads) || parallelUploads < 1) {
+        throw new SlipwayError(
+          `--parallel-uploads must be a whole number from 1 up; got '${options.parallelUploads}'.`,
+          { where: '--parallel-uploads', expected: 'a whole number from 1 up' },
+        );
       }
       const env = process.env;
       const bar = progressBar(!options.json);
@@ -85,6 +99,7 @@ export function registerPublish(program: Command): void {
           chunkSize,
           mountFrom: options.mountFrom,
           ...(options.modelcarBase ? { modelcarBase: options.modelcarBase } : {}),
+          parallelUploads,
           log: (line) => process.stderr.write(`${pc.yellow('retry')} ${line}\n`),
           onProgress: bar.update,
         });

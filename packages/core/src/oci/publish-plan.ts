@@ -1,7 +1,7 @@
 // From slipway.yaml (and overrides) to what publishModel needs: where the artifact goes, which files,
 // which version and tags. The config is validated first, so a wrong slipway.yaml fails with its
 // file:line:col findings rather than halfway through an upload.
-import { dirname, relative, resolve, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { ConfigError, loadConfig, schemaValidators } from '../config/index.js';
 import { readJsonFile } from '../config/json-file.js';
 import type { Project } from '../config/types.generated.js';
@@ -38,6 +38,8 @@ export interface PublishPlan {
   readonly projectDir: string;
   /** Base image of the KServe modelcar to publish beside the artifact; none when not named. */
   readonly modelcarBase?: string;
+  /** Where the digests of unchanged model files are remembered between publishes on this machine. */
+  readonly digestCacheFile: string;
 }
 
 /** The parts of slipway.yaml a publish reads, typed from schemas/project.schema.json. */
@@ -109,8 +111,12 @@ export async function readPublishPlan(
     ...(overrides.modelcarBase || artifact.modelcar?.base
       ? { modelcarBase: overrides.modelcarBase || artifact.modelcar?.base }
       : {}),
+    digestCacheFile: join(projectDir, DIGEST_CACHE_FILE),
   };
 }
+
+/** Beside the default layout, under .slipway/, which projects keep out of git. */
+export const DIGEST_CACHE_FILE = '.slipway/cache/digests.json';
 
 /** Reads an eval report and checks it against schemas/eval-report.schema.json. */
 export async function readEvalReportBytes(path: string): Promise<Buffer> {

@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process';
 import { isAbsolute, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { RegistryCredentials } from './auth.js';
+import { DigestCache } from './digest-cache.js';
 import { modelcarMountFrom, openModelcarBase, openStore, resolveCreated } from './open-store.js';
 import { type PublishProgress, type PublishResult, publishModel } from './publish.js';
 import { type PublishPlan, readEvalReportBytes, readPublishPlan } from './publish-plan.js';
@@ -55,6 +56,8 @@ export interface PublishProjectRequest {
   readonly mountFrom?: readonly string[];
   /** Base image (with sh) of the KServe modelcar, overriding artifact.modelcar.base; e.g. oci:<dir>:<tag> is read as-is. */
   readonly modelcarBase?: string;
+  /** Model files sent at once (default DEFAULT_PARALLEL_UPLOADS); 1 sends them one by one. */
+  readonly parallelUploads?: number;
   /** Called for every secret the store learns (a registry token), so the door can mask it. */
   readonly onSecret?: (secret: string) => void;
   /** Retries and other notes worth a warning. */
@@ -120,6 +123,9 @@ export async function publishProject(request: PublishProjectRequest): Promise<Pu
       ...(plan.licenses ? { licenses: plan.licenses } : {}),
     },
     movingTags: plan.movingTags,
+    // This machine's digests of the project's unchanged files: a re-publish reads none of them.
+    digestCache: await DigestCache.open(plan.digestCacheFile),
+    ...(request.parallelUploads ? { parallelUploads: request.parallelUploads } : {}),
     ...(report ? { report, reportName: request.report! } : {}),
     ...(request.onProgress ? { onProgress: request.onProgress } : {}),
     ...(plan.modelcarBase
