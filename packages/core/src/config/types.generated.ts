@@ -1112,6 +1112,15 @@ export interface Project {
      * Tags that move to each new version (for example latest). The version tag itself never moves.
      */
     tags?: string[];
+    /**
+     * Also publish the model as a runnable image KServe can serve (its files under /models on a base image), tagged <version>-modelcar beside the artifact; the environment repository pins it by digest.
+     */
+    modelcar?: {
+      /**
+       * A small linux/amd64 image that has sh (KServe's modelcar sidecar runs sh, ln and sleep), by reference: registry/repository:tag or, better, registry/repository@sha256:<digest>.
+       */
+      base: string;
+    };
   };
   /**
    * The environment manifest repository and the first environment a published model is proposed to.
