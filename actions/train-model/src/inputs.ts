@@ -1,6 +1,7 @@
 // Reads the action's inputs once, into one typed settings object. Nothing else calls getInput.
 import { resolve } from 'node:path';
 import * as core from '@actions/core';
+import { SlipwayError } from '@slipway/core/errors';
 
 export interface TrainModelSettings {
   /** Absolute path of slipway.yaml. */
@@ -21,12 +22,13 @@ export function readSettings(): TrainModelSettings {
   const timeout = core.getInput('timeout-minutes').trim();
   const timeoutMinutes = timeout === '' ? undefined : Number(timeout);
   if (timeoutMinutes !== undefined && !(Number.isFinite(timeoutMinutes) && timeoutMinutes > 0)) {
-    throw new Error(
+    throw new SlipwayError(
       `Invalid input timeout-minutes: '${timeout}'. Expected a positive number of minutes, e.g. 120.`,
+      { where: 'input timeout-minutes', expected: 'a positive number of minutes' },
     );
   }
   return {
-    config: resolve(root, core.getInput('config') || 'slipway.yaml'),
+    config: resolve(root, core.getInput('config', { required: true })),
     root,
     ...(command ? { command } : {}),
     ...(timeoutMinutes !== undefined ? { timeoutMinutes } : {}),
