@@ -200,7 +200,7 @@ describe('the two doors', () => {
     const b = await mkdtemp(join(dir, 'door-b-'));
     expect((await runIn(a, doors.slipway, ['new', ...args], env)).code).toBe(0);
     const created = await runIn(b, doors.createSlipway, args, env);
-    expect(created.stdout).toContain('Next steps:\n  cd fraud\n  python3 train.py');
+    expect(created.stdout).toContain('Next steps:\n  cd fraud\n  npx slipway train');
     expect(await filesOf(join(b, 'fraud'))).toEqual(await filesOf(join(a, 'fraud')));
     expect(existsSync(join(b, 'fraud/.git'))).toBe(false);
   });
