@@ -205,9 +205,13 @@ describe('the two doors', () => {
     expect(existsSync(join(b, 'fraud/.git'))).toBe(false);
   });
 
-  it('lists the templates', async () => {
+  it('lists the templates with their versions, the same way from every door', async () => {
     const result = await runIn(dir, doors.createSlipway, ['--list'], env);
-    expect(result.stdout).toMatch(/^classification .*\nenvironments .*\npytorch .*\n$/);
+    expect(result.stdout).toMatch(
+      /^classification +1\.0\.0 .*\nenvironments +1\.0\.0 .*\npytorch +1\.0\.0 .*\n$/,
+    );
+    expect((await runIn(dir, doors.slipway, ['new', '--list'], env)).stdout).toBe(result.stdout);
+    expect((await runIn(dir, doors.slipway, ['template', 'list'], env)).stdout).toBe(result.stdout);
   });
 });
 
