@@ -2,8 +2,7 @@
 // evaluation uses and writes the training record; the command's output goes to stderr, so `--json` leaves
 // stdout to the record alone. Exit code 2 on an error.
 import { relative } from 'node:path';
-import { SlipwayError } from '@slipway/core/errors';
-import { formatDuration, trainProject } from '@slipway/core/eval';
+import { formatDuration, parseTimeoutMinutes, trainProject } from '@slipway/core/eval';
 import type { Command } from 'commander';
 import pc from 'picocolors';
 
@@ -32,14 +31,7 @@ export function registerTrain(program: Command): void {
     .action(async (options: TrainOptions) => {
       const cwd = process.cwd();
       const colours = pc.createColors(process.stdout.isTTY === true && !process.env.NO_COLOR);
-      const timeoutMinutes =
-        options.timeoutMinutes === undefined ? undefined : Number(options.timeoutMinutes);
-      if (timeoutMinutes !== undefined && !(timeoutMinutes > 0)) {
-        throw new SlipwayError(
-          `Invalid --timeout-minutes '${options.timeoutMinutes}'. Expected a positive number.`,
-          { where: '--timeout-minutes', expected: 'a positive number of minutes' },
-        );
-      }
+      const timeoutMinutes = parseTimeoutMinutes(options.timeoutMinutes, '--timeout-minutes');
       const { record, recordPath } = await trainProject({
         config: options.config,
         root: cwd,

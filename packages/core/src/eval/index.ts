@@ -32,6 +32,7 @@ export {
   evalTimeoutMs,
   type LoadedProject,
   loadProject,
+  parseTimeoutMinutes,
   selectTestSets,
 } from './project.js';
 export { addProvenance, type ProvenanceOptions } from './provenance.js';
