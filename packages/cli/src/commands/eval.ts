@@ -4,6 +4,7 @@ import { relative, resolve } from 'node:path';
 import {
   evaluateProject,
   gateFailure,
+  gatesVerdict,
   parseShard,
   parseTimeoutMinutes,
   shownMetrics,
@@ -143,7 +144,7 @@ function renderForTerminal(report: EvalReport, c: Colours, out: string): string 
   lines.push(
     '',
     failure === undefined
-      ? c.green(`Passed: all ${report.gates.length} gates. Report: ${out}`)
+      ? c.green(`Passed. ${gatesVerdict(report.gates)}. Report: ${out}`)
       : c.red(`Failed: ${failure}\nReport: ${out}`),
   );
   return `${lines.join('\n')}\n`;
