@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as core from '@actions/core';
 import { SlipwayError } from '@slipway/core/errors';
-import { checkShard, type EvaluateProjectRequest, type Shard } from '@slipway/core/eval';
+import { checkShard, type EvaluateProjectRequest, parseTimeoutMinutes, type Shard } from '@slipway/core/eval';
 
 export interface AccuracyTestSettings {
   /** run: evaluate (whole, or one matrix shard); merge: combine partial files into one report. */
@@ -72,14 +72,7 @@ export function readSettings(): AccuracyTestSettings {
       expected: 'run or merge',
     });
   }
-  const timeout = optional('timeout-minutes');
-  const timeoutMinutes = timeout === undefined ? undefined : Number(timeout);
-  if (timeoutMinutes !== undefined && !(Number.isFinite(timeoutMinutes) && timeoutMinutes > 0)) {
-    throw new SlipwayError(
-      `Invalid input timeout-minutes: '${timeout}'. Expected a positive number of minutes, e.g. 30.`,
-      { where: 'input timeout-minutes', expected: 'a positive number of minutes' },
-    );
-  }
+  const timeoutMinutes = parseTimeoutMinutes(optional('timeout-minutes'), 'input timeout-minutes');
   return withoutUndefined({
     mode,
     config: core.getInput('config'),

@@ -3,6 +3,7 @@ export { didYouMean } from './did-you-mean.js';
 export type { FileReport, Finding, Severity, SourcePosition, ValidationReport } from './finding.js';
 export { summarize } from './finding.js';
 export { codeFrame, formatFinding, formatTotals, type Painter, plain } from './format.js';
+export { gitEnvironment } from './git-environment.js';
 export { type JsonFile, JsonFileError, readJsonFile } from './json-file.js';
 export { ConfigError, type LoadedConfig, loadConfig } from './load.js';
 export { formatPath, parsePointer } from './locate.js';

@@ -4,7 +4,6 @@
 import { mkdir, stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import {
-  buildEvalReport,
   type EvalReport,
   ingestMetricsFile,
   ingestPredictions,
@@ -16,8 +15,8 @@ import { type CommandSpec, commandArgv, formatDuration, runCommand } from './com
 import { EvaluationError } from './errors.js';
 import type { Gpu } from './gpus.js';
 import { type EvalProject, evalTimeoutMs, type LoadedProject, selectTestSets } from './project.js';
-import { addProvenance, type ProvenanceOptions } from './provenance.js';
-import { type RunnerIdentity, reportContext } from './report-context.js';
+import { finishReport, type ProvenanceOptions } from './provenance.js';
+import type { RunnerIdentity } from './report-context.js';
 import { type LocalShard, planLocalShards, type Shard, wholeTestSet } from './shards.js';
 import { writeJsonAtomic } from './write.js';
 
@@ -108,24 +107,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
     }
     return { kind: 'partials', shard, partialFiles, partials: results };
   }
-  const context = await reportContext({
-    project,
-    projectDir,
-    argv,
-    runner: options.runner,
-    gpus: options.gpus,
-  });
-  const report = buildEvalReport({
-    config: project,
-    results,
-    context,
-    ...(options.baseline ? { baseline: options.baseline } : {}),
-  });
-  return {
-    kind: 'report',
-    report: await addProvenance(report, options.loaded, options.provenance),
-    partials: results,
-  };
+  return { kind: 'report', report: await finishReport(results, { ...options, argv }), partials: results };
 }
 
 /** `holdout.shard-0-of-3.json`: sorts by test set, then shard, and never collides across a matrix. */

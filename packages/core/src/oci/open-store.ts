@@ -1,6 +1,7 @@
 // Opens the store a publish or pull talks to, and works out the artifact's creation time.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { gitEnvironment } from '../config/git-environment.js';
 import type { RegistryCredentials } from './auth.js';
 import { OciError } from './errors.js';
 import { LayoutStore } from './layout-store.js';
@@ -112,15 +113,11 @@ export async function resolveCreated(options: {
     return new Date(Number(options.sourceDateEpoch) * 1000).toISOString().replace(/\.000Z$/, 'Z');
   }
   try {
-    const { stdout } = await run('git', [
-      '-C',
-      options.dir,
-      'log',
-      '-1',
-      '--format=%cI',
-      options.revision ?? 'HEAD',
-      '--',
-    ]);
+    const { stdout } = await run(
+      'git',
+      ['-C', options.dir, 'log', '-1', '--format=%cI', options.revision ?? 'HEAD', '--'],
+      { env: gitEnvironment() },
+    );
     const time = Date.parse(stdout.trim());
     return Number.isNaN(time) ? undefined : new Date(time).toISOString().replace(/\.000Z$/, 'Z');
   } catch {

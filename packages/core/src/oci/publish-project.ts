@@ -4,6 +4,7 @@
 import { execFile } from 'node:child_process';
 import { isAbsolute, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { gitEnvironment } from '../config/git-environment.js';
 import type { RegistryCredentials } from './auth.js';
 import { DigestCache } from './digest-cache.js';
 import { modelcarMountFrom, openModelcarBase, openStore, resolveCreated } from './open-store.js';
@@ -172,7 +173,10 @@ const git = promisify(execFile);
 
 async function gitOutput(dir: string, args: readonly string[]): Promise<string | undefined> {
   try {
-    return (await git('git', ['-C', dir, ...args], { timeout: 10_000 })).stdout.trim() || undefined;
+    return (
+      (await git('git', ['-C', dir, ...args], { timeout: 10_000, env: gitEnvironment() })).stdout.trim() ||
+      undefined
+    );
   } catch {
     return undefined;
   }
