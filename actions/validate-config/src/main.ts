@@ -1,7 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import * as core from '@actions/core';
-import { formatFinding, formatTotals, validateConfigs } from '@slipway/core/config';
+import { formatFinding, formatTotals, readSourceForFrames, validateConfigs } from '@slipway/core/config';
 import { readSettings } from './inputs.js';
 import { writeSummary } from './summary.js';
 
@@ -12,9 +11,7 @@ export async function run(): Promise<void> {
 
     for (const file of report.files) {
       const text =
-        file.findings.length > 0
-          ? await readFile(join(settings.root, file.file), 'utf8').catch(() => undefined)
-          : undefined;
+        file.findings.length > 0 ? readSourceForFrames(join(settings.root, file.file)) : undefined;
       for (const finding of file.findings) {
         // Annotations need paths relative to the repository root to land on the PR diff.
         const annotationFile = relative(settings.workspace, join(settings.root, finding.file));
@@ -30,7 +27,7 @@ export async function run(): Promise<void> {
         };
         if (finding.severity === 'error') core.error(finding.message, properties);
         else core.warning(finding.message, properties);
-        core.info(formatFinding(finding, text && !text.includes('\u0000') ? text : undefined));
+        core.info(formatFinding(finding, text));
       }
     }
     core.info(formatTotals(report));

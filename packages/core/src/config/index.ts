@@ -1,3 +1,4 @@
+export { type ArtifactPathCheck, checkArtifactPath } from './artifact-path.js';
 export type { CompiledValidator, SchemaError } from './compiled-validator.js';
 export { didYouMean } from './did-you-mean.js';
 export type { FileReport, Finding, Severity, SourcePosition, ValidationReport } from './finding.js';
@@ -6,7 +7,13 @@ export { codeFrame, formatFinding, formatTotals, type Painter, plain } from './f
 export { ConfigError, type LoadedConfig, loadConfig } from './load.js';
 export { formatPath, parsePointer } from './locate.js';
 export { metricsByTask } from './project-checks.js';
-export { type ConfigSource, maxAliasCount, maxConfigBytes, readConfigSource } from './source.js';
+export {
+  type ConfigSource,
+  maxAliasCount,
+  maxConfigBytes,
+  readConfigSource,
+  readSourceForFrames,
+} from './source.js';
 export {
   type CheckedConfig,
   checkConfigFile,
