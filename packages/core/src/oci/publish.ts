@@ -5,22 +5,21 @@
 // then verified present, and only then the manifest and its tags are written. A failure at any point
 // leaves at most unreferenced blobs, never a tag or manifest that points at a missing blob.
 import { referrersFallbackTag } from './digest.js';
-import { BlobRejectedError, OciError, VersionExistsError } from './errors.js';
+import { BlobRejectedError, OciError } from './errors.js';
 import { fileChangedError, type ModelFile, openLayer, type PreparedLayer, prepareLayer } from './layer.js';
 import { EMPTY_CONFIG_BYTES } from './media-types.js';
 import {
-  addReferrer,
   buildModelConfig,
   buildModelManifest,
   buildReportManifest,
   type Descriptor,
   type Document,
   EMPTY_CONFIG,
-  type ImageIndex,
   type ModelMetadata,
 } from './model-manifest.js';
 import { TAG_PATTERN } from './reference.js';
 import type { ArtifactStore } from './store.js';
+import { addToReferrersIndex, moveTag, versionExists, writeVersionTag } from './tag-write.js';
 
 export type PublishProgress =
   | {
@@ -53,7 +52,10 @@ export interface PublishResult {
   readonly digest: string;
   readonly location: string;
   readonly versionTag: string;
+  /** Moving tags that now name this version. */
   readonly movingTags: readonly string[];
+  /** Moving tags left where they were, because they name a higher version. */
+  readonly heldBackTags: ReadonlyArray<{ readonly tag: string; readonly version: string }>;
   readonly reportDigest?: string;
   readonly bytesUploaded: number;
   readonly bytesSkipped: number;
@@ -98,12 +100,10 @@ export async function publishModel(request: PublishRequest): Promise<PublishResu
     layers.map((l) => l.descriptor),
   );
 
+  // Checked before a byte is sent (a clash costs no upload), and again right before and after writing.
   const existing = await store.getManifest(tag);
   if (existing && existing.digest !== manifest.descriptor.digest) {
-    throw new VersionExistsError(
-      `${store.location}:${tag} already names ${existing.digest}; this publish would make ${manifest.descriptor.digest}. ` +
-        'Versions are immutable: raise model.version in slipway.yaml (or the version input) to publish a change.',
-    );
+    throw versionExists(store, tag, existing.digest, manifest.descriptor.digest);
   }
 
   const blobs: PublishedBlob[] = [];
@@ -142,8 +142,14 @@ export async function publishModel(request: PublishRequest): Promise<PublishResu
     }
   }
 
-  await store.putManifest(manifest.bytes, manifest.descriptor, tag);
-  for (const moving of movingTags) await store.putManifest(manifest.bytes, manifest.descriptor, moving);
+  const { alreadyThere } = await writeVersionTag(store, manifest, tag);
+  const moved: string[] = [];
+  const heldBack: Array<{ tag: string; version: string }> = [];
+  for (const moving of movingTags) {
+    const higher = await moveTag(store, manifest, metadata.version, moving);
+    if (higher === undefined) moved.push(moving);
+    else heldBack.push({ tag: moving, version: higher });
+  }
 
   let reportDigest: string | undefined;
   if (request.report) {
@@ -156,12 +162,13 @@ export async function publishModel(request: PublishRequest): Promise<PublishResu
     digest: manifest.descriptor.digest,
     location: store.location,
     versionTag: tag,
-    movingTags,
+    movingTags: moved,
+    heldBackTags: heldBack,
     ...(reportDigest ? { reportDigest } : {}),
     bytesUploaded: sum(['uploaded']),
     bytesSkipped: sum(['skipped', 'mounted']),
     blobs,
-    alreadyPublished: existing !== undefined,
+    alreadyPublished: alreadyThere,
   };
 }
 
@@ -187,8 +194,6 @@ async function attachReport(
   );
   if (!subjectHandled) {
     const fallbackTag = referrersFallbackTag(subject.descriptor.digest);
-    const current = await store.getManifest(fallbackTag);
-    const index = current ? (JSON.parse(current.bytes.toString('utf8')) as ImageIndex) : undefined;
     const entry: Descriptor = {
       mediaType: manifest.descriptor.mediaType,
       digest: manifest.descriptor.digest,
@@ -196,8 +201,7 @@ async function attachReport(
       artifactType: manifest.value.artifactType!,
       ...(manifest.value.annotations ? { annotations: manifest.value.annotations } : {}),
     };
-    const updated = addReferrer(index, entry);
-    await store.putManifest(updated.bytes, updated.descriptor, fallbackTag);
+    await addToReferrersIndex(store, fallbackTag, entry);
   }
   return manifest.descriptor.digest;
 }

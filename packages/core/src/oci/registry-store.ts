@@ -1,11 +1,11 @@
 // An ArtifactStore over the OCI distribution API: HEAD before upload, cross-repository mount,
 // a streamed monolithic PUT (or chunked PATCHes), manifests checked against Docker-Content-Digest.
-import { BlobRejectedError, DigestMismatchError, RegistryError } from './errors.js';
+import { BlobRejectedError, DigestMismatchError, RegistryError, VersionRaceLostError } from './errors.js';
 import { OCI_INDEX, OCI_MANIFEST } from './media-types.js';
 import type { Descriptor } from './model-manifest.js';
 import { RegistryConnection, type RegistryConnectionOptions } from './registry-http.js';
-import { DEFAULT_RETRY, type RetryPolicy, withRetry } from './retry.js';
-import type { ArtifactStore, OpenBlob, StoredManifest } from './store.js';
+import { DEFAULT_RETRY, RetryableStatusError, type RetryPolicy, withRetry } from './retry.js';
+import type { ArtifactStore, OpenBlob, PutManifestOptions, StoredManifest } from './store.js';
 
 export interface RegistryStoreOptions extends RegistryConnectionOptions {
   /** Upload in PATCH chunks of this many bytes instead of one streamed PUT (GHCR caps chunks at 4 MiB). */
@@ -133,15 +133,41 @@ export class RegistryStore implements ArtifactStore {
     bytes: Buffer,
     descriptor: Descriptor,
     ref: string,
+    options: PutManifestOptions = {},
   ): Promise<{ subjectHandled: boolean }> {
     const what = `PUT manifest ${ref}`;
     return this.#retried(what, async () => {
       const response = await this.#http.send('PUT', this.#http.url(`manifests/${ref}`), {
         what,
-        headers: { 'content-type': descriptor.mediaType },
+        // Registries that support conditional requests refuse to overwrite; others ignore the header,
+        // and the caller's read-back decides.
+        headers: {
+          'content-type': descriptor.mediaType,
+          ...(options.ifAbsent ? { 'if-none-match': '*' } : {}),
+        },
         body: () => bytes,
       });
-      await this.#http.expect(response, [201], what);
+      if (options.ifAbsent && response.status === 412) {
+        await response.body?.cancel();
+        throw new VersionRaceLostError(
+          `${this.location}:${ref} was created by another publish just before this one wrote it (412 Precondition Failed). ` +
+            'Versions are immutable: this run lost; raise model.version to publish its model.',
+        );
+      }
+      try {
+        await this.#http.expect(response, [201], what);
+      } catch (error) {
+        // Two publishes committing the same blob: distribution briefly reports it unknown while the
+        // second commit moves it into place. The blobs were verified present just before, so try again.
+        if (
+          error instanceof RegistryError &&
+          error.status === 400 &&
+          error.codes.includes('MANIFEST_BLOB_UNKNOWN')
+        ) {
+          throw new RetryableStatusError(error.message, error.status, error.codes, undefined);
+        }
+        throw error;
+      }
       await response.body?.cancel();
       checkDigestHeader(response, descriptor.digest, this.location, what);
       return { subjectHandled: response.headers.has('oci-subject') };

@@ -36,6 +36,7 @@ const NETWORK_CODES = new Set([
 
 /** True for failures another try may fix: transient statuses and broken connections. */
 export function isRetryable(error: unknown): boolean {
+  if (error instanceof RetryableStatusError) return true;
   if (error instanceof RegistryError) return RETRYABLE_STATUSES.has(error.status);
   // fetch reports network failures as TypeError('fetch failed') with the socket error as its cause.
   for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
