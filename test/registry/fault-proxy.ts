@@ -6,7 +6,9 @@ import { createServer, type IncomingMessage, request, type Server, type ServerRe
 export type Fault =
   | { readonly kind: 'status'; readonly status: number; readonly retryAfter?: number }
   /** Forward this many body bytes, then destroy both connections. */
-  | { readonly kind: 'drop'; readonly afterBytes: number };
+  | { readonly kind: 'drop'; readonly afterBytes: number }
+  /** Read this many body bytes, then stop reading and never answer: a registry that hangs. */
+  | { readonly kind: 'stall'; readonly afterBytes: number };
 
 export interface FaultRule {
   readonly method?: string;
@@ -43,6 +45,17 @@ export async function startFaultProxy(upstream: string, rules: FaultRule[]): Pro
       res
         .writeHead(rule.fault.status, headers)
         .end('{"errors":[{"code":"UNAVAILABLE","message":"injected fault"}]}');
+      return;
+    }
+    if (rule?.fault.kind === 'stall') {
+      const limit = rule.fault.afterBytes;
+      let seen = 0;
+      if (limit === 0) req.pause();
+      req.on('data', (chunk: Buffer) => {
+        seen += chunk.length;
+        // Stop reading: the client's socket buffer fills and nothing moves either way.
+        if (seen >= limit) req.pause();
+      });
       return;
     }
     // The Host header stays the proxy's, so the registry names the proxy in its Location headers.

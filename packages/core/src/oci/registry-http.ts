@@ -23,6 +23,21 @@ export interface RegistryConnectionOptions {
   /** Repositories blobs may be mounted from; their pull scope is asked for too. */
   readonly mountFrom?: readonly string[];
   readonly onSecret?: (secret: string) => void;
+  /** A request with no bytes moving either way for this long is abandoned (and retried); default 60 s. */
+  readonly idleTimeoutMs?: number;
+  /** Ends every request at once when it aborts: the whole publish's deadline. */
+  readonly signal?: AbortSignal;
+}
+
+export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
+
+/** The error an idle request ends with: a network failure (ETIMEDOUT), so it is retried. */
+function idleError(idleMs: number): Error {
+  return Object.assign(new Error(`no bytes moved for ${formatSeconds(idleMs)}`), { code: 'ETIMEDOUT' });
+}
+
+function formatSeconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(1))} s`;
 }
 
 export interface RequestOptions {
@@ -109,13 +124,18 @@ export class RegistryConnection {
       if (this.#authorization && url.host === new URL(this.baseUrl).host)
         headers['authorization'] = this.#authorization;
       const body = options.body?.();
+      const idleMs = this.#options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+      this.#options.signal?.throwIfAborted();
       let response: Response;
       if (body !== undefined && typeof body !== 'string' && !Buffer.isBuffer(body)) {
-        response = await streamRequest(method, url, headers, body);
+        response = await streamRequest(method, url, headers, body, idleMs, this.#options.signal);
       } else {
-        const init: RequestInit = { method, headers, redirect: 'manual' };
-        if (body !== undefined) init.body = body;
-        response = await fetch(url, init);
+        response = await idleFetch(
+          url,
+          { method, headers, redirect: 'manual', ...(body !== undefined ? { body } : {}) },
+          idleMs,
+          this.#options.signal,
+        );
       }
       const location = response.headers.get('location');
       if (![301, 302, 303, 307, 308].includes(response.status) || !location) return response;
@@ -168,11 +188,18 @@ async function streamRequest(
   url: URL,
   headers: Record<string, string>,
   body: AsyncIterable<Uint8Array>,
+  idleMs: number,
+  signal: AbortSignal | undefined,
 ): Promise<Response> {
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
   let answered = false;
   let failed: (error: unknown) => void = () => {};
   const request = send(url, { method, headers });
+  // The socket's own inactivity timer: a registry that stops reading mid-body (or never answers)
+  // leaves nothing moving either way.
+  request.setTimeout(idleMs, () => request.destroy(idleError(idleMs)));
+  const onAbort = () => request.destroy(signal?.reason as Error);
+  signal?.addEventListener('abort', onAbort, { once: true });
   const response = new Promise<Response>((done, fail) => {
     failed = fail;
     request.on('error', fail);
@@ -221,7 +248,60 @@ async function streamRequest(
   try {
     return await response;
   } finally {
+    signal?.removeEventListener('abort', onAbort);
     if (!request.writableEnded) request.destroy();
     await sending;
   }
+}
+
+/**
+ * fetch with an idle timeout: aborted when no answer comes, or the answer's body stops, for `idleMs`.
+ * undici's own header and body timeouts are 5 minutes each, and a stalled HEAD retried five times cost
+ * 25 minutes before it failed.
+ */
+async function idleFetch(
+  url: URL,
+  init: RequestInit,
+  idleMs: number,
+  signal: AbortSignal | undefined,
+): Promise<Response> {
+  const idle = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => idle.abort(idleError(idleMs)), idleMs);
+    timer.unref();
+  };
+  arm();
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      ...init,
+      signal: signal ? AbortSignal.any([idle.signal, signal]) : idle.signal,
+    });
+  } catch (error) {
+    clearTimeout(timer);
+    throw error;
+  }
+  if (!response.body) {
+    clearTimeout(timer);
+    return response;
+  }
+  arm();
+  const watched = response.body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        arm();
+        controller.enqueue(chunk);
+      },
+      flush() {
+        clearTimeout(timer);
+      },
+    }),
+  );
+  return new Response(watched, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
 }

@@ -261,7 +261,13 @@ export class RegistryStore implements ArtifactStore {
   }
 
   #retried<T>(what: string, action: (attempt: number) => Promise<T>): Promise<T> {
-    return withRetry(`${this.location}: ${what}`, this.#retry, action, this.#options.log);
+    return withRetry(
+      `${this.location}: ${what}`,
+      this.#retry,
+      action,
+      this.#options.log,
+      this.#options.signal,
+    );
   }
 }
 

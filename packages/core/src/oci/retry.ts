@@ -67,11 +67,15 @@ export async function withRetry<T>(
   policy: RetryPolicy,
   action: (attempt: number) => Promise<T>,
   log?: (message: string) => void,
+  signal?: AbortSignal,
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
+      signal?.throwIfAborted();
       return await action(attempt);
     } catch (error) {
+      // The deadline ends the retries too, with its own message rather than the last request's.
+      if (signal?.aborted) throw signal.reason;
       if (attempt >= policy.attempts || !isRetryable(error)) {
         if (attempt > 1 && isRetryable(error)) {
           throw new RegistryError(
@@ -89,7 +93,17 @@ export async function withRetry<T>(
       log?.(
         `${what} failed (${describe(error)}); try ${attempt + 1} of ${policy.attempts} in ${Math.round(delay)} ms`,
       );
-      await new Promise((done) => setTimeout(done, delay));
+      await new Promise<void>((done) => {
+        const timer = setTimeout(done, delay);
+        signal?.addEventListener(
+          'abort',
+          () => {
+            clearTimeout(timer);
+            done();
+          },
+          { once: true },
+        );
+      });
     }
   }
 }
