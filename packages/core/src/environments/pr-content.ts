@@ -56,27 +56,41 @@ export const trailers = {
   proposal: 'Slipway-Proposal',
   version: 'Slipway-Version',
   base: 'Slipway-Base',
+  tree: 'Slipway-Tree',
 } as const;
 
 /** The commit message: a subject line, then git trailers that mark the commit as Slipway's own. */
-export function commitMessage(target: DeploymentTarget, release: ModelRelease, baseSha: string): string {
+export function commitMessage(
+  target: DeploymentTarget,
+  release: ModelRelease,
+  baseSha: string,
+  treeSha?: string,
+): string {
   return [
     proposalTitle(target, release, {}),
     '',
     `${trailers.proposal}: ${target.environment.name}/${release.model}`,
     `${trailers.version}: ${release.version}`,
     `${trailers.base}: ${baseSha}`,
+    // The tree Slipway wrote: an amended commit (same message, same parent, other content) is not Slipway's.
+    ...(treeSha ? [`${trailers.tree}: ${treeSha}`] : []),
     '',
   ].join('\n');
 }
 
 /** The Slipway trailers of a commit message; empty when the commit is not Slipway's. */
-export function readTrailers(message: string): { proposal?: string; version?: string; base?: string } {
+export function readTrailers(message: string): {
+  proposal?: string;
+  version?: string;
+  base?: string;
+  tree?: string;
+} {
   const read = (name: string) => new RegExp(`^${name}: (.+)$`, 'm').exec(message)?.[1]?.trim();
   const found = {
     proposal: read(trailers.proposal),
     version: read(trailers.version),
     base: read(trailers.base),
+    tree: read(trailers.tree),
   };
   return Object.fromEntries(Object.entries(found).filter(([, v]) => v !== undefined));
 }

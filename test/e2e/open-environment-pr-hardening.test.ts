@@ -1,0 +1,96 @@
+// open-environment-pr against what people do to a proposal (issue 10): a person's amended commit on the
+// proposal branch is theirs, whatever its parent, and Slipway leaves it alone.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { useGitHubSim } from '../github-sim/index.js';
+import {
+  branch,
+  gitText,
+  manifestAfter,
+  manifestPath,
+  propose,
+  revParse,
+  showFile,
+} from './open-environment-pr.fixtures.js';
+
+const sim = useGitHubSim();
+let repoCount = 0;
+async function environmentRepo() {
+  const { environmentRepoFiles } = await import('./open-environment-pr.fixtures.js');
+  const repository = `acme/envs-hard-${++repoCount}`;
+  const { path } = await sim().createRepo(repository, environmentRepoFiles());
+  return { repository, gitDir: path, apiUrl: sim().url };
+}
+
+/** `git commit --amend` on the proposal branch: same message, same parent, the person's own content. */
+function amend(gitDir: string, content: string): string {
+  const git = (args: string[], input?: string, env: Record<string, string> = {}) =>
+    execFileSync('git', ['--git-dir', gitDir, ...args], {
+      input,
+      env: {
+        ...process.env,
+        ...env,
+        GIT_AUTHOR_NAME: 'Grace Reviewer',
+        GIT_AUTHOR_EMAIL: 'grace@example.com',
+        GIT_COMMITTER_NAME: 'Grace Reviewer',
+        GIT_COMMITTER_EMAIL: 'grace@example.com',
+      },
+    })
+      .toString('utf8')
+      .trim();
+  const tip = git(['rev-parse', branch]);
+  const parent = git(['rev-parse', `${branch}^`]);
+  const message = git(['log', '-1', '--format=%B', branch]);
+  const index = join(mkdtempSync(join(tmpdir(), 'slipway-amend-')), 'index');
+  try {
+    const blob = git(['hash-object', '-w', '--stdin'], content);
+    git(['read-tree', branch], undefined, { GIT_INDEX_FILE: index });
+    git(['update-index', '--cacheinfo', `100644,${blob},${manifestPath}`], undefined, {
+      GIT_INDEX_FILE: index,
+    });
+    const tree = git(['write-tree'], undefined, { GIT_INDEX_FILE: index });
+    const amended = git(['commit-tree', tree, '-p', parent], message);
+    git(['update-ref', `refs/heads/${branch}`, amended, tip]);
+    return amended;
+  } finally {
+    rmSync(join(index, '..'), { recursive: true, force: true });
+  }
+}
+
+describe('open-environment-pr and people on the proposal branch', () => {
+  it("leaves alone a person's amended commit with Slipway's message and parent, and says why", async () => {
+    const env = await environmentRepo();
+    const first = await propose(env);
+    expect(first.outputs.outcome).toBe('opened');
+    const tuned = `${manifestAfter}# replicas tuned by a reviewer\n`;
+    const theirs = amend(env.gitDir, tuned);
+    expect(await gitText(env.gitDir, ['log', '-1', '--format=%P', branch])).toBe(
+      `${await revParse(env.gitDir, `${first.outputs.commit}^`)}\n`,
+    );
+
+    const again = await propose({ ...env, version: '1.4.0', digestHex: '5' });
+    expect(again.exitCode, again.stdout).toBe(0);
+    expect(again.outputs.outcome).toBe('left-alone');
+    expect(await revParse(env.gitDir, branch)).toBe(theirs);
+    expect(await showFile(env.gitDir, branch, manifestPath)).toBe(tuned);
+    const pr = sim().pulls(env.repository)[0]!;
+    expect(
+      sim()
+        .comments(env.repository, pr.number)
+        .map((c) => c.body)
+        .join('\n'),
+    ).toContain('never force-pushes');
+  });
+
+  it('still updates its own untouched commit on the next version', async () => {
+    const env = await environmentRepo();
+    const first = await propose(env);
+    const again = await propose({ ...env, version: '1.4.0', digestHex: '5' });
+    expect(again.outputs.outcome).toBe('updated');
+    expect(again.outputs.commit).not.toBe(first.outputs.commit);
+    expect(await revParse(env.gitDir, branch)).toBe(again.outputs.commit);
+  });
+});
