@@ -2,6 +2,7 @@
 // proposal branch is theirs, whatever its parent, and Slipway leaves it alone.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -92,5 +93,41 @@ describe('open-environment-pr and people on the proposal branch', () => {
     expect(again.outputs.outcome).toBe('updated');
     expect(again.outputs.commit).not.toBe(first.outputs.commit);
     expect(await revParse(env.gitDir, branch)).toBe(again.outputs.commit);
+  });
+});
+
+describe('open-environment-pr with an API URL that is not the GitHub API', () => {
+  const failureOf = (result: Awaited<ReturnType<typeof propose>>) =>
+    result.annotations
+      .filter((a) => a.command === 'error')
+      .map((a) => a.message)
+      .join('\n');
+
+  it('says the API answered a web page, not JSON', async () => {
+    const server = createServer((_, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' }).end('<html>GitHub Enterprise sign-in</html>');
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    try {
+      const address = server.address();
+      const apiUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+      const result = await propose({ repository: 'acme/envs', apiUrl });
+      expect(result.exitCode).toBe(1);
+      expect(failureOf(result)).toContain(`The GitHub API at ${apiUrl} answered GET`);
+      expect(failureOf(result)).toContain(
+        'with text/html (status 200), not JSON: it is not the GitHub REST API',
+      );
+      expect(result.stdout + result.stderr).not.toMatch(/Cannot read properties|\n\s+at .+:\d+:\d+/);
+    } finally {
+      await new Promise<void>((done) => server.close(() => done()));
+    }
+  });
+
+  it('says an API URL that does not parse is not a URL', async () => {
+    const result = await propose({ repository: 'acme/envs', apiUrl: 'github.example.com/api/v3' });
+    expect(result.exitCode).toBe(1);
+    expect(failureOf(result)).toContain(
+      "The GitHub API URL 'github.example.com/api/v3' is not an http(s) URL. Expected https://api.github.com, or https://HOST/api/v3",
+    );
   });
 });

@@ -2,11 +2,13 @@
 // publishes what it says or fails saying why; nothing from outside the project reaches the registry.
 import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RegistryStore } from '@slipway/core/oci';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { type ActionResult, cleanupRun, runAction } from '../harness/run-action.js';
+import { startFaultProxy } from '../registry/fault-proxy.js';
 import { makeProject, uniqueRepository } from './publish-model.helpers.js';
 
 const registry = inject('registry');
@@ -92,5 +94,55 @@ describe('publish-model with model files that leave the project', () => {
       /slipway\.yaml:\d+:\d+: Artifact file 'model\/weights\.bin' is a FIFO \(named pipe\), not a regular file/,
     );
     expect(await published(repository, '1.0.0')).toBeUndefined();
+  });
+});
+
+/** A server that answers every request with a web page: a login page or a proxy where a registry should be. */
+async function htmlServer(): Promise<string> {
+  const server: Server = createServer((_, res) => {
+    res
+      .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+      .end('<html><body>Sign in</body></html>');
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  cleanups.push(() => new Promise<void>((done) => server.close(() => done())));
+  const address = server.address();
+  return `127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+}
+
+describe('publish-model with a registry that is not quite a registry', () => {
+  it('republishes an unchanged model as already published when the registry sends no Docker-Content-Digest', async () => {
+    const proxy = await startFaultProxy(registry, [], { dropResponseHeaders: ['docker-content-digest'] });
+    cleanups.push(() => proxy.stop());
+    const dir = await project({ registry: proxy.address, repository: uniqueRepository('nodigest') });
+    const first = await publish(dir, { created: '2024-05-01T12:00:00Z' });
+    expect(first.exitCode, failureOf(first)).toBe(0);
+    const again = await publish(dir, { created: '2024-05-01T12:00:00Z' });
+    expect(again.exitCode, failureOf(again)).toBe(0);
+    expect(again.outputs['digest']).toBe(first.outputs['digest']);
+    expect(again.stdout).toContain('Already published');
+  });
+
+  it('says the registry answered a web page instead of the registry API', async () => {
+    const page = await htmlServer();
+    const dir = await project({ registry: page, repository: uniqueRepository('html') });
+    const result = await publish(dir);
+    expect(result.exitCode).toBe(1);
+    expect(failureOf(result)).toMatch(
+      new RegExp(
+        `${page}/acme/html-[0-9a-f]+: .* was answered with an HTML page \\(status 200\\), not the OCI distribution API`,
+      ),
+    );
+  });
+
+  it('says a registry given as a URL is not a registry host, and how to write it', async () => {
+    // slipway.yaml's schema already refuses it there; the registry input is checked by the same rule.
+    const dir = await project({ registry, repository: uniqueRepository('url') });
+    const result = await publish(dir, { registry: 'https://ghcr.io/acme' });
+    expect(result.exitCode).toBe(1);
+    expect(failureOf(result)).toContain(
+      "Registry 'https://ghcr.io/acme' is not a registry host: expected a host and optional port such as ghcr.io or localhost:5000. Leave out the scheme: ghcr.io.",
+    );
+    expect(failureOf(result)).not.toMatch(/Invalid URL|Cannot read properties/);
   });
 });

@@ -28,7 +28,16 @@ export interface FaultProxy {
   stop(): Promise<void>;
 }
 
-export async function startFaultProxy(upstream: string, rules: FaultRule[]): Promise<FaultProxy> {
+export interface FaultProxyOptions {
+  /** Response headers dropped from every answer (e.g. docker-content-digest, which some registries omit). */
+  readonly dropResponseHeaders?: readonly string[];
+}
+
+export async function startFaultProxy(
+  upstream: string,
+  rules: FaultRule[],
+  options: FaultProxyOptions = {},
+): Promise<FaultProxy> {
   const log: FaultProxy['log'] = [];
   const [upstreamHost, upstreamPort] = upstream.split(':') as [string, string];
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -66,6 +75,7 @@ export async function startFaultProxy(upstream: string, rules: FaultRule[]): Pro
         const location = upstreamRes.headers.location;
         // Keep the client talking to the proxy: the registry names itself in Location.
         if (location) upstreamRes.headers.location = location.replace(`//${upstream}`, `//${proxyAddress}`);
+        for (const name of options.dropResponseHeaders ?? []) delete upstreamRes.headers[name.toLowerCase()];
         res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
         upstreamRes.pipe(res);
       },

@@ -6,7 +6,7 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { basicHeader, type Challenge, fetchToken, parseChallenge, type RegistryCredentials } from './auth.js';
-import { AuthError, errorCodes, RETRYABLE_STATUSES, RegistryError } from './errors.js';
+import { AuthError, errorCodes, OciError, RETRYABLE_STATUSES, RegistryError } from './errors.js';
 import { parseRetryAfter, RetryableStatusError } from './retry.js';
 
 export type Body = Buffer | string | AsyncIterable<Uint8Array>;
@@ -30,6 +30,21 @@ export interface RegistryConnectionOptions {
 }
 
 export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
+
+/** A registry is a host and optional port; a URL or a path given instead makes `new URL` say only "Invalid URL". */
+function checkRegistryHost(registry: string): void {
+  if (/^([a-z0-9]([a-z0-9-]*[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$/i.test(registry))
+    return;
+  if (/^\[[0-9a-f:]+\](:\d{1,5})?$/i.test(registry)) return;
+  const hint = /^[a-z]+:\/\//i.test(registry)
+    ? ` Leave out the scheme: ${registry.replace(/^[a-z]+:\/\//i, '').replace(/\/.*$/, '')}.`
+    : registry.includes('/')
+      ? ' The repository goes in artifact.repository (or the repository input), not in the registry.'
+      : '';
+  throw new OciError(
+    `Registry '${registry}' is not a registry host: expected a host and optional port such as ghcr.io or localhost:5000.${hint}`,
+  );
+}
 
 /** The error an idle request ends with: a network failure (ETIMEDOUT), so it is retried. */
 function idleError(idleMs: number): Error {
@@ -60,6 +75,7 @@ export class RegistryConnection {
     this.#options = options;
     this.registry = options.registry;
     this.repository = options.repository;
+    checkRegistryHost(options.registry);
     const local = /^(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/.test(options.registry);
     this.baseUrl = `${(options.plainHttp ?? local) ? 'http' : 'https'}://${options.registry}`;
   }
@@ -135,6 +151,15 @@ export class RegistryConnection {
           { method, headers, redirect: 'manual', ...(body !== undefined ? { body } : {}) },
           idleMs,
           this.#options.signal,
+        );
+      }
+      // A login page or a proxy answers HTML: say so, rather than fail later parsing it as the API.
+      if ((response.headers.get('content-type') ?? '').includes('text/html')) {
+        await response.body?.cancel();
+        throw new RegistryError(
+          `${this.location}: ${options.what} was answered with an HTML page (status ${response.status}), not the OCI distribution API. ` +
+            `Is ${this.registry} a container registry? Give its host (and port), e.g. ghcr.io.`,
+          response.status,
         );
       }
       const location = response.headers.get('location');

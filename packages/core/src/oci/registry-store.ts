@@ -1,5 +1,6 @@
 // An ArtifactStore over the OCI distribution API: HEAD before upload, cross-repository mount,
 // a streamed monolithic PUT (or chunked PATCHes), manifests checked against Docker-Content-Digest.
+import { sha256Digest } from './digest.js';
 import { BlobRejectedError, DigestMismatchError, RegistryError, VersionRaceLostError } from './errors.js';
 import { OCI_INDEX, OCI_MANIFEST } from './media-types.js';
 import type { Descriptor } from './model-manifest.js';
@@ -125,7 +126,12 @@ export class RegistryStore implements ArtifactStore {
       await this.#http.expect(response, [200], what);
       const bytes = Buffer.from(await response.arrayBuffer());
       const mediaType = (response.headers.get('content-type') ?? '').split(';')[0]!.trim();
-      return { bytes, mediaType, digest: response.headers.get('docker-content-digest') ?? ref };
+      // Without Docker-Content-Digest the digest is the body's own: the tag name is no digest at all.
+      return {
+        bytes,
+        mediaType,
+        digest: response.headers.get('docker-content-digest') ?? sha256Digest(bytes),
+      };
     });
   }
 
