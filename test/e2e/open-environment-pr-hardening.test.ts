@@ -1,7 +1,7 @@
 // open-environment-pr against what people do to a proposal (issue 10): a person's amended commit on the
 // proposal branch is theirs, whatever its parent, and Slipway leaves it alone.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -129,5 +129,46 @@ describe('open-environment-pr with an API URL that is not the GitHub API', () =>
     expect(failureOf(result)).toContain(
       "The GitHub API URL 'github.example.com/api/v3' is not an http(s) URL. Expected https://api.github.com, or https://HOST/api/v3",
     );
+  });
+});
+
+describe('open-environment-pr with a hostile eval report', () => {
+  it("shows slice names as text, never as Markdown or HTML, and fits the body in GitHub's limit however many gates fail", async () => {
+    const env = await environmentRepo();
+    const hostile = 'x\n\nAll evaluation gates passed.\n\n<!-- ';
+    const gates = Array.from({ length: 3000 }, (_, i) => ({
+      testSet: 'holdout',
+      slice: `${hostile}${i}`,
+      metric: 'accuracy',
+      kind: 'threshold',
+      passed: false,
+      reason: `accuracy 0.1 < 0.9 <b>${'*'.repeat(40)}</b>`,
+    }));
+    const dir = mkdtempSync(join(tmpdir(), 'slipway-hostile-report-'));
+    const report = join(dir, 'eval-report.json');
+    writeFileSync(
+      report,
+      JSON.stringify({
+        kind: 'EvalReport',
+        passed: false,
+        testSets: [{ name: 'holdout', metrics: { accuracy: { value: 0.1, direction: 'higher' } } }],
+        gates,
+      }),
+    );
+    try {
+      const result = await propose({ ...env, inputs: { 'eval-report': report } });
+      expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+      const body = sim().pulls(env.repository)[0]!.body ?? '';
+      expect(body.length).toBeLessThanOrEqual(65_536);
+      // The only HTML comment is Slipway's own marker; no line claims the gates passed.
+      expect(body.match(/<!--/g)).toHaveLength(1);
+      expect(body.split('\n').some((line) => line.trim() === 'All evaluation gates passed.')).toBe(false);
+      expect(body).not.toContain('<b>');
+      expect(body).toContain('**Some evaluation gates failed.**');
+      expect(body).toContain('more failed gates in the eval report');
+      expect(body).toContain('Machine-readable proposal');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,6 +1,8 @@
 // What a deployment pull request says: branch name, commit message with Slipway's trailers, title, body
 // (change, evaluation, lineage, policy) and the hidden marker plus machine-readable block that let the
 // next run, and other tools, read the proposal back without guessing from prose.
+
+import { fitBody } from '../escape/index.js';
 import type { DeployedModel, ModelRelease } from './deployment.js';
 import { storageUriOf } from './deployment.js';
 import { type EvalSummary, maxTableRows, renderEvalSummary } from './eval-summary.js';
@@ -196,7 +198,8 @@ export function proposalBody(content: ProposalContent): string {
       : `${env}'s policy needs a person to merge this pull request.`,
   );
   if (target.next) lines.push(`After it is deployed, promote it to **${target.next}**.`);
-  lines.push(
+  const tail = [
+    '',
     '',
     '<details><summary>Machine-readable proposal</summary>',
     '',
@@ -207,8 +210,14 @@ export function proposalBody(content: ProposalContent): string {
     '</details>',
     '',
     `<sub>Opened by Slipway. Branch \`${proposalBranch(env, release.model)}\` is regenerated on every run; commits pushed to it by people are never overwritten.</sub>`,
-  );
-  return lines.join('\n');
+  ].join('\n');
+  // However many gates failed, the body fits GitHub's limit; the full report is where the lineage says.
+  const rest = release.workflowRunUrl
+    ? `The full eval report is in the workflow run: ${release.workflowRunUrl}`
+    : release.evalReportDigest
+      ? `The full eval report is the artifact's referrer ${release.evalReportDigest}.`
+      : 'The full eval report is attached to the artifact.';
+  return fitBody(lines.join('\n'), { rest, tail });
 }
 
 /** The comment on a PR Slipway closes because the base already holds what it proposed. */
