@@ -123,6 +123,30 @@ describe('open-environment-pr with an API URL that is not the GitHub API', () =>
     }
   });
 
+  it('never prints the token when the API echoes request headers in its error', async () => {
+    const server = createServer((req, res) => {
+      req.resume();
+      res
+        .writeHead(422, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ message: `Unprocessable: ${JSON.stringify(req.headers)}` }));
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    try {
+      const address = server.address();
+      const apiUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+      const result = await propose({ repository: 'acme/envs', apiUrl });
+      expect(result.exitCode).toBe(1);
+      expect(failureOf(result)).toContain('Unprocessable');
+      const printed = (result.stdout + result.stderr)
+        .split('\n')
+        .filter((line) => !line.startsWith('::add-mask::'))
+        .join('\n');
+      expect(printed).not.toContain('ghs_simulatedInstallationToken123');
+    } finally {
+      await new Promise<void>((done) => server.close(() => done()));
+    }
+  });
+
   it('says an API URL that does not parse is not a URL', async () => {
     const result = await propose({ repository: 'acme/envs', apiUrl: 'github.example.com/api/v3' });
     expect(result.exitCode).toBe(1);

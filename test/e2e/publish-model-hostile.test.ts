@@ -146,3 +146,44 @@ describe('publish-model with a registry that is not quite a registry', () => {
     expect(failureOf(result)).not.toMatch(/Invalid URL|Cannot read properties/);
   });
 });
+
+describe('publish-model with a registry that echoes request headers', () => {
+  it('never prints the password or the Basic credential it echoes, and masks the base64 form too', async () => {
+    const server = createServer((req, res) => {
+      if (!req.headers.authorization) {
+        res
+          .writeHead(401, { 'www-authenticate': 'Basic realm="echo"', 'content-type': 'application/json' })
+          .end('{}');
+        return;
+      }
+      req.resume();
+      res
+        .writeHead(400, { 'content-type': 'application/json' })
+        .end(
+          JSON.stringify({ errors: [{ code: 'DENIED', message: JSON.stringify(req.headers) }] }).slice(
+            0,
+            150,
+          ),
+        );
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    cleanups.push(() => new Promise<void>((done) => server.close(() => done())));
+    const address = server.address();
+    const echo = `127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    const dir = await project({ registry: echo, repository: uniqueRepository('echo') });
+    const password = 'hunter2-registry-secret';
+    const basic = Buffer.from(`alice:${password}`).toString('base64');
+    const result = await publish(dir, { username: 'alice', password });
+    expect(result.exitCode).toBe(1);
+    expect(result.masks).toContain(password);
+    expect(result.masks).toContain(basic);
+    const printed = result.stdout
+      .split('\n')
+      .filter((line) => !line.startsWith('::add-mask::'))
+      .join('\n');
+    expect(failureOf(result)).toMatch(/answered 400/);
+    for (const secret of [password, basic]) {
+      expect(printed + result.stderr + result.summary).not.toContain(secret);
+    }
+  });
+});

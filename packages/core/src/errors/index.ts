@@ -42,3 +42,5 @@ export function describeError(error: unknown, redact: (text: string) => string =
       `Please report it at ${REPORT_BUG_URL} with this log.\n${detail}`,
   );
 }
+
+export { createRedactor, type Redactor } from './redact.js';

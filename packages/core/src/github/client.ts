@@ -11,7 +11,7 @@ import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
 import Bottleneck from 'bottleneck';
-import { SlipwayError } from '../errors/index.js';
+import { createRedactor, SlipwayError } from '../errors/index.js';
 
 /** The client every Slipway GitHub call goes through: a plain @octokit/rest Octokit to its callers. */
 export type GitHubClient = Octokit;
@@ -127,6 +127,17 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
       onRateLimit: onLimit('primary'),
       onSecondaryRateLimit: onLimit('secondary'),
     },
+  });
+  // An API (or a proxy in front of it) that echoes request headers in its error body must not hand the
+  // token back into the log.
+  const redactor = createRedactor([options.token]);
+  octokit.hook.error('request', (error) => {
+    if (error instanceof Error) error.message = redactor.redact(error.message);
+    const response = (error as { response?: { data?: unknown } }).response;
+    if (response && response.data !== undefined) {
+      response.data = JSON.parse(redactor.redact(JSON.stringify(response.data) ?? 'null'));
+    }
+    throw error;
   });
   // A wrong API URL often answers 200 with an HTML page (a login page, a proxy, the web UI): without this
   // check it surfaces later as "Cannot read properties of undefined".

@@ -5,7 +5,15 @@
 // factory, because a 401 or a redirect means sending it again.
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { basicHeader, type Challenge, fetchToken, parseChallenge, type RegistryCredentials } from './auth.js';
+import { createRedactor, type Redactor } from '../errors/index.js';
+import {
+  basicHeader,
+  basicPair,
+  type Challenge,
+  fetchToken,
+  parseChallenge,
+  type RegistryCredentials,
+} from './auth.js';
 import { AuthError, errorCodes, OciError, RETRYABLE_STATUSES, RegistryError } from './errors.js';
 import { parseRetryAfter, RetryableStatusError } from './retry.js';
 
@@ -70,12 +78,19 @@ export class RegistryConnection {
   readonly baseUrl: string;
   readonly #options: RegistryConnectionOptions;
   #authorization: string | undefined;
+  /** Every secret this connection sends, removed from the messages it builds from what registries say. */
+  readonly #redactor: Redactor;
 
   constructor(options: RegistryConnectionOptions) {
     this.#options = options;
     this.registry = options.registry;
     this.repository = options.repository;
     checkRegistryHost(options.registry);
+    this.#redactor = createRedactor();
+    const pair = options.credentials ? basicPair(options.credentials) : undefined;
+    if (pair) this.#redactor.addBasic(pair[0], pair[1]);
+    // The Basic header's base64 is a string of its own: masked like the password it carries.
+    for (const form of this.#redactor.forms) options.onSecret?.(form);
     const local = /^(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/.test(options.registry);
     this.baseUrl = `${(options.plainHttp ?? local) ? 'http' : 'https'}://${options.registry}`;
   }
@@ -118,7 +133,9 @@ export class RegistryConnection {
     const body = await response.text().catch(() => '');
     const codes = errorCodes(body);
     const detail = codes.length > 0 ? codes.join(', ') : body.slice(0, 200).trim();
-    const message = `${this.location}: ${what} answered ${response.status}${detail ? ` (${detail})` : ''}.`;
+    const message = this.#redactor.redact(
+      `${this.location}: ${what} answered ${response.status}${detail ? ` (${detail})` : ''}.`,
+    );
     if (response.status === 403) {
       throw new AuthError(`${message} The credentials may not ${this.#options.actions} this repository.`);
     }
@@ -196,7 +213,11 @@ export class RegistryConnection {
       credentials,
       registry: this.registry,
       ...(this.#options.onSecret ? { onSecret: this.#options.onSecret } : {}),
+    }).catch((error: unknown) => {
+      if (error instanceof Error) error.message = this.#redactor.redact(error.message);
+      throw error;
     });
+    this.#redactor.add(token);
     this.#authorization = `Bearer ${token}`;
   }
 }
