@@ -205,4 +205,6 @@ const quote = (text: string) =>
   text
     .replace(/"/g, "'")
     .replace(/`/g, "'")
+    .replace(/</g, '‹')
+    .replace(/>/g, '›')
     .replace(/[\r\n]+/g, ' ');
