@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Fails when the committed actions/*/dist (the bundles `uses:` runs) or the schema validators generated
-# from schemas/ differ from a fresh build.
+# Fails when the committed actions/*/dist (the bundles `uses:` runs) or the schema validators and types
+# generated from schemas/ differ from a fresh build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 npx nx run-many -t build --skip-nx-cache --outputStyle=static >/dev/null
 # :(glob) makes * stop at '/' and ** cross it; a bare 'actions/*/dist' would match no file at all.
-generated=(':(glob)actions/*/dist/**' 'packages/core/src/config/validators.generated.ts')
+generated=(':(glob)actions/*/dist/**' 'packages/core/src/config/validators.generated.ts' 'packages/core/src/config/types.generated.ts')
 if ! git diff --quiet --exit-code -- "${generated[@]}"; then
   echo "Generated files are stale: they differ from a fresh build. Run 'npm run build' and commit the result." >&2
   git diff --stat -- "${generated[@]}" >&2

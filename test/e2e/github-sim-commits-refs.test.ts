@@ -1,7 +1,8 @@
 // The simulator's commit reads (REST repos/get-commit) and compare-and-swap ref moves (GraphQL
 // updateRefs), checked against what git itself says about the bare repository, and the request budget
 // of a proposal that rests on them.
-import { createGitHubClient, type GitHubClient, openEnvironmentPr } from '@slipway/core/github';
+import { openEnvironmentPr } from '@slipway/core/environments';
+import { createGitHubClient, type GitHubClient } from '@slipway/core/github';
 import { describe, expect, it } from 'vitest';
 import { git, useGitHubSim } from '../github-sim/index.js';
 import { environmentRepoFiles } from './open-environment-pr.fixtures.js';

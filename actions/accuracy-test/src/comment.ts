@@ -1,5 +1,4 @@
 // The sticky pull-request comment: one per project config, updated in place on every re-run.
-import { readFileSync } from 'node:fs';
 import * as core from '@actions/core';
 import type { AccuracyTestSettings } from './inputs.js';
 
@@ -11,10 +10,9 @@ export async function postStickyReport(
   summary: string,
   configName: string,
 ): Promise<void> {
-  const eventName = process.env.GITHUB_EVENT_NAME ?? '';
+  const { eventName, pullRequest: number, repository, apiUrl } = settings.github;
   if (eventName !== 'pull_request' && eventName !== 'pull_request_target') return;
-  const number = pullRequestNumber(process.env.GITHUB_EVENT_PATH);
-  const [owner, repo] = (process.env.GITHUB_REPOSITORY ?? '').split('/');
+  const [owner, repo] = (repository ?? '').split('/');
   if (!number || !owner || !repo) {
     core.warning('No pull request number or repository in the event; the report comment was skipped.');
     return;
@@ -37,7 +35,7 @@ export async function postStickyReport(
   try {
     const octokit = createGitHubClient({
       token: settings.token,
-      ...(process.env.GITHUB_API_URL ? { baseUrl: process.env.GITHUB_API_URL } : {}),
+      ...(apiUrl ? { baseUrl: apiUrl } : {}),
     });
     // One comment per project, so a monorepo with several models gets one each.
     const marker = `slipway:accuracy-test:${configName.replace(/[^A-Za-z0-9:._/@]+/g, '_')}`;
@@ -48,19 +46,5 @@ export async function postStickyReport(
     core.warning(
       `Could not post the report comment on ${owner}/${repo}#${number}: ${describeGitHubFailure(error)}`,
     );
-  }
-}
-
-function pullRequestNumber(eventPath: string | undefined): number | undefined {
-  if (!eventPath) return undefined;
-  try {
-    const event = JSON.parse(readFileSync(eventPath, 'utf8')) as {
-      pull_request?: { number?: unknown };
-      number?: unknown;
-    };
-    const number = event.pull_request?.number ?? event.number;
-    return typeof number === 'number' && Number.isInteger(number) ? number : undefined;
-  } catch {
-    return undefined;
   }
 }

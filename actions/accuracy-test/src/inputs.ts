@@ -1,12 +1,15 @@
-// Reads the action's inputs once, into one typed settings object. Nothing else calls getInput.
+// Reads the action's inputs and the GitHub context once, into one typed settings object. Nothing else calls
+// getInput or reads GITHUB_* variables. action.yml owns the defaults; "not given" is undefined.
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as core from '@actions/core';
-import { checkShard, type Shard } from '@slipway/core/eval';
+import { SlipwayError } from '@slipway/core/errors';
+import { checkShard, type EvaluateProjectRequest, type Shard } from '@slipway/core/eval';
 
 export interface AccuracyTestSettings {
   /** run: evaluate (whole, or one matrix shard); merge: combine partial files into one report. */
   readonly mode: 'run' | 'merge';
-  /** Absolute path of slipway.yaml. */
+  /** slipway.yaml, relative to root. */
   readonly config: string;
   /** Replaces eval.command; undefined uses slipway.yaml's. */
   readonly command?: string;
@@ -15,45 +18,59 @@ export interface AccuracyTestSettings {
   readonly shard: Shard;
   /** merge mode: globs of partial result files, relative to root. */
   readonly partials: readonly string[];
-  /** Absolute path of the baseline report, if any. */
+  /** The baseline report, relative to root, if any. */
   readonly baseline?: string;
   readonly requireGpu: boolean;
   /** Replaces eval.timeout-minutes. */
   readonly timeoutMinutes?: number;
-  /** Absolute path the report JSON is written to. */
-  readonly reportPath: string;
-  /** Where predictions and partial files go. */
-  readonly workDir: string;
+  /** Where the report JSON is written, relative to root; undefined: beside slipway.yaml (core decides). */
+  readonly reportPath?: string;
   /** Token for the sticky PR comment; already masked. */
   readonly token?: string;
   readonly comment: boolean;
   /** The directory every relative path is resolved against. */
   readonly root: string;
+  readonly github: GitHubContext;
 }
+
+/** What the run's GitHub context says, for the sticky comment. */
+export interface GitHubContext {
+  readonly eventName?: string;
+  /** The pull request of a pull_request(_target) event. */
+  readonly pullRequest?: number;
+  /** owner/name of the repository the workflow runs in. */
+  readonly repository?: string;
+  /** REST API root (GitHub Enterprise Server: https://HOST/api/v3). */
+  readonly apiUrl?: string;
+}
+
+const optional = (name: string) => core.getInput(name).trim() || undefined;
 
 export function readSettings(): AccuracyTestSettings {
   const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
   const root = resolve(workspace, core.getInput('working-directory'));
-  const token = core.getInput('github-token');
+  const token = optional('github-token');
   if (token) core.setSecret(token);
 
-  const mode = core.getInput('mode') || 'run';
+  const mode = core.getInput('mode');
   if (mode !== 'run' && mode !== 'merge') {
-    throw new Error(`Invalid input mode: '${mode}'. Expected run or merge.`);
+    throw new SlipwayError(`Invalid input mode: '${mode}'. Expected run or merge.`, {
+      where: 'input mode',
+      expected: 'run or merge',
+    });
   }
-  const command = core.getInput('command').trim();
-  const baseline = core.getInput('baseline').trim();
-  const timeout = core.getInput('timeout-minutes').trim();
-  const timeoutMinutes = timeout === '' ? undefined : Number(timeout);
+  const timeout = optional('timeout-minutes');
+  const timeoutMinutes = timeout === undefined ? undefined : Number(timeout);
   if (timeoutMinutes !== undefined && !(Number.isFinite(timeoutMinutes) && timeoutMinutes > 0)) {
-    throw new Error(
+    throw new SlipwayError(
       `Invalid input timeout-minutes: '${timeout}'. Expected a positive number of minutes, e.g. 30.`,
+      { where: 'input timeout-minutes', expected: 'a positive number of minutes' },
     );
   }
-  return {
+  return withoutUndefined({
     mode,
-    config: resolve(root, core.getInput('config') || 'slipway.yaml'),
-    ...(command ? { command } : {}),
+    config: core.getInput('config'),
+    command: optional('command'),
     testSets: core
       .getMultilineInput('test-sets')
       .flatMap((line) => line.split(','))
@@ -65,22 +82,75 @@ export function readSettings(): AccuracyTestSettings {
       'inputs shard-index/shard-count',
     ),
     partials: core.getMultilineInput('partials'),
-    ...(baseline ? { baseline: resolve(root, baseline) } : {}),
+    baseline: optional('baseline'),
     requireGpu: core.getBooleanInput('require-gpu'),
-    ...(timeoutMinutes !== undefined ? { timeoutMinutes } : {}),
-    reportPath: resolve(root, core.getInput('report-path') || '.slipway/eval/report.json'),
-    workDir: resolve(root, '.slipway/eval'),
-    ...(token ? { token } : {}),
+    timeoutMinutes,
+    reportPath: optional('report-path'),
+    token,
     comment: core.getBooleanInput('comment'),
     root,
+    github: readGitHubContext(),
+  });
+}
+
+/** The request for core's evaluateProject. */
+export function evaluateRequest(
+  settings: AccuracyTestSettings,
+  log: (line: string) => void,
+): EvaluateProjectRequest {
+  return {
+    config: settings.config,
+    root: settings.root,
+    ...(settings.mode === 'merge' ? { partials: settings.partials } : { shard: settings.shard }),
+    ...(settings.command ? { command: settings.command } : {}),
+    testSets: settings.testSets,
+    ...(settings.timeoutMinutes !== undefined ? { timeoutMinutes: settings.timeoutMinutes } : {}),
+    requireGpu: settings.requireGpu,
+    ...(settings.baseline ? { baseline: settings.baseline } : {}),
+    ...(settings.reportPath ? { reportPath: settings.reportPath } : {}),
+    env: process.env,
+    log,
   };
+}
+
+function readGitHubContext(): GitHubContext {
+  // `${{ github.api_url }}` is api-url's default; the runner fills it in. The variable only matters when
+  // the action runs outside a runner (the test harness, act).
+  return withoutUndefined({
+    eventName: process.env.GITHUB_EVENT_NAME || undefined,
+    pullRequest: pullRequestNumber(process.env.GITHUB_EVENT_PATH),
+    repository: process.env.GITHUB_REPOSITORY || undefined,
+    apiUrl: optional('api-url') ?? (process.env.GITHUB_API_URL || undefined),
+  });
+}
+
+function pullRequestNumber(eventPath: string | undefined): number | undefined {
+  if (!eventPath) return undefined;
+  try {
+    const event = JSON.parse(readFileSync(eventPath, 'utf8')) as {
+      pull_request?: { number?: unknown };
+      number?: unknown;
+    };
+    const number = event.pull_request?.number ?? event.number;
+    return typeof number === 'number' && Number.isInteger(number) ? number : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function wholeNumber(name: string): number {
   const raw = core.getInput(name).trim();
   const value = Number(raw);
   if (raw === '' || !Number.isInteger(value)) {
-    throw new Error(`Invalid input ${name}: '${raw}'. Expected a whole number (shards are counted from 0).`);
+    throw new SlipwayError(
+      `Invalid input ${name}: '${raw}'. Expected a whole number (shards are counted from 0).`,
+      { where: `input ${name}`, expected: 'a whole number' },
+    );
   }
   return value;
+}
+
+/** Drops undefined fields, so optional settings are absent rather than present-and-undefined. */
+function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }

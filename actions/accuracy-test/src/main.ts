@@ -1,104 +1,48 @@
+// accuracy-test: inputs → evaluateProject → outputs, job summary, annotations and the sticky PR comment.
 import { relative } from 'node:path';
 import * as core from '@actions/core';
-import {
-  assertGpuAvailable,
-  detectGpus,
-  evaluate,
-  loadProject,
-  mergeShardResults,
-  renderEvalSummary,
-  runnerIdentity,
-  writeJsonAtomic,
-} from '@slipway/core/eval';
-import { type EvalReport, readEvalReport } from '@slipway/core/metrics';
+import { describeError } from '@slipway/core/errors';
+import { evaluateProject, renderEvalSummary } from '@slipway/core/eval';
 import { postStickyReport } from './comment.js';
-import { readSettings } from './inputs.js';
+import { evaluateRequest, readSettings } from './inputs.js';
 import { renderShardSummary } from './shard-summary.js';
 
 export async function run(): Promise<void> {
   try {
     const settings = readSettings();
-    // Independent look-ups run together: they are the action's own start-up time.
-    const [gpus, loaded, baseline] = await Promise.all([
-      detectGpus(),
-      loadProject(settings.config, settings.root),
-      settings.baseline ? readEvalReport(settings.baseline) : undefined,
-    ]);
-    core.info(
-      gpus.length === 0
-        ? 'GPUs: none (nvidia-smi not found or lists no device)'
-        : `GPUs: ${gpus.map((g) => `#${g.index} ${g.name}, ${g.memoryMiB} MiB, driver ${g.driverVersion}`).join('; ')}`,
-    );
-    assertGpuAvailable(gpus, settings.requireGpu);
-    const runner = runnerIdentity(process.env);
     const shown = (path: string) => relative(settings.root, path) || path;
+    const outcome = await evaluateProject(evaluateRequest(settings, (line) => core.info(line)));
 
-    let report: EvalReport;
-    if (settings.mode === 'merge') {
-      const merged = await mergeShardResults({
-        loaded,
-        partials: settings.partials,
-        root: settings.root,
-        testSets: settings.testSets,
-        ...(settings.command ? { command: settings.command } : {}),
-        runner,
-        gpus,
-        ...(baseline ? { baseline } : {}),
-      });
-      core.info(`Merged ${merged.files.length} partial result files: ${merged.files.join(', ')}`);
-      report = merged.report;
-    } else {
-      const result = await evaluate({
-        loaded,
-        ...(settings.command ? { command: settings.command } : {}),
-        testSets: settings.testSets,
-        shard: settings.shard,
-        gpus,
-        ...(settings.timeoutMinutes !== undefined ? { timeoutMinutes: settings.timeoutMinutes } : {}),
-        workDir: settings.workDir,
-        env: process.env,
-        runner,
-        ...(baseline ? { baseline } : {}),
-        log: (line) => core.info(line),
-      });
-      if (result.kind === 'partials') {
-        const summary = renderShardSummary(result.shard, result.partials, result.partialFiles.map(shown));
-        core.setOutput('passed', '');
-        core.setOutput('report-path', '');
-        core.setOutput('summary', summary);
-        core.setOutput('partials-dir', `${settings.workDir}/partials`);
-        await core.summary.addRaw(summary).write();
-        return;
-      }
-      report = result.report;
+    if (outcome.kind === 'partials') {
+      const summary = renderShardSummary(outcome.shard, outcome.partials, outcome.partialFiles.map(shown));
+      core.setOutput('passed', '');
+      core.setOutput('report-path', '');
+      core.setOutput('summary', summary);
+      core.setOutput('partials-dir', outcome.partialsDir);
+      await core.summary.addRaw(summary).write();
+      return;
     }
 
-    await writeJsonAtomic(settings.reportPath, report);
+    const { report, reportPath } = outcome;
+    if (outcome.mergedFiles)
+      core.info(
+        `Merged ${outcome.mergedFiles.length} partial result files: ${outcome.mergedFiles.join(', ')}`,
+      );
     const summary = renderEvalSummary(report, {
-      ...(baseline ? { baseline } : {}),
-      reportPath: shown(settings.reportPath),
+      ...(outcome.baseline ? { baseline: outcome.baseline } : {}),
+      reportPath: shown(reportPath),
     });
     core.setOutput('passed', String(report.passed));
-    core.setOutput('report-path', settings.reportPath);
+    core.setOutput('report-path', reportPath);
     core.setOutput('summary', summary);
     await core.summary.addRaw(summary).write();
     for (const warning of report.warnings)
       core.warning(`${warning.testSet}${warning.slice ? ` / ${warning.slice}` : ''}: ${warning.message}`);
-    if (settings.comment) await postStickyReport(settings, summary, shown(settings.config));
+    if (settings.comment) await postStickyReport(settings, summary, shown(outcome.loaded.configPath));
 
-    const failed = report.gates.filter((gate) => !gate.passed);
-    if (failed.length > 0) {
-      const first = failed
-        .slice(0, 5)
-        .map((g) => `${g.testSet}${g.slice ? ` / ${g.slice}` : ''}: ${g.reason}`);
-      core.setFailed(
-        `${failed.length} of ${report.gates.length} gates failed:\n  ${first.join('\n  ')}` +
-          (failed.length > 5 ? `\n  …and ${failed.length - 5} more (see the job summary)` : ''),
-      );
-    } else {
-      core.info(`All ${report.gates.length} gates passed. Report: ${settings.reportPath}`);
-    }
+    if (outcome.failure) core.setFailed(outcome.failure);
+    else core.info(`All ${report.gates.length} gates passed. Report: ${reportPath}`);
   } catch (error) {
-    core.setFailed(error instanceof Error ? error.message : String(error));
+    core.setFailed(describeError(error));
   }
 }

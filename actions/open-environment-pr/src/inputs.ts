@@ -1,57 +1,48 @@
-// Reads the action's inputs once, into one typed settings object. Nothing else calls getInput.
-import { resolve } from 'node:path';
+// Reads the action's inputs and the GitHub context once, into one typed settings object. Nothing else calls
+// getInput or reads GITHUB_* variables. action.yml owns the defaults; "not given" is undefined.
 import * as core from '@actions/core';
+import { lineageFromEnvironment, type ProposeDeploymentRequest } from '@slipway/core/environments';
+import { SlipwayError } from '@slipway/core/errors';
 
-export interface OpenEnvironmentPrSettings {
-  /** Environment manifest repository (owner/name); undefined falls back to the project's deploy.repository. */
-  readonly repository?: string;
-  /** Environment name; undefined falls back to the project's deploy.environment. */
-  readonly environment?: string;
-  /** Artifact pinned by digest: registry/repository@sha256:…. */
-  readonly reference: string;
-  readonly model?: string;
-  readonly version?: string;
-  /** Absolute paths of the eval reports (new version, version now deployed). */
-  readonly evalReport?: string;
-  readonly currentEvalReport?: string;
-  readonly evalReportDigest?: string;
-  /** The branch the GitOps controller deploys from. */
-  readonly baseBranch: string;
-  /** Absolute path of the project's slipway.yaml (read for defaults when present). */
-  readonly config: string;
-  /** Token with write access to the environment repository; masked as soon as it is read. */
-  readonly token: string;
-  /** REST API root (GitHub Enterprise Server: https://HOST/api/v3). */
-  readonly baseUrl: string;
-}
+/** Everything proposeDeployment needs except the callbacks, which main.ts adds. */
+export type OpenEnvironmentPrSettings = Omit<ProposeDeploymentRequest, 'log' | 'clientLog' | 'onRelease'>;
 
 const optional = (name: string) => core.getInput(name) || undefined;
 
+/** A required input, missing: the user's to fix, said as @actions/core says it (its own throw reads as our bug). */
+function required(name: string): string {
+  const value = core.getInput(name);
+  if (!value) throw new SlipwayError(`Input required and not supplied: ${name}`, { where: `input ${name}` });
+  return value;
+}
+
 export function readSettings(): OpenEnvironmentPrSettings {
-  const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
-  const path = (name: string) => {
-    const value = optional(name);
-    return value ? resolve(workspace, value) : undefined;
-  };
   // `${{ github.token }}` and `${{ github.api_url }}` are action.yml's defaults; the runner fills them in.
   // The environment fallbacks only matter when the action runs outside a runner (the test harness, act).
   const token = core.getInput('token') || process.env.GITHUB_TOKEN || '';
   if (token) core.setSecret(token);
-  const settings: OpenEnvironmentPrSettings = {
-    reference: core.getInput('reference', { required: true }),
-    baseBranch: core.getInput('base-branch') || 'main',
-    config: resolve(workspace, core.getInput('config') || 'slipway.yaml'),
-    token,
-    baseUrl: core.getInput('base-url') || process.env.GITHUB_API_URL || 'https://api.github.com',
-  };
-  const extra = {
+  const settings = {
+    config: core.getInput('config'),
+    root: process.env.GITHUB_WORKSPACE || process.cwd(),
+    reference: required('reference'),
     repository: optional('repository'),
     environment: optional('environment'),
     model: optional('model'),
     version: optional('version'),
-    evalReport: path('eval-report'),
-    currentEvalReport: path('current-eval-report'),
+    evalReport: optional('eval-report'),
+    currentEvalReport: optional('current-eval-report'),
     evalReportDigest: optional('eval-report-digest'),
+    baseBranch: optional('base-branch'),
+    lineage: lineageFromEnvironment(process.env),
+    apiUrl: optional('base-url') ?? (process.env.GITHUB_API_URL || undefined),
   };
-  return { ...settings, ...Object.fromEntries(Object.entries(extra).filter(([, v]) => v !== undefined)) };
+  if (!token)
+    throw new SlipwayError(
+      'Input required and not supplied: token (a GitHub App installation token that can write to the environment repository).',
+      { where: 'input token' },
+    );
+  return {
+    ...(Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)) as typeof settings),
+    token,
+  };
 }

@@ -1,77 +1,29 @@
 // open-environment-pr: a published model version → a pull request against the environment repository.
 import * as core from '@actions/core';
-import {
-  buildRelease,
-  lineageFromEnvironment,
-  readJsonFile,
-  readProjectDefaults,
-} from '@slipway/core/environments';
-import {
-  createGitHubClient,
-  describeGitHubFailure,
-  openEnvironmentPr,
-  type ProposalResult,
-} from '@slipway/core/github';
-import { type OpenEnvironmentPrSettings, readSettings } from './inputs.js';
+import { type ProposalResult, proposeDeployment } from '@slipway/core/environments';
+import { describeError } from '@slipway/core/errors';
+import { readSettings } from './inputs.js';
 
 export async function run(): Promise<void> {
   try {
     const settings = readSettings();
-    const request = await buildRequest(settings);
-    const octokit = createGitHubClient({
-      token: settings.token,
-      baseUrl: settings.baseUrl,
+    const result = await proposeDeployment({
+      ...settings,
       // Octokit logs every failed request at error level, including answers Slipway expects and handles
       // (a 404 for a branch not made yet); those go to the debug log, and real failures reach setFailed.
-      log: { debug: core.debug, info: core.debug, warn: core.warning, error: core.debug },
+      clientLog: { debug: core.debug, info: core.debug, warn: core.warning, error: core.debug },
+      log: (line) => core.info(line),
+      onRelease: (release, repository, environment) =>
+        core.info(`Proposing ${release.model} ${release.version} for ${environment} in ${repository}`),
     });
-    core.info(
-      `Proposing ${request.release.model} ${request.release.version} for ${request.environment} in ${request.repository}`,
-    );
-    const result = await openEnvironmentPr(octokit, { ...request, log: (line) => core.info(line) });
     for (const warning of result.warnings) core.warning(warning);
     if (result.outcome === 'left-alone' || result.outcome === 'superseded') core.warning(result.message);
     else core.info(result.message);
     setOutputs(result);
     await writeSummary(result);
   } catch (error) {
-    core.setFailed(messageOf(error));
+    core.setFailed(describeError(error));
   }
-}
-
-async function buildRequest(settings: OpenEnvironmentPrSettings) {
-  const project = await readProjectDefaults(settings.config);
-  const repository = settings.repository ?? project.repository;
-  const environment = settings.environment ?? project.environment;
-  if (!repository)
-    throw new Error(
-      "Input required and not supplied: repository (or deploy.repository in the project's slipway.yaml).",
-    );
-  if (!environment)
-    throw new Error(
-      "Input required and not supplied: environment (or deploy.environment in the project's slipway.yaml).",
-    );
-  if (!settings.token)
-    throw new Error(
-      'Input required and not supplied: token (a GitHub App installation token that can write to the environment repository).',
-    );
-  const release = buildRelease({
-    model: settings.model ?? project.model,
-    version: settings.version ?? project.version,
-    reference: settings.reference,
-    ...(settings.evalReportDigest ? { evalReportDigest: settings.evalReportDigest } : {}),
-    lineage: lineageFromEnvironment(process.env),
-  });
-  return {
-    repository,
-    environment,
-    release,
-    baseBranch: settings.baseBranch,
-    ...(settings.evalReport ? { evalReport: await readJsonFile(settings.evalReport, 'Eval report') } : {}),
-    ...(settings.currentEvalReport
-      ? { currentEvalReport: await readJsonFile(settings.currentEvalReport, 'Current eval report') }
-      : {}),
-  };
 }
 
 function setOutputs(result: ProposalResult): void {
@@ -96,11 +48,4 @@ async function writeSummary(result: ProposalResult): Promise<void> {
       [result.outcome, pr, `<code>${result.branch}</code>`],
     ])
     .write();
-}
-
-/** GitHub failures get the request and GitHub's answer; Slipway's own errors are already sentences. */
-function messageOf(error: unknown): string {
-  if (error && typeof error === 'object' && 'status' in error && 'request' in error)
-    return describeGitHubFailure(error);
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,68 +1,53 @@
-// Reads the action's inputs once, into one typed settings object. Nothing else calls getInput.
-import { resolve } from 'node:path';
+// Reads the action's inputs and the GitHub context once, into one typed settings object. Nothing else calls
+// getInput or reads GITHUB_* variables. action.yml owns the defaults; "not given" is undefined.
 import * as core from '@actions/core';
+import { SlipwayError } from '@slipway/core/errors';
+import type { PublishProjectRequest } from '@slipway/core/oci';
 
-export interface PublishModelSettings {
-  /** Absolute path of slipway.yaml. */
-  readonly config: string;
-  /** Overrides of slipway.yaml; empty strings mean "not given". */
-  readonly registry: string;
-  readonly repository: string;
-  readonly version: string;
-  readonly tags: readonly string[];
-  readonly layout: string;
-  /** Absolute path of the eval report, or empty for none. */
-  readonly report: string;
-  readonly username: string;
-  readonly password: string;
-  /** Only ever sent to ghcr.io. */
-  readonly githubToken: string;
-  readonly mountFrom: readonly string[];
-  /** Bytes per PATCH; 0 for one streamed PUT. */
-  readonly chunkSize: number;
-  readonly plainHttp: boolean;
-  readonly created: string;
-  /** GitHub context: owner for the default repository, source URL and revision annotations. */
-  readonly owner: string;
-  readonly sourceUrl: string;
-  readonly revision: string;
-  readonly sourceDateEpoch: string;
-}
+/** Everything publishProject needs except the callbacks, which main.ts adds. */
+export type PublishModelSettings = Omit<PublishProjectRequest, 'onSecret' | 'log' | 'onPlan' | 'onProgress'>;
+
+const optional = (name: string) => core.getInput(name) || undefined;
 
 export function readSettings(): PublishModelSettings {
-  const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
-  const chunkText = core.getInput('chunk-size') || '0';
+  const chunkText = core.getInput('chunk-size');
   const chunkSize = Number(chunkText);
   if (!Number.isSafeInteger(chunkSize) || chunkSize < 0) {
-    throw new Error(
+    throw new SlipwayError(
       `Input 'chunk-size' must be a whole number of bytes (0 for one streamed PUT); got '${chunkText}'.`,
+      { where: 'input chunk-size', expected: 'a whole number of bytes' },
     );
   }
-  const report = core.getInput('report');
-  const repository = process.env.GITHUB_REPOSITORY ?? '';
-  const server = process.env.GITHUB_SERVER_URL ?? 'https://github.com';
-  const password = core.getInput('password');
-  const githubToken = core.getInput('github-token');
+  const password = optional('password');
+  const githubToken = optional('github-token');
   if (password) core.setSecret(password);
   if (githubToken) core.setSecret(githubToken);
-  return {
-    config: resolve(workspace, core.getInput('config') || 'slipway.yaml'),
-    registry: core.getInput('registry'),
-    repository: core.getInput('repository'),
-    version: core.getInput('version'),
+  const env = process.env;
+  return withoutUndefined({
+    config: core.getInput('config'),
+    root: env.GITHUB_WORKSPACE || process.cwd(),
+    registry: optional('registry'),
+    repository: optional('repository'),
+    version: optional('version'),
     tags: core.getMultilineInput('tags'),
-    layout: core.getInput('layout'),
-    report: report ? resolve(workspace, report) : '',
-    username: core.getInput('username'),
-    password,
-    githubToken,
-    mountFrom: core.getMultilineInput('mount-from'),
-    chunkSize,
+    layout: optional('layout'),
+    report: optional('report'),
+    created: optional('created'),
+    sourceDateEpoch: env.SOURCE_DATE_EPOCH || undefined,
+    source: withoutUndefined({
+      repository: env.GITHUB_REPOSITORY || undefined,
+      owner: env.GITHUB_REPOSITORY_OWNER || undefined,
+      serverUrl: env.GITHUB_SERVER_URL || undefined,
+      revision: env.GITHUB_SHA || undefined,
+    }),
+    credentials: withoutUndefined({ username: optional('username'), password, githubToken }),
     plainHttp: core.getBooleanInput('plain-http'),
-    created: core.getInput('created'),
-    owner: process.env.GITHUB_REPOSITORY_OWNER ?? repository.split('/')[0] ?? '',
-    sourceUrl: repository ? `${server}/${repository}` : '',
-    revision: process.env.GITHUB_SHA ?? '',
-    sourceDateEpoch: process.env.SOURCE_DATE_EPOCH ?? '',
-  };
+    chunkSize,
+    mountFrom: core.getMultilineInput('mount-from'),
+  });
+}
+
+/** Drops undefined fields, so optional settings are absent rather than present-and-undefined. */
+function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }

@@ -1,62 +1,24 @@
-// publish-model: slipway.yaml + model files → a ModelPack artifact pinned by digest, eval report attached.
+// publish-model: inputs → publishProject → outputs and job summary. slipway.yaml + model files → a ModelPack
+// artifact pinned by digest, eval report attached.
 import * as core from '@actions/core';
-import {
-  openStore,
-  type PublishResult,
-  publishModel,
-  type RegistryCredentials,
-  readEvalReport,
-  readPublishPlan,
-  resolveCreated,
-} from '@slipway/core/oci';
-import { type PublishModelSettings, readSettings } from './inputs.js';
+import { describeError } from '@slipway/core/errors';
+import { type PublishResult, publishProject } from '@slipway/core/oci';
+import { readSettings } from './inputs.js';
 import { formatBytes, progressLogger } from './progress.js';
 
 export async function run(): Promise<void> {
   try {
     const settings = readSettings();
-    const plan = await readPublishPlan(settings.config, {
-      registry: settings.registry,
-      repository: settings.repository,
-      version: settings.version,
-      layout: settings.layout,
-      tags: settings.tags,
-      owner: settings.owner,
-    });
-    const report = settings.report ? await readEvalReport(settings.report) : undefined;
-    const created = await resolveCreated({
-      explicit: settings.created,
-      sourceDateEpoch: settings.sourceDateEpoch,
-      dir: plan.projectDir,
-      revision: settings.revision,
-    });
-    const store = openStore(plan.target, {
-      credentials: credentialsFor(plan.target.kind === 'registry' ? plan.target.registry : '', settings),
-      plainHttp: settings.plainHttp || undefined,
-      chunkSize: settings.chunkSize,
-      mountFrom: settings.mountFrom,
+    const result = await publishProject({
+      ...settings,
       onSecret: (secret) => core.setSecret(secret),
       log: (line) => core.warning(line),
-    });
-    core.info(`Publishing ${plan.name} ${plan.version} (${plan.files.length} files) to ${store.location}`);
-    const result = await publishModel({
-      store,
-      files: plan.files,
-      metadata: {
-        name: plan.name,
-        version: plan.version,
-        ...(created ? { created } : {}),
-        ...(settings.sourceUrl ? { source: settings.sourceUrl } : {}),
-        ...(settings.revision ? { revision: settings.revision } : {}),
-        ...(plan.description ? { description: plan.description } : {}),
-        ...(plan.licenses ? { licenses: plan.licenses } : {}),
-      },
-      movingTags: plan.movingTags,
-      ...(report ? { report } : {}),
+      onPlan: (plan, location) =>
+        core.info(`Publishing ${plan.name} ${plan.version} (${plan.files.length} files) to ${location}`),
       onProgress: progressLogger((line) => core.info(line)),
     });
 
-    const reference = `${result.location}@${result.digest}`;
+    const { reference } = result;
     core.setOutput('digest', result.digest);
     core.setOutput('reference', reference);
     core.setOutput('version-tag', result.versionTag);
@@ -66,19 +28,10 @@ export async function run(): Promise<void> {
     core.info(
       `${result.alreadyPublished ? 'Already published' : 'Published'} ${reference} (${formatBytes(result.bytesUploaded)} uploaded, ${formatBytes(result.bytesSkipped)} already there)`,
     );
-    await writeSummary(plan.name, reference, result);
+    await writeSummary(result.plan.name, reference, result);
   } catch (error) {
-    core.setFailed(error instanceof Error ? error.message : String(error));
+    core.setFailed(describeError(error));
   }
-}
-
-/** Explicit credentials win; GITHUB_TOKEN is offered to ghcr.io only, never to another registry. */
-function credentialsFor(registry: string, settings: PublishModelSettings): RegistryCredentials {
-  if (settings.password) return { username: settings.username, password: settings.password };
-  if (registry === 'ghcr.io' && settings.githubToken) {
-    return { username: settings.username || settings.owner, token: settings.githubToken };
-  }
-  return settings.username ? { username: settings.username } : {};
 }
 
 async function writeSummary(name: string, reference: string, result: PublishResult): Promise<void> {

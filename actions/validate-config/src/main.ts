@@ -1,6 +1,7 @@
 import { join, relative } from 'node:path';
 import * as core from '@actions/core';
 import { formatFinding, formatTotals, readSourceForFrames, validateConfigs } from '@slipway/core/config';
+import { describeError } from '@slipway/core/errors';
 import { readSettings } from './inputs.js';
 import { writeSummary } from './summary.js';
 
@@ -43,6 +44,6 @@ export async function run(): Promise<void> {
     else if (settings.failOnWarning && report.warningCount > 0)
       core.setFailed(`${formatTotals(report)} fail-on-warning is set.`);
   } catch (error) {
-    core.setFailed(error instanceof Error ? error.message : String(error));
+    core.setFailed(describeError(error));
   }
 }

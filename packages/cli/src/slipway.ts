@@ -1,4 +1,5 @@
 // `slipway`: a thin shell over @slipway/core. Each command lives in commands/<name>.ts and registers itself.
+import { describeError } from '@slipway/core/errors';
 import { Command } from 'commander';
 import { registerEval } from './commands/eval.js';
 import { registerPropose } from './commands/propose.js';
@@ -22,7 +23,7 @@ registerPropose(program);
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  // Every error below is a user-facing one with its own message; never a stack trace.
-  process.stderr.write(`slipway: ${error instanceof Error ? error.message : String(error)}\n`);
+  // A user error is one sentence, never a stack trace; anything else is our bug and says so.
+  process.stderr.write(`slipway: ${describeError(error)}\n`);
   process.exitCode = 2;
 }

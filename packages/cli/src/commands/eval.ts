@@ -1,18 +1,9 @@
 // `slipway eval`: the accuracy-test action for a person at a terminal. The eval command's output goes to
 // stderr, so `--json` leaves stdout to the report alone. Exit code 1 when a gate fails, 2 on an error.
-import { relative, resolve } from 'node:path';
-import {
-  assertGpuAvailable,
-  detectGpus,
-  evaluate,
-  loadProject,
-  mergeShardResults,
-  parseShard,
-  runnerIdentity,
-  shownMetrics,
-  writeJsonAtomic,
-} from '@slipway/core/eval';
-import { type EvalReport, type MetricValue, readEvalReport } from '@slipway/core/metrics';
+import { relative } from 'node:path';
+import { SlipwayError } from '@slipway/core/errors';
+import { evaluateProject, gateFailure, parseShard, shownMetrics } from '@slipway/core/eval';
+import type { EvalReport, MetricValue } from '@slipway/core/metrics';
 import type { Command } from 'commander';
 import pc from 'picocolors';
 
@@ -49,56 +40,42 @@ export function registerEval(program: Command): void {
     .action(async (options: EvalOptions) => {
       const cwd = process.cwd();
       const colours = pc.createColors(process.stdout.isTTY === true && !process.env.NO_COLOR);
-      const gpus = await detectGpus();
-      assertGpuAvailable(gpus, options.requireGpu === true);
-      const loaded = await loadProject(options.config, cwd);
-      const baseline = options.baseline ? await readEvalReport(resolve(options.baseline)) : undefined;
-      const runner = runnerIdentity(process.env);
       const timeoutMinutes =
         options.timeoutMinutes === undefined ? undefined : Number(options.timeoutMinutes);
       if (timeoutMinutes !== undefined && !(timeoutMinutes > 0)) {
-        throw new Error(`Invalid --timeout-minutes '${options.timeoutMinutes}'. Expected a positive number.`);
+        throw new SlipwayError(
+          `Invalid --timeout-minutes '${options.timeoutMinutes}'. Expected a positive number.`,
+          { where: '--timeout-minutes', expected: 'a positive number of minutes' },
+        );
       }
-      const common = {
-        loaded,
+      const outcome = await evaluateProject({
+        config: options.config,
+        root: cwd,
+        ...(options.merge ? { partials: options.merge } : {}),
+        ...(options.shard ? { shard: parseShard(options.shard) } : {}),
         ...(options.command ? { command: options.command } : {}),
         ...(options.testSet ? { testSets: options.testSet } : {}),
-        runner,
-        gpus,
-        ...(baseline ? { baseline } : {}),
-      };
+        ...(timeoutMinutes !== undefined ? { timeoutMinutes } : {}),
+        requireGpu: options.requireGpu === true,
+        ...(options.baseline ? { baseline: options.baseline } : {}),
+        ...(options.out ? { reportPath: options.out } : {}),
+        env: process.env,
+        log: (line) => process.stderr.write(`${colours.dim(line)}\n`),
+      });
 
-      let report: EvalReport;
-      if (options.merge) {
-        report = (await mergeShardResults({ ...common, partials: options.merge, root: cwd })).report;
-      } else {
-        const result = await evaluate({
-          ...common,
-          ...(options.shard ? { shard: parseShard(options.shard) } : {}),
-          ...(timeoutMinutes !== undefined ? { timeoutMinutes } : {}),
-          workDir: resolve(loaded.projectDir, '.slipway/eval'),
-          env: process.env,
-          log: (line) => process.stderr.write(`${colours.dim(line)}\n`),
-        });
-        if (result.kind === 'partials') {
-          const files = result.partialFiles.map((file) => relative(cwd, file));
-          if (options.json)
-            process.stdout.write(`${JSON.stringify({ shard: result.shard, files }, null, 2)}\n`);
-          else
-            process.stdout.write(
-              `Shard ${options.shard}: wrote ${files.join(', ')}\nMerge with: slipway eval --merge '${relative(cwd, resolve(loaded.projectDir, '.slipway/eval/partials'))}/*.json'\n`,
-            );
-          return;
-        }
-        report = result.report;
+      if (outcome.kind === 'partials') {
+        const files = outcome.partialFiles.map((file) => relative(cwd, file));
+        if (options.json)
+          process.stdout.write(`${JSON.stringify({ shard: outcome.shard, files }, null, 2)}\n`);
+        else
+          process.stdout.write(
+            `Shard ${options.shard}: wrote ${files.join(', ')}\nMerge with: slipway eval --merge '${relative(cwd, outcome.partialsDir)}/*.json'\n`,
+          );
+        return;
       }
-
-      const out = options.out
-        ? resolve(options.out)
-        : resolve(loaded.projectDir, '.slipway/eval/report.json');
-      await writeJsonAtomic(out, report);
+      const { report } = outcome;
       if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-      else process.stdout.write(renderForTerminal(report, colours, relative(cwd, out)));
+      else process.stdout.write(renderForTerminal(report, colours, relative(cwd, outcome.reportPath)));
       process.exitCode = report.passed ? 0 : 1;
     });
 }
@@ -121,12 +98,12 @@ function renderForTerminal(report: EvalReport, c: Colours, out: string): string 
     lines.push(`${gate.passed ? c.green('✓') : c.red('✗')} ${where}: ${gate.reason}`);
   }
   for (const warning of report.warnings) lines.push(c.yellow(`! ${warning.testSet}: ${warning.message}`));
-  const failed = report.gates.filter((g) => !g.passed).length;
+  const failure = gateFailure(report);
   lines.push(
     '',
-    failed === 0
+    failure === undefined
       ? c.green(`Passed: all ${report.gates.length} gates. Report: ${out}`)
-      : c.red(`Failed: ${failed} of ${report.gates.length} gates. Report: ${out}`),
+      : c.red(`Failed: ${failure}\nReport: ${out}`),
   );
   return `${lines.join('\n')}\n`;
 }

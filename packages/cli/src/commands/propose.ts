@@ -1,18 +1,7 @@
 // `slipway propose`: the open-environment-pr action from a terminal — propose deploying a published model
 // version to an environment as a pull request against the environment repository.
-import { resolve } from 'node:path';
-import {
-  buildRelease,
-  lineageFromEnvironment,
-  readJsonFile,
-  readProjectDefaults,
-} from '@slipway/core/environments';
-import {
-  createGitHubClient,
-  describeGitHubFailure,
-  openEnvironmentPr,
-  type ProposalResult,
-} from '@slipway/core/github';
+import { lineageFromEnvironment, proposeDeployment } from '@slipway/core/environments';
+import { SlipwayError } from '@slipway/core/errors';
 import type { Command } from 'commander';
 import pc from 'picocolors';
 
@@ -69,47 +58,27 @@ export function registerPropose(program: Command): void {
     .action(async (options: ProposeOptions) => {
       const token = process.env.GITHUB_TOKEN || process.env.GH_TOKEN;
       if (!token)
-        throw new Error(
+        throw new SlipwayError(
           'No token: set GITHUB_TOKEN (or GH_TOKEN) to a token that can write to the environment repository.',
+          { where: 'GITHUB_TOKEN', expected: 'a token that can write to the environment repository' },
         );
-      const project = await readProjectDefaults(resolve(options.config));
-      const repository = options.repository ?? project.repository;
-      const environment = options.environment ?? project.environment;
-      if (!repository)
-        throw new Error(
-          'No environment repository: pass --repository owner/name or set deploy.repository in slipway.yaml.',
-        );
-      if (!environment)
-        throw new Error('No environment: pass --environment or set deploy.environment in slipway.yaml.');
-      const release = buildRelease({
-        model: options.model ?? project.model,
-        version: options.modelVersion ?? project.version,
+      const result = await proposeDeployment({
+        config: options.config,
+        root: process.cwd(),
         reference: options.reference,
+        ...(options.repository ? { repository: options.repository } : {}),
+        ...(options.environment ? { environment: options.environment } : {}),
+        ...(options.model ? { model: options.model } : {}),
+        ...(options.modelVersion ? { version: options.modelVersion } : {}),
+        ...(options.evalReport ? { evalReport: options.evalReport } : {}),
+        ...(options.currentEvalReport ? { currentEvalReport: options.currentEvalReport } : {}),
         ...(options.evalReportDigest ? { evalReportDigest: options.evalReportDigest } : {}),
+        baseBranch: options.baseBranch,
         lineage: lineageFromEnvironment(process.env),
+        token,
+        apiUrl: options.apiUrl,
+        ...(options.json ? {} : { log: (line: string) => process.stderr.write(`${pc.dim(line)}\n`) }),
       });
-      const octokit = createGitHubClient({ token, baseUrl: options.apiUrl });
-      const log = options.json ? () => {} : (line: string) => process.stderr.write(`${pc.dim(line)}\n`);
-      let result: ProposalResult;
-      try {
-        result = await openEnvironmentPr(octokit, {
-          repository,
-          environment,
-          release,
-          baseBranch: options.baseBranch,
-          log,
-          ...(options.evalReport
-            ? { evalReport: await readJsonFile(options.evalReport, 'Eval report') }
-            : {}),
-          ...(options.currentEvalReport
-            ? { currentEvalReport: await readJsonFile(options.currentEvalReport, 'Current eval report') }
-            : {}),
-        });
-      } catch (error) {
-        if (error && typeof error === 'object' && 'status' in error && 'request' in error)
-          throw new Error(describeGitHubFailure(error));
-        throw error;
-      }
       if (options.json) {
         process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
         return;

@@ -1,16 +1,12 @@
 // `slipway publish`: the publish-model action on a laptop. Same plan from slipway.yaml, same core,
 // with a progress bar on a terminal. Secrets come from the environment, never from arguments.
-import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { SlipwayError } from '@slipway/core/errors';
 import {
-  openStore,
+  type CredentialInputs,
+  type PublishOutcome,
   type PublishProgress,
-  publishModel,
-  type RegistryCredentials,
-  readEvalReport,
-  readPublishPlan,
-  resolveCreated,
+  publishProject,
+  type SourceContext,
 } from '@slipway/core/oci';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
@@ -57,56 +53,41 @@ export function registerPublish(program: Command): void {
     .action(async (options: PublishOptions) => {
       const chunkSize = Number(options.chunkSize);
       if (!Number.isSafeInteger(chunkSize) || chunkSize < 0) {
-        throw new Error(`--chunk-size must be a whole number of bytes; got '${options.chunkSize}'.`);
+        throw new SlipwayError(`--chunk-size must be a whole number of bytes; got '${options.chunkSize}'.`, {
+          where: '--chunk-size',
+          expected: 'a whole number of bytes',
+        });
       }
-      const plan = await readPublishPlan(resolve(options.config), {
-        ...(options.registry ? { registry: options.registry } : {}),
-        ...(options.repository ? { repository: options.repository } : {}),
-        ...(options.modelVersion ? { version: options.modelVersion } : {}),
-        // A path typed on the command line is relative to where it was typed, not to the project.
-        ...(options.layout ? { layout: resolve(options.layout) } : {}),
-        tags: options.tag,
-      });
-      const report = options.report ? await readEvalReport(resolve(options.report)) : undefined;
-      const revision = await gitHead(plan.projectDir);
-      const created = await resolveCreated({
-        ...(options.created ? { explicit: options.created } : {}),
-        ...(process.env.SOURCE_DATE_EPOCH ? { sourceDateEpoch: process.env.SOURCE_DATE_EPOCH } : {}),
-        dir: plan.projectDir,
-        ...(revision ? { revision } : {}),
-      });
-      const registry = plan.target.kind === 'registry' ? plan.target.registry : '';
-      const store = openStore(plan.target, {
-        credentials: credentialsFromEnv(registry, options.username),
-        ...(options.plainHttp ? { plainHttp: true } : {}),
-        chunkSize,
-        mountFrom: options.mountFrom,
-        log: (line) => process.stderr.write(`${pc.yellow('retry')} ${line}\n`),
-      });
+      const env = process.env;
       const bar = progressBar(!options.json);
-      let result: Awaited<ReturnType<typeof publishModel>>;
+      let result: PublishOutcome;
       try {
-        result = await publishModel({
-          store,
-          files: plan.files,
-          metadata: {
-            name: plan.name,
-            version: plan.version,
-            ...(created ? { created } : {}),
-            ...(revision ? { revision } : {}),
-            ...(plan.description ? { description: plan.description } : {}),
-            ...(plan.licenses ? { licenses: plan.licenses } : {}),
-          },
-          movingTags: plan.movingTags,
-          ...(report ? { report } : {}),
+        result = await publishProject({
+          config: options.config,
+          // A path typed on the command line is relative to where it was typed, not to the project.
+          root: process.cwd(),
+          ...(options.registry ? { registry: options.registry } : {}),
+          ...(options.repository ? { repository: options.repository } : {}),
+          ...(options.modelVersion ? { version: options.modelVersion } : {}),
+          ...(options.layout ? { layout: options.layout } : {}),
+          tags: options.tag,
+          ...(options.report ? { report: options.report } : {}),
+          ...(options.created ? { created: options.created } : {}),
+          ...(env.SOURCE_DATE_EPOCH ? { sourceDateEpoch: env.SOURCE_DATE_EPOCH } : {}),
+          source: githubContext(env),
+          credentials: credentialsFromEnv(options.username),
+          ...(options.plainHttp ? { plainHttp: true } : {}),
+          chunkSize,
+          mountFrom: options.mountFrom,
+          log: (line) => process.stderr.write(`${pc.yellow('retry')} ${line}\n`),
           onProgress: bar.update,
         });
       } finally {
         bar.stop();
       }
-      const reference = `${result.location}@${result.digest}`;
+      const { reference, plan, ...published } = result;
       if (options.json) {
-        process.stdout.write(`${JSON.stringify({ reference, ...result }, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ reference, ...published }, null, 2)}\n`);
         return;
       }
       process.stdout.write(
@@ -119,15 +100,25 @@ export function registerPublish(program: Command): void {
     });
 }
 
+/** In a workflow, GitHub's context names the source; on a laptop core reads the git checkout instead. */
+function githubContext(env: NodeJS.ProcessEnv): SourceContext {
+  return {
+    ...(env.GITHUB_REPOSITORY ? { repository: env.GITHUB_REPOSITORY } : {}),
+    ...(env.GITHUB_REPOSITORY_OWNER ? { owner: env.GITHUB_REPOSITORY_OWNER } : {}),
+    ...(env.GITHUB_SERVER_URL ? { serverUrl: env.GITHUB_SERVER_URL } : {}),
+    ...(env.GITHUB_SHA ? { revision: env.GITHUB_SHA } : {}),
+  };
+}
+
 /** Registry credentials from the environment: never from argv, where `ps` and shell history see them. */
-export function credentialsFromEnv(registry: string, username?: string): RegistryCredentials {
+export function credentialsFromEnv(username?: string): CredentialInputs {
   const user = username ?? process.env.SLIPWAY_REGISTRY_USERNAME;
   const password = process.env.SLIPWAY_REGISTRY_PASSWORD ?? process.env.SLIPWAY_REGISTRY_TOKEN;
-  if (password) return { ...(user ? { username: user } : {}), password };
-  if (registry === 'ghcr.io' && process.env.GITHUB_TOKEN) {
-    return { ...(user ? { username: user } : {}), token: process.env.GITHUB_TOKEN };
-  }
-  return user ? { username: user } : {};
+  return {
+    ...(user ? { username: user } : {}),
+    ...(password ? { password } : {}),
+    ...(process.env.GITHUB_TOKEN ? { githubToken: process.env.GITHUB_TOKEN } : {}),
+  };
 }
 
 function progressBar(enabled: boolean): { update: (event: PublishProgress) => void; stop: () => void } {
@@ -166,14 +157,4 @@ function progressBar(enabled: boolean): { update: (event: PublishProgress) => vo
 
 function mib(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
-}
-
-const run = promisify(execFile);
-
-async function gitHead(dir: string): Promise<string | undefined> {
-  try {
-    return (await run('git', ['-C', dir, 'rev-parse', 'HEAD'])).stdout.trim() || undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -2,7 +2,14 @@
 // its digest, and its eval report next to it.
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { LayoutStore, parseReference, pullModel, RegistryStore } from '@slipway/core/oci';
+import { SlipwayError } from '@slipway/core/errors';
+import {
+  LayoutStore,
+  parseReference,
+  pullModel,
+  RegistryStore,
+  registryCredentials,
+} from '@slipway/core/oci';
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import { credentialsFromEnv } from './publish.js';
@@ -36,7 +43,7 @@ export function registerPull(program: Command): void {
               registry: reference.registry,
               repository: reference.repository,
               actions: 'pull',
-              credentials: credentialsFromEnv(reference.registry, options.username),
+              credentials: registryCredentials(reference.registry, credentialsFromEnv(options.username)),
               ...(options.plainHttp ? { plainHttp: true } : {}),
               log: (line) => process.stderr.write(`${pc.yellow('retry')} ${line}\n`),
             });
@@ -46,7 +53,7 @@ export function registerPull(program: Command): void {
       if (result.report) {
         reportPath = resolve(options.report ?? join(output, 'eval-report.json'));
         if (result.files.some((file) => resolve(output, file.path) === reportPath)) {
-          throw new Error(
+          throw new SlipwayError(
             `The model has a file at ${reportPath}; give --report another path for the eval report.`,
           );
         }

@@ -4,9 +4,19 @@ export { didYouMean } from './did-you-mean.js';
 export type { FileReport, Finding, Severity, SourcePosition, ValidationReport } from './finding.js';
 export { summarize } from './finding.js';
 export { codeFrame, formatFinding, formatTotals, type Painter, plain } from './format.js';
+export { type JsonFile, JsonFileError, readJsonFile } from './json-file.js';
 export { ConfigError, type LoadedConfig, loadConfig } from './load.js';
 export { formatPath, parsePointer } from './locate.js';
-export { metricsByTask } from './project-checks.js';
+export {
+  defaultBaselineMetrics,
+  type MetricDirection,
+  type MetricInfo,
+  type MetricTask,
+  metricCatalogue,
+  metricDirection,
+  metricsByTask,
+  perClassMetrics,
+} from './metric-catalogue.js';
 export {
   type ConfigSource,
   maxAliasCount,
@@ -14,6 +24,18 @@ export {
   readConfigSource,
   readSourceForFrames,
 } from './source.js';
+export type {
+  Environments,
+  EnvironmentsModel,
+  EnvironmentsPolicy,
+  EvalReport as EvalReportDocument,
+  Metrics,
+  Predictions,
+  Project,
+  ProjectSlice,
+  ProjectTestSet,
+  ProjectThreshold,
+} from './types.generated.js';
 export {
   type CheckedConfig,
   checkConfigFile,

@@ -1,12 +1,19 @@
 // Loading a config for use (not just for a report): valid or a ConfigError that lists every error by position.
 
+import { SlipwayError } from '../errors/index.js';
 import type { Finding } from './finding.js';
 import { checkConfigFile } from './validate.js';
 
-export class ConfigError extends Error {
+/** A config that cannot be used; `where` is its first error's file:line:col (or the file). */
+export class ConfigError extends SlipwayError {
   readonly findings: readonly Finding[];
-  constructor(message: string, findings: readonly Finding[]) {
-    super(message);
+  constructor(
+    message: string,
+    findings: readonly Finding[],
+    details: { where?: string; expected?: string } = {},
+  ) {
+    const first = findings[0];
+    super(message, { where: first ? `${first.file}:${first.line}:${first.column}` : undefined, ...details });
     this.name = 'ConfigError';
     this.findings = findings;
   }
@@ -42,6 +49,7 @@ export function loadConfig<T>(
     throw new ConfigError(
       `${file} holds a ${report.schema ?? 'unknown'} config; expected one of kind ${schema === 'project' ? 'Project' : schema}.`,
       [],
+      { where: file, expected: `kind ${schema === 'project' ? 'Project' : schema}` },
     );
   }
   return { data: data as T, schema: report.schema ?? '', warnings: report.findings };

@@ -7,31 +7,19 @@ import { checkArtifactPath } from './artifact-path.js';
 import { didYouMean } from './did-you-mean.js';
 import type { Finding, Severity } from './finding.js';
 import { formatPath, locateValue, type PathSegment } from './locate.js';
+import { metricsByTask, perClassMetrics } from './metric-catalogue.js';
+import type { Project } from './types.generated.js';
 
-/**
- * Metrics Slipway computes from predictions, per task (classification adds precision.<class>,
- * recall.<class> and f1.<class> for each class). Projects that write their own metrics may name any.
- */
-export const metricsByTask = {
-  classification: ['accuracy', 'macro-precision', 'macro-recall', 'macro-f1'],
-  regression: ['mae', 'rmse', 'r2'],
-} as const;
+// Metrics Slipway computes from predictions come from the catalogue (classification adds precision.<class>,
+// recall.<class> and f1.<class> for each class). Projects that write their own metrics may name any.
 
-const perClassMetrics = ['precision', 'recall', 'f1'];
-
-interface ProjectShape {
-  task?: 'classification' | 'regression';
-  classes?: string[];
-  eval?: { output?: 'predictions' | 'metrics' };
-  'test-sets'?: Array<{
-    name?: string;
-    path?: string;
-    slices?: Array<{ name?: string; thresholds?: Array<{ metric?: string }> }>;
-    thresholds?: Array<{ metric?: string }>;
-  }>;
-  baseline?: { metrics?: string[] };
-  artifact?: { files?: Array<{ path?: string }> };
-}
+/** Everything optional, all the way down: these checks also run on configs that failed the schema. */
+type Loose<T> = T extends readonly (infer U)[]
+  ? Loose<U>[]
+  : T extends object
+    ? { [K in keyof T]?: Loose<T[K]> }
+    : T;
+type ProjectShape = Loose<Pick<Project, 'task' | 'classes' | 'eval' | 'test-sets' | 'baseline' | 'artifact'>>;
 
 interface Context {
   readonly file: string;

@@ -1,7 +1,9 @@
 // Validates Slipway config files: finds them, reads them safely, selects the schema by `kind`, and reports
 // every problem located in the YAML source.
+
 import { join, relative, resolve } from 'node:path';
 import { glob, isDynamicPattern } from 'tinyglobby';
+import { SlipwayError } from '../errors/index.js';
 import type { CompiledValidator } from './compiled-validator.js';
 import { didYouMean } from './did-you-mean.js';
 import { type FileReport, type Finding, summarize, type ValidationReport } from './finding.js';
@@ -38,12 +40,13 @@ export async function findConfigFiles(patterns: readonly string[], { root }: Fin
   return [...new Set([...plain, ...matched])].sort();
 }
 
-export class NoConfigFilesError extends Error {
+export class NoConfigFilesError extends SlipwayError {
   readonly patterns: readonly string[];
   readonly root: string;
   constructor(patterns: readonly string[], root: string) {
     super(
       `No config files matched ${patterns.map((p) => `'${p}'`).join(', ')} in ${root}. Check the 'files' globs (they are relative to the workspace).`,
+      { where: root, expected: 'at least one config file matching the globs' },
     );
     this.name = 'NoConfigFilesError';
     this.patterns = patterns;

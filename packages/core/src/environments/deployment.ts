@@ -1,7 +1,9 @@
 // What a deployment writes into an environment's manifest (the storage URI and the slipway.dev/*
 // annotations that record lineage) and how the model now deployed is read back from it.
+
 import { createHash } from 'node:crypto';
 import semverCompare from 'semver/functions/compare.js';
+import { SlipwayError } from '../errors/index.js';
 import { editManifest, type ManifestEdit, readManifestValue } from './manifest-edit.js';
 import type { DeploymentTarget } from './repository-config.js';
 
@@ -46,7 +48,7 @@ export const annotationKeys = {
   workflowRun: 'slipway.dev/workflow-run',
 } as const;
 
-export class ModelReleaseError extends Error {
+export class ModelReleaseError extends SlipwayError {
   override readonly name = 'ModelReleaseError';
 }
 

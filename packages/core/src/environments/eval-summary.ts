@@ -136,7 +136,7 @@ export const maxTableRows = 60;
 export const maxFailedGates = 50;
 
 /** Markdown: verdict line, failed gates, then one table row per test set and metric (at most maxTableRows). */
-export function renderEvalSummary(summary: EvalSummary, environment: string): string {
+export function renderProposalEvalSummary(summary: EvalSummary, environment: string): string {
   const lines: string[] = [];
   if (summary.passed !== undefined)
     lines.push(summary.passed ? 'All evaluation gates passed.' : '**Some evaluation gates failed.**');

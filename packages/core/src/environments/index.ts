@@ -1,5 +1,6 @@
 // @slipway/core/environments: the environment manifest repository — its slipway.yaml (kind: Environments),
-// byte-preserving manifest edits, and the content of a deployment pull request.
+// byte-preserving manifest edits, the content of a deployment pull request, and proposing a deployment
+// (proposeDeployment → openEnvironmentPr, through the GitHub API layer in github/).
 export {
   annotationKeys,
   checkRelease,
@@ -14,7 +15,12 @@ export {
   sha256,
   storageUriOf,
 } from './deployment.js';
-export { type EvalSummary, type MetricRow, renderEvalSummary, summarizeEval } from './eval-summary.js';
+export {
+  type EvalSummary,
+  type MetricRow,
+  renderProposalEvalSummary,
+  summarizeEval,
+} from './eval-summary.js';
 export {
   editManifest,
   formatYamlPath,
@@ -26,6 +32,13 @@ export {
   renderScalar,
   type YamlPath,
 } from './manifest-edit.js';
+export {
+  openEnvironmentPr,
+  ProposalError,
+  type ProposalOutcome,
+  type ProposalRequest,
+  type ProposalResult,
+} from './open-environment-pr.js';
 export {
   closedAsEmptyComment,
   commitMessage,
@@ -47,9 +60,9 @@ export {
   type ProjectDefaults,
   parseArtifactReference,
   type ReleaseParts,
-  readJsonFile,
   readProjectDefaults,
 } from './proposal-inputs.js';
+export { type ProposeDeploymentRequest, proposeDeployment } from './propose-deployment.js';
 export {
   type DeploymentTarget,
   defaultAnnotationsPath,

@@ -6,6 +6,7 @@
 // and splice new text into the original string at exactly those ranges. Comments, key order, quoting and
 // blank lines outside the edited values are therefore untouched by construction, and every edit is checked
 // by parsing the result again (edit then parse = intended value).
+
 import {
   type Document,
   isMap,
@@ -18,6 +19,7 @@ import {
   type Scalar,
   type YAMLMap,
 } from 'yaml';
+import { SlipwayError } from '../errors/index.js';
 
 export type YamlPath = readonly (string | number)[];
 
@@ -28,7 +30,7 @@ export interface ManifestEdit {
 }
 
 /** A manifest that cannot be edited as asked: names the file and the YAML path. */
-export class ManifestEditError extends Error {
+export class ManifestEditError extends SlipwayError {
   override readonly name = 'ManifestEditError';
 }
 

@@ -5,7 +5,7 @@
 import { fitBody } from '../escape/index.js';
 import type { DeployedModel, ModelRelease } from './deployment.js';
 import { storageUriOf } from './deployment.js';
-import { type EvalSummary, maxTableRows, renderEvalSummary } from './eval-summary.js';
+import { type EvalSummary, maxTableRows, renderProposalEvalSummary } from './eval-summary.js';
 import type { DeploymentTarget } from './repository-config.js';
 
 /** One stable branch per (environment, model): every run regenerates it, so there is never a pile of branches. */
@@ -175,7 +175,7 @@ export function proposalBody(content: ProposalContent): string {
     '### Evaluation',
     '',
     content.evaluation
-      ? renderEvalSummary(content.evaluation, env)
+      ? renderProposalEvalSummary(content.evaluation, env)
       : '_No eval report was given with this version._',
     '',
     '### Lineage',

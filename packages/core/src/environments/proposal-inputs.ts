@@ -1,7 +1,7 @@
 // Turning what a user gives (an artifact reference, report files, the project's slipway.yaml, the CI
 // run's environment) into a ModelRelease. Shared by the open-environment-pr action and `slipway propose`.
-import { readFile } from 'node:fs/promises';
 import { readConfigSource } from '../config/source.js';
+import type { Project } from '../config/types.generated.js';
 import { checkRelease, type ModelRelease, ModelReleaseError } from './deployment.js';
 
 /** `ghcr.io/acme/models/iris@sha256:…` → repository and digest (a tag is ignored: the digest pins it). */
@@ -41,9 +41,10 @@ export async function readProjectDefaults(path: string): Promise<ProjectDefaults
       `${read.finding.file}:${read.finding.line}:${read.finding.column}: ${read.finding.message}`,
     );
   }
+  // Not validated here (a project config with unrelated problems still gives its defaults): every field is checked.
   const data = read.source.data as {
-    model?: { name?: unknown; version?: unknown };
-    deploy?: { repository?: unknown; environment?: unknown };
+    model?: Partial<Record<keyof Project['model'], unknown>>;
+    deploy?: Partial<Record<keyof NonNullable<Project['deploy']>, unknown>>;
   };
   const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
   const entries = {
@@ -53,24 +54,6 @@ export async function readProjectDefaults(path: string): Promise<ProjectDefaults
     environment: text(data.deploy?.environment),
   };
   return Object.fromEntries(Object.entries(entries).filter(([, v]) => v !== undefined)) as ProjectDefaults;
-}
-
-/** A JSON report file, with an error that names the file and what is wrong with it. */
-export async function readJsonFile(path: string, what: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new ModelReleaseError(
-      `${what} ${path}: ${code === 'ENOENT' ? 'file not found' : `cannot read it (${code ?? String(error)})`}.`,
-    );
-  }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new ModelReleaseError(`${what} ${path}: not valid JSON (${(error as Error).message}).`);
-  }
 }
 
 /** The lineage a CI run provides: source repository and commit, and the run's web address. */

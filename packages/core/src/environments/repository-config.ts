@@ -1,12 +1,16 @@
 // The environment repository's slipway.yaml (kind: Environments, schemas/environments.schema.json):
 // read, checked against the schema, and given its defaults, so the rest of Slipway sees one typed value.
+
 import { LineCounter, parseDocument } from 'yaml';
 import { didYouMean } from '../config/did-you-mean.js';
 import { formatPath, locateValue, parsePointer } from '../config/locate.js';
+import type { Environments } from '../config/types.generated.js';
 import { environments as validateEnvironments } from '../config/validators.generated.js';
+import { SlipwayError } from '../errors/index.js';
+import type { MergeMethod } from '../github/pull-requests.js';
 import { parseYamlPath, type YamlPath } from './manifest-edit.js';
 
-export type MergeMethod = 'merge' | 'squash' | 'rebase';
+export type { MergeMethod };
 
 export interface EnvironmentPolicy {
   /** Enable GitHub auto-merge on the pull request (it merges once its reviews and checks pass). */
@@ -51,7 +55,7 @@ export interface DeploymentTarget {
   readonly next?: string;
 }
 
-export class EnvironmentsConfigError extends Error {
+export class EnvironmentsConfigError extends SlipwayError {
   override readonly name = 'EnvironmentsConfigError';
 }
 
@@ -59,23 +63,7 @@ export const environmentsConfigFile = 'slipway.yaml';
 export const defaultStorageUriPath = 'spec.predictor.model.storageUri';
 export const defaultAnnotationsPath = 'metadata.annotations';
 
-interface RawPolicy {
-  'auto-merge'?: boolean;
-  'merge-method'?: MergeMethod;
-  draft?: boolean;
-  labels?: string[];
-  reviewers?: string[];
-  'team-reviewers'?: string[];
-}
-interface RawConfig {
-  environments: { name: string; folder?: string; policy?: RawPolicy }[];
-  models: {
-    name: string;
-    manifest?: string;
-    set?: { 'storage-uri'?: string; annotations?: string };
-    environments?: string[];
-  }[];
-}
+type RawConfig = Environments;
 
 /** Parses and validates the text of slipway.yaml; `where` names it in errors (e.g. `acme/envs@main:slipway.yaml`). */
 export function parseEnvironmentsConfig(text: string, where = environmentsConfigFile): EnvironmentsConfig {

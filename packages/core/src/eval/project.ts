@@ -3,24 +3,12 @@
 import { dirname, relative, resolve } from 'node:path';
 import { didYouMean } from '../config/did-you-mean.js';
 import { ConfigError, loadConfig } from '../config/load.js';
+import type { Project } from '../config/types.generated.js';
 import type { MetricsConfig, TestSetConfig } from '../metrics/index.js';
-import type { CommandSpec } from './command.js';
 import { EvaluationError } from './errors.js';
 
-/** The parts of slipway.yaml evaluation reads (kebab-case keys as in the file). */
-export interface EvalProject extends MetricsConfig {
-  apiVersion: 'slipway.dev/v1';
-  kind: 'Project';
-  model: { name: string; version?: string; owner: string };
-  eval: {
-    command: CommandSpec;
-    output?: 'predictions' | 'metrics';
-    'timeout-minutes'?: number;
-    confidence?: number;
-    bootstrap?: { samples?: number; seed?: number };
-  };
-  runner?: { gpus?: { count?: number; labels?: string[] } };
-}
+/** The parts of slipway.yaml evaluation reads (kebab-case keys as in the file), typed from the schema. */
+export type EvalProject = MetricsConfig & Pick<Project, 'apiVersion' | 'kind' | 'model' | 'eval' | 'runner'>;
 
 export interface LoadedProject {
   readonly project: EvalProject;

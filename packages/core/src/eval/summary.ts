@@ -1,6 +1,7 @@
 // The eval report as Markdown, for the job summary and the sticky PR comment: a verdict line, one table per
 // test set (slices as rows, the baseline side by side), the gates, warnings, and a mermaid bar chart that
 // GitHub renders in place.
+import { defaultBaselineMetrics } from '../config/metric-catalogue.js';
 import { fitBody, GITHUB_BODY_LIMIT, markdownSafe } from '../escape/index.js';
 import type { EvalReport, GateVerdict, GroupReport, MetricValue, TestSetReport } from '../metrics/index.js';
 
@@ -12,14 +13,9 @@ export interface SummaryOptions {
   readonly maxSlices?: number;
 }
 
-const defaultMetrics = {
-  classification: ['accuracy', 'macro-f1'],
-  regression: ['mae', 'rmse', 'r2'],
-} as const;
-
 /** The metrics shown: the defaults of the task, then every gated metric, as far as the report has them. */
 export function shownMetrics(report: EvalReport): string[] {
-  const names = [...defaultMetrics[report.task], ...report.gates.map((gate) => gate.metric)];
+  const names = [...defaultBaselineMetrics(report.task), ...report.gates.map((gate) => gate.metric)];
   const present = new Set(
     report.testSets.flatMap((set) => [set, ...set.slices].flatMap((g) => Object.keys(g.metrics))),
   );

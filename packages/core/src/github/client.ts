@@ -7,6 +7,7 @@
 //   header of a secondary rate limit, or `x-ratelimit-reset` when `x-ratelimit-remaining` is 0 (primary
 //   limit). Both are listed in plugin-retry's doNotRetry so it stays out of the way.
 // - Any other 4xx is an answer, not a hiccup: never retried (callers match it with ./failures.ts).
+
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
@@ -82,7 +83,7 @@ const quietLog: GitHubClientLog = {
  * await octokit.rest.git.getRef({ owner, repo, ref: 'heads/main' });
  */
 export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
-  if (!options.token) throw new Error('A GitHub token is required (input `token` or GITHUB_TOKEN).');
+  if (!options.token) throw new SlipwayError('A GitHub token is required (input `token` or GITHUB_TOKEN).');
   if (options.baseUrl !== undefined) checkApiUrl(options.baseUrl);
   const retries = options.retries ?? DEFAULT_RETRIES;
   const unitMs = options.retryDelayUnitMs ?? 1000;

@@ -1,3 +1,5 @@
+import { SlipwayError } from '../errors/index.js';
+
 // GitHub answers that Slipway expects and handles, matched by name instead of string soup at call sites.
 // The texts are GitHub's own (REST `message`, the `errors[].message` of a 422, or a GraphQL error message).
 
@@ -7,7 +9,11 @@ export interface KnownGitHubFailure {
   readonly status: number;
   /** Matches the error's message, its `errors[].message` entries, or a GraphQL error message. */
   readonly text: RegExp;
+  /** The status alone names it, whatever GitHub's text says (the status must then be present and equal). */
+  readonly anyText?: true;
 }
+
+const anyText = { text: /[\s\S]*/, anyText: true } as const;
 
 export const GitHubFailure = {
   /** PATCH git/refs with force=false, when the ref moved since it was read: rebuild on the new tip and retry. */
@@ -39,6 +45,15 @@ export const GitHubFailure = {
     status: 200,
     text: /Field 'updateRefs' doesn't exist|(RefUpdate|UpdateRefsInput) isn't a defined input type/i,
   },
+  /** A file, branch or commit the repository does not have (or a repository the token cannot see). */
+  notFound: { status: 404, ...anyText },
+  /** PATCH git/refs that met a concurrent update of the same ref. */
+  refUpdateConflict: { status: 409, ...anyText },
+  /**
+   * POST pulls/{n}/requested_reviewers refused (a reviewer who is not a collaborator, the PR's author):
+   * GitHub's texts vary, the 422 does not. The PR stands; Slipway warns.
+   */
+  reviewRequestRefused: { status: 422, ...anyText },
   /** enablePullRequestAutoMerge when the repository has auto-merge switched off in its settings. */
   autoMergeNotAllowed: { status: 200, text: /Auto merge is not allowed for this repository/i },
   /** enablePullRequestAutoMerge on a PR that is already mergeable: GitHub wants a plain merge instead. */
@@ -83,10 +98,12 @@ function messageOf(entry: unknown): string {
  * catch (error) { if (isGitHubFailure(error, 'notFastForward')) continue; throw error; }
  */
 export function isGitHubFailure(error: unknown, name: GitHubFailureName): boolean {
+  if (error instanceof GitHubApiError) return isGitHubFailure(error.cause, name);
   if (!error || typeof error !== 'object') return false;
   const failure = GitHubFailure[name];
   const e = error as ErrorLike;
   const status = typeof e.status === 'number' ? e.status : undefined;
+  if ('anyText' in failure) return status === failure.status;
   // GraphQL errors carry no HTTP status; REST ones must also match the status.
   if (status !== undefined && failure.status !== 200 && status !== failure.status) return false;
   return textsOf(e).some((text) => failure.text.test(text));
@@ -99,6 +116,7 @@ export function isGitHubFailure(error: unknown, name: GitHubFailureName): boolea
  * @example "GitHub API POST https://api.github.com/repos/o/r/git/trees failed with 502 Bad Gateway after 4 attempts."
  */
 export function describeGitHubFailure(error: unknown): string {
+  if (error instanceof GitHubApiError) return error.message;
   if (!error || typeof error !== 'object') return `GitHub API call failed: ${String(error)}`;
   const e = error as ErrorLike;
   const method = typeof e.request?.method === 'string' ? e.request.method : undefined;
@@ -113,4 +131,43 @@ export function describeGitHubFailure(error: unknown): string {
       .find((t) => t.length > 0) ?? 'no message';
   const answered = status ? `failed with ${status}: ${detail}` : `failed: ${detail}`;
   return `GitHub API ${where} ${answered}${attempts}.`;
+}
+
+/**
+ * A GitHub API request that failed in a way Slipway does not handle (a token without access, a server
+ * error after every retry): the user's to fix or to retry, told as one sentence by describeGitHubFailure.
+ * `where` is the request (method and URL); `cause` the Octokit error.
+ */
+export class GitHubApiError extends SlipwayError {
+  override readonly name = 'GitHubApiError';
+  /** HTTP status of GitHub's answer, when there was one. */
+  readonly status: number | undefined;
+  constructor(error: object) {
+    const e = error as ErrorLike;
+    const method = typeof e.request?.method === 'string' ? e.request.method : undefined;
+    const url = typeof e.request?.url === 'string' ? e.request.url : undefined;
+    super(describeGitHubFailure(error), {
+      ...(method && url ? { where: `${method} ${url}` } : {}),
+      cause: error,
+    });
+    this.status = typeof e.status === 'number' ? e.status : undefined;
+  }
+}
+
+/** True for what Octokit throws: a RequestError (status + request) or a GraphqlResponseError. */
+function isOctokitError(error: unknown): error is object {
+  if (!error || typeof error !== 'object' || error instanceof SlipwayError) return false;
+  return 'request' in error && ('status' in error || 'errors' in error);
+}
+
+/**
+ * The github/ boundary: an Octokit failure leaves as a GitHubApiError (a SlipwayError), anything else
+ * as it came. Operations that call GitHub wrap their API work in this.
+ */
+export async function atGitHubBoundary<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw isOctokitError(error) ? new GitHubApiError(error) : error;
+  }
 }

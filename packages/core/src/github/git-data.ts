@@ -1,5 +1,6 @@
 // Reads and writes an environment repository through GitHub's REST Git Data and Contents APIs, with no
 // clone: the cost of a proposal is a handful of requests whatever the size of the repository's history.
+import { SlipwayError } from '../errors/index.js';
 import type { GitHubClient } from './client.js';
 import { isGitHubFailure } from './failures.js';
 
@@ -27,7 +28,7 @@ export class LostRace extends Error {
   override readonly name = 'LostRace';
 }
 
-export class RepositoryContentError extends Error {
+export class RepositoryContentError extends SlipwayError {
   override readonly name = 'RepositoryContentError';
 }
 
@@ -38,7 +39,7 @@ export function parseRepository(text: string): RepositoryRef {
   return { owner: match[1]!, repo: match[2]! };
 }
 
-const isNotFound = (error: unknown) => (error as { status?: unknown } | null)?.status === 404;
+const isNotFound = (error: unknown) => isGitHubFailure(error, 'notFound');
 
 /**
  * The branch's tip commit and its tree in one request (repos/get-commit), or undefined when no such
@@ -214,11 +215,10 @@ async function restUpdate(
   try {
     await octokit.rest.git.updateRef({ owner: at.owner, repo: at.repo, ref: `heads/${branch}`, sha, force });
   } catch (error) {
-    const status = (error as { status?: unknown }).status;
     if (
       isGitHubFailure(error, 'notFastForward') ||
       isGitHubFailure(error, 'referenceDoesNotExist') ||
-      status === 409
+      isGitHubFailure(error, 'refUpdateConflict')
     ) {
       throw new LostRace(`Branch ${branch} changed while Slipway was updating it.`);
     }

@@ -1,5 +1,5 @@
-// @slipway/core/github: the GitHub client (Octokit + retry + throttling), named GitHub failures, and
-// sticky comments. Everything that talks to GitHub's API builds on createGitHubClient.
+// @slipway/core/github: the GitHub API layer only — the client (Octokit + retry + throttling), git data,
+// pull requests, sticky comments and named failures. What a deployment means lives in environments/.
 export {
   createGitHubClient,
   type GitHubClient,
@@ -7,20 +7,15 @@ export {
   type GitHubClientOptions,
 } from './client.js';
 export {
+  atGitHubBoundary,
   describeGitHubFailure,
+  GitHubApiError,
   GitHubFailure,
   type GitHubFailureName,
   isGitHubFailure,
   type KnownGitHubFailure,
 } from './failures.js';
 export { LostRace, parseRepository, RepositoryContentError } from './git-data.js';
-export {
-  openEnvironmentPr,
-  ProposalError,
-  type ProposalOutcome,
-  type ProposalRequest,
-  type ProposalResult,
-} from './propose.js';
 export {
   isStickyComment,
   renderStickyComment,

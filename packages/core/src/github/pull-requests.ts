@@ -1,10 +1,12 @@
 // The pull-request side of a proposal: find the open PR of a branch, create or update it, and apply the
 // environment's policy (labels, reviewers, team reviewers, auto-merge). Each helper skips requests whose
 // effect is already there, which is what keeps a re-run that changes nothing down to reads only.
-import type { MergeMethod } from '../environments/index.js';
 import type { GitHubClient } from './client.js';
 import { describeGitHubFailure, isGitHubFailure } from './failures.js';
 import type { RepositoryRef } from './git-data.js';
+
+/** How GitHub merges a pull request (REST merge_method; GraphQL PullRequestMergeMethod in upper case). */
+export type MergeMethod = 'merge' | 'squash' | 'rebase';
 
 export interface OpenPullRequest {
   readonly number: number;
@@ -150,7 +152,7 @@ export async function applyReviewPolicy(
       });
       writes++;
     } catch (error) {
-      if ((error as { status?: unknown }).status !== 422) throw error;
+      if (!isGitHubFailure(error, 'reviewRequestRefused')) throw error;
       warnings.push(
         `Could not request reviews from ${[...reviewers, ...teams.map((t) => `team ${t}`)].join(', ')}: ${describeGitHubFailure(error)}`,
       );

@@ -1,5 +1,6 @@
 // A "sticky" comment: one comment per (issue or PR, marker), edited in place on every re-run, so a PR
 // shows the latest accuracy report or proposal note instead of a pile of stale ones.
+import { SlipwayError } from '../errors/index.js';
 import type { GitHubClient } from './client.js';
 
 export interface StickyCommentTarget {
@@ -29,7 +30,7 @@ const MARKER_SHAPE = /^[A-Za-z0-9:._/@-]+$/;
 /** The hidden first line that identifies a sticky comment. */
 export function stickyMarkerLine(marker: string): string {
   if (!MARKER_SHAPE.test(marker) || marker.includes('--')) {
-    throw new Error(
+    throw new SlipwayError(
       `Invalid sticky comment marker '${marker}'. Expected letters, digits and ':._/@-' without '--', e.g. 'slipway:accuracy-test'.`,
     );
   }

@@ -6,7 +6,6 @@ import type {
   GateVerdict,
   GroupReport,
   ReportWarning,
-  Task,
   ThresholdConfig,
 } from './types.js';
 
@@ -49,10 +48,7 @@ export interface BaselineSettings {
   seed: number;
 }
 
-/** The metrics compared when slipway.yaml's baseline.metrics is left out. */
-export function defaultBaselineMetrics(task: Task): string[] {
-  return task === 'classification' ? ['accuracy', 'macro-f1'] : ['mae', 'rmse', 'r2'];
-}
+export { defaultBaselineMetrics } from '../config/metric-catalogue.js';
 
 export function baselineGates(
   testSet: string,

@@ -1,6 +1,6 @@
 // Merging shards of one test set: every statistic adds (counts, exact sums, bottom-k samples), so the merged
 // result is the unsharded one exactly, whatever the number and order of shards.
-import { readFile } from 'node:fs/promises';
+import { readJsonFile } from '../config/json-file.js';
 import { MetricsInputError } from './errors.js';
 import { emptyGroup, mergeGroups } from './group-stats.js';
 import { mergeProblems } from './problems.js';
@@ -66,24 +66,7 @@ export function mergePartials(parts: readonly PartialResult[]): PartialResult {
 
 /** Reads a partial result file written by a shard (merge mode), checking it is one. */
 export async function readPartialResult(path: string): Promise<PartialResult> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new MetricsInputError(
-      path,
-      `cannot be read (${(error as Error).message}). Expected a shard's partial result.`,
-    );
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new MetricsInputError(
-      path,
-      `not valid JSON (${(error as Error).message}). Expected a shard's partial result.`,
-    );
-  }
+  const { value } = await readJsonFile(path, "a shard's partial result");
   return checkPartial(value, path);
 }
 

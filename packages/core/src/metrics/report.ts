@@ -1,6 +1,7 @@
 // Builds the eval report from merged statistics, slipway.yaml and where the run happened: metrics with
 // intervals per test set and slice, data problems (errors thrown, warnings listed) and every gate's verdict.
-import { readFile } from 'node:fs/promises';
+import { readJsonFile } from '../config/json-file.js';
+import { metricDirection } from '../config/metric-catalogue.js';
 import { evalReport as evalReportValidator } from '../config/validators.generated.js';
 import { classificationMetrics, type IntervalSettings } from './classification.js';
 import { DataProblemError, MetricsInputError } from './errors.js';
@@ -220,7 +221,7 @@ function groupReport(
         upper: m.upper ?? null,
         n: m.n ?? stats.n,
         method: hasInterval ? 'reported' : 'none',
-        direction: m.direction ?? (name === 'mae' || name === 'rmse' ? 'lower' : 'higher'),
+        direction: m.direction ?? metricDirection(name) ?? 'higher',
       };
     }
     return { n: stats.n, metrics };
@@ -283,26 +284,9 @@ export function validateEvalReport(value: unknown, where: string): EvalReport {
 
 /** Reads and validates a baseline eval report; a clear error names the file and what is wrong. */
 export async function readEvalReport(path: string): Promise<EvalReport> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new MetricsInputError(
-      path,
-      missing
-        ? 'no such file. Expected a baseline eval report there.'
-        : `cannot be read (${(error as Error).message}).`,
-    );
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new MetricsInputError(
-      path,
-      `not valid JSON (${(error as Error).message}). Expected a baseline eval report.`,
-    );
-  }
+  const { value } = await readJsonFile(
+    path,
+    'a baseline eval report there, as the accuracy-test action writes it',
+  );
   return validateEvalReport(value, path);
 }

@@ -1,6 +1,7 @@
 // The shapes that flow through metrics: prediction rows in, a shard's partial result (sufficient statistics,
 // JSON-serializable, exactly mergeable) in the middle, the eval report out. Field names follow the JSON schemas
-// in schemas/ (predictions, metrics, eval-report).
+// in schemas/ (predictions, metrics, eval-report); what users write in slipway.yaml is typed from the schema.
+import type { Project, ProjectTestSet, ProjectThreshold } from '../config/types.generated.js';
 
 export type Task = 'classification' | 'regression';
 export type Severity = 'error' | 'warning';
@@ -24,27 +25,12 @@ export interface PredictionRow {
   slices?: string[];
 }
 
-/** The part of slipway.yaml metrics read (kebab-case keys as in the file). */
-export interface MetricsConfig {
-  task: Task;
-  classes?: string[];
-  eval?: { confidence?: number; bootstrap?: { samples?: number; seed?: number } };
-  'test-sets': TestSetConfig[];
-  baseline?: { metrics?: string[]; tolerance?: number; significance?: number; environment?: string };
-  problems?: ProblemPolicy;
-}
-export interface ThresholdConfig {
-  metric: string;
-  value: number;
-  direction: Direction;
-}
-export interface TestSetConfig {
-  name: string;
-  path: string;
-  'hard-case'?: boolean;
-  slices?: { name: string; thresholds?: ThresholdConfig[] }[];
-  thresholds?: ThresholdConfig[];
-}
+/** The part of slipway.yaml metrics read (kebab-case keys as in the file), typed from schemas/project.schema.json. */
+export type MetricsConfig = Pick<Project, 'task' | 'classes' | 'test-sets' | 'baseline' | 'problems'> & {
+  eval?: Pick<Project['eval'], 'confidence' | 'bootstrap'>;
+};
+export type ThresholdConfig = ProjectThreshold;
+export type TestSetConfig = ProjectTestSet;
 
 /** Confusion matrix counts: matrix[i][j] = examples labelled classes[i] and predicted classes[j]. */
 export interface ConfusionCounts {

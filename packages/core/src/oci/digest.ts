@@ -1,5 +1,6 @@
 // sha256 digests in the OCI form `sha256:<64 hex>`.
 import { createHash } from 'node:crypto';
+import { OciError } from './errors.js';
 
 const DIGEST_PATTERN = /^sha256:[a-f0-9]{64}$/;
 
@@ -13,7 +14,8 @@ export function isDigest(value: string): boolean {
 
 /** The 64 hex characters of a digest: blob paths and the referrers fallback tag use them. */
 export function digestHex(digest: string): string {
-  if (!isDigest(digest)) throw new Error(`Invalid digest '${digest}'. Expected sha256:<64 lower-case hex>.`);
+  if (!isDigest(digest))
+    throw new OciError(`Invalid digest '${digest}'. Expected sha256:<64 lower-case hex>.`);
   return digest.slice('sha256:'.length);
 }
 

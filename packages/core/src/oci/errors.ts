@@ -1,8 +1,10 @@
+import { SlipwayError, type SlipwayErrorDetails } from '../errors/index.js';
+
 // Typed errors of the OCI client. Each message names where (registry/repository, file), what was found
 // and what was expected, so the action and the CLI print it as is.
 
 /** Anything that went wrong talking to a registry or an OCI layout. */
-export class OciError extends Error {
+export class OciError extends SlipwayError {
   override name = 'OciError';
 }
 
@@ -12,8 +14,13 @@ export class RegistryError extends OciError {
   readonly status: number;
   /** OCI error codes from the response body (BLOB_UNKNOWN, DENIED, …). */
   readonly codes: readonly string[];
-  constructor(message: string, status: number, codes: readonly string[] = []) {
-    super(message);
+  constructor(
+    message: string,
+    status: number,
+    codes: readonly string[] = [],
+    details: SlipwayErrorDetails = {},
+  ) {
+    super(message, details);
     this.status = status;
     this.codes = codes;
   }

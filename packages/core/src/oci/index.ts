@@ -28,7 +28,16 @@ export { openStore, resolveCreated, targetLocation } from './open-store.js';
 export type { PublishedBlob, PublishProgress, PublishRequest, PublishResult } from './publish.js';
 export { publishModel, versionTag } from './publish.js';
 export type { PublishOverrides, PublishPlan, PublishTarget } from './publish-plan.js';
-export { readEvalReport, readPublishPlan } from './publish-plan.js';
+export { readEvalReportBytes, readPublishPlan } from './publish-plan.js';
+export {
+  type CredentialInputs,
+  type PublishOutcome,
+  type PublishProjectRequest,
+  parseRemote,
+  publishProject,
+  registryCredentials,
+  type SourceContext,
+} from './publish-project.js';
 export type { PullRequest, PullResult } from './pull.js';
 export { fetchReport, pullModel } from './pull.js';
 export type { ArtifactReference } from './reference.js';

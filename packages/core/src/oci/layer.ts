@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import type { BigIntStats } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
-import { DigestMismatchError } from './errors.js';
+import { DigestMismatchError, OciError } from './errors.js';
 import { ANNOTATION_FILEPATH, LAYER_MEDIA_TYPES, type ModelFileType } from './media-types.js';
 import type { Descriptor } from './model-manifest.js';
 import { TAR_END, tarFileHeader, tarPadding } from './tar.js';
@@ -166,7 +166,7 @@ async function openModelFile(file: ModelFile): Promise<FileHandle> {
     return await open(file.source, 'r');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new Error(
+      throw new OciError(
         `Model file '${file.path}' not found at ${file.source}. Check artifact.files in slipway.yaml.`,
       );
     }
@@ -176,7 +176,7 @@ async function openModelFile(file: ModelFile): Promise<FileHandle> {
 
 async function identify(handle: FileHandle, file: ModelFile): Promise<FileIdentity> {
   const info: BigIntStats = await handle.stat({ bigint: true });
-  if (!info.isFile()) throw new Error(`Model file '${file.path}' (${file.source}) is not a regular file.`);
+  if (!info.isFile()) throw new OciError(`Model file '${file.path}' (${file.source}) is not a regular file.`);
   return { dev: info.dev, ino: info.ino, size: info.size, mtimeNs: info.mtimeNs, ctimeNs: info.ctimeNs };
 }
 

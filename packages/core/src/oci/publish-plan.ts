@@ -1,12 +1,12 @@
 // From slipway.yaml (and overrides) to what publishModel needs: where the artifact goes, which files,
 // which version and tags. The config is validated first, so a wrong slipway.yaml fails with its
 // file:line:col findings rather than halfway through an upload.
-import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { ConfigError, checkArtifactPath, loadConfig, schemaValidators } from '../config/index.js';
+import { readJsonFile } from '../config/json-file.js';
+import type { Project } from '../config/types.generated.js';
 import { OciError } from './errors.js';
 import type { ModelFile } from './layer.js';
-import type { ModelFileType } from './media-types.js';
 import { REPOSITORY_PATTERN } from './reference.js';
 
 export interface PublishOverrides {
@@ -36,16 +36,8 @@ export interface PublishPlan {
   readonly projectDir: string;
 }
 
-interface ProjectArtifactConfig {
-  model: { name: string; version?: string; description?: string; license?: string };
-  artifact?: {
-    registry?: string;
-    repository?: string;
-    layout?: string;
-    files: Array<{ path: string; type: ModelFileType }>;
-    tags?: string[];
-  };
-}
+/** The parts of slipway.yaml a publish reads, typed from schemas/project.schema.json. */
+type ProjectArtifactConfig = Pick<Project, 'model' | 'artifact'>;
 
 export async function readPublishPlan(
   configPath: string,
@@ -121,21 +113,11 @@ export async function readPublishPlan(
 }
 
 /** Reads an eval report and checks it against schemas/eval-report.schema.json. */
-export async function readEvalReport(path: string): Promise<Buffer> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (error) {
-    throw new OciError(
-      `Eval report ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? error}).`,
-    );
-  }
-  let data: unknown;
-  try {
-    data = JSON.parse(bytes.toString('utf8'));
-  } catch (error) {
-    throw new OciError(`Eval report ${path} is not valid JSON: ${(error as Error).message}.`);
-  }
+export async function readEvalReportBytes(path: string): Promise<Buffer> {
+  const { bytes, value: data } = await readJsonFile(
+    path,
+    'an eval report, as the accuracy-test action writes it',
+  );
   const validate = schemaValidators.evalReport;
   if (!validate(data)) {
     const problems = (validate.errors ?? [])

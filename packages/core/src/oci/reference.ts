@@ -1,6 +1,7 @@
 // Artifact references: `registry/repository:tag`, `registry/repository@sha256:…`, and for OCI layouts
 // `oci:<directory>:<tag>` or `oci:<directory>@sha256:…` (skopeo's and ORAS's spelling).
 import { isDigest } from './digest.js';
+import { OciError } from './errors.js';
 
 export const REPOSITORY_PATTERN =
   /^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*)*$/;
@@ -29,10 +30,10 @@ export function parseReference(text: string): ArtifactReference {
       return { kind: 'layout', directory: rest.slice(0, colon), ref: rest.slice(colon + 1) };
     }
     if (rest) return { kind: 'layout', directory: rest, ref: 'latest' };
-    throw new Error(`${where} Expected oci:<directory>:<tag> or oci:<directory>@sha256:<hex>.`);
+    throw new OciError(`${where} Expected oci:<directory>:<tag> or oci:<directory>@sha256:<hex>.`);
   }
   const slash = text.indexOf('/');
-  if (slash <= 0) throw new Error(`${where} Expected <registry>/<repository>:<tag> or …@sha256:<hex>.`);
+  if (slash <= 0) throw new OciError(`${where} Expected <registry>/<repository>:<tag> or …@sha256:<hex>.`);
   const registry = text.slice(0, slash);
   let path = text.slice(slash + 1);
   let ref = 'latest';
@@ -40,19 +41,20 @@ export function parseReference(text: string): ArtifactReference {
   if (at >= 0) {
     ref = path.slice(at + 1);
     path = path.slice(0, at);
-    if (!isDigest(ref)) throw new Error(`${where} '${ref}' is not a digest; expected sha256:<64 hex>.`);
+    if (!isDigest(ref)) throw new OciError(`${where} '${ref}' is not a digest; expected sha256:<64 hex>.`);
   } else {
     const colon = path.lastIndexOf(':');
     if (colon >= 0) {
       ref = path.slice(colon + 1);
       path = path.slice(0, colon);
-      if (!TAG_PATTERN.test(ref)) throw new Error(`${where} Tag '${ref}' must match ${TAG_PATTERN.source}.`);
+      if (!TAG_PATTERN.test(ref))
+        throw new OciError(`${where} Tag '${ref}' must match ${TAG_PATTERN.source}.`);
     }
   }
   if (!REGISTRY_PATTERN.test(registry))
-    throw new Error(`${where} Registry '${registry}' is not a host[:port].`);
+    throw new OciError(`${where} Registry '${registry}' is not a host[:port].`);
   if (!REPOSITORY_PATTERN.test(path)) {
-    throw new Error(
+    throw new OciError(
       `${where} Repository '${path}' must be lower-case path components (e.g. acme/models/iris).`,
     );
   }

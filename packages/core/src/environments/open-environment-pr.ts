@@ -17,28 +17,10 @@
 //   write makes the move fail and the next attempt sees that push, instead of erasing it.
 // - A write that loses a race (the ref moved, a PR was opened meanwhile) restarts the whole attempt: base,
 //   manifest and PR are read again and the commit is rebuilt on the new base, a bounded number of times.
-import {
-  checkRelease,
-  closedAsEmptyComment,
-  commitMessage,
-  compareVersions,
-  type DeploymentTarget,
-  environmentsConfigFile,
-  leftAloneComment,
-  type ModelRelease,
-  type ProposalMarker,
-  parseEnvironmentsConfig,
-  parseMarker,
-  planManifestChange,
-  proposalBody,
-  proposalBranch,
-  proposalTitle,
-  readTrailers,
-  resolveTarget,
-  summarizeEval,
-} from '../environments/index.js';
-import type { GitHubClient } from './client.js';
-import { isGitHubFailure } from './failures.js';
+
+import { SlipwayError } from '../errors/index.js';
+import type { GitHubClient } from '../github/client.js';
+import { isGitHubFailure } from '../github/failures.js';
 import {
   type CommitInfo,
   commitFile,
@@ -52,7 +34,7 @@ import {
   readBranchTip,
   readCommit,
   readTextFile,
-} from './git-data.js';
+} from '../github/git-data.js';
 import {
   applyReviewPolicy,
   closePullRequest,
@@ -60,8 +42,27 @@ import {
   findOpenPullRequest,
   type OpenPullRequest,
   updatePullRequestText,
-} from './pull-requests.js';
-import { upsertStickyComment } from './sticky-comment.js';
+} from '../github/pull-requests.js';
+import { upsertStickyComment } from '../github/sticky-comment.js';
+import { checkRelease, compareVersions, type ModelRelease, planManifestChange } from './deployment.js';
+import { summarizeEval } from './eval-summary.js';
+import {
+  closedAsEmptyComment,
+  commitMessage,
+  leftAloneComment,
+  type ProposalMarker,
+  parseMarker,
+  proposalBody,
+  proposalBranch,
+  proposalTitle,
+  readTrailers,
+} from './pr-content.js';
+import {
+  type DeploymentTarget,
+  environmentsConfigFile,
+  parseEnvironmentsConfig,
+  resolveTarget,
+} from './repository-config.js';
 
 export interface ProposalRequest {
   /** The environment manifest repository, owner/name. */
@@ -110,7 +111,7 @@ export interface ProposalResult {
   readonly attempts: number;
 }
 
-export class ProposalError extends Error {
+export class ProposalError extends SlipwayError {
   override readonly name = 'ProposalError';
 }
 

@@ -1,0 +1,187 @@
+// publishProject: the one entry point of a publish, for the publish-model action and `slipway publish`.
+// slipway.yaml + overrides → plan; the source (repository, commit) and the creation time are decided here,
+// once, so both doors write the same manifest, byte for byte, for the same commit.
+import { execFile } from 'node:child_process';
+import { isAbsolute, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import type { RegistryCredentials } from './auth.js';
+import { openStore, resolveCreated } from './open-store.js';
+import { type PublishProgress, type PublishResult, publishModel } from './publish.js';
+import { type PublishPlan, readEvalReportBytes, readPublishPlan } from './publish-plan.js';
+
+/** Where the model's source lives: GitHub's context in a workflow, the git checkout elsewhere. */
+export interface SourceContext {
+  /** owner/name of the source repository. */
+  readonly repository?: string;
+  /** The repository owner, for the default artifact repository `<owner>/<model>`; default: repository's owner. */
+  readonly owner?: string;
+  /** Web root of the GitHub server (https://github.com, or GitHub Enterprise Server's). */
+  readonly serverUrl?: string;
+  /** The commit being published. */
+  readonly revision?: string;
+}
+
+/** What the user gave to log in; which of it is sent where is decided here. */
+export interface CredentialInputs {
+  readonly username?: string;
+  readonly password?: string;
+  /** A GitHub token: offered to ghcr.io only, never to another registry. */
+  readonly githubToken?: string;
+}
+
+export interface PublishProjectRequest {
+  /** slipway.yaml: absolute, or relative to `root`. */
+  readonly config: string;
+  /** The directory paths given at the door (config, layout, report) are relative to. */
+  readonly root: string;
+  readonly registry?: string;
+  readonly repository?: string;
+  readonly version?: string;
+  /** OCI layout directory (relative to `root`) when no registry is set. */
+  readonly layout?: string;
+  /** Moving tags added to artifact.tags. */
+  readonly tags?: readonly string[];
+  /** The eval report JSON to attach, relative to `root`. */
+  readonly report?: string;
+  /** RFC 3339; default SOURCE_DATE_EPOCH, else the commit time. */
+  readonly created?: string;
+  readonly sourceDateEpoch?: string;
+  /** Undefined fields are read from the project's git checkout (HEAD, remote `origin`). */
+  readonly source?: SourceContext;
+  readonly credentials?: CredentialInputs;
+  readonly plainHttp?: boolean;
+  /** Bytes per PATCH; 0 or undefined for one streamed PUT. */
+  readonly chunkSize?: number;
+  readonly mountFrom?: readonly string[];
+  /** Called for every secret the store learns (a registry token), so the door can mask it. */
+  readonly onSecret?: (secret: string) => void;
+  /** Retries and other notes worth a warning. */
+  readonly log?: (line: string) => void;
+  /** Called once the plan is known, before any upload. */
+  readonly onPlan?: (plan: PublishPlan, location: string) => void;
+  readonly onProgress?: (event: PublishProgress) => void;
+}
+
+export interface PublishOutcome extends PublishResult {
+  readonly plan: PublishPlan;
+  /** `registry/repository@sha256:…` (or `oci:<dir>@sha256:…`). */
+  readonly reference: string;
+  /** The source as written into the manifest. */
+  readonly source: { readonly url?: string; readonly revision?: string };
+}
+
+export async function publishProject(request: PublishProjectRequest): Promise<PublishOutcome> {
+  const at = (path: string) => (isAbsolute(path) ? path : resolve(request.root, path));
+  const configPath = at(request.config);
+  const checkout = await readCheckout(resolve(configPath, '..'), request.source ?? {});
+  const plan = await readPublishPlan(configPath, {
+    ...(request.registry ? { registry: request.registry } : {}),
+    ...(request.repository ? { repository: request.repository } : {}),
+    ...(request.version ? { version: request.version } : {}),
+    ...(request.layout ? { layout: at(request.layout) } : {}),
+    ...(request.tags ? { tags: request.tags } : {}),
+    ...(checkout.owner ? { owner: checkout.owner } : {}),
+  });
+  const report = request.report ? await readEvalReportBytes(at(request.report)) : undefined;
+  const created = await resolveCreated({
+    ...(request.created ? { explicit: request.created } : {}),
+    ...(request.sourceDateEpoch ? { sourceDateEpoch: request.sourceDateEpoch } : {}),
+    dir: plan.projectDir,
+    ...(checkout.revision ? { revision: checkout.revision } : {}),
+  });
+  const registry = plan.target.kind === 'registry' ? plan.target.registry : '';
+  const store = openStore(plan.target, {
+    credentials: registryCredentials(registry, request.credentials ?? {}, checkout.owner),
+    ...(request.plainHttp ? { plainHttp: true } : {}),
+    ...(request.chunkSize ? { chunkSize: request.chunkSize } : {}),
+    ...(request.mountFrom ? { mountFrom: request.mountFrom } : {}),
+    ...(request.onSecret ? { onSecret: request.onSecret } : {}),
+    ...(request.log ? { log: request.log } : {}),
+  });
+  request.onPlan?.(plan, store.location);
+  const result = await publishModel({
+    store,
+    files: plan.files,
+    metadata: {
+      name: plan.name,
+      version: plan.version,
+      ...(created ? { created } : {}),
+      ...(checkout.url ? { source: checkout.url } : {}),
+      ...(checkout.revision ? { revision: checkout.revision } : {}),
+      ...(plan.description ? { description: plan.description } : {}),
+      ...(plan.licenses ? { licenses: plan.licenses } : {}),
+    },
+    movingTags: plan.movingTags,
+    ...(report ? { report } : {}),
+    ...(request.onProgress ? { onProgress: request.onProgress } : {}),
+  });
+  return {
+    ...result,
+    plan,
+    reference: `${result.location}@${result.digest}`,
+    source: {
+      ...(checkout.url ? { url: checkout.url } : {}),
+      ...(checkout.revision ? { revision: checkout.revision } : {}),
+    },
+  };
+}
+
+/** Explicit credentials win; a GitHub token is offered to ghcr.io only, never to another registry. */
+export function registryCredentials(
+  registry: string,
+  given: CredentialInputs,
+  owner?: string,
+): RegistryCredentials {
+  if (given.password)
+    return { ...(given.username ? { username: given.username } : {}), password: given.password };
+  if (registry === 'ghcr.io' && given.githubToken) {
+    const username = given.username || owner;
+    return { ...(username ? { username } : {}), token: given.githubToken };
+  }
+  return given.username ? { username: given.username } : {};
+}
+
+const git = promisify(execFile);
+
+async function gitOutput(dir: string, args: readonly string[]): Promise<string | undefined> {
+  try {
+    return (await git('git', ['-C', dir, ...args], { timeout: 10_000 })).stdout.trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+interface Checkout {
+  readonly url?: string;
+  readonly revision?: string;
+  readonly owner?: string;
+}
+
+/** The source as given, with what is missing read from the git checkout of `dir`. */
+async function readCheckout(dir: string, given: SourceContext): Promise<Checkout> {
+  const [revision, origin] = await Promise.all([
+    given.revision ?? gitOutput(dir, ['rev-parse', 'HEAD']),
+    given.repository ? undefined : gitOutput(dir, ['remote', 'get-url', 'origin']),
+  ]);
+  const fromOrigin = origin ? parseRemote(origin) : undefined;
+  const repository = given.repository ?? fromOrigin?.repository;
+  const server = (given.serverUrl ?? fromOrigin?.serverUrl ?? 'https://github.com').replace(/\/+$/, '');
+  const owner = given.owner ?? repository?.split('/')[0];
+  return {
+    ...(repository ? { url: `${server}/${repository}` } : {}),
+    ...(revision ? { revision } : {}),
+    ...(owner ? { owner } : {}),
+  };
+}
+
+/**
+ * `https://github.com/acme/iris.git`, `git@github.com:acme/iris.git`, `ssh://git@host/acme/iris` →
+ * server and owner/name; anything else (a local path) → undefined.
+ */
+export function parseRemote(url: string): { serverUrl: string; repository: string } | undefined {
+  const https = /^https?:\/\/(?:[^@/]+@)?([^/]+)\/([^/]+)\/([^/]+?)(?:\.git)?\/?$/.exec(url);
+  if (https) return { serverUrl: `https://${https[1]}`, repository: `${https[2]}/${https[3]}` };
+  const ssh = /^(?:ssh:\/\/)?[^@/]+@([^:/]+)(?::\d+)?[:/]([^/]+)\/([^/]+?)(?:\.git)?\/?$/.exec(url);
+  if (ssh) return { serverUrl: `https://${ssh[1]}`, repository: `${ssh[2]}/${ssh[3]}` };
+  return undefined;
+}
