@@ -187,3 +187,36 @@ describe('publish-model with a registry that echoes request headers', () => {
     }
   });
 });
+
+describe('publish-model against a registry that stops reading', () => {
+  it('gives up on a stalled upload after the idle-timeout-seconds input, with a message that says so', async () => {
+    const proxy = await startFaultProxy(registry, [
+      {
+        method: 'PUT',
+        path: /\/blobs\/uploads\/[^?]+\?.*digest=/,
+        fault: { kind: 'stall', afterBytes: 512 * 1024 },
+        times: 100,
+      },
+    ]);
+    cleanups.push(() => proxy.stop());
+    const repository = uniqueRepository('stalled');
+    const dir = await project({ registry: proxy.address, repository });
+    const started = performance.now();
+    const result = await publish(dir, { 'idle-timeout-seconds': '1', 'timeout-minutes': '5' });
+    expect(result.exitCode).toBe(1);
+    expect(failureOf(result)).toMatch(
+      /upload of blob sha256:[0-9a-f]{64} failed after 5 tries: no bytes moved for 1 s/,
+    );
+    expect((performance.now() - started) / 1000).toBeLessThan(60);
+    expect(await published(repository, '1.0.0')).toBeUndefined();
+  });
+
+  it('refuses an idle timeout that is not a positive number', async () => {
+    const dir = await project({ registry, repository: uniqueRepository('idle') });
+    const result = await publish(dir, { 'idle-timeout-seconds': 'soon' });
+    expect(result.exitCode).toBe(1);
+    expect(failureOf(result)).toContain(
+      "Input 'idle-timeout-seconds' must be a positive number; got 'soon'.",
+    );
+  });
+});

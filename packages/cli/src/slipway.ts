@@ -1,5 +1,5 @@
 // `slipway`: a thin shell over @slipway/core. Each command lives in commands/<name>.ts and registers itself.
-import { describeError } from '@slipway/core/errors';
+import { createRedactor, describeError } from '@slipway/core/errors';
 import { Command } from 'commander';
 import { registerEval } from './commands/eval.js';
 import { registerPropose } from './commands/propose.js';
@@ -24,6 +24,13 @@ try {
   await program.parseAsync(process.argv);
 } catch (error) {
   // A user error is one sentence, never a stack trace; anything else is our bug and says so.
-  process.stderr.write(`slipway: ${describeError(error)}\n`);
+  // A registry or API that echoes request headers must not get the credentials printed back.
+  const env = process.env;
+  const redactor = createRedactor([env.SLIPWAY_REGISTRY_TOKEN, env.GITHUB_TOKEN, env.GH_TOKEN]);
+  redactor.addBasic(
+    env.SLIPWAY_REGISTRY_USERNAME || 'slipway',
+    env.SLIPWAY_REGISTRY_PASSWORD ?? env.SLIPWAY_REGISTRY_TOKEN,
+  );
+  process.stderr.write(`slipway: ${describeError(error, (text) => redactor.redact(text))}\n`);
   process.exitCode = 2;
 }

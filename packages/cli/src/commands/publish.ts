@@ -23,6 +23,8 @@ interface PublishOptions {
   username?: string;
   mountFrom: string[];
   chunkSize: string;
+  idleTimeout: string;
+  timeout: string;
   plainHttp?: boolean;
   created?: string;
   json?: boolean;
@@ -47,6 +49,8 @@ export function registerPublish(program: Command): void {
     .option('-u, --username <name>', 'registry username (or SLIPWAY_REGISTRY_USERNAME)')
     .option('--mount-from <repository>', 'sibling repository to mount blobs from (repeatable)', collect, [])
     .option('--chunk-size <bytes>', 'upload in chunks of this many bytes; 0 for one streamed PUT', '0')
+    .option('--idle-timeout <seconds>', 'abandon and retry a request when no bytes moved for this long', '60')
+    .option('--timeout <minutes>', 'stop the whole publish after this long', '120')
     .option('--plain-http', 'talk HTTP to the registry (automatic for localhost)')
     .option('--created <time>', 'creation time (RFC 3339); defaults to SOURCE_DATE_EPOCH or the commit time')
     .option('--json', 'print the result as JSON')
@@ -58,6 +62,8 @@ export function registerPublish(program: Command): void {
           expected: 'a whole number of bytes',
         });
       }
+      const idleTimeoutSeconds = positive(options.idleTimeout, '--idle-timeout', 'seconds');
+      const timeoutMinutes = positive(options.timeout, '--timeout', 'minutes');
       const env = process.env;
       const bar = progressBar(!options.json);
       let result: PublishOutcome;
@@ -79,6 +85,8 @@ export function registerPublish(program: Command): void {
           ...(options.plainHttp ? { plainHttp: true } : {}),
           chunkSize,
           mountFrom: options.mountFrom,
+          idleTimeoutSeconds,
+          timeoutMinutes,
           log: (line) => process.stderr.write(`${pc.yellow('retry')} ${line}\n`),
           onProgress: bar.update,
         });
@@ -157,4 +165,15 @@ function progressBar(enabled: boolean): { update: (event: PublishProgress) => vo
 
 function mib(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+function positive(text: string, flag: string, unit: string): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new SlipwayError(`${flag} must be a positive number of ${unit}; got '${text}'.`, {
+      where: flag,
+      expected: `a positive number of ${unit}`,
+    });
+  }
+  return value;
 }

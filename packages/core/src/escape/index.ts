@@ -14,7 +14,24 @@ export function logSafe(value: unknown): string {
   return text.startsWith('::') ? `:\u200b${text.slice(1)}` : text;
 }
 
+/**
+ * For a whole log message that may span lines (a finding with its code frame, a registry's answer): line
+ * breaks stay, but no line can start a workflow command. The runner reads a line as a command when it
+ * starts with `::` (after spaces), so that is what is broken up, wherever a value put it.
+ */
+export function logSafeText(text: unknown): string {
+  return String(text)
+    .split(/(\r\n|\r|\n)/)
+    .map((part) => part.replace(/^(\s*):(?=:)/, '$1:\u200b'))
+    .join('');
+}
+
 const htmlEntities: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
+
+/** For HTML (the job summary's headings and table cells): the value is shown, never interpreted. */
+export function htmlSafe(value: unknown): string {
+  return String(value).replace(/[&<>"]/g, (c) => htmlEntities[c] ?? c);
+}
 
 /**
  * For inline Markdown (a table cell, a list item, a heading): HTML is escaped, so `<!--` and tags are

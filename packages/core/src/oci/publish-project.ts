@@ -5,9 +5,11 @@ import { execFile } from 'node:child_process';
 import { isAbsolute, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { RegistryCredentials } from './auth.js';
+import { DEFAULT_PUBLISH_TIMEOUT_MINUTES, startDeadline } from './deadline.js';
 import { openStore, resolveCreated } from './open-store.js';
 import { type PublishProgress, type PublishResult, publishModel } from './publish.js';
 import { type PublishPlan, readEvalReportBytes, readPublishPlan } from './publish-plan.js';
+import { DEFAULT_IDLE_TIMEOUT_MS } from './registry-http.js';
 
 /** Where the model's source lives: GitHub's context in a workflow, the git checkout elsewhere. */
 export interface SourceContext {
@@ -53,6 +55,10 @@ export interface PublishProjectRequest {
   /** Bytes per PATCH; 0 or undefined for one streamed PUT. */
   readonly chunkSize?: number;
   readonly mountFrom?: readonly string[];
+  /** A request with no bytes moving for this long is abandoned and retried; default 60. */
+  readonly idleTimeoutSeconds?: number;
+  /** The whole publish stops after this long, tagging nothing more; default DEFAULT_PUBLISH_TIMEOUT_MINUTES. */
+  readonly timeoutMinutes?: number;
   /** Called for every secret the store learns (a registry token), so the door can mask it. */
   readonly onSecret?: (secret: string) => void;
   /** Retries and other notes worth a warning. */
@@ -90,7 +96,30 @@ export async function publishProject(request: PublishProjectRequest): Promise<Pu
     ...(checkout.revision ? { revision: checkout.revision } : {}),
   });
   const registry = plan.target.kind === 'registry' ? plan.target.registry : '';
+  const deadline = startDeadline(
+    request.timeoutMinutes ?? DEFAULT_PUBLISH_TIMEOUT_MINUTES,
+    `Publishing ${plan.name} ${plan.version}`,
+    'Raise timeout-minutes (the --timeout flag) if the model is large and the link slow; check the registry otherwise.',
+  );
+  try {
+    return await publishWithin(request, plan, checkout, report, created, registry, deadline.signal);
+  } finally {
+    deadline.clear();
+  }
+}
+
+async function publishWithin(
+  request: PublishProjectRequest,
+  plan: PublishPlan,
+  checkout: Checkout,
+  report: Buffer | undefined,
+  created: string | undefined,
+  registry: string,
+  signal: AbortSignal,
+): Promise<PublishOutcome> {
   const store = openStore(plan.target, {
+    idleTimeoutMs: (request.idleTimeoutSeconds ?? DEFAULT_IDLE_TIMEOUT_MS / 1000) * 1000,
+    signal,
     credentials: registryCredentials(registry, request.credentials ?? {}, checkout.owner),
     ...(request.plainHttp ? { plainHttp: true } : {}),
     ...(request.chunkSize ? { chunkSize: request.chunkSize } : {}),
