@@ -15,7 +15,7 @@ import type { ArtifactStore } from './store.js';
 
 /** How long to wait before reading a tag back: a few times what our own check-and-write took. */
 function settleMs(writeMs: number): number {
-  return Math.min(3_000, Math.max(250, 4 * writeMs));
+  return Math.min(3_000, Math.max(100, 4 * writeMs));
 }
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -120,7 +120,7 @@ export async function addToReferrersIndex(
     const updated = addReferrer(index, entry);
     await store.putManifest(updated.bytes, updated.descriptor, fallbackTag);
     // Jitter, so writers that collided do not collide again in lockstep.
-    await sleep(settleMs(performance.now() - started) + Math.random() * 200);
+    await sleep(settleMs(performance.now() - started) + Math.random() * 100);
     const after = await store.getManifest(fallbackTag);
     const listed = after ? (JSON.parse(after.bytes.toString('utf8')) as ImageIndex).manifests : [];
     if (listed.some((m) => m.digest === entry.digest)) return;
