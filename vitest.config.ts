@@ -36,6 +36,8 @@ export default defineConfig({
           globalSetup: ['test/setup/global.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
+          // The templates tests parse generated workflows with GitHub's parser, as the unit project does.
+          server: { deps: { inline: ['@actions/workflow-parser'] } },
         },
       },
     ],

@@ -69,6 +69,8 @@ if (import.meta.main) {
   if (kind === 'action') await bundleForNode({ entry: 'src/index.ts', outfile: 'dist/index.js' });
   else if (kind === 'cli')
     await bundleForNode({ entry: 'src/slipway.ts', outfile: 'dist/slipway.js', shebang: true });
+  else if (kind === 'cli-entry' && out && process.argv[4])
+    await bundleForNode({ entry: out, outfile: process.argv[4], shebang: true });
   else if (kind?.endsWith('.ts') && out) await bundleForNode({ entry: kind, outfile: out });
   else {
     console.error(`Unknown bundle '${kind ?? ''}'. Expected 'action', 'cli', or <entry.ts> <out.mjs>.`);

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# README's main-job command: the Slipway loop on the shipped example project, on embedded defaults —
-# no accounts, no network. Installs npm packages when they are missing, builds the CLI, then runs it.
+# README's main-job command: the whole Slipway story on embedded defaults — no accounts, no network.
+# Generates a project and its environment repository from the templates, trains the model, evaluates it
+# against its gates, publishes it into an OCI layout, and proposes it to dev as a pull request against the
+# generated environment repository, served by a local GitHub API. Installs npm packages when missing and
+# builds the CLI first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # npm install, not npm ci: see scripts/test.sh.
@@ -8,49 +11,68 @@ cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$PATH" NX_DAEMON=false
 [ -f packages/cli/dist/slipway.js ] && [ -z "$(find packages/cli/src packages/core/src -newer packages/cli/dist/slipway.js -print -quit)" ] ||
   (cd packages/cli && npm run build --silent)
-slipway() { node packages/cli/dist/slipway.js "$@"; }
+root=$PWD
+slipway() { node "$root/packages/cli/dist/slipway.js" "$@"; }
+field() { node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))[process.argv[2]])' "$@"; }
 
 # Each run starts from an empty output folder: the artifact records the commit it was built from.
-rm -rf .slipway/main && mkdir -p .slipway/main
+out=.slipway/main
+rm -rf "$out" && mkdir -p "$out"
+project=$out/churn-model
+environments=$out/ml-environments
 
-echo "== 1. validate the example project's config"
-slipway validate examples/iris/slipway.yaml
+echo "== 1. generate a project from the classification template (the same generator as npm create slipway)"
+(cd "$out" && slipway new churn-model --template classification --org acme --yes) | sed 's/^/  /'
 
 echo
-echo "== 2. evaluate it: metrics per test set and slice, gated on the thresholds in slipway.yaml"
-slipway eval --config examples/iris/slipway.yaml --out .slipway/main/eval-report.json
+echo "== 2. generate its environment repository from the environments template (rendered from environments/)"
+(cd "$out" && slipway new ml-environments --template environments --org acme --name churn-model --no-git --yes) |
+  sed -n '1p' | sed 's/^/  /'
 
 echo
-echo "== 3. publish it as a ModelPack OCI artifact, eval report attached (embedded default: an OCI layout on disk)"
-slipway publish --config examples/iris/slipway.yaml --layout .slipway/main/oci --report .slipway/main/eval-report.json \
-  --created 2026-01-01T00:00:00Z --json >.slipway/main/published.json
-field() { node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))[process.argv[2]])' "$@"; }
-digest=$(field .slipway/main/published.json digest)
-report_digest=$(field .slipway/main/published.json reportDigest)
-echo "  $(field .slipway/main/published.json reference)"
+echo "== 3. train it (train.command of slipway.yaml)"
+(cd "$project" && python3 train.py) | sed 's/^/  /'
+
+echo
+echo "== 4. validate the generated project's config (its model files now exist)"
+slipway validate "$project/slipway.yaml"
+
+echo
+echo "== 5. evaluate it: metrics per test set and slice, gated on the thresholds in slipway.yaml"
+slipway eval --config "$project/slipway.yaml" --out "$out/eval-report.json"
+
+echo
+echo "== 6. publish it as a ModelPack OCI artifact, eval report attached (embedded default: an OCI layout on disk)"
+slipway publish --config "$project/slipway.yaml" --layout "$out/oci" --report "$out/eval-report.json" \
+  --created 2026-01-01T00:00:00Z --json >"$out/published.json"
+digest=$(field "$out/published.json" digest)
+report_digest=$(field "$out/published.json" reportDigest)
+echo "  $(field "$out/published.json" reference)"
 echo "  eval report attached as a referrer: $report_digest"
-echo "  $(field .slipway/main/published.json bytesUploaded) bytes written, $(field .slipway/main/published.json bytesSkipped) already there"
 
 echo
-echo "== 4. propose it to the dev environment as a pull request against the environment repo"
-echo "   (a local GitHub API — Slipway's simulator, held to GitHub's OpenAPI description — serves environments/)"
-mkdir -p .slipway/main
-node scripts/bundle.ts scripts/local-github.ts .slipway/main/local-github.mjs
-coproc GITHUB { exec node .slipway/main/local-github.mjs acme/ml-environments environments; }
+echo "== 7. propose it to dev as a pull request against the generated environment repository"
+echo "   (a local GitHub API — Slipway's simulator, held to GitHub's OpenAPI description — serves it)"
+node scripts/bundle.ts scripts/local-github.ts "$out/local-github.mjs"
+coproc GITHUB { exec node "$out/local-github.mjs" acme/ml-environments "$environments"; }
 github_pid=$GITHUB_PID
 github_out=${GITHUB[0]}
 trap 'kill -TERM "$github_pid" 2>/dev/null || true' EXIT
 read -r -u "$github_out" served
-echo "$served" >.slipway/main/served.json
-api_url=$(field .slipway/main/served.json url)
-git_dir=$(field .slipway/main/served.json gitDir)
-GITHUB_TOKEN=local-demo-token slipway propose --config examples/iris/slipway.yaml --api-url "$api_url" \
-  --model iris --reference "localhost/acme/models/iris-classifier@$digest" \
-  --eval-report .slipway/main/eval-report.json --eval-report-digest "$report_digest"
+echo "$served" >"$out/served.json"
+api_url=$(field "$out/served.json" url)
+git_dir=$(field "$out/served.json" gitDir)
+GITHUB_TOKEN=local-demo-token slipway propose --config "$project/slipway.yaml" --api-url "$api_url" \
+  --reference "localhost/acme/models/churn-model@$digest" \
+  --eval-report "$out/eval-report.json" --eval-report-digest "$report_digest"
 echo
 echo "The proposal branch, as git sees it:"
-git --git-dir "$git_dir" log --format='  %h %s' main..slipway/dev/iris
-git --git-dir "$git_dir" diff main slipway/dev/iris | sed 's/^/  /'
+git --git-dir "$git_dir" log --format='  %h %s' main..slipway/dev/churn-model
+git --git-dir "$git_dir" diff main slipway/dev/churn-model | sed 's/^/  /'
+
+# == 8. (promotion) merge the dev pull request, promote to staging, print every environment and its
+# history: the lead adds these steps here once promotion lands, against the same $api_url and $git_dir.
+
 echo
 kill -TERM "$github_pid"
 cat <&"$github_out" || true

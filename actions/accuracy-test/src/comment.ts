@@ -1,6 +1,6 @@
 // The sticky pull-request comment: one per project config, updated in place on every re-run.
 import * as core from '@actions/core';
-import { logSafeText } from '@slipway/core/escape';
+import { logSafeText } from '@slipway/core/errors';
 import type { AccuracyTestSettings } from './inputs.js';
 
 /** GitHub rejects comments over 65,536 characters. */

@@ -1,8 +1,7 @@
 // accuracy-test: inputs → evaluateProject → outputs, job summary, annotations and the sticky PR comment.
 import { relative } from 'node:path';
 import * as core from '@actions/core';
-import { describeError } from '@slipway/core/errors';
-import { logSafeText } from '@slipway/core/escape';
+import { describeError, logSafeText } from '@slipway/core/errors';
 import { evaluateProject, renderEvalSummary } from '@slipway/core/eval';
 import { postStickyReport } from './comment.js';
 import { evaluateRequest, readSettings, secretRedactor } from './inputs.js';

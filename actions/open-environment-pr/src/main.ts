@@ -1,8 +1,7 @@
 // open-environment-pr: a published model version → a pull request against the environment repository.
 import * as core from '@actions/core';
 import { type ProposalResult, proposeDeployment } from '@slipway/core/environments';
-import { describeError } from '@slipway/core/errors';
-import { htmlSafe, logSafeText, markdownSafe } from '@slipway/core/escape';
+import { describeError, htmlSafe, logSafeText, markdownSafe } from '@slipway/core/errors';
 import { readSettings, secretRedactor } from './inputs.js';
 
 export async function run(): Promise<void> {

@@ -1,8 +1,7 @@
 // publish-model: inputs → publishProject → outputs and job summary. slipway.yaml + model files → a ModelPack
 // artifact pinned by digest, eval report attached.
 import * as core from '@actions/core';
-import { describeError } from '@slipway/core/errors';
-import { htmlSafe, logSafeText } from '@slipway/core/escape';
+import { describeError, htmlSafe, logSafeText } from '@slipway/core/errors';
 import { type PublishResult, publishProject } from '@slipway/core/oci';
 import { readSettings, secretRedactor } from './inputs.js';
 import { formatBytes, progressLogger } from './progress.js';

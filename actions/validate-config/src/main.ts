@@ -1,15 +1,17 @@
 import { join, relative } from 'node:path';
 import * as core from '@actions/core';
 import { formatFinding, formatTotals, readSourceForFrames, validateConfigs } from '@slipway/core/config';
-import { describeError } from '@slipway/core/errors';
-import { logSafeText } from '@slipway/core/escape';
+import { describeError, logSafeText } from '@slipway/core/errors';
 import { readSettings } from './inputs.js';
 import { writeSummary } from './summary.js';
 
 export async function run(): Promise<void> {
   try {
     const settings = readSettings();
-    const report = await validateConfigs({ root: settings.root, patterns: settings.files });
+    const report = await validateConfigs({
+      root: settings.root,
+      ...(settings.files ? { patterns: settings.files } : {}),
+    });
 
     for (const file of report.files) {
       const text = file.findings.length > 0 ? readSourceForFrames(join(settings.root, file.file)) : undefined;

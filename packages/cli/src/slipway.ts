@@ -2,9 +2,12 @@
 import { createRedactor, describeError } from '@slipway/core/errors';
 import { Command } from 'commander';
 import { registerEval } from './commands/eval.js';
+import { registerNew } from './commands/new.js';
 import { registerPropose } from './commands/propose.js';
 import { registerPublish } from './commands/publish.js';
 import { registerPull } from './commands/pull.js';
+import { registerTemplate } from './commands/template.js';
+import { registerUpdate } from './commands/update.js';
 import { registerValidate } from './commands/validate.js';
 
 const program = new Command('slipway')
@@ -19,6 +22,9 @@ registerEval(program);
 registerPublish(program);
 registerPull(program);
 registerPropose(program);
+registerNew(program);
+registerUpdate(program);
+registerTemplate(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -16,7 +16,7 @@ interface ProposeOptions {
   evalReportDigest?: string;
   baseBranch: string;
   config: string;
-  apiUrl: string;
+  apiUrl?: string;
   json?: boolean;
 }
 
@@ -47,8 +47,7 @@ export function registerPropose(program: Command): void {
     .option('--config <path>', "the project's slipway.yaml, read for defaults", 'slipway.yaml')
     .option(
       '--api-url <url>',
-      'GitHub REST API root (GitHub Enterprise Server: https://HOST/api/v3)',
-      process.env.GITHUB_API_URL ?? 'https://api.github.com',
+      'GitHub REST API root (GitHub Enterprise Server: https://HOST/api/v3; default: GITHUB_API_URL, else api.github.com)',
     )
     .option('--json', 'print the result as JSON')
     .addHelpText(
@@ -62,6 +61,7 @@ export function registerPropose(program: Command): void {
           'No token: set GITHUB_TOKEN (or GH_TOKEN) to a token that can write to the environment repository.',
           { where: 'GITHUB_TOKEN', expected: 'a token that can write to the environment repository' },
         );
+      const apiUrl = options.apiUrl ?? process.env.GITHUB_API_URL;
       const result = await proposeDeployment({
         config: options.config,
         root: process.cwd(),
@@ -76,7 +76,7 @@ export function registerPropose(program: Command): void {
         baseBranch: options.baseBranch,
         lineage: lineageFromEnvironment(process.env),
         token,
-        apiUrl: options.apiUrl,
+        ...(apiUrl ? { apiUrl } : {}),
         ...(options.json ? {} : { log: (line: string) => process.stderr.write(`${pc.dim(line)}\n`) }),
       });
       if (options.json) {

@@ -2,7 +2,7 @@
 // metrics beside those of the version now in the environment. Reads reports leniently: a report from an
 // older or newer Slipway, or one that is not an eval report at all, yields a note instead of an error,
 // because a missing summary must never block a deployment proposal.
-import { markdownSafe } from '../escape/index.js';
+import { markdownSafe } from '../errors/index.js';
 
 export interface MetricRow {
   readonly testSet: string;

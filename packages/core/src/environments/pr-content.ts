@@ -2,7 +2,7 @@
 // (change, evaluation, lineage, policy) and the hidden marker plus machine-readable block that let the
 // next run, and other tools, read the proposal back without guessing from prose.
 
-import { fitBody } from '../escape/index.js';
+import { fitBody } from '../errors/index.js';
 import type { DeployedModel, ModelRelease } from './deployment.js';
 import { storageUriOf } from './deployment.js';
 import { type EvalSummary, maxTableRows, renderProposalEvalSummary } from './eval-summary.js';

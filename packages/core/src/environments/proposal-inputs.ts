@@ -2,6 +2,8 @@
 // run's environment) into a ModelRelease. Shared by the open-environment-pr action and `slipway propose`.
 import { readConfigSource } from '../config/source.js';
 import type { Project } from '../config/types.generated.js';
+import { isDigest } from '../oci/digest.js';
+import { parseReference } from '../oci/reference.js';
 import { checkRelease, type ModelRelease, ModelReleaseError } from './deployment.js';
 
 /** `ghcr.io/acme/models/iris@sha256:…` → repository and digest (a tag is ignored: the digest pins it). */
@@ -12,16 +14,20 @@ export function parseArtifactReference(reference: string): { repository: string;
       `The artifact '${trimmed}' is in a local OCI layout directory; a cluster cannot pull it. Publish the model to a registry first.`,
     );
   }
-  const match = /^(?:oci:\/\/)?([^@\s]+)@(sha256:[a-f0-9]{64})$/.exec(trimmed);
-  if (!match) {
-    throw new ModelReleaseError(
+  const invalid = () =>
+    new ModelReleaseError(
       `Invalid artifact reference '${reference}'. Expected registry/repository@sha256:<64 hex digits>, as publish-model outputs it.`,
+      { where: reference, expected: 'registry/repository@sha256:<64 hex digits>' },
     );
+  let parsed: ReturnType<typeof parseReference>;
+  try {
+    parsed = parseReference(trimmed.replace(/^oci:\/\//, ''));
+  } catch {
+    throw invalid();
   }
-  // A tag after the last path segment (`…/iris:1.3.0@sha256:…`) is dropped; a registry port (`host:5000/…`) stays.
-  const name = match[1]!;
-  const tagColon = name.indexOf(':', name.lastIndexOf('/') + 1);
-  return { repository: tagColon >= 0 ? name.slice(0, tagColon) : name, digest: match[2]! };
+  // A cluster pulls what the digest pins; a tag alone could move under it.
+  if (parsed.kind !== 'registry' || !isDigest(parsed.ref)) throw invalid();
+  return { repository: `${parsed.registry}/${parsed.repository}`, digest: parsed.ref };
 }
 
 /** What the project's slipway.yaml says about the model and where it deploys first. */

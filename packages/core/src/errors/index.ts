@@ -43,4 +43,12 @@ export function describeError(error: unknown, redact: (text: string) => string =
   );
 }
 
+export {
+  fitBody,
+  GITHUB_BODY_LIMIT,
+  htmlSafe,
+  logSafe,
+  logSafeText,
+  markdownSafe,
+} from './escape.js';
 export { createRedactor, type Redactor } from './redact.js';

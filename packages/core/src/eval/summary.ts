@@ -2,7 +2,7 @@
 // test set (slices as rows, the baseline side by side), the gates, warnings, and a mermaid bar chart that
 // GitHub renders in place.
 import { defaultBaselineMetrics } from '../config/metric-catalogue.js';
-import { fitBody, GITHUB_BODY_LIMIT, markdownSafe } from '../escape/index.js';
+import { fitBody, GITHUB_BODY_LIMIT, markdownSafe } from '../errors/index.js';
 import type { EvalReport, GateVerdict, GroupReport, MetricValue, TestSetReport } from '../metrics/index.js';
 
 export interface SummaryOptions {

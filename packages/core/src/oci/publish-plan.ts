@@ -62,7 +62,9 @@ export async function readPublishPlan(
   if (!version) {
     throw new OciError(`No model version: set model.version in ${configPath} or give the version input.`);
   }
-  const registry = overrides.registry || artifact.registry;
+  // What is given beats what the file says: a layout given for this run wins over artifact.registry
+  // (a local try-out of a project that ships to a registry), a registry given wins over both.
+  const registry = overrides.registry || (overrides.layout ? undefined : artifact.registry);
   let target: PublishTarget;
   if (registry) {
     const repository =

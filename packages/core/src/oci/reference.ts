@@ -17,7 +17,10 @@ export type ArtifactReference =
     }
   | { readonly kind: 'layout'; readonly directory: string; readonly ref: string };
 
-/** `ref` is a tag or a digest; a reference without either names the tag `latest`, as docker does. */
+/**
+ * The one parser of artifact references. `ref` is a tag or a digest; a reference without either names the
+ * tag `latest`, as docker does; with both, the digest.
+ */
 export function parseReference(text: string): ArtifactReference {
   const where = `Invalid artifact reference '${text}'.`;
   if (text.startsWith('oci:')) {
@@ -42,6 +45,9 @@ export function parseReference(text: string): ArtifactReference {
     ref = path.slice(at + 1);
     path = path.slice(0, at);
     if (!isDigest(ref)) throw new OciError(`${where} '${ref}' is not a digest; expected sha256:<64 hex>.`);
+    // `name:1.3.0@sha256:…`: the digest pins it, the tag beside it is only a label (docker reads it so too).
+    const colon = path.lastIndexOf(':');
+    if (colon >= 0 && TAG_PATTERN.test(path.slice(colon + 1))) path = path.slice(0, colon);
   } else {
     const colon = path.lastIndexOf(':');
     if (colon >= 0) {

@@ -39,6 +39,13 @@ describe('artifact references', () => {
       registry: '127.0.0.1:5000',
       ref: '1.0.0',
     });
+    // A tag beside the digest is a label; the digest pins the artifact.
+    expect(parseReference(`127.0.0.1:5000/acme/iris:1.3.0@${digest}`)).toEqual({
+      kind: 'registry',
+      registry: '127.0.0.1:5000',
+      repository: 'acme/iris',
+      ref: digest,
+    });
     expect(parseReference('oci:/tmp/layout:1.0.0')).toEqual({
       kind: 'layout',
       directory: '/tmp/layout',

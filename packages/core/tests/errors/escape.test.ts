@@ -1,7 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createRedactor } from '../../src/errors/index.js';
-import { fitBody, htmlSafe, logSafe, logSafeText, markdownSafe } from '../../src/escape/index.js';
+import {
+  createRedactor,
+  fitBody,
+  htmlSafe,
+  logSafe,
+  logSafeText,
+  markdownSafe,
+} from '../../src/errors/index.js';
 
 const startsCommand = (text: string) => text.split(/\r\n|\r|\n/).some((line) => /^\s*::/.test(line));
 

@@ -1,0 +1,165 @@
+// templates: `slipway new` and `slipway update` of a 200-file project, as ratios to `node -e 0` measured
+// in the same rounds (alternating, after a warm-up). The template source is a git repository holding a
+// 200-file template at 1.0.0, then at 1.1.0 (20 files changed, 5 added); each update runs on a fresh
+// project generated from 1.0.0 with 10 files edited by hand where the template does not change them.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { bundleForNode } from '../scripts/bundle.ts';
+
+const root = resolve(import.meta.dirname, '..');
+const work = mkdtempSync(join(tmpdir(), 'slipway-bench-templates-'));
+const rounds = 7;
+const files = 200;
+
+function git(cwd: string, ...args: string[]): void {
+  execFileSync('git', ['-c', 'user.name=Bench', '-c', 'user.email=bench@localhost', ...args], {
+    cwd,
+    stdio: 'ignore',
+  });
+}
+
+function fileText(i: number, version: string): string {
+  const lines = [`# File ${i} of {{ slipway.name }} (owned by {{ slipway.org }}), template ${version}`];
+  for (let line = 0; line < 40; line++)
+    lines.push(`value_${i}_${line} = ${line * i} # unchanged line ${line}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function quantile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * (sorted.length - 1) + 0.5))] as number;
+}
+
+function summary(values: number[]): { median: number; text: string } {
+  const sorted = [...values].sort((a, b) => a - b);
+  const median = quantile(sorted, 0.5);
+  return {
+    median,
+    text: `median ${median.toFixed(1)} ms (p25 ${quantile(sorted, 0.25).toFixed(1)}, p75 ${quantile(sorted, 0.75).toFixed(1)})`,
+  };
+}
+
+function time(fn: () => void): number {
+  const start = process.hrtime.bigint();
+  fn();
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+try {
+  const cli = join(work, 'slipway.js');
+  await bundleForNode({ entry: join(root, 'packages/cli/src/slipway.ts'), outfile: cli, shebang: true });
+  const slipway = (cwd: string, ...args: string[]) =>
+    execFileSync(process.execPath, [cli, ...args], {
+      cwd,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+
+  // The template source at 1.0.0.
+  const source = join(work, 'source');
+  const template = join(source, 'templates/big');
+  mkdirSync(join(template, 'src'), { recursive: true });
+  writeFileSync(
+    join(template, 'template.yaml'),
+    'version: 1.0.0\ndescription: 200 files\nquestions: [name, org]\n',
+  );
+  for (let i = 0; i < files; i++) writeFileSync(join(template, 'src', `file-${i}.py`), fileText(i, '1.0.0'));
+  git(source, 'init', '-q', '-b', 'main');
+  git(source, 'add', '-A');
+  git(source, 'commit', '-q', '-m', '1.0.0');
+  const templates = join(source, 'templates');
+
+  // Projects to update, one per round plus the warm-up, each with hand edits committed.
+  const projects = join(work, 'projects');
+  mkdirSync(projects);
+  for (let round = 0; round <= rounds; round++) {
+    slipway(
+      projects,
+      'new',
+      `p${round}`,
+      '--template',
+      'big',
+      '--templates',
+      templates,
+      '--yes',
+      '--org',
+      'acme',
+    );
+    const project = join(projects, `p${round}`);
+    for (let i = 100; i < 110; i++) {
+      const path = join(project, 'src', `file-${i}.py`);
+      writeFileSync(path, readFileSync(path, 'utf8').replace('unchanged line 20', 'edited by hand'));
+    }
+    git(project, 'commit', '-q', '-am', 'hand edits');
+  }
+
+  // The template moves to 1.1.0: 20 files changed (10 of them also edited by hand elsewhere), 5 added.
+  writeFileSync(
+    join(template, 'template.yaml'),
+    'version: 1.1.0\ndescription: 200 files\nquestions: [name, org]\n',
+  );
+  for (let i = 95; i < 115; i++) {
+    const path = join(template, 'src', `file-${i}.py`);
+    writeFileSync(path, readFileSync(path, 'utf8').replace('unchanged line 2\n', 'changed in 1.1.0\n'));
+  }
+  for (let i = files; i < files + 5; i++)
+    writeFileSync(join(template, 'src', `file-${i}.py`), fileText(i, '1.1.0'));
+  git(source, 'commit', '-q', '-am', '1.1.0');
+  git(source, 'add', '-A');
+  git(source, 'commit', '-q', '-m', '1.1.0 new files');
+
+  const generated = join(work, 'generated');
+  mkdirSync(generated);
+  const node: number[] = [];
+  const made: number[] = [];
+  const updated: number[] = [];
+  for (let round = 0; round <= rounds; round++) {
+    const nodeMs = time(() => execFileSync(process.execPath, ['-e', '0']));
+    const newMs = time(() =>
+      slipway(
+        generated,
+        'new',
+        `n${round}`,
+        '--template',
+        'big',
+        '--templates',
+        templates,
+        '--yes',
+        '--org',
+        'acme',
+      ),
+    );
+    const updateMs = time(() => {
+      try {
+        slipway(join(projects, `p${round}`), 'update', '--templates', templates);
+      } catch (error) {
+        throw new Error(
+          `slipway update failed: ${(error as { stderr?: Buffer }).stderr?.toString() ?? error}`,
+        );
+      }
+    });
+    if (round === 0) continue; // warm-up: file cache, git's own start
+    node.push(nodeMs);
+    made.push(newMs);
+    updated.push(updateMs);
+  }
+  const changed = execFileSync('git', ['status', '--porcelain'], {
+    cwd: join(projects, `p${rounds}`),
+    encoding: 'utf8',
+  });
+  if (changed.split('\n').filter(Boolean).length !== 26)
+    throw new Error(`update changed unexpected files:\n${changed}`);
+
+  const n = summary(node);
+  const a = summary(made);
+  const u = summary(updated);
+  console.log(`node -e 0:              ${n.text}`);
+  console.log(`slipway new (200 files, git init + commit): ${a.text}`);
+  console.log(`slipway update (200 files, 25 changed, 10 merged with hand edits): ${u.text}`);
+  console.log(`(${rounds} alternating rounds after a warm-up)`);
+  console.log(`RATIO templates-new-200-files-vs-node: ${(a.median / n.median).toFixed(2)}x (target < 4x)`);
+  console.log(`RATIO templates-update-200-files-vs-node: ${(u.median / n.median).toFixed(2)}x (target < 8x)`);
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}

@@ -1,0 +1,170 @@
+// `slipway new` / `npm create slipway`: one template rendered into a new project folder, its answers and
+// file digests recorded, optionally a git repository with a first commit. Nothing is written outside the
+// target, and a failure part-way removes what this run wrote.
+import { existsSync, readdirSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { SlipwayError } from '../errors/index.js';
+import type { Answers } from './answers.js';
+import { findTemplate } from './catalog.js';
+import { git, gitRaw } from './git.js';
+import { digestsOf, recordPath, recordText } from './record.js';
+import { renderTemplate, substitute, variables } from './render.js';
+import { describeSource } from './source.js';
+
+export interface NewProjectRequest {
+  /** The folder of templates (each a folder with template.yaml). */
+  readonly templatesRoot: string;
+  readonly template: string;
+  /** The directory named on the command line: a plain name (or `.`), relative to `parentDir`. */
+  readonly directory: string;
+  readonly parentDir: string;
+  /** Every answer the template asks, already checked (see collectAnswers). */
+  readonly answers: Answers;
+  /** Write into a non-empty directory. */
+  readonly force?: boolean;
+  /** `git init` and commit the generated files. */
+  readonly git?: boolean;
+}
+
+export interface NewProjectResult {
+  readonly projectDir: string;
+  readonly template: string;
+  readonly version: string;
+  readonly files: readonly string[];
+  /** The first commit, when `git` was asked for. */
+  readonly commit?: string;
+  readonly nextSteps: readonly string[];
+  readonly warnings: readonly string[];
+}
+
+/** Refuses a target name that could reach outside the current folder. */
+export function checkDirectoryName(directory: string): void {
+  const expected =
+    'a plain folder name such as my-model (no slashes, no .., not an absolute path), or . for the current folder';
+  if (
+    directory === '' ||
+    isAbsolute(directory) ||
+    /[\\/]/.test(directory) ||
+    directory === '..' ||
+    (directory !== '.' && directory.startsWith('.')) ||
+    directory.includes('\0')
+  ) {
+    throw new SlipwayError(`Invalid directory '${directory}'. Expected ${expected}.`, {
+      where: '<directory>',
+      expected,
+    });
+  }
+}
+
+/** The directory's name, for defaults: the folder itself for `.`. */
+export function directoryNameOf(parentDir: string, directory: string): string {
+  return basename(resolve(parentDir, directory));
+}
+
+export function assertTargetUsable(projectDir: string, force: boolean): void {
+  if (!existsSync(projectDir) || force) return;
+  const entries = readdirSync(projectDir).filter((name) => name !== '.git');
+  if (entries.length > 0) {
+    throw new SlipwayError(
+      `${projectDir} is not empty (${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', …' : ''}). Choose another directory, or pass --force to write into it.`,
+      { where: projectDir, expected: 'an empty or new directory' },
+    );
+  }
+}
+
+export async function commitAll(projectDir: string, message: string): Promise<string> {
+  await git(['add', '-A'], projectDir);
+  const commit = await gitRaw(['commit', '-q', '--no-verify', '-m', message], projectDir);
+  if (commit.code !== 0) {
+    // A machine without a git identity (CI, a fresh container) still gets its first commit.
+    await git(
+      [
+        '-c',
+        'user.name=Slipway',
+        '-c',
+        'user.email=slipway@localhost',
+        'commit',
+        '-q',
+        '--no-verify',
+        '-m',
+        message,
+      ],
+      projectDir,
+    );
+  }
+  return git(['rev-parse', 'HEAD'], projectDir);
+}
+
+export async function newProject(request: NewProjectRequest): Promise<NewProjectResult> {
+  checkDirectoryName(request.directory);
+  const spec = findTemplate(request.templatesRoot, request.template);
+  const projectDir = resolve(request.parentDir, request.directory);
+  assertTargetUsable(projectDir, request.force === true);
+  const source = await describeSource(resolve(request.templatesRoot));
+  const warnings = source.dirty
+    ? [
+        `The templates in ${source.record.repository} have uncommitted changes; \`slipway update\` will take commit ${source.record.commit?.slice(0, 12) ?? '(none)'} as what this project was generated from.`,
+      ]
+    : [];
+  const rendered = renderTemplate(
+    spec,
+    request.answers,
+    source.record.commit ? { commit: source.record.commit } : {},
+  );
+  const record = {
+    template: spec.name,
+    version: spec.version,
+    source: source.record,
+    answers: Object.fromEntries(spec.questions.map((key) => [key, request.answers[key] as string])),
+    files: digestsOf(rendered),
+  };
+
+  const createdDir = !existsSync(projectDir);
+  const written: string[] = [];
+  try {
+    // Each folder made once, then the files of a folder written together.
+    const folders = new Set([...rendered.keys()].map((path) => dirname(join(projectDir, path))));
+    for (const folder of [...folders].sort()) await mkdir(folder, { recursive: true });
+    const entries = [...rendered];
+    for (let at = 0; at < entries.length; at += 32) {
+      await Promise.all(
+        entries.slice(at, at + 32).map(async ([path, content]) => {
+          const target = join(projectDir, path);
+          await writeFile(target, content);
+          written.push(target);
+        }),
+      );
+    }
+    const recordFile = join(projectDir, recordPath);
+    await mkdir(dirname(recordFile), { recursive: true });
+    await writeFile(recordFile, recordText(record));
+    written.push(recordFile);
+  } catch (error) {
+    // Nothing half-written: remove what this run wrote (and the folder, if this run made it).
+    if (createdDir) await rm(projectDir, { recursive: true, force: true });
+    else for (const file of written) await rm(file, { force: true });
+    throw error;
+  }
+
+  let commit: string | undefined;
+  if (request.git) {
+    // git init in an existing repository only reinitialises it, keeping its history.
+    await git(['init', '-q', '-b', 'main'], projectDir);
+    commit = await commitAll(projectDir, `Generate from Slipway's ${spec.name} template ${spec.version}`);
+  }
+  const values = { ...variables(spec, request.answers, {}), directory: request.directory };
+  const nextSteps = [
+    ...(request.directory === '.' ? [] : [`cd ${request.directory}`]),
+    ...spec.nextSteps.map((step) => substitute(step, values, `${spec.name}/template.yaml`)),
+  ];
+  return {
+    projectDir,
+    template: spec.name,
+    version: spec.version,
+    files: [...rendered.keys()],
+    ...(commit ? { commit } : {}),
+    nextSteps,
+    warnings,
+  };
+}

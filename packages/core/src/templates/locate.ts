@@ -1,0 +1,22 @@
+// The templates shipped with Slipway: the `templates/` folder of the repository (or package) the running
+// command was bundled from, found by walking up from it. SLIPWAY_TEMPLATES names another folder.
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SlipwayError } from '../errors/index.js';
+
+export function locateTemplates(fromUrl: string, env: NodeJS.ProcessEnv = process.env): string {
+  if (env.SLIPWAY_TEMPLATES) return resolve(env.SLIPWAY_TEMPLATES);
+  let dir = dirname(fileURLToPath(fromUrl));
+  for (;;) {
+    const candidate = join(dir, 'templates');
+    if (existsSync(join(candidate, 'pytorch', 'template.yaml'))) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  throw new SlipwayError(
+    `Slipway's templates were not found above ${dirname(fileURLToPath(fromUrl))}. Pass --templates <folder> or set SLIPWAY_TEMPLATES.`,
+    { expected: 'a templates folder' },
+  );
+}

@@ -1,0 +1,163 @@
+// The three-way merge of a template change into a project, file by file. Base: the old template version
+// rendered with the old answers; theirs: the new version with the new answers; yours: what the project
+// holds now. Pure planning first (tested without git), then git merge-file for the text of both-changed
+// files, whose conflicts are left unmerged in git's index, stages 1/2/3, so `git status` lists them.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gitRaw } from './git.js';
+
+export type FileAction =
+  /** Written as the template has it: new in the template, or changed by it where you had not. */
+  | 'write'
+  /** Both you and the template changed it: merged by git merge-file. */
+  | 'merge'
+  /** Removed from the template and unchanged by you: removed. */
+  | 'remove'
+  /** A managed file you edited: replaced by the template's, your edit reported. */
+  | 'replace'
+  /** Left as it is, with a note when that means a template change was not applied. */
+  | 'keep';
+
+export interface PlannedFile {
+  readonly path: string;
+  readonly action: FileAction;
+  /** Why, in the user's words, whenever the outcome is not simply the template's change. */
+  readonly note?: string;
+}
+
+export interface MergeInputs {
+  readonly base: ReadonlyMap<string, Buffer>;
+  readonly theirs: ReadonlyMap<string, Buffer>;
+  readonly yours: (path: string) => Buffer | undefined;
+  readonly managed: readonly string[];
+}
+
+const same = (a: Buffer | undefined, b: Buffer | undefined) =>
+  a === undefined ? b === undefined : b !== undefined && a.equals(b);
+
+export function isManaged(path: string, managed: readonly string[]): boolean {
+  return managed.some((prefix) => (prefix.endsWith('/') ? path.startsWith(prefix) : path === prefix));
+}
+
+/** What to do with every path either version of the template has. Pure: reads through `yours`. */
+export function planMerge({ base, theirs, yours, managed }: MergeInputs): PlannedFile[] {
+  const paths = [...new Set([...base.keys(), ...theirs.keys()])].sort();
+  const plan: PlannedFile[] = [];
+  for (const path of paths) {
+    const old = base.get(path);
+    const next = theirs.get(path);
+    const current = yours(path);
+    if (same(old, next)) continue; // the template did not change it: whatever you did stands
+    if (next === undefined) {
+      if (current === undefined) continue;
+      if (same(current, old)) plan.push({ path, action: 'remove' });
+      else
+        plan.push({
+          path,
+          action: 'keep',
+          note: 'the template removed this file; you had edited it, so it is kept',
+        });
+      continue;
+    }
+    if (current === undefined) {
+      if (old === undefined) plan.push({ path, action: 'write' });
+      else
+        plan.push({
+          path,
+          action: 'keep',
+          note: 'you deleted this file and the template changed it; it stays deleted',
+        });
+      continue;
+    }
+    if (same(current, next)) continue;
+    if (same(current, old)) plan.push({ path, action: 'write' });
+    else if (isManaged(path, managed))
+      plan.push({
+        path,
+        action: 'replace',
+        note: 'managed by the template: your hand edits were replaced (see them with `git diff HEAD -- <file>`)',
+      });
+    else plan.push({ path, action: 'merge' });
+  }
+  return plan;
+}
+
+export interface MergedText {
+  readonly content: Buffer;
+  readonly conflicts: number;
+}
+
+function isText(content: Buffer): boolean {
+  return !content.subarray(0, 8000).includes(0);
+}
+
+/**
+ * `git merge-file --diff3`: your version and the template's change combined; overlapping edits become
+ * conflict blocks with both sides and the base. A missing base (added on both sides) merges against empty.
+ */
+export async function mergeText(
+  yours: Buffer,
+  base: Buffer | undefined,
+  theirs: Buffer,
+  labels: { yours: string; base: string; theirs: string },
+): Promise<MergedText> {
+  if (![yours, base ?? Buffer.alloc(0), theirs].every(isText)) return { content: yours, conflicts: 1 };
+  const dir = await mkdtemp(join(tmpdir(), 'slipway-merge-'));
+  try {
+    await Promise.all([
+      writeFile(join(dir, 'yours'), yours),
+      writeFile(join(dir, 'base'), base ?? Buffer.alloc(0)),
+      writeFile(join(dir, 'theirs'), theirs),
+    ]);
+    const result = await gitRaw(
+      [
+        'merge-file',
+        '-p',
+        '--diff3',
+        '-L',
+        labels.yours,
+        '-L',
+        labels.base,
+        '-L',
+        labels.theirs,
+        'yours',
+        'base',
+        'theirs',
+      ],
+      dir,
+    );
+    if (result.code < 0) throw new Error(`git merge-file failed: ${result.stderr.trim()}`);
+    return { content: result.stdout, conflicts: result.code };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export interface Unmerged {
+  /** Path relative to the repository's top level. */
+  readonly path: string;
+  readonly base?: Buffer;
+  readonly yours: Buffer;
+  readonly theirs: Buffer;
+}
+
+async function blob(repository: string, content: Buffer): Promise<string> {
+  const result = await gitRaw(['hash-object', '-w', '--stdin'], repository, content);
+  if (result.code !== 0) throw new Error(`git hash-object failed: ${result.stderr.trim()}`);
+  return result.stdout.toString('utf8').trim();
+}
+
+/** Records conflicts in the index as git merge does: stage 1 base, 2 yours, 3 theirs. */
+export async function markUnmerged(repository: string, files: readonly Unmerged[]): Promise<void> {
+  if (files.length === 0) return;
+  const lines: string[] = [];
+  for (const file of files) {
+    lines.push(`0 ${'0'.repeat(40)}\t${file.path}`);
+    if (file.base !== undefined) lines.push(`100644 ${await blob(repository, file.base)} 1\t${file.path}`);
+    lines.push(`100644 ${await blob(repository, file.yours)} 2\t${file.path}`);
+    lines.push(`100644 ${await blob(repository, file.theirs)} 3\t${file.path}`);
+  }
+  const result = await gitRaw(['update-index', '--index-info'], repository, `${lines.join('\n')}\n`);
+  if (result.code !== 0) throw new Error(`git update-index --index-info failed: ${result.stderr.trim()}`);
+}

@@ -1,0 +1,116 @@
+// Rendering a template: its files with `{{ slipway.<key> }}` replaced by the answers. Substitution only,
+// no logic in templates: an unrendered template is still valid YAML, Python and workflow syntax, so the
+// repository's own linters check the templates as they are, and a typo in a key fails loudly.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { SlipwayError } from '../errors/index.js';
+import { type Answers, answerList } from './answers.js';
+import { type TemplateSpec, templateFile } from './catalog.js';
+import { renderSkeleton } from './skeleton.js';
+
+/** Rendered files by project-relative path (forward slashes), in path order. */
+export type RenderedFiles = ReadonlyMap<string, Buffer>;
+
+/** Facts about the source, not asked of the user, that templates may use. */
+export interface RenderContext {
+  /** Git commit of the template source, used to pin Slipway's own actions; undefined when unknown. */
+  readonly commit?: string;
+}
+
+const placeholder = /\{\{\s*slipway\.([a-z][a-z0-9-]*)\s*\}\}/g;
+// Never part of a template: build leftovers of someone who ran a template in place.
+const skipped = new Set([templateFile, '__pycache__', '.slipway', 'node_modules', '.DS_Store']);
+
+/** The values placeholders may name: the answers, and what follows from them. */
+export function variables(
+  spec: TemplateSpec,
+  answers: Answers,
+  context: RenderContext,
+): Record<string, string> {
+  const environments = answerList(answers.environments);
+  const [envOwner, envName] = (answers['environment-repository'] ?? '/').split('/');
+  return {
+    ...answers,
+    template: spec.name,
+    'template-version': spec.version,
+    'first-environment': environments[0] ?? '',
+    'last-environment': environments.at(-1) ?? '',
+    'environment-repository-owner': envOwner ?? '',
+    'environment-repository-name': envName ?? '',
+    'slipway-ref': context.commit ?? 'v1',
+  };
+}
+
+export function substitute(text: string, values: Record<string, string>, where: string): string {
+  return text.replace(placeholder, (match, key: string, offset: number) => {
+    const value = values[key];
+    if (value !== undefined) return value;
+    const line = text.slice(0, offset).split('\n').length;
+    throw new SlipwayError(
+      `${where}:${line}: unknown placeholder ${match}. Expected one of: ${Object.keys(values).sort().join(', ')}.`,
+      { where: `${where}:${line}`, expected: 'a known slipway.<key>' },
+    );
+  });
+}
+
+function isText(content: Buffer): boolean {
+  return !content.subarray(0, 8000).includes(0);
+}
+
+/** npm drops `.gitignore` from packages, so templates ship it as `_gitignore` (as create-vite does). */
+function outputName(path: string): string {
+  return path.replace(/(^|\/)_gitignore$/, '$1.gitignore');
+}
+
+/** A project-relative path that stays inside the project, or an error. */
+export function safePath(path: string, where: string): string {
+  const parts = path.split('/');
+  if (
+    path.startsWith('/') ||
+    /^[A-Za-z]:/.test(path) ||
+    parts.some((p) => p === '..' || p === '' || p === '.')
+  ) {
+    throw new SlipwayError(
+      `${where} renders to '${path}', which is outside the project. Nothing was written.`,
+      {
+        where,
+        expected: 'a path inside the project',
+      },
+    );
+  }
+  return path;
+}
+
+function walk(dir: string, root: string, out: string[]): string[] {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (skipped.has(entry.name)) continue;
+    const full = join(dir, entry.name);
+    if (entry.isDirectory()) walk(full, root, out);
+    else if (entry.isFile()) out.push(relative(root, full).split(sep).join('/'));
+  }
+  return out;
+}
+
+/** Renders a template folder with the answers, in memory; nothing is written. */
+export function renderTemplate(
+  spec: TemplateSpec,
+  answers: Answers,
+  context: RenderContext = {},
+): RenderedFiles {
+  const values = variables(spec, answers, context);
+  const files = new Map<string, Buffer>();
+  if (spec.skeleton !== undefined) {
+    for (const [path, content] of renderSkeleton(join(spec.dir, spec.skeleton), values))
+      files.set(path, content);
+  }
+  for (const path of walk(spec.dir, spec.dir, [])) {
+    const where = `${spec.name}/${path}`;
+    const target = safePath(substitute(outputName(path), values, where), where);
+    const content = readFileSync(join(spec.dir, path));
+    files.set(
+      target,
+      isText(content) ? Buffer.from(substitute(content.toString('utf8'), values, where)) : content,
+    );
+  }
+  return new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}

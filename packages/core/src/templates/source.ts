@@ -1,0 +1,123 @@
+// Where templates come from, and their earlier versions. A template's versions are its history in git:
+// the project records the commit it was generated from, and an update renders that commit again (with the
+// same answers) as the base of a three-way merge, the way Copier does with its template's tags.
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { parse } from 'yaml';
+import { SlipwayError } from '../errors/index.js';
+import { findTemplate, type TemplateSpec, templateFile } from './catalog.js';
+import { extractTree, git, gitRaw } from './git.js';
+import type { SourceRecord } from './record.js';
+
+export interface DescribedSource {
+  readonly record: SourceRecord;
+  /** True when the templates differ from the recorded commit (uncommitted edits in the source). */
+  readonly dirty: boolean;
+}
+
+/** The git repository and commit of a templates folder on disk, when it is in one. */
+export async function describeSource(templatesRoot: string): Promise<DescribedSource> {
+  // One git for the top level and HEAD, one for uncommitted changes: each process start counts here.
+  const found = await gitRaw(['rev-parse', '--show-toplevel', '--verify', '-q', 'HEAD'], templatesRoot).catch(
+    () => undefined,
+  );
+  const [repository, commit] = found?.stdout.toString('utf8').trim().split('\n') ?? [];
+  if (!repository) return { record: { repository: templatesRoot, path: '.' }, dirty: false };
+  const path = relative(repository, templatesRoot).split(sep).join('/') || '.';
+  if (found?.code !== 0 || !commit) return { record: { repository, path }, dirty: true };
+  const status = await git(['status', '--porcelain', '--untracked-files=no', '--', path], repository);
+  return { record: { repository, path, commit }, dirty: status !== '' };
+}
+
+/** A version of the source checked out into a temporary folder; `dispose` removes it. */
+export interface CheckedOut {
+  readonly spec: TemplateSpec;
+  readonly commit: string;
+  readonly dispose: () => Promise<void>;
+}
+
+function unrenderable(source: SourceRecord, why: string): SlipwayError {
+  return new SlipwayError(
+    `Cannot render the template from ${source.repository}${source.commit ? ` at ${source.commit.slice(0, 12)}` : ''}: ${why}. ` +
+      'Pass --source <git repository of the templates> (a path or URL) to name where its history is.',
+    { where: source.repository, expected: 'a git repository holding the template history' },
+  );
+}
+
+async function localRepository(repository: string, scratch: string): Promise<string> {
+  if (existsSync(repository)) return repository;
+  // A URL: a blobless clone fetches only what the commits asked for need.
+  const into = join(scratch, 'source.git');
+  const result = await gitRaw(
+    ['clone', '--bare', '--filter=blob:none', '--quiet', repository, into],
+    scratch,
+  );
+  if (result.code !== 0) throw new Error(result.stderr.trim());
+  return into;
+}
+
+/** Resolves `to` (a template version such as 1.2.0, or any git revision) to a commit of the source. */
+async function resolveRevision(
+  repository: string,
+  templateDir: string,
+  to: string,
+): Promise<string | undefined> {
+  if (/^\d+\.\d+\.\d+/.test(to)) {
+    const log = await git(
+      ['log', '--all', '--format=%H', '--', `${templateDir}/${templateFile}`],
+      repository,
+    );
+    for (const commit of log.split('\n').filter(Boolean)) {
+      const text = await gitRaw(['show', `${commit}:${templateDir}/${templateFile}`], repository);
+      if (text.code !== 0) continue;
+      const version = (parse(text.stdout.toString('utf8')) as { version?: unknown } | null)?.version;
+      if (version === to) return commit;
+    }
+    return undefined;
+  }
+  const commit = await gitRaw(['rev-parse', '--verify', '-q', `${to}^{commit}`], repository);
+  return commit.code === 0 ? commit.stdout.toString('utf8').trim() : undefined;
+}
+
+/**
+ * Checks out template `name` of the source at `revision` (a commit, or a version with `byVersion`) into
+ * a temporary folder, with the skeleton it renders from when it has one.
+ */
+export async function checkOutTemplate(
+  source: SourceRecord,
+  name: string,
+  revision: string,
+): Promise<CheckedOut> {
+  const scratch = await mkdtemp(join(tmpdir(), 'slipway-template-'));
+  const dispose = () => rm(scratch, { recursive: true, force: true });
+  try {
+    const repository = await localRepository(source.repository, scratch).catch((error: Error) => {
+      throw unrenderable(source, `it could not be read (${error.message})`);
+    });
+    const isRepository = await gitRaw(['rev-parse', '--git-dir'], repository).catch(() => undefined);
+    if (isRepository?.code !== 0) throw unrenderable(source, 'it is not a git repository');
+    const templateDir = source.path === '.' ? name : `${source.path}/${name}`;
+    const commit = await resolveRevision(repository, templateDir, revision);
+    if (!commit) throw unrenderable(source, `no commit of template '${name}' matches '${revision}'`);
+    const tree = join(scratch, 'tree');
+    await mkdir(tree);
+    await extractTree(repository, commit, [templateDir], tree).catch(() => {
+      throw unrenderable(source, `template '${name}' does not exist at ${commit.slice(0, 12)}`);
+    });
+    const root = resolve(tree, source.path);
+    const spec = findTemplate(root, name);
+    if (spec.skeleton !== undefined) {
+      const skeleton = relative(tree, resolve(spec.dir, spec.skeleton)).split(sep).join('/');
+      if (skeleton.startsWith('..'))
+        throw unrenderable(source, `its skeleton ${spec.skeleton} is outside the repository`);
+      await mkdir(dirname(join(tree, skeleton)), { recursive: true });
+      await extractTree(repository, commit, [skeleton], tree);
+    }
+    return { spec, commit, dispose };
+  } catch (error) {
+    await dispose();
+    throw error;
+  }
+}

@@ -1,0 +1,263 @@
+// `slipway update`: the project moved to a newer template version (or new answers) by a three-way merge.
+// Non-overlapping edits merge cleanly; overlapping ones get diff3 markers and stay unmerged in git's index;
+// files you deleted stay deleted; managed files are replaced and your hand edits reported. Every file the
+// template changed appears in the result: nothing is dropped silently.
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { SlipwayError } from '../errors/index.js';
+import { type Answers, checkAnswer, questionFor } from './answers.js';
+import { findTemplate, type TemplateSpec } from './catalog.js';
+import { gitRaw } from './git.js';
+import { markUnmerged, mergeText, type PlannedFile, planMerge, type Unmerged } from './merge.js';
+import {
+  digestsOf,
+  readRecord,
+  recordPath,
+  recordText,
+  type SourceRecord,
+  type TemplateRecord,
+} from './record.js';
+import { type RenderedFiles, renderTemplate } from './render.js';
+import { type CheckedOut, checkOutTemplate, describeSource } from './source.js';
+
+export interface UpdateProjectRequest {
+  readonly projectDir: string;
+  /** The templates folder to update to, as it is on disk (the ones shipped with Slipway by default). */
+  readonly templatesRoot?: string;
+  /** Update to this template version (or git revision) of the recorded source instead. */
+  readonly to?: string;
+  /** Changed answers. */
+  readonly set?: Readonly<Record<string, string>>;
+  /** Where the template's history is, when not where the record says. */
+  readonly source?: string;
+}
+
+export type UpdateOutcome = 'written' | 'merged' | 'conflict' | 'removed' | 'replaced' | 'kept';
+
+export interface UpdatedFile {
+  readonly path: string;
+  readonly outcome: UpdateOutcome;
+  readonly note?: string;
+}
+
+export interface UpdateResult {
+  readonly template: string;
+  readonly from: string;
+  readonly to: string;
+  readonly files: readonly UpdatedFile[];
+  /** Paths with conflict markers, unmerged in git's index. */
+  readonly conflicts: readonly string[];
+  /** Questions the new version asks that the project had no answer for, answered with their defaults. */
+  readonly defaulted: readonly string[];
+}
+
+/** The old or new version of the template: its spec, files and source record. */
+export interface RenderedVersion {
+  readonly spec: TemplateSpec;
+  readonly files: RenderedFiles;
+  readonly source: SourceRecord;
+}
+
+async function projectRepository(projectDir: string): Promise<{ top: string; prefix: string }> {
+  const top = await gitRaw(['rev-parse', '--show-toplevel'], projectDir).catch(() => undefined);
+  if (top?.code !== 0) {
+    throw new SlipwayError(
+      `${projectDir} is not in a git repository. Updates merge into git's index so conflicts show in \`git status\`; run \`git init\` and commit first.`,
+      { where: projectDir, expected: 'a git repository' },
+    );
+  }
+  const root = top.stdout.toString('utf8').trim();
+  const prefix = relative(root, projectDir).split(sep).join('/');
+  return { top: root, prefix: prefix ? `${prefix}/` : '' };
+}
+
+async function assertClean(projectDir: string): Promise<void> {
+  const status = (
+    await gitRaw(['status', '--porcelain', '--untracked-files=no', '--', '.'], projectDir)
+  ).stdout
+    .toString('utf8')
+    .split('\n')
+    .filter((line) => line.length > 3);
+  if (status.length > 0) {
+    const files = status.map((line) => line.slice(3));
+    throw new SlipwayError(
+      `${projectDir} has uncommitted changes (${files.slice(0, 5).join(', ')}${files.length > 5 ? ', …' : ''}). Commit or stash them first, so the update's changes can be told from yours.`,
+      { where: projectDir, expected: 'a clean working tree' },
+    );
+  }
+}
+
+/** The version of the template the project was generated from, rendered with its answers. */
+export async function renderRecorded(
+  record: TemplateRecord,
+  sourceOverride?: string,
+): Promise<RenderedVersion & CheckedOut> {
+  const source = {
+    ...record.source,
+    ...(sourceOverride ? { repository: resolveSource(sourceOverride) } : {}),
+  };
+  if (!source.commit) {
+    throw new SlipwayError(
+      `The project records no commit of its template source (${source.repository} was not a git repository when it was generated), so its base version cannot be rendered. Pass --source <git repository of the templates>.`,
+      { where: recordPath, expected: 'source.commit' },
+    );
+  }
+  const old = await checkOutTemplate(source, record.template, source.commit);
+  return { ...old, files: renderTemplate(old.spec, record.answers, { commit: old.commit }), source };
+}
+
+function resolveSource(source: string): string {
+  return /^[a-z]+:\/\//.test(source) || source.includes('@') ? source : resolve(source);
+}
+
+/** The recorded answers with `set` applied; questions the version asks anew take their defaults. */
+export function answersFor(
+  spec: TemplateSpec,
+  record: TemplateRecord,
+  set: Readonly<Record<string, string>>,
+): { answers: Answers; defaulted: string[] } {
+  const answers: Record<string, string> = {};
+  const defaulted: string[] = [];
+  for (const key of spec.questions) {
+    const question = questionFor(key);
+    const value = set[key] ?? record.answers[key];
+    if (value === undefined) defaulted.push(key);
+    answers[key] =
+      value ?? question.defaultValue(answers, { directoryName: record.answers.name ?? 'my-model' });
+    checkAnswer(question, answers[key] as string);
+  }
+  for (const key of Object.keys(set)) {
+    if (!spec.questions.includes(key)) {
+      throw new SlipwayError(
+        `Invalid --set ${key}: template '${spec.name}' does not ask it. Expected one of: ${spec.questions.join(', ')}.`,
+        {
+          where: '--set',
+          expected: spec.questions.join(', '),
+        },
+      );
+    }
+  }
+  return { answers: answers as Answers, defaulted };
+}
+
+export async function updateProject(request: UpdateProjectRequest): Promise<UpdateResult> {
+  const projectDir = resolve(request.projectDir);
+  const record = await readRecord(projectDir);
+  const { top, prefix } = await projectRepository(projectDir);
+  await assertClean(projectDir);
+
+  const disposers: Array<() => Promise<void>> = [];
+  try {
+    const old = await renderRecorded(record, request.source);
+    disposers.push(old.dispose);
+    let spec: TemplateSpec;
+    let newSource: SourceRecord;
+    if (request.to !== undefined || request.templatesRoot === undefined) {
+      const checkedOut = await checkOutTemplate(old.source, record.template, request.to ?? 'HEAD');
+      disposers.push(checkedOut.dispose);
+      spec = checkedOut.spec;
+      newSource = { ...old.source, commit: checkedOut.commit };
+    } else {
+      spec = findTemplate(request.templatesRoot, record.template);
+      newSource = (await describeSource(resolve(request.templatesRoot))).record;
+    }
+    const { answers, defaulted } = answersFor(spec, record, request.set ?? {});
+    const theirs = renderTemplate(spec, answers, newSource.commit ? { commit: newSource.commit } : {});
+
+    const yours = (path: string): Buffer | undefined => {
+      const file = join(projectDir, path);
+      return existsSync(file) ? readFileSync(file) : undefined;
+    };
+    const plan = planMerge({ base: old.files, theirs, yours, managed: spec.managed });
+    const labels = { yours: 'yours', base: `template ${record.version}`, theirs: `template ${spec.version}` };
+    // Files are independent: merge several at once (each git merge-file is a process start).
+    const outcomes = await mapLimited(plan, 8, (step) =>
+      apply(step, projectDir, { base: old.files, theirs, yours, labels }),
+    );
+    const files: UpdatedFile[] = outcomes.map((o) => o.file);
+    const unmerged: Unmerged[] = outcomes.flatMap((o, i) =>
+      o.unmerged ? [{ ...o.unmerged, path: `${prefix}${plan[i]?.path}` }] : [],
+    );
+    await markUnmerged(top, unmerged);
+    const next: TemplateRecord = {
+      template: spec.name,
+      version: spec.version,
+      source: newSource,
+      answers: Object.fromEntries(spec.questions.map((key) => [key, answers[key] as string])),
+      files: digestsOf(theirs),
+    };
+    await writeFile(join(projectDir, recordPath), recordText(next));
+    return {
+      template: spec.name,
+      from: record.version,
+      to: spec.version,
+      files,
+      conflicts: unmerged.map((u) => u.path.slice(prefix.length)),
+      defaulted,
+    };
+  } finally {
+    for (const dispose of disposers) await dispose();
+  }
+}
+
+async function mapLimited<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+async function apply(
+  step: PlannedFile,
+  projectDir: string,
+  context: {
+    base: RenderedFiles;
+    theirs: RenderedFiles;
+    yours: (path: string) => Buffer | undefined;
+    labels: { yours: string; base: string; theirs: string };
+  },
+): Promise<{ file: UpdatedFile; unmerged?: Omit<Unmerged, 'path'> }> {
+  const target = join(projectDir, step.path);
+  const note = step.note ? { note: step.note } : {};
+  const theirs = context.theirs.get(step.path);
+  switch (step.action) {
+    case 'write':
+    case 'replace':
+      await mkdir(dirname(target), { recursive: true });
+      await writeFile(target, theirs as Buffer);
+      return {
+        file: { path: step.path, outcome: step.action === 'write' ? 'written' : 'replaced', ...note },
+      };
+    case 'remove':
+      await rm(target, { force: true });
+      return { file: { path: step.path, outcome: 'removed' } };
+    case 'keep':
+      return { file: { path: step.path, outcome: 'kept', ...note } };
+    case 'merge': {
+      const yours = context.yours(step.path) as Buffer;
+      const base = context.base.get(step.path);
+      const merged = await mergeText(yours, base, theirs as Buffer, context.labels);
+      await writeFile(target, merged.content);
+      if (merged.conflicts === 0) return { file: { path: step.path, outcome: 'merged' } };
+      return {
+        file: {
+          path: step.path,
+          outcome: 'conflict',
+          note: `${merged.conflicts} conflicting change${merged.conflicts === 1 ? '' : 's'}: resolve the <<<<<<< blocks, then \`git add\` it`,
+        },
+        unmerged: { ...(base ? { base } : {}), yours, theirs: theirs as Buffer },
+      };
+    }
+  }
+}
