@@ -103,6 +103,16 @@ function withoutTitles(node: unknown): unknown {
       .map(([key, value]) => [key, withoutTitles(value)]),
   );
 }
+const byId = new Map(schemas.map(({ name, schema }) => [schema.$id as string, { name, schema }]));
+/** Another schema as `root` embeds it: its types named after the embedding one (EvalReportTrainingRecord…). */
+function embedded(root: string, id: string): unknown {
+  const { name, schema } = byId.get(id)!;
+  const copy = withoutTitles(schema) as { title?: string; $defs?: Record<string, { title?: string }> };
+  copy.title = `${root}${pascal(name)}`;
+  for (const [key, definition] of Object.entries(copy.$defs ?? {}))
+    definition.title = `${root}${pascal(name)}${pascal(key)}`;
+  return copy;
+}
 const typeSources: string[] = [];
 for (const { name, schema } of schemas) {
   const root = pascal(name);
@@ -117,6 +127,17 @@ for (const { name, schema } of schemas) {
       unreachableDefinitions: true,
       ignoreMinAndMaxItems: true,
       format: true,
+      // Schemas refer to each other by $id (the eval report embeds the training record): read those here,
+      // never over the network.
+      $refOptions: {
+        resolve: {
+          slipway: {
+            order: 1,
+            canRead: (file: { url: string }) => byId.has(file.url.replace(/#.*$/, '')),
+            read: (file: { url: string }) => JSON.stringify(embedded(root, file.url.replace(/#.*$/, ''))),
+          },
+        },
+      },
     }),
   );
 }

@@ -72,6 +72,13 @@ def main():
         json.dump(weights, handle, indent=2)
         handle.write("\n")
     print(f"trained on {len(rows)} examples: training accuracy {correct / len(rows):.3f}; wrote {args.out}")
+    # Slipway asks for the run's parameters here; they go into the training record.
+    parameters_path = os.environ.get("SLIPWAY_TRAIN_PARAMETERS")
+    if parameters_path:
+        os.makedirs(os.path.dirname(parameters_path), exist_ok=True)
+        with open(parameters_path, "w", encoding="utf-8") as handle:
+            json.dump({"epochs": args.epochs, "learning-rate": args.learning_rate, "l2": args.l2,
+                       "training-examples": len(rows), "training-accuracy": round(correct / len(rows), 6)}, handle)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 // accuracy-test on a pull request: one sticky comment with the report, edited in place on re-runs, against
-// the GitHub API simulator.
+// the GitHub API simulator. The iris example compares with prod by default; these runs compare with nothing
+// (accuracy-test-deployed-baseline.test.ts covers the deployed baseline).
 
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -45,7 +46,7 @@ describe('accuracy-test on a pull request', () => {
     const workspace = await irisWorkspace();
     const first = await runAccuracyTest(
       workspace,
-      { 'github-token': token },
+      { 'github-token': token, baseline: 'none' },
       pullRequestRun(fullName, number),
     );
     expect(failureOf(first)).toBe('');
@@ -65,7 +66,7 @@ describe('accuracy-test on a pull request', () => {
     );
     const second = await runAccuracyTest(
       failing,
-      { 'github-token': token },
+      { 'github-token': token, baseline: 'none' },
       pullRequestRun(fullName, number),
     );
     expect(second.exitCode).toBe(1);
@@ -117,7 +118,7 @@ describe('accuracy-test on a pull request', () => {
     const workspace = await irisWorkspace();
     const result = await runAccuracyTest(
       workspace,
-      { 'github-token': 'ghs_readOnly' },
+      { 'github-token': 'ghs_readOnly', baseline: 'none' },
       pullRequestRun(fullName, number),
     );
     expect(result.exitCode).toBe(0);
@@ -136,7 +137,7 @@ describe('accuracy-test on a pull request', () => {
     const workspace = await irisWorkspace();
     const result = await runAccuracyTest(
       workspace,
-      { 'github-token': 'ghs_x' },
+      { 'github-token': 'ghs_x', baseline: 'none' },
       { env: { GITHUB_REPOSITORY: fullName, GITHUB_API_URL: sim().url } },
     );
     expect(result.exitCode).toBe(0);

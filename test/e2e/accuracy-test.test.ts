@@ -19,6 +19,8 @@ import {
 
 const run = promisify(execFile);
 const ajv = new Ajv2020({ allErrors: true, strict: false });
+// The eval report embeds the training record's schema by its $id.
+ajv.addSchema((await readJson(join(repoRoot, 'schemas/training-record.schema.json'))) as object);
 const reportSchema = await readJson(join(repoRoot, 'schemas/eval-report.schema.json'));
 const isValidReport = ajv.compile(reportSchema as object);
 afterAll(cleanupAll);

@@ -18,8 +18,17 @@ export interface AccuracyTestSettings {
   readonly shard: Shard;
   /** merge mode: globs of partial result files, relative to root. */
   readonly partials: readonly string[];
-  /** The baseline report, relative to root, if any. */
+  /** environment:<name>, none, or a report path relative to root; undefined: slipway.yaml's baseline.environment. */
   readonly baseline?: string;
+  /** owner/name of the environment repository; undefined: deploy.repository of slipway.yaml. */
+  readonly environmentRepository?: string;
+  /** Reads the environment repository; github-token when not given. Already masked. */
+  readonly environmentToken?: string;
+  readonly registryUsername?: string;
+  /** Already masked. */
+  readonly registryPassword?: string;
+  /** The training record, relative to root; undefined: the one training left beside slipway.yaml, if any. */
+  readonly trainingRecord?: string;
   readonly requireGpu: boolean;
   /** Replaces eval.timeout-minutes. */
   readonly timeoutMinutes?: number;
@@ -51,6 +60,10 @@ export function readSettings(): AccuracyTestSettings {
   const root = resolve(workspace, core.getInput('working-directory'));
   const token = optional('github-token');
   if (token) core.setSecret(token);
+  const environmentToken = optional('environment-token') ?? token;
+  if (environmentToken) core.setSecret(environmentToken);
+  const registryPassword = optional('registry-password');
+  if (registryPassword) core.setSecret(registryPassword);
 
   const mode = core.getInput('mode');
   if (mode !== 'run' && mode !== 'merge') {
@@ -83,6 +96,11 @@ export function readSettings(): AccuracyTestSettings {
     ),
     partials: core.getMultilineInput('partials'),
     baseline: optional('baseline'),
+    environmentRepository: optional('environment-repository'),
+    environmentToken,
+    registryUsername: optional('registry-username'),
+    registryPassword,
+    trainingRecord: optional('training-record'),
     requireGpu: core.getBooleanInput('require-gpu'),
     timeoutMinutes,
     reportPath: optional('report-path'),
@@ -107,6 +125,23 @@ export function evaluateRequest(
     ...(settings.timeoutMinutes !== undefined ? { timeoutMinutes: settings.timeoutMinutes } : {}),
     requireGpu: settings.requireGpu,
     ...(settings.baseline ? { baseline: settings.baseline } : {}),
+    deployedBaseline: withoutUndefined({
+      environmentRepository: settings.environmentRepository,
+      token: settings.environmentToken,
+      apiUrl: settings.github.apiUrl,
+      registryCredentials: (registry: string) => {
+        if (settings.registryPassword)
+          return withoutUndefined({
+            username: settings.registryUsername,
+            password: settings.registryPassword,
+          });
+        // GITHUB_TOKEN reads packages of its own organisation on ghcr.io; no other registry ever sees it.
+        if (registry === 'ghcr.io' && settings.token) return { token: settings.token };
+        return withoutUndefined({ username: settings.registryUsername });
+      },
+      onSecret: (secret: string) => core.setSecret(secret),
+    }),
+    ...(settings.trainingRecord ? { trainingRecord: settings.trainingRecord } : {}),
     ...(settings.reportPath ? { reportPath: settings.reportPath } : {}),
     env: process.env,
     log,

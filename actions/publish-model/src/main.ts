@@ -24,6 +24,13 @@ export async function run(): Promise<void> {
     core.setOutput('reference', reference);
     core.setOutput('version-tag', result.versionTag);
     core.setOutput('report-digest', result.reportDigest ?? '');
+    core.setOutput('evaluated-files', result.evaluatedFiles ?? '');
+    core.setOutput('training-record-digest', result.trainingRecordDigest ?? '');
+    if (result.evaluatedFiles === 'unrecorded') {
+      core.warning(
+        'The eval report records no file digests (it is from an older accuracy-test), so the files were not checked against what was evaluated.',
+      );
+    }
     core.setOutput('bytes-uploaded', String(result.bytesUploaded));
     core.setOutput('bytes-skipped', String(result.bytesSkipped));
     info(
@@ -58,7 +65,13 @@ async function writeSummary(name: string, reference: string, result: PublishResu
       `Tags: \`${[result.versionTag, ...result.movingTags].join('`, `')}\`. ` +
         (result.reportDigest
           ? `Eval report attached as \`${result.reportDigest}\`.`
-          : 'No eval report attached.'),
+          : 'No eval report attached.') +
+        (result.evaluatedFiles === 'matched'
+          ? ' Every file matches the sha256 the eval report recorded when it was evaluated.'
+          : '') +
+        (result.trainingRecordDigest
+          ? ` Training record attached as \`${result.trainingRecordDigest}\`.`
+          : ''),
       true,
     )
     .write();

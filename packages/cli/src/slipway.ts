@@ -7,6 +7,7 @@ import { registerPropose } from './commands/propose.js';
 import { registerPublish } from './commands/publish.js';
 import { registerPull } from './commands/pull.js';
 import { registerTemplate } from './commands/template.js';
+import { registerTrain } from './commands/train.js';
 import { registerUpdate } from './commands/update.js';
 import { registerValidate } from './commands/validate.js';
 
@@ -18,6 +19,7 @@ const program = new Command('slipway')
   .showHelpAfterError();
 
 registerValidate(program);
+registerTrain(program);
 registerEval(program);
 registerPublish(program);
 registerPull(program);

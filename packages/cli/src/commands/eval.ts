@@ -1,11 +1,13 @@
 // `slipway eval`: the accuracy-test action for a person at a terminal. The eval command's output goes to
 // stderr, so `--json` leaves stdout to the report alone. Exit code 1 when a gate fails, 2 on an error.
-import { relative } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { SlipwayError } from '@slipway/core/errors';
 import { evaluateProject, gateFailure, parseShard, shownMetrics } from '@slipway/core/eval';
 import type { EvalReport, MetricValue } from '@slipway/core/metrics';
+import { registryCredentials } from '@slipway/core/oci';
 import type { Command } from 'commander';
 import pc from 'picocolors';
+import { credentialsFromEnv } from './publish.js';
 
 interface EvalOptions {
   config: string;
@@ -13,6 +15,10 @@ interface EvalOptions {
   shard?: string;
   merge?: string[];
   baseline?: string;
+  environmentRepository?: string;
+  apiUrl?: string;
+  baselineLayout?: string;
+  trainingRecord?: string;
   command?: string;
   timeoutMinutes?: string;
   requireGpu?: boolean;
@@ -28,7 +34,23 @@ export function registerEval(program: Command): void {
     .option('-t, --test-set <name...>', 'only these test sets (repeatable)')
     .option('--shard <i/n>', 'evaluate shard i of n (0-based) and write partial result files for --merge')
     .option('--merge <globs...>', 'merge the partial result files of every shard into one report')
-    .option('-b, --baseline <report.json>', 'compare with this earlier report')
+    .option(
+      '-b, --baseline <baseline>',
+      "environment:<name> (the version deployed there), an earlier report's path, or none; default: baseline.environment of slipway.yaml",
+    )
+    .option(
+      '--environment-repository <owner/name>',
+      'environment repository an environment:<name> baseline is read from (default: deploy.repository); token from GITHUB_TOKEN',
+    )
+    .option('--api-url <url>', 'GitHub REST API root (GitHub Enterprise Server: https://HOST/api/v3)')
+    .option(
+      '--baseline-layout <dir>',
+      "read the deployed version's eval report from this OCI layout instead of its registry",
+    )
+    .option(
+      '--training-record <record.json>',
+      'training record to include (default: .slipway/train/record.json beside slipway.yaml, if training left one)',
+    )
     .option('--command <command>', 'eval command replacing eval.command (split on whitespace, no shell)')
     .option('--timeout-minutes <minutes>', 'kill the eval command and its process tree after this long')
     .option('--require-gpu', 'fail when this machine has no GPU')
@@ -58,6 +80,16 @@ export function registerEval(program: Command): void {
         ...(timeoutMinutes !== undefined ? { timeoutMinutes } : {}),
         requireGpu: options.requireGpu === true,
         ...(options.baseline ? { baseline: options.baseline } : {}),
+        deployedBaseline: {
+          ...(options.environmentRepository ? { environmentRepository: options.environmentRepository } : {}),
+          ...(process.env.GITHUB_TOKEN ? { token: process.env.GITHUB_TOKEN } : {}),
+          ...((options.apiUrl ?? process.env.GITHUB_API_URL)
+            ? { apiUrl: options.apiUrl ?? process.env.GITHUB_API_URL }
+            : {}),
+          ...(options.baselineLayout ? { layout: resolve(options.baselineLayout) } : {}),
+          registryCredentials: (registry: string) => registryCredentials(registry, credentialsFromEnv()),
+        },
+        ...(options.trainingRecord ? { trainingRecord: options.trainingRecord } : {}),
         ...(options.out ? { reportPath: options.out } : {}),
         env: process.env,
         log: (line) => process.stderr.write(`${colours.dim(line)}\n`),
@@ -85,6 +117,17 @@ type Colours = ReturnType<typeof pc.createColors>;
 function renderForTerminal(report: EvalReport, c: Colours, out: string): string {
   const metrics = shownMetrics(report);
   const lines: string[] = [];
+  const source = report.baseline;
+  if (source?.source === 'environment') {
+    lines.push(
+      source.deployed
+        ? c.bold(
+            `Compared with ${source.version ?? 'the version'} deployed in ${source.environment}: ${source.artifact}, eval report ${source.reportDigest}`,
+          )
+        : c.yellow(`Baseline ${source.environment}: ${source.note}`),
+      '',
+    );
+  } else if (source?.path) lines.push(c.bold(`Compared with ${source.path}`), '');
   for (const set of report.testSets) {
     lines.push(c.bold(`${set.name}${set.hardCase ? ' (hard cases)' : ''}`));
     for (const group of [{ ...set, name: 'all' }, ...set.slices]) {

@@ -103,6 +103,12 @@ export function registerPublish(program: Command): void {
           `  ${pc.bold(reference)}\n` +
           `  ${result.bytesUploaded} bytes uploaded, ${result.bytesSkipped} already there` +
           (result.reportDigest ? `\n  eval report ${result.reportDigest}` : '') +
+          (result.evaluatedFiles === 'matched'
+            ? '\n  files match the digests the eval report evaluated'
+            : result.evaluatedFiles === 'unrecorded'
+              ? `\n  ${pc.yellow('the eval report records no file digests: not checked against what was evaluated')}`
+              : '') +
+          (result.trainingRecordDigest ? `\n  training record ${result.trainingRecordDigest}` : '') +
           '\n',
       );
     });

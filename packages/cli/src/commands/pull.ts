@@ -17,6 +17,7 @@ import { credentialsFromEnv } from './publish.js';
 interface PullOptions {
   output: string;
   report?: string;
+  trainingRecord?: string;
   username?: string;
   plainHttp?: boolean;
   json?: boolean;
@@ -31,6 +32,10 @@ export function registerPull(program: Command): void {
     .argument('<reference>', 'what to pull')
     .option('-o, --output <dir>', 'directory the model files are written to', '.')
     .option('--report <path>', 'where the eval report goes (default <output>/eval-report.json)')
+    .option(
+      '--training-record <path>',
+      'where the training record goes (default <output>/training-record.json)',
+    )
     .option('-u, --username <name>', 'registry username (or SLIPWAY_REGISTRY_USERNAME)')
     .option('--plain-http', 'talk HTTP to the registry (automatic for localhost)')
     .option('--json', 'print the result as JSON')
@@ -59,15 +64,35 @@ export function registerPull(program: Command): void {
         }
         await writeFile(reportPath, result.report.bytes);
       }
+      let trainingPath: string | undefined;
+      let training: { commit?: string; wallTimeSeconds?: number; parameters?: object } | undefined;
+      if (result.training) {
+        trainingPath = resolve(options.trainingRecord ?? join(output, 'training-record.json'));
+        if (result.files.some((file) => resolve(output, file.path) === trainingPath)) {
+          throw new Error(
+            `The model has a file at ${trainingPath}; give --training-record another path for the training record.`,
+          );
+        }
+        await writeFile(trainingPath, result.training.bytes);
+        training = JSON.parse(result.training.bytes.toString('utf8')) as typeof training;
+      }
       if (options.json) {
-        const { manifest: _manifest, report, ...rest } = result;
-        process.stdout.write(
-          `${JSON.stringify({ ...rest, ...(report ? { report: { digest: report.digest, path: reportPath } } : {}) }, null, 2)}\n`,
-        );
+        const { manifest: _manifest, report, training: trained, ...rest } = result;
+        const shown = {
+          ...rest,
+          ...(report ? { report: { digest: report.digest, path: reportPath } } : {}),
+          ...(trained ? { training: { digest: trained.digest, path: trainingPath, record: training } } : {}),
+        };
+        process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
         return;
       }
       process.stdout.write(`${pc.green('Pulled')} ${store.location}@${result.digest}\n`);
       for (const file of result.files) process.stdout.write(`  ${file.path}  ${pc.dim(file.digest)}\n`);
       process.stdout.write(reportPath ? `  eval report → ${reportPath}\n` : '  no eval report attached\n');
+      process.stdout.write(
+        trainingPath && training
+          ? `  training record → ${trainingPath} (commit ${String(training.commit).slice(0, 12)}, ${training.wallTimeSeconds} s, parameters ${JSON.stringify(training.parameters ?? {})})\n`
+          : '  no training record attached\n',
+      );
     });
 }

@@ -18,6 +18,12 @@ export {
   perClassMetrics,
 } from './metric-catalogue.js';
 export {
+  type RecordedFile,
+  RecordedFileError,
+  recordFile,
+  recordFiles,
+} from './recorded-files.js';
+export {
   type ConfigSource,
   maxAliasCount,
   maxConfigBytes,

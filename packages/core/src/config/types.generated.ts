@@ -265,6 +265,56 @@ export interface EvalReport {
    * Data problems configured as warnings, and notes on the baseline comparison.
    */
   warnings: EvalReportWarning[];
+  /**
+   * The sha256 of every file the artifact will contain (artifact.files of slipway.yaml), as they were when the model was evaluated. publish-model refuses to publish files whose digests differ.
+   */
+  artifactFiles?: EvalReportTrainingRecordFile[];
+  training?: EvalReportTrainingRecord;
+  /**
+   * What the change was compared with: a report file, the model deployed in an environment (found through the environment repository), or nothing, because nothing with an eval report is deployed there yet.
+   */
+  baseline?: {
+    /**
+     * file: a report given by path; environment: the model deployed in an environment.
+     */
+    source: "file" | "environment";
+    /**
+     * The baseline report file (source file).
+     */
+    path?: string;
+    /**
+     * The environment whose deployed model is the baseline.
+     */
+    environment?: string;
+    /**
+     * The environment repository, owner/name.
+     */
+    repository?: string;
+    /**
+     * False when nothing with an eval report is deployed there yet: the gates are the thresholds alone.
+     */
+    deployed?: boolean;
+    /**
+     * Version of the deployed model.
+     */
+    version?: string;
+    /**
+     * The deployed artifact, registry/repository@sha256:….
+     */
+    artifact?: string;
+    /**
+     * Digest of the deployed model's eval report referrer, as the environment records it and as verified on download.
+     */
+    reportDigest?: string;
+    /**
+     * The commit the baseline report evaluated.
+     */
+    commit?: string;
+    /**
+     * Why nothing was compared, in words.
+     */
+    note?: string;
+  };
 }
 /**
  * Metrics of one test set and its slices.
@@ -447,7 +497,15 @@ export interface EvalReportWarning {
   /**
    * What the warning is about.
    */
-  kind: "missing-slice" | "empty-test-set" | "unknown-label" | "duplicate-id" | "not-a-number" | "baseline" | "limit";
+  kind:
+    | "missing-slice"
+    | "empty-test-set"
+    | "unknown-label"
+    | "duplicate-id"
+    | "not-a-number"
+    | "baseline"
+    | "limit"
+    | "training";
   /**
    * Test set.
    */
@@ -468,6 +526,132 @@ export interface EvalReportWarning {
    * Some affected example ids.
    */
   examples?: string[];
+}
+/**
+ * A file by its path relative to the project and the sha256 of its bytes.
+ *
+ * This interface was referenced by `EvalReportTrainingRecord`'s JSON-Schema
+ * via the `definition` "file".
+ */
+export interface EvalReportTrainingRecordFile {
+  /**
+   * Path relative to the project directory, with / separators.
+   */
+  path: string;
+  /**
+   * sha256 of the file's bytes.
+   */
+  digest: string;
+  /**
+   * Size in bytes.
+   */
+  size: number;
+}
+/**
+ * The training run that produced the evaluated model (schemas/training-record.schema.json), when there was one.
+ */
+export interface EvalReportTrainingRecord {
+  /**
+   * URL of this schema, for editors.
+   */
+  $schema?: string;
+  /**
+   * Version of this file's format.
+   */
+  apiVersion: "slipway.dev/v1";
+  /**
+   * TrainingRecord for a training record.
+   */
+  kind: "TrainingRecord";
+  /**
+   * The model trained, as slipway.yaml names it.
+   */
+  model: {
+    /**
+     * Model name.
+     */
+    name: string;
+    /**
+     * Model version.
+     */
+    version?: string;
+  };
+  /**
+   * The commit the model was trained from (GITHUB_SHA, else the project's git HEAD; unknown outside git).
+   */
+  commit: string;
+  config: EvalReportTrainingRecordFile1;
+  /**
+   * The command that was run, as an argument list (no shell).
+   */
+  command: string[];
+  /**
+   * Digests of the data files slipway.yaml names (train.data and every test set), as they were when training started.
+   */
+  data: EvalReportTrainingRecordFile[];
+  /**
+   * Digests of the artifact's files (artifact.files) as training left them.
+   */
+  outputs: EvalReportTrainingRecordFile[];
+  /**
+   * What the command reported about itself in the JSON file named by SLIPWAY_TRAIN_PARAMETERS (hyperparameters, epochs, final loss); empty when it wrote none.
+   */
+  parameters: {};
+  /**
+   * Where training ran.
+   */
+  runner: {
+    /**
+     * Runner name.
+     */
+    name: string;
+    /**
+     * Runner operating system.
+     */
+    os: string;
+  };
+  /**
+   * GPUs of the runner, as nvidia-smi reports them; empty without GPUs.
+   */
+  gpus: {
+    /**
+     * GPU model name.
+     */
+    name: string;
+    /**
+     * Total memory in MiB.
+     */
+    memoryMiB: number;
+    /**
+     * Driver version.
+     */
+    driver: string;
+  }[];
+  /**
+   * When the command started (ISO 8601).
+   */
+  startedAt: string;
+  /**
+   * How long the command ran, in seconds.
+   */
+  wallTimeSeconds: number;
+}
+/**
+ * A file by its path relative to the project and the sha256 of its bytes.
+ */
+export interface EvalReportTrainingRecordFile1 {
+  /**
+   * Path relative to the project directory, with / separators.
+   */
+  path: string;
+  /**
+   * sha256 of the file's bytes.
+   */
+  digest: string;
+  /**
+   * Size in bytes.
+   */
+  size: number;
 }
 /**
  * Metrics of a test set or slice.
@@ -711,6 +895,10 @@ export interface Project {
   train?: {
     command: ProjectCommand;
     "timeout-minutes"?: ProjectTimeoutMinutes;
+    /**
+     * Data files training reads, relative to the project; their digests go into the training record with those of the test sets. The command is told the path of a JSON file for its parameters in SLIPWAY_TRAIN_PARAMETERS.
+     */
+    data?: string[];
   };
   /**
    * How the model is evaluated. The command runs once per test set and shard, told what to do through SLIPWAY_TEST_SET, SLIPWAY_TEST_SET_PATH, SLIPWAY_SHARD_INDEX, SLIPWAY_SHARD_COUNT and SLIPWAY_OUTPUT.
@@ -763,7 +951,7 @@ export interface Project {
      */
     significance?: number;
     /**
-     * Environment whose deployed model is the baseline.
+     * Environment whose deployed model is the baseline (as named in the environment repository's slipway.yaml, e.g. prod). accuracy-test and slipway eval compare with the eval report of the version it runs, found through deploy.repository, unless given another baseline.
      */
     environment?: string;
   };
@@ -894,4 +1082,131 @@ export interface ProjectThreshold {
    * higher: higher is better, so the metric must be at least the value; lower: lower is better.
    */
   direction: "higher" | "lower";
+}
+
+/**
+ * What one run of train.command was: the commit and slipway.yaml it trained from, the digests of the data it read and of the files it wrote, the parameters it reported, and where and how long it ran. It travels with the model: in the eval report and as a referrer of the published artifact.
+ */
+export interface TrainingRecord {
+  /**
+   * URL of this schema, for editors.
+   */
+  $schema?: string;
+  /**
+   * Version of this file's format.
+   */
+  apiVersion: "slipway.dev/v1";
+  /**
+   * TrainingRecord for a training record.
+   */
+  kind: "TrainingRecord";
+  /**
+   * The model trained, as slipway.yaml names it.
+   */
+  model: {
+    /**
+     * Model name.
+     */
+    name: string;
+    /**
+     * Model version.
+     */
+    version?: string;
+  };
+  /**
+   * The commit the model was trained from (GITHUB_SHA, else the project's git HEAD; unknown outside git).
+   */
+  commit: string;
+  config: TrainingRecordFile;
+  /**
+   * The command that was run, as an argument list (no shell).
+   */
+  command: string[];
+  /**
+   * Digests of the data files slipway.yaml names (train.data and every test set), as they were when training started.
+   */
+  data: TrainingRecordFile1[];
+  /**
+   * Digests of the artifact's files (artifact.files) as training left them.
+   */
+  outputs: TrainingRecordFile1[];
+  /**
+   * What the command reported about itself in the JSON file named by SLIPWAY_TRAIN_PARAMETERS (hyperparameters, epochs, final loss); empty when it wrote none.
+   */
+  parameters: {};
+  /**
+   * Where training ran.
+   */
+  runner: {
+    /**
+     * Runner name.
+     */
+    name: string;
+    /**
+     * Runner operating system.
+     */
+    os: string;
+  };
+  /**
+   * GPUs of the runner, as nvidia-smi reports them; empty without GPUs.
+   */
+  gpus: {
+    /**
+     * GPU model name.
+     */
+    name: string;
+    /**
+     * Total memory in MiB.
+     */
+    memoryMiB: number;
+    /**
+     * Driver version.
+     */
+    driver: string;
+  }[];
+  /**
+   * When the command started (ISO 8601).
+   */
+  startedAt: string;
+  /**
+   * How long the command ran, in seconds.
+   */
+  wallTimeSeconds: number;
+}
+/**
+ * The slipway.yaml the run read, by path (relative to the project) and digest.
+ */
+export interface TrainingRecordFile {
+  /**
+   * Path relative to the project directory, with / separators.
+   */
+  path: string;
+  /**
+   * sha256 of the file's bytes.
+   */
+  digest: string;
+  /**
+   * Size in bytes.
+   */
+  size: number;
+}
+/**
+ * A file by its path relative to the project and the sha256 of its bytes.
+ *
+ * This interface was referenced by `TrainingRecord`'s JSON-Schema
+ * via the `definition` "file".
+ */
+export interface TrainingRecordFile1 {
+  /**
+   * Path relative to the project directory, with / separators.
+   */
+  path: string;
+  /**
+   * sha256 of the file's bytes.
+   */
+  digest: string;
+  /**
+   * Size in bytes.
+   */
+  size: number;
 }

@@ -22,10 +22,19 @@ export interface EvalSummary {
   readonly failedGates: readonly string[];
   /** Why the summary is partial or missing (unreadable report, no baseline). */
   readonly notes: readonly string[];
+  /** The files evaluated, by sha256, as the report recorded them (publishing refuses any other bytes). */
+  readonly evaluatedFiles?: readonly { readonly path: string; readonly digest: string }[];
+  /** The training run the report carries. */
+  readonly training?: { readonly commit: string; readonly wallTimeSeconds?: number };
+  /** What the proposed version was compared with when it was evaluated. */
+  readonly comparedWith?: string;
 }
 
 interface ReportMetrics {
   readonly passed?: boolean;
+  readonly evaluatedFiles?: { path: string; digest: string }[];
+  readonly training?: { commit: string; wallTimeSeconds?: number };
+  readonly comparedWith?: string;
   readonly metrics: Map<string, { value: number | null; direction?: 'higher' | 'lower' }>;
   readonly gateBaselines: Map<string, number | null>;
   readonly failedGates: string[];
@@ -66,11 +75,37 @@ function readReport(report: unknown): ReportMetrics | string {
       gateBaselines.set(key(gate.testSet, gate.metric), gate.baseline as number | null);
     }
   }
+  const files = (report as { artifactFiles?: unknown }).artifactFiles;
+  const evaluatedFiles = Array.isArray(files)
+    ? (files as { path?: unknown; digest?: unknown }[])
+        .filter((f) => typeof f?.path === 'string' && typeof f.digest === 'string')
+        .map((f) => ({ path: f.path as string, digest: f.digest as string }))
+    : undefined;
+  const training = (report as { training?: { commit?: unknown; wallTimeSeconds?: unknown } }).training;
+  const baseline = (report as { baseline?: Record<string, unknown> }).baseline;
+  const comparedWith =
+    baseline?.source === 'environment' && baseline.deployed === true
+      ? `${String(baseline.version ?? 'the version')} deployed in ${String(baseline.environment)} (\`${String(baseline.artifact)}\`, eval report \`${String(baseline.reportDigest)}\`)`
+      : baseline?.source === 'environment'
+        ? `nothing: ${String(baseline.note ?? `nothing with an eval report was deployed in ${String(baseline.environment)}`)}`
+        : undefined;
   return {
     ...(typeof r.passed === 'boolean' ? { passed: r.passed } : {}),
     metrics,
     gateBaselines,
     failedGates,
+    ...(evaluatedFiles ? { evaluatedFiles } : {}),
+    ...(training && typeof training.commit === 'string'
+      ? {
+          training: {
+            commit: training.commit,
+            ...(typeof training.wallTimeSeconds === 'number'
+              ? { wallTimeSeconds: training.wallTimeSeconds }
+              : {}),
+          },
+        }
+      : {}),
+    ...(comparedWith ? { comparedWith } : {}),
   };
 }
 
@@ -115,6 +150,9 @@ export function summarizeEval(proposed: unknown, current?: unknown): EvalSummary
     rows,
     failedGates: mine.failedGates,
     notes,
+    ...(mine.evaluatedFiles ? { evaluatedFiles: mine.evaluatedFiles } : {}),
+    ...(mine.training ? { training: mine.training } : {}),
+    ...(mine.comparedWith ? { comparedWith: mine.comparedWith } : {}),
   };
 }
 
@@ -158,5 +196,21 @@ export function renderProposalEvalSummary(summary: EvalSummary, environment: str
     if (hidden > 0) lines.push('', `_…and ${hidden} more metrics in the eval report._`);
   }
   for (const note of summary.notes) lines.push('', `_${markdownSafe(note)}_`);
+  if (summary.comparedWith) lines.push('', `Evaluated against ${summary.comparedWith}.`);
+  if (summary.evaluatedFiles && summary.evaluatedFiles.length > 0) {
+    lines.push(
+      '',
+      `Evaluated files: publish-model checks every file against these digests before it publishes and refuses other bytes; the artifact's \`dev.slipway.evaluated-files: match\` annotation records that they matched.`,
+      '',
+      ...summary.evaluatedFiles.slice(0, 20).map((file) => `- \`${file.path}\` \`${file.digest}\``),
+    );
+    if (summary.evaluatedFiles.length > 20) lines.push(`- …and ${summary.evaluatedFiles.length - 20} more`);
+  }
+  if (summary.training) {
+    lines.push(
+      '',
+      `Trained on the runner at \`${summary.training.commit.slice(0, 12)}\`${summary.training.wallTimeSeconds !== undefined ? ` in ${summary.training.wallTimeSeconds} s` : ''}; the training record is attached to the artifact.`,
+    );
+  }
   return lines.join('\n').trim();
 }

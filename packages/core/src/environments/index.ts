@@ -2,6 +2,14 @@
 // byte-preserving manifest edits, the content of a deployment pull request, and proposing a deployment
 // (proposeDeployment → openEnvironmentPr, through the GitHub API layer in github/).
 export {
+  type DeployedBaseline,
+  DeployedBaselineError,
+  type DeployedBaselineRequest,
+  type EnvironmentRepository,
+  parseEnvironmentBaseline,
+  resolveDeployedBaseline,
+} from './deployed-baseline.js';
+export {
   annotationKeys,
   checkRelease,
   compareVersions,
@@ -15,12 +23,20 @@ export {
   sha256,
   storageUriOf,
 } from './deployment.js';
+export { environmentRepository } from './environment-repository.js';
 export {
   type EvalSummary,
   type MetricRow,
   renderProposalEvalSummary,
   summarizeEval,
 } from './eval-summary.js';
+export {
+  type BaselineChoice,
+  type BaselineProject,
+  type BaselineRequest,
+  type DeployedBaselineAccess,
+  findBaseline,
+} from './find-baseline.js';
 export {
   editManifest,
   formatYamlPath,

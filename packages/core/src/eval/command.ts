@@ -26,6 +26,8 @@ export interface RunCommandOptions {
   readonly killGraceMs?: number;
   /** Names the run in messages, e.g. `test set 'holdout', shard 2/3`. */
   readonly label?: string;
+  /** What the command is, in messages; default `eval command` (training passes `train command`). */
+  readonly role?: 'eval command' | 'train command';
 }
 
 export interface CommandResult {
@@ -70,6 +72,8 @@ export async function runCommand(options: RunCommandOptions): Promise<CommandRes
   const argv = commandArgv(options.command);
   const [program, ...args] = argv as [string, ...string[]];
   const where = options.label ? ` (${options.label})` : '';
+  const role = options.role ?? 'eval command';
+  const setting = role === 'eval command' ? 'eval.timeout-minutes' : 'train.timeout-minutes';
   options.signal?.throwIfAborted();
   const started = performance.now();
   const child = spawn(program, args, {
@@ -137,20 +141,20 @@ export async function runCommand(options: RunCommandOptions): Promise<CommandRes
           ? ` Is '${program}' installed and on PATH (or the path relative to ${options.cwd})?`
           : '';
       throw new EvaluationError(
-        `Could not start the eval command '${argv.join(' ')}'${where}: ${error.message}.${hint}`,
+        `Could not start the ${role} '${argv.join(' ')}'${where}: ${error.message}.${hint}`,
       );
     });
     const durationMs = performance.now() - started;
     if (stopReason === 'timeout') {
       throw new EvaluationError(
-        `The eval command '${argv.join(' ')}'${where} ran past its timeout of ${formatDuration(options.timeoutMs ?? 0)} ` +
-          'and was stopped with its whole process tree. Raise eval.timeout-minutes (or the timeout-minutes input) ' +
-          'or evaluate fewer examples per shard.',
+        `The ${role} '${argv.join(' ')}'${where} ran past its timeout of ${formatDuration(options.timeoutMs ?? 0)} ` +
+          `and was stopped with its whole process tree. Raise ${setting} (or the timeout-minutes input)` +
+          (role === 'eval command' ? ' or evaluate fewer examples per shard.' : '.'),
       );
     }
     if (stopReason === 'cancelled') {
       throw new EvaluationError(
-        `The eval command '${argv.join(' ')}'${where} was cancelled; its process tree was stopped.`,
+        `The ${role} '${argv.join(' ')}'${where} was cancelled; its process tree was stopped.`,
       );
     }
     return { argv, exitCode: code ?? 128 + signalNumber(signal), durationMs };

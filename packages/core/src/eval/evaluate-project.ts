@@ -2,7 +2,13 @@
 // It decides every default once (work dir, report path, which mode), runs or merges, and writes the report;
 // the doors only fill the request and present the outcome.
 import { resolve } from 'node:path';
-import { type EvalReport, type PartialResult, readEvalReport } from '../metrics/index.js';
+import type { BaselineProject, DeployedBaselineAccess } from '../environments/find-baseline.js';
+import {
+  type BaselineSource,
+  type EvalReport,
+  type PartialResult,
+  readEvalReport,
+} from '../metrics/index.js';
 import type { CommandSpec } from './command.js';
 import { evaluate } from './evaluate.js';
 import { assertGpuAvailable, detectGpus, type Gpu } from './gpus.js';
@@ -32,8 +38,15 @@ export interface EvaluateProjectRequest {
   readonly timeoutMinutes?: number;
   /** Fail when the machine has no GPU. */
   readonly requireGpu?: boolean;
-  /** An earlier eval report to compare with (path). */
+  /**
+   * What to compare with: `environment:<name>` (the version deployed there), an earlier report's path,
+   * or `none`; undefined: baseline.environment of slipway.yaml, else nothing.
+   */
   readonly baseline?: string;
+  /** Where and how an environment baseline is read (environment repository, token, registry). */
+  readonly deployedBaseline?: DeployedBaselineAccess;
+  /** The training record to put in the report; undefined: the one training left beside slipway.yaml, if any. */
+  readonly trainingRecord?: string;
   /** Where the report is written; default `.slipway/eval/report.json` beside slipway.yaml. */
   readonly reportPath?: string;
   /** The environment the eval command inherits; also names the runner and commit (RUNNER_NAME, GITHUB_SHA). */
@@ -78,13 +91,22 @@ export async function evaluateProject(request: EvaluateProjectRequest): Promise<
   const root = request.root;
   const log = request.log ?? (() => {});
   // Independent look-ups run together: they are the start-up time of every evaluation.
-  const [gpus, loaded, baseline] = await Promise.all([
+  const [gpus, loaded] = await Promise.all([
     detectGpus(request.nvidiaSmi),
     loadProject(resolve(root, request.config), root),
-    request.baseline ? readEvalReport(resolve(root, request.baseline)) : undefined,
   ]);
   log(describeGpus(gpus));
   assertGpuAvailable(gpus, request.requireGpu === true);
+  // A matrix shard writes partial files and decides no gate: it needs no baseline.
+  const { report: baseline, source: baselineSource } =
+    request.shard && request.shard.count > 1 && !request.partials
+      ? {}
+      : await chooseBaseline(request, loaded);
+  if (baselineSource) log(describeBaselineSource(baselineSource));
+  const provenance = {
+    ...(request.trainingRecord ? { trainingRecord: resolve(root, request.trainingRecord) } : {}),
+    ...(baselineSource ? { baselineSource } : {}),
+  };
   const runner = runnerIdentity(request.env);
   const workDir = resolve(loaded.projectDir, EVAL_WORK_DIR);
   const testSets = request.testSets && request.testSets.length > 0 ? request.testSets : undefined;
@@ -95,6 +117,7 @@ export async function evaluateProject(request: EvaluateProjectRequest): Promise<
     runner,
     gpus,
     ...(baseline ? { baseline } : {}),
+    provenance,
   };
 
   let report: EvalReport;
@@ -141,6 +164,40 @@ export async function evaluateProject(request: EvaluateProjectRequest): Promise<
     ...(mergedFiles ? { mergedFiles } : {}),
     ...(failure ? { failure } : {}),
   };
+}
+
+/**
+ * The baseline: a report file, the version deployed in an environment, or none. The environment
+ * repository and registry clients load only when an environment baseline is asked for.
+ */
+async function chooseBaseline(
+  request: EvaluateProjectRequest,
+  loaded: LoadedProject,
+): Promise<{ report?: EvalReport; source?: BaselineSource }> {
+  const given = request.baseline?.trim();
+  if (given === 'none') return {};
+  const project = loaded.project as BaselineProject;
+  if (given && !given.startsWith('environment:')) {
+    return {
+      report: await readEvalReport(resolve(request.root, given)),
+      source: { source: 'file', path: given },
+    };
+  }
+  if (!given && !project.baseline?.environment) return {};
+  const { findBaseline } = await import('../environments/find-baseline.js');
+  return findBaseline({
+    ...request.deployedBaseline,
+    project,
+    ...(given ? { baseline: given } : {}),
+    root: request.root,
+  });
+}
+
+/** One line saying what the change is compared with. */
+export function describeBaselineSource(source: BaselineSource): string {
+  if (source.source === 'file') return `Baseline: ${source.path}`;
+  if (!source.deployed) return `Baseline ${source.environment}: ${source.note}`;
+  return `Baseline: ${source.version ?? 'the version'} deployed in ${source.environment}, ${source.artifact}, eval report ${source.reportDigest}`;
 }
 
 /** The GPUs line every evaluation logs first. */

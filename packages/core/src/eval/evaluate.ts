@@ -16,6 +16,7 @@ import { type CommandSpec, commandArgv, formatDuration, runCommand } from './com
 import { EvaluationError } from './errors.js';
 import type { Gpu } from './gpus.js';
 import { type EvalProject, evalTimeoutMs, type LoadedProject, selectTestSets } from './project.js';
+import { addProvenance, type ProvenanceOptions } from './provenance.js';
 import { type RunnerIdentity, reportContext } from './report-context.js';
 import { type LocalShard, planLocalShards, type Shard, wholeTestSet } from './shards.js';
 import { writeJsonAtomic } from './write.js';
@@ -37,6 +38,8 @@ export interface EvaluateOptions {
   readonly env: Record<string, string | undefined>;
   readonly runner: RunnerIdentity;
   readonly baseline?: EvalReport;
+  /** The training record, what the baseline was: see ProvenanceOptions. */
+  readonly provenance?: ProvenanceOptions;
   readonly signal?: AbortSignal;
   /** The command's output, line by line, and Slipway's own progress lines. */
   readonly log?: (line: string) => void;
@@ -123,7 +126,11 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
     context,
     ...(options.baseline ? { baseline: options.baseline } : {}),
   });
-  return { kind: 'report', report, partials: results };
+  return {
+    kind: 'report',
+    report: await addProvenance(report, options.loaded, options.provenance),
+    partials: results,
+  };
 }
 
 /** `holdout.shard-0-of-3.json`: sorts by test set, then shard, and never collides across a matrix. */

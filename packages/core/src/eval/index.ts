@@ -28,6 +28,7 @@ export {
   loadProject,
   selectTestSets,
 } from './project.js';
+export { addProvenance, type ProvenanceOptions } from './provenance.js';
 export { type ContextInput, type RunnerIdentity, reportContext, runnerIdentity } from './report-context.js';
 export {
   checkShard,
@@ -39,5 +40,13 @@ export {
   shardCoverageProblems,
   wholeTestSet,
 } from './shards.js';
-export { renderEvalSummary, type SummaryOptions, shownMetrics } from './summary.js';
+export { baselineLine, renderEvalSummary, type SummaryOptions, shownMetrics } from './summary.js';
+export {
+  defaultRecordPath,
+  readTrainingRecord,
+  TrainingError,
+  type TrainOutcome,
+  type TrainRequest,
+  trainProject,
+} from './train.js';
 export { writeFileAtomic, writeJsonAtomic } from './write.js';

@@ -14,6 +14,7 @@ import { type CommandSpec, commandArgv } from './command.js';
 import { EvaluationError } from './errors.js';
 import type { Gpu } from './gpus.js';
 import { type LoadedProject, selectTestSets } from './project.js';
+import { addProvenance, type ProvenanceOptions } from './provenance.js';
 import { type RunnerIdentity, reportContext } from './report-context.js';
 import { parseShard, shardCoverageProblems } from './shards.js';
 
@@ -27,6 +28,8 @@ export interface MergeOptions {
   readonly runner: RunnerIdentity;
   readonly gpus: readonly Gpu[];
   readonly baseline?: EvalReport;
+  /** The training record, what the baseline was: see ProvenanceOptions. */
+  readonly provenance?: ProvenanceOptions;
 }
 
 export interface MergeResult {
@@ -104,5 +107,9 @@ export async function mergeShardResults(options: MergeOptions): Promise<MergeRes
     context,
     ...(options.baseline ? { baseline: options.baseline } : {}),
   });
-  return { report, files: files.map(shown), merged };
+  return {
+    report: await addProvenance(report, options.loaded, options.provenance),
+    files: files.map(shown),
+    merged,
+  };
 }

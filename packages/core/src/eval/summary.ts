@@ -39,12 +39,8 @@ export function renderEvalSummary(report: EvalReport, options: SummaryOptions = 
     `Commit \`${report.commit.slice(0, 12)}\` · runner ${cell(report.runner.name)} (${cell(report.runner.os)}) · ${gpus} · ` +
       `${Math.round(report.confidence * 100)}% confidence intervals`,
   );
-  if (options.baseline) {
-    const base = options.baseline;
-    lines.push(
-      `Baseline: ${base.model.name}${base.model.version ? ` ${base.model.version}` : ''} at \`${base.commit.slice(0, 12)}\``,
-    );
-  }
+  const line = baselineLine(report, options.baseline);
+  if (line) lines.push(line);
   for (const testSet of report.testSets) {
     lines.push('', ...testSetTable(testSet, metrics, options));
   }
@@ -70,6 +66,26 @@ export function renderEvalSummary(report: EvalReport, options: SummaryOptions = 
       ? `The full report is ${cell(options.reportPath)}.`
       : 'The full report is in the eval report file.',
   });
+}
+
+/** Which version and digest the change was compared with, or why it was compared with nothing. */
+export function baselineLine(report: EvalReport, baseline: EvalReport | undefined): string | undefined {
+  const source = report.baseline;
+  if (source?.source === 'environment') {
+    if (!source.deployed)
+      return `Baseline \`${source.environment}\`: ${cell(source.note ?? 'nothing deployed')}.`;
+    const model = baseline ? baseline.model.name : report.model.name;
+    return (
+      `Baseline: ${model}${source.version ? ` ${source.version}` : ''} deployed in **${source.environment}**, ` +
+      `\`${source.artifact}\`, eval report \`${source.reportDigest}\`` +
+      (source.commit ? ` (commit \`${source.commit.slice(0, 12)}\`)` : '')
+    );
+  }
+  if (!baseline) return undefined;
+  return (
+    `Baseline: ${baseline.model.name}${baseline.model.version ? ` ${baseline.model.version}` : ''} at \`${baseline.commit.slice(0, 12)}\`` +
+    (source?.path ? ` (${cell(source.path)})` : '')
+  );
 }
 
 function testSetTable(testSet: TestSetReport, metrics: readonly string[], options: SummaryOptions): string[] {

@@ -164,7 +164,7 @@ export interface GateVerdict {
   reason: string;
 }
 export interface ReportWarning {
-  kind: ProblemKind | 'baseline' | 'limit';
+  kind: ProblemKind | 'baseline' | 'limit' | 'training';
   testSet: string;
   slice?: string;
   message: string;
@@ -185,6 +185,40 @@ export interface ReportContext {
   /** ISO time; left out of reports that must compare equal. */
   createdAt?: string;
 }
+
+import type { RecordedFile } from '../config/recorded-files.js';
+
+export type { RecordedFile };
+/** One run of train.command (schemas/training-record.schema.json). */
+export interface TrainingRecord {
+  apiVersion: 'slipway.dev/v1';
+  kind: 'TrainingRecord';
+  model: { name: string; version?: string };
+  commit: string;
+  config: RecordedFile;
+  command: string[];
+  data: RecordedFile[];
+  outputs: RecordedFile[];
+  parameters: Record<string, unknown>;
+  runner: { name: string; os: string };
+  gpus: Gpu[];
+  startedAt: string;
+  wallTimeSeconds: number;
+}
+/** What a change was compared with (the report's `baseline`). */
+export interface BaselineSource {
+  source: 'file' | 'environment';
+  path?: string;
+  environment?: string;
+  repository?: string;
+  /** False when nothing with an eval report is deployed in the environment yet. */
+  deployed?: boolean;
+  version?: string;
+  artifact?: string;
+  reportDigest?: string;
+  commit?: string;
+  note?: string;
+}
 export interface EvalReport {
   apiVersion: 'slipway.dev/v1';
   kind: 'EvalReport';
@@ -201,4 +235,8 @@ export interface EvalReport {
   gates: GateVerdict[];
   passed: boolean;
   warnings: ReportWarning[];
+  /** sha256 of every artifact.files file as evaluated: publish refuses other bytes. */
+  artifactFiles?: RecordedFile[];
+  training?: TrainingRecord;
+  baseline?: BaselineSource;
 }

@@ -11,6 +11,13 @@ export {
   RegistryError,
   VersionExistsError,
 } from './errors.js';
+export {
+  ANNOTATION_EVAL_REPORT,
+  ANNOTATION_EVALUATED_FILES,
+  checkEvaluatedFiles,
+  type EvaluatedFilesCheck,
+  EvaluatedFilesMismatchError,
+} from './evaluated-files.js';
 export type { FileIdentity, ModelFile, PreparedLayer } from './layer.js';
 export { openLayer, prepareLayer } from './layer.js';
 export { LayoutStore } from './layout-store.js';
@@ -39,7 +46,7 @@ export {
   type SourceContext,
 } from './publish-project.js';
 export type { PullRequest, PullResult } from './pull.js';
-export { fetchReport, pullModel } from './pull.js';
+export { fetchReferrerByDigest, fetchReport, pullModel } from './pull.js';
 export type { ArtifactReference } from './reference.js';
 export { formatReference, parseReference, REPOSITORY_PATTERN, TAG_PATTERN } from './reference.js';
 export { DEFAULT_IDLE_TIMEOUT_MS } from './registry-http.js';

@@ -9,6 +9,7 @@ export const OCI_LAYOUT_VERSION = '1.0.0';
 export const MODEL_ARTIFACT_TYPE = 'application/vnd.cncf.model.manifest.v1+json';
 export const MODEL_CONFIG = 'application/vnd.cncf.model.config.v1+json';
 export const EVAL_REPORT_ARTIFACT_TYPE = 'application/vnd.slipway.eval-report.v1+json';
+export const TRAINING_RECORD_ARTIFACT_TYPE = 'application/vnd.slipway.training-record.v1+json';
 
 /** What a model file is, in slipway.yaml's words (`artifact.files[].type`). */
 export type ModelFileType = 'weight' | 'weight-config' | 'doc' | 'code' | 'dataset';

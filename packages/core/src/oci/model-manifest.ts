@@ -62,6 +62,8 @@ export interface ModelMetadata {
   readonly revision?: string;
   readonly description?: string;
   readonly licenses?: readonly string[];
+  /** Further manifest annotations (what publishing checked, e.g. that the files are the evaluated ones). */
+  readonly annotations?: Readonly<Record<string, string>>;
 }
 
 export function toDocument<T>(value: T, mediaType: string, artifactType?: string): Document<T> {
@@ -113,6 +115,7 @@ export function buildModelManifest(
       [ANNOTATION_VERSION]: meta.version,
       [ANNOTATION_MODEL_NAME]: meta.name,
       [ANNOTATION_MODEL_VERSION]: meta.version,
+      ...meta.annotations,
     }),
   };
   return toDocument(manifest, OCI_MANIFEST, MODEL_ARTIFACT_TYPE);
@@ -125,28 +128,30 @@ export const EMPTY_CONFIG: Descriptor = {
   size: EMPTY_CONFIG_BYTES.length,
 };
 
-/** The report's blob and the manifest that attaches it to the model as a referrer. */
+/** A JSON document's blob (the eval report by default) and the manifest that attaches it to the model as a referrer. */
 export function buildReportManifest(
   report: Buffer,
   subject: Descriptor,
   created: string | undefined,
+  artifactType = EVAL_REPORT_ARTIFACT_TYPE,
+  title = 'eval-report.json',
 ): { blob: Descriptor; manifest: Document<ImageManifest> } {
   const blob: Descriptor = {
-    mediaType: EVAL_REPORT_ARTIFACT_TYPE,
+    mediaType: artifactType,
     digest: sha256Digest(report),
     size: report.length,
-    annotations: { [ANNOTATION_TITLE]: 'eval-report.json' },
+    annotations: { [ANNOTATION_TITLE]: title },
   };
   const manifest: ImageManifest = {
     schemaVersion: 2,
     mediaType: OCI_MANIFEST,
-    artifactType: EVAL_REPORT_ARTIFACT_TYPE,
+    artifactType,
     config: EMPTY_CONFIG,
     layers: [blob],
     subject: { mediaType: subject.mediaType, digest: subject.digest, size: subject.size },
     ...(created ? { annotations: { [ANNOTATION_CREATED]: created } } : {}),
   };
-  return { blob, manifest: toDocument(manifest, OCI_MANIFEST, EVAL_REPORT_ARTIFACT_TYPE) };
+  return { blob, manifest: toDocument(manifest, OCI_MANIFEST, artifactType) };
 }
 
 /** Adds a referrer to a fallback tag index (or starts one), keeping each manifest once. */

@@ -141,7 +141,7 @@ async function publishWithin(
       ...(plan.licenses ? { licenses: plan.licenses } : {}),
     },
     movingTags: plan.movingTags,
-    ...(report ? { report } : {}),
+    ...(report ? { report, reportName: request.report! } : {}),
     ...(request.onProgress ? { onProgress: request.onProgress } : {}),
   });
   return {

@@ -4,10 +4,22 @@
 // is known and an existing version tag can be checked before a byte is sent), then blobs are sent,
 // then verified present, and only then the manifest and its tags are written. A failure at any point
 // leaves at most unreferenced blobs, never a tag or manifest that points at a missing blob.
-import { referrersFallbackTag } from './digest.js';
+import type { RecordedFile } from '../config/recorded-files.js';
+import { recordFile } from '../config/recorded-files.js';
+import { referrersFallbackTag, sha256Digest } from './digest.js';
 import { BlobRejectedError, OciError } from './errors.js';
+import {
+  ANNOTATION_EVAL_REPORT,
+  ANNOTATION_EVALUATED_FILES,
+  checkEvaluatedFiles,
+  type EvaluatedFilesCheck,
+} from './evaluated-files.js';
 import { fileChangedError, type ModelFile, openLayer, type PreparedLayer, prepareLayer } from './layer.js';
-import { EMPTY_CONFIG_BYTES } from './media-types.js';
+import {
+  EMPTY_CONFIG_BYTES,
+  EVAL_REPORT_ARTIFACT_TYPE,
+  TRAINING_RECORD_ARTIFACT_TYPE,
+} from './media-types.js';
 import {
   buildModelConfig,
   buildModelManifest,
@@ -36,8 +48,14 @@ export interface PublishRequest {
   readonly metadata: ModelMetadata;
   /** Tags that move to this version (latest, stable…); the version tag itself never moves. */
   readonly movingTags?: readonly string[];
-  /** The eval report's bytes (JSON), attached as a referrer of the model manifest. */
+  /**
+   * The eval report's bytes (JSON), attached as a referrer of the model manifest. When it records the
+   * digests of the evaluated files, the files must match them or nothing is published; the training
+   * record it carries is attached as a referrer too.
+   */
   readonly report?: Buffer;
+  /** Names the report in messages (its path). */
+  readonly reportName?: string;
   readonly onProgress?: (event: PublishProgress) => void;
 }
 
@@ -62,6 +80,10 @@ export interface PublishResult {
   readonly blobs: readonly PublishedBlob[];
   /** The version tag already named this exact manifest: nothing about the model changed. */
   readonly alreadyPublished: boolean;
+  /** matched: the files are those the report evaluated; unrecorded: its report has no file digests; absent without a report. */
+  readonly evaluatedFiles?: EvaluatedFilesCheck['outcome'];
+  /** Digest of the training record's referrer, when the report carried one. */
+  readonly trainingRecordDigest?: string;
 }
 
 /** A version as a tag: semver's build metadata `+` is not allowed in tags, so it becomes `_` (as Helm does). */
@@ -81,6 +103,20 @@ export async function publishModel(request: PublishRequest): Promise<PublishResu
       throw new OciError(`Tag '${moving}' is not a valid tag: expected ${TAG_PATTERN.source}.`);
   }
   const files = sortedFiles(request.files);
+  const evaluated = request.report
+    ? await checkAgainstReport(request.report, files, request.reportName)
+    : undefined;
+  const annotatedMetadata: ModelMetadata =
+    evaluated?.check.outcome === 'matched'
+      ? {
+          ...metadata,
+          annotations: {
+            ...metadata.annotations,
+            [ANNOTATION_EVALUATED_FILES]: 'match',
+            [ANNOTATION_EVAL_REPORT]: sha256Digest(request.report!),
+          },
+        }
+      : metadata;
 
   const layers: PreparedLayer[] = [];
   for (const file of files) {
@@ -91,11 +127,11 @@ export async function publishModel(request: PublishRequest): Promise<PublishResu
     );
   }
   const config = buildModelConfig(
-    metadata,
+    annotatedMetadata,
     layers.map((l) => l.descriptor),
   );
   const manifest = buildModelManifest(
-    metadata,
+    annotatedMetadata,
     config.descriptor,
     layers.map((l) => l.descriptor),
   );
@@ -152,8 +188,27 @@ export async function publishModel(request: PublishRequest): Promise<PublishResu
   }
 
   let reportDigest: string | undefined;
+  let trainingRecordDigest: string | undefined;
   if (request.report) {
-    reportDigest = await attachReport(store, request.report, manifest, metadata.created);
+    reportDigest = await attachReferrer(
+      store,
+      request.report,
+      EVAL_REPORT_ARTIFACT_TYPE,
+      'eval-report.json',
+      manifest,
+      metadata.created,
+    );
+    if (evaluated?.training !== undefined) {
+      const record = Buffer.from(`${JSON.stringify(evaluated.training, null, 2)}\n`);
+      trainingRecordDigest = await attachReferrer(
+        store,
+        record,
+        TRAINING_RECORD_ARTIFACT_TYPE,
+        'training-record.json',
+        manifest,
+        metadata.created,
+      );
+    }
   }
 
   const sum = (outcome: PublishedBlob['outcome'][]) =>
@@ -169,22 +224,44 @@ export async function publishModel(request: PublishRequest): Promise<PublishResu
     bytesSkipped: sum(['skipped', 'mounted']),
     blobs,
     alreadyPublished: alreadyThere,
+    ...(evaluated ? { evaluatedFiles: evaluated.check.outcome } : {}),
+    ...(trainingRecordDigest ? { trainingRecordDigest } : {}),
   };
 }
 
-/** Attaches the report: a manifest with `subject`, indexed by the store or by the fallback tag. Returns its digest. */
-async function attachReport(
-  store: ArtifactStore,
+/**
+ * Before anything is hashed as a layer or sent: the files must be the ones the report evaluated. A report
+ * that is not JSON is refused here too, so a bad report never leaves a model published without it.
+ */
+async function checkAgainstReport(
   report: Buffer,
-  subject: Document<unknown>,
-  created: string | undefined,
-): Promise<string> {
+  files: readonly ModelFile[],
+  reportName = 'given',
+): Promise<{ check: EvaluatedFilesCheck; training?: unknown }> {
+  let parsed: { artifactFiles?: RecordedFile[]; training?: unknown };
   try {
-    JSON.parse(report.toString('utf8'));
+    parsed = JSON.parse(report.toString('utf8')) as typeof parsed;
   } catch (error) {
     throw new OciError(`The eval report is not valid JSON (${(error as Error).message}).`);
   }
-  const { blob, manifest } = buildReportManifest(report, subject.descriptor, created);
+  const publishing: RecordedFile[] = [];
+  if (parsed.artifactFiles) {
+    for (const file of files) publishing.push(await recordFile('/', file.source, file.path));
+  }
+  const check = checkEvaluatedFiles(parsed.artifactFiles, publishing, reportName);
+  return { check, ...(parsed.training !== undefined ? { training: parsed.training } : {}) };
+}
+
+/** Attaches a JSON document (eval report, training record): a manifest with `subject`, indexed by the store or by the fallback tag. Returns its digest. */
+async function attachReferrer(
+  store: ArtifactStore,
+  report: Buffer,
+  artifactType: string,
+  title: string,
+  subject: Document<unknown>,
+  created: string | undefined,
+): Promise<string> {
+  const { blob, manifest } = buildReportManifest(report, subject.descriptor, created, artifactType, title);
   await sendBytes(store, EMPTY_CONFIG, EMPTY_CONFIG_BYTES);
   await sendBytes(store, blob, report);
   const { subjectHandled } = await store.putManifest(

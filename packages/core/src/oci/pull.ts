@@ -17,6 +17,7 @@ import {
   EVAL_REPORT_ARTIFACT_TYPE,
   MODEL_ARTIFACT_TYPE,
   MODEL_CONFIG,
+  TRAINING_RECORD_ARTIFACT_TYPE,
 } from './media-types.js';
 import type { Descriptor, ImageIndex, ImageManifest } from './model-manifest.js';
 import type { ArtifactStore } from './store.js';
@@ -38,6 +39,8 @@ export interface PullResult {
   readonly manifest: ImageManifest;
   readonly files: ReadonlyArray<{ path: string; digest: string; size: number }>;
   readonly report?: { readonly digest: string; readonly bytes: Buffer };
+  /** The training record attached as a referrer, when the model was trained by Slipway. */
+  readonly training?: { readonly digest: string; readonly bytes: Buffer };
 }
 
 export async function pullModel(request: PullRequest): Promise<PullResult> {
@@ -77,30 +80,62 @@ export async function pullModel(request: PullRequest): Promise<PullResult> {
     await rm(staging, { recursive: true, force: true });
   }
 
-  const report = await fetchReport(store, digest);
-  return { digest, manifest, files, ...(report ? { report } : {}) };
+  const referrers = await listReferrers(store, digest);
+  const report = await fetchReferrer(store, digest, EVAL_REPORT_ARTIFACT_TYPE, referrers);
+  const training = await fetchReferrer(store, digest, TRAINING_RECORD_ARTIFACT_TYPE, referrers);
+  return { digest, manifest, files, ...(report ? { report } : {}), ...(training ? { training } : {}) };
 }
 
 /** The newest eval report attached to a manifest, through the referrers API or the fallback tag. */
-export async function fetchReport(
+export function fetchReport(
   store: ArtifactStore,
   subject: string,
 ): Promise<{ digest: string; bytes: Buffer } | undefined> {
-  let referrers: readonly Descriptor[] | undefined = await store.referrers(subject);
-  if (referrers === undefined) {
-    const fallback = await store.getManifest(referrersFallbackTag(subject));
-    referrers = fallback ? ((JSON.parse(fallback.bytes.toString('utf8')) as ImageIndex).manifests ?? []) : [];
-  }
-  const reports = referrers.filter((r) => r.artifactType === EVAL_REPORT_ARTIFACT_TYPE);
-  const newest = reports.at(-1);
+  return fetchReferrer(store, subject, EVAL_REPORT_ARTIFACT_TYPE);
+}
+
+async function listReferrers(store: ArtifactStore, subject: string): Promise<readonly Descriptor[]> {
+  const referrers = await store.referrers(subject);
+  if (referrers !== undefined) return referrers;
+  const fallback = await store.getManifest(referrersFallbackTag(subject));
+  return fallback ? ((JSON.parse(fallback.bytes.toString('utf8')) as ImageIndex).manifests ?? []) : [];
+}
+
+/** The newest referrer of one artifact type (eval report, training record), its blob verified. */
+async function fetchReferrer(
+  store: ArtifactStore,
+  subject: string,
+  artifactType: string,
+  known?: readonly Descriptor[],
+): Promise<{ digest: string; bytes: Buffer } | undefined> {
+  const referrers = known ?? (await listReferrers(store, subject));
+  const newest = referrers.filter((r) => r.artifactType === artifactType).at(-1);
   if (!newest) return undefined;
-  const { manifest, digest } = await fetchManifest(store, newest.digest);
-  if (manifest.subject?.digest !== subject) {
+  return fetchReferrerByDigest(store, newest.digest, subject);
+}
+
+/**
+ * A referrer manifest named by digest (as an environment records the eval report) and its one blob,
+ * both verified against their digests. `subject`, when given, must be what the referrer is attached to.
+ */
+export async function fetchReferrerByDigest(
+  store: ArtifactStore,
+  referrer: string,
+  subject?: string,
+): Promise<{ digest: string; bytes: Buffer; subject?: string } | undefined> {
+  const stored = await store.getManifest(referrer);
+  if (!stored) return undefined;
+  const { manifest, digest } = checkedManifest(store, referrer, stored);
+  if (subject !== undefined && manifest.subject?.digest !== subject) {
     throw new OciError(`${store.location}: referrer ${digest} does not name ${subject} as its subject.`);
   }
   const blob = manifest.layers[0];
-  if (!blob) throw new OciError(`${store.location}: eval report manifest ${digest} has no layer.`);
-  return { digest, bytes: await readSmallBlob(store, blob) };
+  if (!blob) throw new OciError(`${store.location}: referrer manifest ${digest} has no layer.`);
+  return {
+    digest,
+    bytes: await readSmallBlob(store, blob),
+    ...(manifest.subject?.digest ? { subject: manifest.subject.digest } : {}),
+  };
 }
 
 async function fetchManifest(
@@ -109,6 +144,14 @@ async function fetchManifest(
 ): Promise<{ manifest: ImageManifest; digest: string }> {
   const stored = await store.getManifest(ref);
   if (!stored) throw new OciError(`${store.location}: no manifest named '${ref}'.`);
+  return checkedManifest(store, ref, stored);
+}
+
+function checkedManifest(
+  store: ArtifactStore,
+  ref: string,
+  stored: { bytes: Buffer; digest: string },
+): { manifest: ImageManifest; digest: string } {
   const digest = sha256Digest(stored.bytes);
   const expected = isDigest(ref) ? ref : stored.digest;
   if (isDigest(expected) && digest !== expected) {

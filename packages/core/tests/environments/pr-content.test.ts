@@ -6,6 +6,7 @@ import {
   proposalTitle,
   readTrailers,
   renderMarker,
+  renderProposalEvalSummary,
   summarizeEval,
 } from '@slipway/core/environments';
 import fc from 'fast-check';
@@ -104,6 +105,32 @@ describe('the pull request a proposal opens', () => {
 });
 
 describe('the evaluation summary', () => {
+  it('shows the evaluated file digests, the training run and what prod ran when it was evaluated', () => {
+    const digest = `sha256:${'a'.repeat(64)}`;
+    const evaluated = {
+      ...report(0.93),
+      artifactFiles: [{ path: 'model/weights.json', digest, size: 776 }],
+      training: { commit: 'b'.repeat(40), wallTimeSeconds: 1.25 },
+      baseline: {
+        source: 'environment',
+        environment: 'prod',
+        deployed: true,
+        version: '1.2.0',
+        artifact: `ghcr.io/acme/iris@${digest}`,
+        reportDigest: digest,
+      },
+    };
+    const text = renderProposalEvalSummary(summarizeEval(evaluated), 'dev');
+    expect(text).toContain(
+      `Evaluated against 1.2.0 deployed in prod (\`ghcr.io/acme/iris@${digest}\`, eval report \`${digest}\`).`,
+    );
+    expect(text).toContain(
+      "the artifact's `dev.slipway.evaluated-files: match` annotation records that they matched",
+    );
+    expect(text).toContain(`- \`model/weights.json\` \`${digest}\``);
+    expect(text).toContain(`Trained on the runner at \`${'b'.repeat(12)}\` in 1.25 s`);
+  });
+
   it('lists failed gates and says when a metric got worse', () => {
     const summary = summarizeEval(report(0.85, false), report(0.9));
     expect(summary.passed).toBe(false);

@@ -11,7 +11,8 @@ const mayImport: Record<string, readonly string[]> = {
   config: ['errors'],
   metrics: ['config', 'errors'],
   oci: ['metrics', 'config', 'errors'],
-  eval: ['metrics', 'oci', 'config', 'errors'],
+  // environments: the deployed baseline (findBaseline), loaded by evaluateProject only when asked for.
+  eval: ['metrics', 'oci', 'environments', 'config', 'errors'],
   github: ['errors'],
   environments: ['github', 'oci', 'metrics', 'config', 'errors'],
   templates: ['config', 'errors'],

@@ -1,0 +1,170 @@
+// The deployed baseline: what finding prod's eval report costs per accuracy-test run.
+//
+// Requests: the GitHub requests counted by the simulator (every request it answered) and the registry
+// requests counted by a pass-through proxy in front of a real registry (Debian's docker-registry), for one
+// resolution of `environment:prod` through the same code the action and the CLI call (findBaseline).
+// Budget: at most 3 GitHub API requests and one registry round trip (the referrer: its manifest, then its
+// blob) per run.
+// Wall time: the median of several resolutions, against a peer measured in the same run that finds the
+// same report without Slipway: a shallow clone of the environment repository (git's real transfer protocol
+// over file://) and `skopeo inspect --raw` of the referrer by digest.
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { build } from 'esbuild';
+import { startFaultProxy } from '../test/registry/fault-proxy.ts';
+import { startRegistry } from '../test/registry/registry-server.ts';
+
+const root = resolve(import.meta.dirname, '..');
+const run = promisify(execFile);
+const rounds = 7;
+
+// Node runs .ts but does not map the sources' .js imports, so the simulator and core are bundled first.
+const cache = join(root, 'node_modules/.cache/slipway-bench');
+mkdirSync(cache, { recursive: true });
+const entry = join(cache, 'baseline-entry.ts');
+writeFileSync(
+  entry,
+  [
+    `export { startGitHubSim } from ${JSON.stringify(join(root, 'test/github-sim/index.ts'))};`,
+    `export { findBaseline } from ${JSON.stringify(join(root, 'packages/core/src/environments/index.ts'))};`,
+    `export { publishModel, RegistryStore } from ${JSON.stringify(join(root, 'packages/core/src/oci/index.ts'))};`,
+  ].join('\n'),
+);
+const bundle = join(cache, 'baseline.mjs');
+await build({
+  entryPoints: [entry],
+  outfile: bundle,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  conditions: ['source'],
+  banner: {
+    js: "import { createRequire as __benchRequire } from 'node:module'; const require = __benchRequire(import.meta.url);",
+  },
+  external: ['@octokit/openapi', '@octokit/graphql-schema'],
+  logLevel: 'warning',
+});
+type Lib = typeof import('../test/github-sim/index.js') &
+  typeof import('../packages/core/src/environments/index.js') &
+  typeof import('../packages/core/src/oci/index.js');
+const lib = (await import(bundle)) as Lib;
+
+const work = mkdtempSync(join(tmpdir(), 'slipway-bench-baseline-'));
+const registry = await startRegistry();
+const proxy = await startFaultProxy(registry.address, []);
+const sim = await lib.startGitHubSim();
+try {
+  // What prod runs: a model published with its eval report.
+  writeFileSync(join(work, 'weights.bin'), Buffer.alloc(1024 * 1024, 7));
+  const report = {
+    apiVersion: 'slipway.dev/v1',
+    kind: 'EvalReport',
+    model: { name: 'iris', version: '1.2.0' },
+    commit: 'c'.repeat(40),
+    command: ['python3', 'eval.py'],
+    runner: { name: 'gpu-1', os: 'Linux' },
+    gpus: [],
+    task: 'classification',
+    confidence: 0.95,
+    bootstrap: { samples: 1000, seed: 42 },
+    testSets: [],
+    gates: [],
+    passed: true,
+    warnings: [],
+  };
+  const published = await lib.publishModel({
+    store: new lib.RegistryStore({
+      registry: proxy.address,
+      repository: 'acme/models/iris',
+      actions: 'pull,push',
+    }),
+    files: [{ path: 'weights.bin', source: join(work, 'weights.bin'), type: 'weight' }],
+    metadata: { name: 'iris', version: '1.2.0', created: '2026-01-01T00:00:00Z' },
+    report: Buffer.from(JSON.stringify(report)),
+  });
+  const artifact = `${proxy.address}/acme/models/iris`;
+  const { path: gitDir } = await sim.createRepo('acme/ml-environments', {
+    'slipway.yaml':
+      'apiVersion: slipway.dev/v1\nkind: Environments\nenvironments:\n  - name: dev\n  - name: prod\nmodels:\n  - name: iris\n',
+    'prod/iris/inferenceservice.yaml': [
+      'apiVersion: serving.kserve.io/v1beta1',
+      'kind: InferenceService',
+      'metadata:',
+      '  name: iris',
+      '  annotations:',
+      '    slipway.dev/version: 1.2.0',
+      `    slipway.dev/eval-report-digest: ${published.reportDigest}`,
+      'spec:',
+      '  predictor:',
+      '    model:',
+      `      storageUri: oci://${artifact}@${published.digest}`,
+      '',
+    ].join('\n'),
+  });
+
+  const resolveOnce = async () => {
+    const found = await lib.findBaseline({
+      project: { model: { name: 'iris' } },
+      baseline: 'environment:prod',
+      root: work,
+      environmentRepository: 'acme/ml-environments',
+      token: 'bench-token',
+      apiUrl: sim.url,
+    });
+    if (!found.report || found.source?.reportDigest !== published.reportDigest)
+      throw new Error('the baseline was not found');
+  };
+
+  // Requests of one run, counted where they are answered.
+  sim.clearRequests();
+  proxy.log.length = 0;
+  await resolveOnce();
+  const githubRequests = sim.requests.length;
+  const githubOperations = sim.requests.map((r) => r.operationId).join(', ');
+  const registryRequests = proxy.log.map(
+    (r) => `${r.method} ${r.path.replace(/sha256:[a-f0-9]{64}/, 'sha256:…')}`,
+  );
+
+  const time = (run: () => unknown | Promise<unknown>) => async () => {
+    const started = performance.now();
+    await run();
+    return performance.now() - started;
+  };
+  const median = async (run: () => Promise<number>) => {
+    const samples: number[] = [];
+    for (let i = 0; i < rounds; i++) samples.push(await run());
+    return samples.sort((a, b) => a - b)[Math.floor(samples.length / 2)]!;
+  };
+  const ours = await median(time(resolveOnce));
+  let clone = 0;
+  const peer = await median(
+    // Asynchronous: the proxy in front of the registry runs in this process and must go on answering.
+    time(async () => {
+      const into = join(work, `clone-${clone++}`);
+      await run('git', ['clone', '-q', '--depth', '1', `file://${gitDir}`, into]);
+      await run('skopeo', [
+        'inspect',
+        '--tls-verify=false',
+        '--raw',
+        `docker://${artifact}@${published.reportDigest}`,
+      ]);
+    }),
+  );
+
+  console.log(`GitHub API requests per run: ${githubRequests} (${githubOperations})`);
+  console.log(`Registry requests per run: ${registryRequests.length} (${registryRequests.join(', ')})`);
+  console.log(`Median of ${rounds}: Slipway ${ours.toFixed(0)} ms; clone + skopeo ${peer.toFixed(0)} ms`);
+  console.log(`RATIO baseline-github-requests: ${githubRequests} (target <= 3)`);
+  console.log(
+    `RATIO baseline-registry-requests: ${registryRequests.length} = one referrer round trip, manifest + blob (target <= 2)`,
+  );
+  console.log(`RATIO baseline-vs-clone-and-skopeo: ${(ours / peer).toFixed(2)} (target <= 1.0)`);
+} finally {
+  await sim.close();
+  await proxy.stop();
+  await registry.stop();
+  rmSync(work, { recursive: true, force: true });
+}

@@ -1,0 +1,65 @@
+// What an eval report says about the model beyond its metrics: the digests of the files the artifact will
+// contain (so publishing can refuse other bytes), the training run that produced them, and what the
+// change was compared with. Added to the report once its metrics and gates are built.
+import { stat } from 'node:fs/promises';
+import { recordFiles } from '../config/recorded-files.js';
+import type {
+  BaselineSource,
+  EvalReport,
+  RecordedFile,
+  ReportWarning,
+  TrainingRecord,
+} from '../metrics/index.js';
+import type { LoadedProject } from './project.js';
+import { defaultRecordPath, readTrainingRecord } from './train.js';
+
+export interface ProvenanceOptions {
+  /** The training record to include; undefined: the one `slipway train` left beside slipway.yaml, if any. */
+  readonly trainingRecord?: string;
+  /** What the baseline was (a file, a deployed model, or nothing deployed). */
+  readonly baselineSource?: BaselineSource;
+}
+
+export async function addProvenance(
+  report: EvalReport,
+  loaded: LoadedProject,
+  options: ProvenanceOptions = {},
+): Promise<EvalReport> {
+  const { projectDir, project } = loaded;
+  const files = (project as { artifact?: { files?: Array<{ path: string }> } }).artifact?.files ?? [];
+  const artifactFiles: RecordedFile[] | undefined =
+    files.length > 0
+      ? await recordFiles(
+          projectDir,
+          files.map((file) => file.path),
+        )
+      : undefined;
+  const recordPath = options.trainingRecord ?? defaultRecordPath(projectDir);
+  const explicit = options.trainingRecord !== undefined;
+  const training: TrainingRecord | undefined =
+    explicit || (await stat(recordPath).catch(() => undefined))?.isFile()
+      ? await readTrainingRecord(recordPath)
+      : undefined;
+  const warnings: ReportWarning[] = [...report.warnings];
+  if (training && artifactFiles) {
+    // A record is only the model's history when the files evaluated are the files that training wrote.
+    const written = new Map(training.outputs.map((file) => [file.path, file.digest]));
+    const changed = artifactFiles.filter(
+      (file) => written.has(file.path) && written.get(file.path) !== file.digest,
+    );
+    if (changed.length > 0) {
+      warnings.push({
+        kind: 'training',
+        testSet: '',
+        message: `the training record ${recordPath} is for other files than those evaluated (${changed.map((f) => `${f.path}: trained ${written.get(f.path)}, evaluated ${f.digest}`).join('; ')}); train again or give the matching record`,
+      });
+    }
+  }
+  return {
+    ...report,
+    warnings,
+    ...(artifactFiles ? { artifactFiles } : {}),
+    ...(training ? { training } : {}),
+    ...(options.baselineSource ? { baseline: options.baselineSource } : {}),
+  };
+}
