@@ -89,6 +89,7 @@ describe('accuracy-test on a pull request', () => {
       workspace,
       {
         'github-token': 'ghs_hostile123',
+        baseline: 'none',
         command: `python3 ${join(fixtures, 'bad_predictions.py')} hostile-slice`,
         'test-sets': 'holdout',
       },
