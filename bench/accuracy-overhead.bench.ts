@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { cleanupRun, runAction } from '../test/harness/run-action.ts';
+import { compare } from './harness.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const example = join(root, 'examples/iris');
@@ -58,24 +59,16 @@ async function viaAction(): Promise<number> {
   return elapsed;
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-
 try {
-  // Warm the file cache and Python's bytecode cache for both sides.
-  direct();
-  await viaAction();
-  const directTimes: number[] = [];
-  const actionTimes: number[] = [];
-  for (let i = 0; i < rounds; i++) {
-    directTimes.push(direct());
-    actionTimes.push(await viaAction());
-  }
-  const [d, a] = [median(directTimes), median(actionTimes)];
-  console.log(`eval command run directly (2 test sets): median ${d.toFixed(0)} ms over ${rounds} rounds`);
-  console.log(
-    `bundled accuracy-test action via the harness: median ${a.toFixed(0)} ms over ${rounds} rounds`,
-  );
-  console.log(`RATIO accuracy-overhead-s: ${((a - d) / 1000).toFixed(3)} (target < 0.5)`);
+  // Warm-up, alternation and medians are the harness's; the target is the difference of the medians.
+  await compare({
+    name: 'accuracy-overhead-s',
+    kind: 'difference',
+    target: 0.5,
+    rounds,
+    ours: { label: 'bundled accuracy-test action via the harness', run: viaAction },
+    peer: { label: 'eval command run directly (2 test sets)', run: direct },
+  });
 } finally {
   rmSync(workspace, { recursive: true, force: true });
 }

@@ -7,6 +7,7 @@ import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } fr
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { bundleForNode } from '../scripts/bundle.ts';
+import { compare, figure, median, type Sample } from './harness.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const rows = Number(process.env['SLIPWAY_BENCH_ROWS'] ?? 10_000_000);
@@ -56,21 +57,22 @@ console.log(JSON.stringify({ rows: partial.overall.n, seconds: (performance.now(
 `,
   );
 
-  const parse = child('parse-only.mjs');
-  const metrics = child('metrics-run.mjs');
-  if (metrics.rows !== rows || parse.rows !== rows)
-    throw new Error(`row counts differ: ${parse.rows} read, ${metrics.rows} ingested, ${rows} written`);
-  const parseRate = parse.rows / parse.seconds;
-  const metricsRate = metrics.rows / metrics.seconds;
-  console.log(
-    `read + JSON.parse: ${(parseRate / 1e6).toFixed(2)} M rows/s (${parse.seconds.toFixed(1)} s, peak RSS ${parse.maxRssMiB.toFixed(0)} MB)`,
-  );
-  console.log(
-    `metrics ingestion: ${(metricsRate / 1e6).toFixed(2)} M rows/s (${metrics.seconds.toFixed(1)} s)`,
-  );
-  for (const note of metrics.notes) console.log(`note: ${note}`);
-  console.log(`RATIO accuracy-throughput: ${(metricsRate / parseRate).toFixed(3)} (target >= 0.5)`);
-  console.log(`RATIO accuracy-peak-rss-mb: ${metrics.maxRssMiB.toFixed(0)} (target < 200)`);
+  const run = (script: string) => (): Sample => {
+    const result = child(script);
+    if (result.rows !== rows) throw new Error(`${script} read ${result.rows} rows, ${rows} written`);
+    for (const note of result.notes ?? []) console.log(`note: ${note}`);
+    return { ms: result.seconds * 1000, peakRssMb: result.maxRssMiB };
+  };
+  // Time is measured inside each child (start-up excluded on both sides): throughput, not start-up.
+  const result = await compare({
+    name: 'accuracy-throughput',
+    kind: 'speedup',
+    target: 0.5,
+    rounds: Number(process.env['SLIPWAY_BENCH_ROUNDS'] ?? 3),
+    ours: { label: `metrics ingestion of ${rows.toLocaleString('en')} rows`, run: run('metrics-run.mjs') },
+    peer: { label: 'read + JSON.parse of every line', run: run('parse-only.mjs') },
+  });
+  figure('accuracy-peak-rss-mb', median(result.ours.map((s) => s['peakRssMb']!)), ' MB', { max: 200 });
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
@@ -79,7 +81,7 @@ interface ChildResult {
   rows: number;
   seconds: number;
   maxRssMiB: number;
-  notes: string[];
+  notes?: string[];
 }
 
 function child(script: string): ChildResult {

@@ -1,8 +1,12 @@
-// open-environment-pr: API requests per proposal, and wall time against a large environment repository.
+// open-environment-pr: API requests and round trips per proposal, and wall time against a large
+// environment repository.
 //
 // Requests: a first proposal to an environment whose policy adds labels, a reviewer and a team reviewer,
 // counted by the GitHub simulator (every request it answered, retries included); then the same proposal
-// again, which changes nothing.
+// again, which changes nothing. Round trips on the critical path: each request's start and end are traced
+// on the client, and a request is one round trip deeper than the deepest request that had ended before it
+// started; requests issued together share a depth. Against GitHub (tens to hundreds of ms a round trip)
+// this, not the time against a local simulator, is what a proposal costs.
 // Wall time: proposals through the Git Data API (no clone) against an environment repository of 10,000
 // files and 5,000 commits, built with `git fast-import` in the simulator's bare repository. Its peer, in the
 // same run and on the same repository: clone it (over file://, so git runs its real transfer protocol), edit
@@ -14,11 +18,12 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
+import { compare, figure, time } from './harness.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const files = Number(process.env['SLIPWAY_BENCH_FILES'] ?? 10_000);
 const commits = Number(process.env['SLIPWAY_BENCH_COMMITS'] ?? 5_000);
-const rounds = 5;
+const rounds = Number(process.env['SLIPWAY_BENCH_ROUNDS'] ?? 5);
 
 // Node runs .ts but does not map the sources' .js imports, so the simulator and core are bundled first.
 // The bundle sits under node_modules/.cache so its package imports resolve from the repository.
@@ -29,8 +34,8 @@ writeFileSync(
   entry,
   [
     `export { startGitHubSim } from ${JSON.stringify(join(root, 'test/github-sim/index.ts'))};`,
-    `export { createGitHubClient, openEnvironmentPr } from ${JSON.stringify(join(root, 'packages/core/src/github/index.ts'))};`,
-    `export { parseEnvironmentsConfig, planManifestChange, resolveTarget } from ${JSON.stringify(join(root, 'packages/core/src/environments/index.ts'))};`,
+    `export { createGitHubClient } from ${JSON.stringify(join(root, 'packages/core/src/github/index.ts'))};`,
+    `export { openEnvironmentPr, parseEnvironmentsConfig, planManifestChange, resolveTarget } from ${JSON.stringify(join(root, 'packages/core/src/environments/index.ts'))};`,
   ].join('\n'),
 );
 const bundle = join(cache, 'propose.mjs');
@@ -53,7 +58,8 @@ type Lib = typeof import('../test/github-sim/index.js') &
   typeof import('../packages/core/src/environments/index.js');
 const lib = (await import(bundle)) as Lib;
 
-const models = Array.from({ length: rounds + 2 }, (_, i) => `m${i}`);
+// One model per proposal, so each opens a new pull request: warm-ups and rounds of three comparisons.
+const models = Array.from({ length: 4 * (rounds + 1) + 2 }, (_, i) => `m${i}`);
 const manifest = readFileSync(join(root, 'environments/staging/iris/inferenceservice.yaml'), 'utf8');
 const environmentsYaml = `apiVersion: slipway.dev/v1
 kind: Environments
@@ -94,7 +100,21 @@ function history(): string {
   return parts.join('');
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+interface Traced {
+  readonly start: number;
+  readonly end: number;
+}
+/** The longest chain of requests each started after the previous one ended. */
+function roundTrips(trace: readonly Traced[]): number {
+  const sorted = [...trace].sort((a, b) => a.start - b.start);
+  const depth: number[] = [];
+  sorted.forEach((request, i) => {
+    let before = 0;
+    for (let j = 0; j < i; j++) if (sorted[j]!.end <= request.start) before = Math.max(before, depth[j]!);
+    depth.push(before + 1);
+  });
+  return Math.max(0, ...depth);
+}
 const git = (cwd: string, args: string[]) =>
   execFileSync('git', args, {
     cwd,
@@ -113,6 +133,15 @@ const sim = await lib.startGitHubSim();
 const work = mkdtempSync(join(tmpdir(), 'slipway-bench-propose-'));
 try {
   const octokit = lib.createGitHubClient({ token: 'bench', baseUrl: sim.url, retryDelayUnitMs: 1 });
+  let trace: Traced[] = [];
+  octokit.hook.wrap('request', async (request, options) => {
+    const start = performance.now();
+    try {
+      return await request(options);
+    } finally {
+      trace.push({ start, end: performance.now() });
+    }
+  });
   const proposal = (repository: string, model: string, n: number) =>
     lib.openEnvironmentPr(octokit, {
       repository,
@@ -131,18 +160,26 @@ try {
   // Requests per proposal, on a small repository.
   await sim.createRepo('acme/small', smallFiles);
   sim.clearRequests();
+  trace = [];
   const first = await proposal('acme/small', 'iris', 1);
   const firstRequests = sim.requests.length;
+  const firstRoundTrips = roundTrips(trace);
   const firstList = sim.requests.map((r) => `${r.method} ${r.operationId}`);
   sim.clearRequests();
+  trace = [];
   const rerun = await proposal('acme/small', 'iris', 1);
   const rerunRequests = sim.requests.length;
+  const rerunRoundTrips = roundTrips(trace);
   if (first.outcome !== 'opened' || rerun.outcome !== 'unchanged')
     throw new Error(`unexpected outcomes ${first.outcome}, ${rerun.outcome}`);
   console.log(
     `first proposal (labels, reviewer, team reviewer): ${firstRequests} requests: ${firstList.join(', ')}`,
   );
   console.log(`re-run that changes nothing: ${rerunRequests} requests`);
+  figure('propose-requests', firstRequests, '', { max: 10 }, 'first proposal');
+  figure('propose-round-trips', firstRoundTrips, '', { max: 6 }, 'first proposal, critical path');
+  figure('propose-rerun-requests', rerunRequests, '', { max: 4 });
+  figure('propose-rerun-round-trips', rerunRoundTrips, '', { max: 2 }, 'no-op re-run, critical path');
 
   // The large repository: history written straight into the simulator's bare repository.
   const started = performance.now();
@@ -159,57 +196,66 @@ try {
     `environment repository: ${tracked} files, ${count} commits (built in ${((performance.now() - started) / 1000).toFixed(1)} s)`,
   );
 
-  const ours: number[] = [];
-  const oursSmall: number[] = [];
-  const clone: number[] = [];
-  const shallow: number[] = [];
   const config = lib.parseEnvironmentsConfig(environmentsYaml);
-  for (let round = 0; round < rounds; round++) {
-    const model = models[round]!;
-    let t = performance.now();
-    const result = await proposal('acme/large', model, round + 2);
-    ours.push(performance.now() - t);
-    if (result.outcome !== 'opened') throw new Error(`round ${round}: ${result.outcome}`);
-
-    t = performance.now();
-    await proposal('acme/small', model, round + 2);
-    oursSmall.push(performance.now() - t);
-
-    for (const [times, depth] of [
-      [clone, []],
-      [shallow, ['--depth', '1']],
-    ] as const) {
-      const dir = join(work, `clone-${round}-${depth.length}`);
-      t = performance.now();
-      git(work, ['clone', '--quiet', '--single-branch', '--branch', 'main', ...depth, `file://${bare}`, dir]);
-      const target = lib.resolveTarget(config, 'staging', model);
-      const path = join(dir, target.manifestPath);
-      const change = lib.planManifestChange(readFileSync(path, 'utf8'), target, {
-        model,
-        version: `2.${round}.0`,
-        artifactRepository: 'ghcr.io/acme/models/iris',
-        artifactDigest: digest(100 + round),
-      });
-      writeFileSync(path, change.text);
-      git(dir, ['commit', '--quiet', '-am', `Deploy ${model}`]);
-      git(dir, ['push', '--quiet', 'origin', `HEAD:refs/heads/clone/${round}-${depth.length}`]);
-      times.push(performance.now() - t);
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }
-  const ms = (v: number) => `${v.toFixed(0)} ms`;
-  console.log(
-    `Git Data API proposal, median of ${rounds}: ${ms(median(ours))} on ${tracked} files / ${count} commits; ${ms(median(oursSmall))} on ${Object.keys(smallFiles).length} files / 1 commit`,
-  );
-  console.log(
-    `clone-commit-push, median of ${rounds}: ${ms(median(clone))} (full clone); ${ms(median(shallow))} with --depth 1`,
-  );
-  console.log(`RATIO propose-requests: ${firstRequests} (target <= 10)`);
-  console.log(`RATIO propose-rerun-requests: ${rerunRequests} (target <= 4)`);
-  console.log(`RATIO propose-speedup-vs-clone: ${(median(clone) / median(ours)).toFixed(1)} (target >= 10)`);
-  console.log(
-    `RATIO propose-large-vs-small-repo: ${(median(ours) / median(oursSmall)).toFixed(2)} (target ~1: independent of repository size)`,
-  );
+  let large = 0;
+  let small = 0;
+  let clones = 0;
+  const proposeOn = async (repository: string, n: number) => {
+    const result = await proposal(repository, models[n]!, n + 2);
+    if (result.outcome !== 'opened') throw new Error(`${repository} ${models[n]}: ${result.outcome}`);
+  };
+  const cloneCommitPush = (depth: readonly string[]) => async () => {
+    const n = clones++;
+    const model = models[n % models.length]!;
+    const dir = join(work, `clone-${n}`);
+    const started = performance.now();
+    git(work, ['clone', '--quiet', '--single-branch', '--branch', 'main', ...depth, `file://${bare}`, dir]);
+    const target = lib.resolveTarget(config, 'staging', model);
+    const path = join(dir, target.manifestPath);
+    const change = lib.planManifestChange(readFileSync(path, 'utf8'), target, {
+      model,
+      version: `2.${n}.0`,
+      artifactRepository: 'ghcr.io/acme/models/iris',
+      artifactDigest: digest(100 + n),
+    });
+    writeFileSync(path, change.text);
+    git(dir, ['commit', '--quiet', '-am', `Deploy ${model}`]);
+    git(dir, ['push', '--quiet', 'origin', `HEAD:refs/heads/clone/${n}`]);
+    const elapsed = performance.now() - started;
+    rmSync(dir, { recursive: true, force: true });
+    return elapsed;
+  };
+  const oursLarge = {
+    label: `Git Data API proposal on ${tracked} files / ${count} commits`,
+    run: () => time(() => proposeOn('acme/large', large++)),
+  };
+  await compare({
+    name: 'propose-speedup-vs-clone',
+    kind: 'speedup',
+    target: 10,
+    rounds,
+    ours: oursLarge,
+    peer: { label: 'clone-commit-push (full clone)', run: cloneCommitPush([]) },
+  });
+  await compare({
+    name: 'propose-speedup-vs-shallow-clone',
+    kind: 'speedup',
+    target: 1,
+    rounds,
+    ours: oursLarge,
+    peer: { label: 'clone-commit-push (--depth 1)', run: cloneCommitPush(['--depth', '1']) },
+  });
+  await compare({
+    name: 'propose-large-vs-small-repo',
+    kind: 'slowdown',
+    target: 1.5,
+    rounds,
+    ours: oursLarge,
+    peer: {
+      label: `Git Data API proposal on ${Object.keys(smallFiles).length} files / 1 commit`,
+      run: () => time(() => proposeOn('acme/small', small++)),
+    },
+  });
 } finally {
   await sim.close();
   rmSync(work, { recursive: true, force: true });

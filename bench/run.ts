@@ -1,6 +1,7 @@
 // `npm run bench [-- name…]`: runs every bench/*.bench.ts (or those whose names contain a given word) in
 // turn, each in its own Node 24 process, and ends with the table of ratios they printed.
-// Benchmarks compare against a peer measured in the same run; nothing here is a timed test.
+// Benchmarks compare against a peer measured in the same run, alternating rounds (bench/harness.ts);
+// nothing here is a timed test.
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -35,5 +36,7 @@ for (const name of benches) {
       .map((line) => line.slice(6)),
   );
 }
-process.stdout.write(`\n=== ratios (one run) ===\n${ratios.join('\n')}\n`);
+process.stdout.write(
+  `\n=== ratios (from medians; see each bench for its rounds and spread) ===\n${ratios.join('\n')}\n`,
+);
 process.exitCode = failed > 0 ? 1 : 0;

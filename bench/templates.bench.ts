@@ -7,9 +7,11 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { bundleForNode } from '../scripts/bundle.ts';
+import { compare, time } from './harness.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const work = mkdtempSync(join(tmpdir(), 'slipway-bench-templates-'));
+// One project to update per round and for the warm-up.
 const rounds = 7;
 const files = 200;
 
@@ -25,25 +27,6 @@ function fileText(i: number, version: string): string {
   for (let line = 0; line < 40; line++)
     lines.push(`value_${i}_${line} = ${line * i} # unchanged line ${line}`);
   return `${lines.join('\n')}\n`;
-}
-
-function quantile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * (sorted.length - 1) + 0.5))] as number;
-}
-
-function summary(values: number[]): { median: number; text: string } {
-  const sorted = [...values].sort((a, b) => a - b);
-  const median = quantile(sorted, 0.5);
-  return {
-    median,
-    text: `median ${median.toFixed(1)} ms (p25 ${quantile(sorted, 0.25).toFixed(1)}, p75 ${quantile(sorted, 0.75).toFixed(1)})`,
-  };
-}
-
-function time(fn: () => void): number {
-  const start = process.hrtime.bigint();
-  fn();
-  return Number(process.hrtime.bigint() - start) / 1e6;
 }
 
 try {
@@ -111,55 +94,60 @@ try {
 
   const generated = join(work, 'generated');
   mkdirSync(generated);
-  const node: number[] = [];
-  const made: number[] = [];
-  const updated: number[] = [];
-  for (let round = 0; round <= rounds; round++) {
-    const nodeMs = time(() => execFileSync(process.execPath, ['-e', '0']));
-    const newMs = time(() =>
-      slipway(
-        generated,
-        'new',
-        `n${round}`,
-        '--template',
-        'big',
-        '--templates',
-        templates,
-        '--yes',
-        '--org',
-        'acme',
-      ),
-    );
-    const updateMs = time(() => {
-      try {
-        slipway(join(projects, `p${round}`), 'update', '--templates', templates);
-      } catch (error) {
-        throw new Error(
-          `slipway update failed: ${(error as { stderr?: Buffer }).stderr?.toString() ?? error}`,
-        );
-      }
-    });
-    if (round === 0) continue; // warm-up: file cache, git's own start
-    node.push(nodeMs);
-    made.push(newMs);
-    updated.push(updateMs);
-  }
+  const node = { label: 'node -e 0', run: () => time(() => execFileSync(process.execPath, ['-e', '0'])) };
+  let made = 0;
+  await compare({
+    name: 'templates-new-200-files-vs-node',
+    kind: 'slowdown',
+    target: 4,
+    rounds,
+    ours: {
+      label: 'slipway new (200 files, git init + commit)',
+      run: () =>
+        time(() =>
+          slipway(
+            generated,
+            'new',
+            `n${made++}`,
+            '--template',
+            'big',
+            '--templates',
+            templates,
+            '--yes',
+            '--org',
+            'acme',
+          ),
+        ),
+    },
+    peer: node,
+  });
+  let updated = 0;
+  await compare({
+    name: 'templates-update-200-files-vs-node',
+    kind: 'slowdown',
+    target: 8,
+    rounds,
+    ours: {
+      label: 'slipway update (200 files, 25 changed, 10 merged with hand edits)',
+      run: () =>
+        time(() => {
+          try {
+            slipway(join(projects, `p${updated++}`), 'update', '--templates', templates);
+          } catch (error) {
+            throw new Error(
+              `slipway update failed: ${(error as { stderr?: Buffer }).stderr?.toString() ?? error}`,
+            );
+          }
+        }),
+    },
+    peer: node,
+  });
   const changed = execFileSync('git', ['status', '--porcelain'], {
     cwd: join(projects, `p${rounds}`),
     encoding: 'utf8',
   });
   if (changed.split('\n').filter(Boolean).length !== 26)
     throw new Error(`update changed unexpected files:\n${changed}`);
-
-  const n = summary(node);
-  const a = summary(made);
-  const u = summary(updated);
-  console.log(`node -e 0:              ${n.text}`);
-  console.log(`slipway new (200 files, git init + commit): ${a.text}`);
-  console.log(`slipway update (200 files, 25 changed, 10 merged with hand edits): ${u.text}`);
-  console.log(`(${rounds} alternating rounds after a warm-up)`);
-  console.log(`RATIO templates-new-200-files-vs-node: ${(a.median / n.median).toFixed(2)}x (target < 4x)`);
-  console.log(`RATIO templates-update-200-files-vs-node: ${(u.median / n.median).toFixed(2)}x (target < 8x)`);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

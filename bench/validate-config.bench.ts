@@ -4,6 +4,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { compare, time } from './harness.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const action = join(root, 'actions/validate-config/dist/index.js');
@@ -47,22 +48,6 @@ deploy: { repository: acme/ml-environments, environment: dev }
 `;
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
-
-function timeRuns(runs: number, fn: () => void): number {
-  fn(); // warm the file cache
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const start = process.hrtime.bigint();
-    fn();
-    times.push(Number(process.hrtime.bigint() - start) / 1e6);
-  }
-  return median(times);
-}
-
 function actionEnv(workspace: string, files: string): NodeJS.ProcessEnv {
   const output = join(workspace, '.output');
   const summary = join(workspace, '.summary');
@@ -93,12 +78,14 @@ try {
   const one = join(work, 'one');
   mkdirSync(one);
   writeFileSync(join(one, 'slipway.yaml'), project(1));
-  const nodeMs = timeRuns(15, () => execFileSync(process.execPath, ['-e', '0']));
-  const actionMs = timeRuns(15, () => runAction(one, 'slipway.yaml'));
-  console.log(
-    `cold start: node -e 0 ${nodeMs.toFixed(1)} ms, validate-config ${actionMs.toFixed(1)} ms (medians of 15)`,
-  );
-  console.log(`RATIO validate-cold-start-vs-node: ${(actionMs / nodeMs).toFixed(2)}x (target < 3x)`);
+  await compare({
+    name: 'validate-cold-start-vs-node',
+    kind: 'slowdown',
+    target: 3,
+    rounds: 15,
+    ours: { label: 'validate-config on one file', run: () => time(() => runAction(one, 'slipway.yaml')) },
+    peer: { label: 'node -e 0', run: () => time(() => execFileSync(process.execPath, ['-e', '0'])) },
+  });
 
   // 2. 1,000 files in one run.
   const many = join(work, 'many');
@@ -106,32 +93,44 @@ try {
     mkdirSync(join(many, `m${i}`), { recursive: true });
     writeFileSync(join(many, `m${i}`, 'slipway.yaml'), project(i));
   }
-  const ourMs = timeRuns(5, () => runAction(many, '**/slipway.yaml'));
-  const checked = readFileSync(join(many, '.output'), 'utf8').match(/files-checked<<(\S+)\n(\d+)/)?.[2];
-  if (checked !== '1000') throw new Error(`validate-config checked ${checked} files, expected 1000`);
-  const ajvMs = timeRuns(5, () => {
-    const result = spawnSync(
-      process.execPath,
-      [
-        ajvCli,
-        'validate',
-        '--spec=draft2020',
-        '--all-errors',
-        '-s',
-        join(root, 'schemas/project.schema.json'),
-        '-d',
-        `${many}/*/slipway.yaml`,
-      ],
-      { encoding: 'utf8' },
-    );
-    if (result.status !== 0) throw new Error(`ajv-cli failed:\n${result.stdout}${result.stderr}`);
+  await compare({
+    name: 'validate-1000-files-speedup-vs-ajv-cli',
+    kind: 'speedup',
+    target: 2,
+    rounds: 5,
+    ours: {
+      label: 'validate-config on 1,000 files',
+      run: () =>
+        time(() => {
+          runAction(many, '**/slipway.yaml');
+          const checked = readFileSync(join(many, '.output'), 'utf8').match(
+            /files-checked<<(\S+)\n(\d+)/,
+          )?.[2];
+          if (checked !== '1000') throw new Error(`validate-config checked ${checked} files, expected 1000`);
+        }),
+    },
+    peer: {
+      label: 'ajv-cli on the same 1,000 files',
+      run: () =>
+        time(() => {
+          const result = spawnSync(
+            process.execPath,
+            [
+              ajvCli,
+              'validate',
+              '--spec=draft2020',
+              '--all-errors',
+              '-s',
+              join(root, 'schemas/project.schema.json'),
+              '-d',
+              `${many}/*/slipway.yaml`,
+            ],
+            { encoding: 'utf8' },
+          );
+          if (result.status !== 0) throw new Error(`ajv-cli failed:\n${result.stdout}${result.stderr}`);
+        }),
+    },
   });
-  console.log(
-    `1,000 files: validate-config ${ourMs.toFixed(0)} ms, ajv-cli ${ajvMs.toFixed(0)} ms (medians of 5)`,
-  );
-  console.log(
-    `RATIO validate-1000-files-speedup-vs-ajv-cli: ${(ajvMs / ourMs).toFixed(2)}x faster (target >= 2x)`,
-  );
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

@@ -1,5 +1,6 @@
 // A reverse proxy on 127.0.0.1 in front of a registry that misbehaves on purpose: it answers 500 or 503
-// to chosen requests, or cuts the connection after part of an upload's body went through. Each fault
+// to chosen requests, cuts the connection after part of an upload's body went through, or flips a byte
+// of a body on its way. Each fault
 // fires a set number of times; everything else is forwarded untouched.
 import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
 
@@ -8,7 +9,9 @@ export type Fault =
   /** Forward this many body bytes, then destroy both connections. */
   | { readonly kind: 'drop'; readonly afterBytes: number }
   /** Read this many body bytes, then stop reading and never answer: a registry that hangs. */
-  | { readonly kind: 'stall'; readonly afterBytes: number };
+  | { readonly kind: 'stall'; readonly afterBytes: number }
+  /** Forward the body with the byte at this offset flipped, as a broken middle box would. */
+  | { readonly kind: 'corrupt'; readonly atByte: number };
 
 export interface FaultRule {
   readonly method?: string;
@@ -95,6 +98,20 @@ export async function startFaultProxy(
         forward.write(chunk.subarray(0, room));
         forward.destroy();
         req.socket.destroy();
+      });
+      req.on('end', () => forward.end());
+      return;
+    }
+    if (rule?.fault.kind === 'corrupt') {
+      const at = rule.fault.atByte;
+      let seen = 0;
+      req.on('data', (chunk: Buffer) => {
+        if (at >= seen && at < seen + chunk.length) {
+          const copy = Buffer.from(chunk);
+          copy[at - seen] = copy[at - seen]! ^ 0xff;
+          forward.write(copy);
+        } else forward.write(chunk);
+        seen += chunk.length;
       });
       req.on('end', () => forward.end());
       return;

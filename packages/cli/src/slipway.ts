@@ -1,15 +1,23 @@
 // `slipway`: a thin shell over @slipway/core. Each command lives in commands/<name>.ts and registers itself.
+//
+// Only the command being run is loaded (with its part of core): a no-op `slipway publish` is mostly
+// start-up, and loading every command's dependencies (Octokit, the metrics, the GitHub layer) cost more
+// than the publish itself. Help, --version and unknown commands load them all.
 import { createRedactor, describeError } from '@slipway/core/errors';
 import { Command } from 'commander';
-import { registerEval } from './commands/eval.js';
-import { registerNew } from './commands/new.js';
-import { registerPropose } from './commands/propose.js';
-import { registerPublish } from './commands/publish.js';
-import { registerPull } from './commands/pull.js';
-import { registerTemplate } from './commands/template.js';
-import { registerTrain } from './commands/train.js';
-import { registerUpdate } from './commands/update.js';
-import { registerValidate } from './commands/validate.js';
+
+type Register = (program: Command) => void;
+const commands: Record<string, () => Promise<Register>> = {
+  validate: async () => (await import('./commands/validate.js')).registerValidate,
+  train: async () => (await import('./commands/train.js')).registerTrain,
+  eval: async () => (await import('./commands/eval.js')).registerEval,
+  publish: async () => (await import('./commands/publish.js')).registerPublish,
+  pull: async () => (await import('./commands/pull.js')).registerPull,
+  propose: async () => (await import('./commands/propose.js')).registerPropose,
+  new: async () => (await import('./commands/new.js')).registerNew,
+  update: async () => (await import('./commands/update.js')).registerUpdate,
+  template: async () => (await import('./commands/template.js')).registerTemplate,
+};
 
 const program = new Command('slipway')
   .description(
@@ -18,17 +26,10 @@ const program = new Command('slipway')
   .version('0.1.0')
   .showHelpAfterError();
 
-registerValidate(program);
-registerTrain(program);
-registerEval(program);
-registerPublish(program);
-registerPull(program);
-registerPropose(program);
-registerNew(program);
-registerUpdate(program);
-registerTemplate(program);
-
 try {
+  const named = process.argv[2];
+  const wanted = named && Object.hasOwn(commands, named) ? [commands[named]!] : Object.values(commands);
+  for (const register of await Promise.all(wanted.map((load) => load()))) register(program);
   await program.parseAsync(process.argv);
 } catch (error) {
   // A user error is one sentence, never a stack trace; anything else is our bug and says so.

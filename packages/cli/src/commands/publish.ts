@@ -3,6 +3,7 @@
 import { SlipwayError } from '@slipway/core/errors';
 import {
   type CredentialInputs,
+  DEFAULT_PARALLEL_UPLOADS,
   type PublishOutcome,
   type PublishProgress,
   publishProject,
@@ -25,6 +26,7 @@ interface PublishOptions {
   chunkSize: string;
   idleTimeout: string;
   timeout: string;
+  parallelUploads: string;
   plainHttp?: boolean;
   created?: string;
   json?: boolean;
@@ -51,6 +53,11 @@ export function registerPublish(program: Command): void {
     .option('--chunk-size <bytes>', 'upload in chunks of this many bytes; 0 for one streamed PUT', '0')
     .option('--idle-timeout <seconds>', 'abandon and retry a request when no bytes moved for this long', '60')
     .option('--timeout <minutes>', 'stop the whole publish after this long', '120')
+    .option(
+      '--parallel-uploads <count>',
+      'model files sent at once; 1 sends them one by one',
+      String(DEFAULT_PARALLEL_UPLOADS),
+    )
     .option('--plain-http', 'talk HTTP to the registry (automatic for localhost)')
     .option('--created <time>', 'creation time (RFC 3339); defaults to SOURCE_DATE_EPOCH or the commit time')
     .option('--json', 'print the result as JSON')
@@ -64,6 +71,13 @@ export function registerPublish(program: Command): void {
       }
       const idleTimeoutSeconds = positive(options.idleTimeout, '--idle-timeout', 'seconds');
       const timeoutMinutes = positive(options.timeout, '--timeout', 'minutes');
+      const parallelUploads = Number(options.parallelUploads);
+      if (!Number.isSafeInteger(parallelUploads) || parallelUploads < 1) {
+        throw new SlipwayError(
+          `--parallel-uploads must be a whole number from 1 up; got '${options.parallelUploads}'.`,
+          { where: '--parallel-uploads', expected: 'a whole number from 1 up' },
+        );
+      }
       const env = process.env;
       const bar = progressBar(!options.json);
       let result: PublishOutcome;
@@ -87,6 +101,7 @@ export function registerPublish(program: Command): void {
           mountFrom: options.mountFrom,
           idleTimeoutSeconds,
           timeoutMinutes,
+          parallelUploads,
           log: (line) => process.stderr.write(`${pc.yellow('retry')} ${line}\n`),
           onProgress: bar.update,
         });

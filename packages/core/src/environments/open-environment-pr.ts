@@ -163,12 +163,19 @@ async function proposeOnce(a: Attempt): Promise<Result> {
   const { octokit, at, request, baseBranch, branch } = a;
   const { release } = request;
   const repo = `${at.owner}/${at.repo}`;
-  const base = await readBranchTip(octokit, at, baseBranch);
+  // One round trip for the reads that depend on nothing: the base tip, slipway.yaml and the open PR.
+  // slipway.yaml is read at the branch, not at the tip's sha, so it need not wait for it: at worst it
+  // is a commit newer than the tip, whose policy is then the one that applies. The manifest, which the
+  // commit edits, is read at the tip itself.
+  const [base, configText, pr] = await Promise.all([
+    readBranchTip(octokit, at, baseBranch),
+    readTextFile(octokit, at, environmentsConfigFile, baseBranch),
+    findOpenPullRequest(octokit, at, branch, baseBranch),
+  ]);
   if (!base)
     throw new ProposalError(
       `${repo}: base branch '${baseBranch}' not found. Set base-branch to the branch your GitOps controller deploys from.`,
     );
-  const configText = await readTextFile(octokit, at, environmentsConfigFile, base.sha);
   const where = `${repo}@${baseBranch}:${environmentsConfigFile}`;
   if (configText === undefined) {
     throw new ProposalError(
@@ -188,7 +195,6 @@ async function proposeOnce(a: Attempt): Promise<Result> {
     );
   }
   const change = planManifestChange(manifest, target, release);
-  const pr = await findOpenPullRequest(octokit, at, branch, baseBranch);
   const marker = parseMarker(pr?.body);
   const result = (outcome: ProposalOutcome, message: string, extra: Partial<Result> = {}): Result => ({
     outcome,

@@ -136,28 +136,29 @@ export async function applyReviewPolicy(
   const warnings: string[] = [];
   let writes = 0;
   const labels = policy.labels.filter((l) => !pr.labels.includes(l));
-  if (labels.length > 0) {
-    await octokit.rest.issues.addLabels({ ...at, issue_number: pr.number, labels });
-    writes++;
-  }
   const reviewers = policy.reviewers.filter((r) => !pr.reviewers.includes(r.toLowerCase()));
   const teams = policy.teamReviewers.filter((t) => !pr.teamReviewers.includes(t));
-  if (policy.requestReviews && (reviewers.length > 0 || teams.length > 0)) {
-    try {
-      await octokit.rest.pulls.requestReviewers({
-        ...at,
-        pull_number: pr.number,
-        reviewers,
-        team_reviewers: teams,
-      });
-      writes++;
-    } catch (error) {
-      if (!isGitHubFailure(error, 'reviewRequestRefused')) throw error;
-      warnings.push(
-        `Could not request reviews from ${[...reviewers, ...teams.map((t) => `team ${t}`)].join(', ')}: ${describeGitHubFailure(error)}`,
-      );
-    }
-  }
+  // Labels and reviews do not depend on each other: one round trip for both.
+  const [labelled, requested] = await Promise.all([
+    labels.length > 0
+      ? octokit.rest.issues.addLabels({ ...at, issue_number: pr.number, labels }).then(() => true)
+      : false,
+    policy.requestReviews && (reviewers.length > 0 || teams.length > 0)
+      ? octokit.rest.pulls
+          .requestReviewers({ ...at, pull_number: pr.number, reviewers, team_reviewers: teams })
+          .then(
+            () => true,
+            (error: unknown) => {
+              if (!isGitHubFailure(error, 'reviewRequestRefused')) throw error;
+              warnings.push(
+                `Could not request reviews from ${[...reviewers, ...teams.map((t) => `team ${t}`)].join(', ')}: ${describeGitHubFailure(error)}`,
+              );
+              return false;
+            },
+          )
+      : false,
+  ]);
+  writes += Number(labelled) + Number(requested);
   if (policy.autoMerge && !pr.autoMerge) {
     if (pr.draft) {
       warnings.push(

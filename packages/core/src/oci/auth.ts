@@ -1,6 +1,7 @@
 // Registry authentication: Basic, and the Bearer token exchange a `WWW-Authenticate` challenge asks for
 // (distribution's token spec, used by GHCR, Docker Hub, Harbor, ECR, ACR and GAR).
 import { AuthError } from './errors.js';
+import { exchange } from './http-exchange.js';
 
 export interface RegistryCredentials {
   readonly username?: string;
@@ -64,7 +65,8 @@ export async function fetchToken(request: TokenRequest): Promise<string> {
   if (service) url.searchParams.set('service', service);
   for (const scope of request.scopes) url.searchParams.append('scope', scope);
   const authorization = basicHeader(request.credentials);
-  const response = await fetch(url, { headers: authorization ? { authorization } : {}, redirect: 'error' });
+  // Not followed if it redirects: a token server that does is answered as the failure it is.
+  const response = await exchange('GET', url, authorization ? { authorization } : {});
   const body = await response.text();
   if (response.status === 401 || response.status === 403) {
     throw new AuthError(

@@ -3,6 +3,8 @@ export type { RegistryCredentials } from './auth.js';
 export { parseChallenge } from './auth.js';
 export { DEFAULT_PUBLISH_TIMEOUT_MINUTES, type Deadline, DeadlineError, startDeadline } from './deadline.js';
 export { digestHex, isDigest, referrersFallbackTag, sha256Digest } from './digest.js';
+export type { CachedLayer, DigestCacheOptions } from './digest-cache.js';
+export { DEFAULT_RACY_MARGIN_MS, DigestCache, thisMachine } from './digest-cache.js';
 export {
   AuthError,
   BlobRejectedError,
@@ -18,8 +20,16 @@ export {
   type EvaluatedFilesCheck,
   EvaluatedFilesMismatchError,
 } from './evaluated-files.js';
-export type { FileIdentity, ModelFile, PreparedLayer } from './layer.js';
-export { openLayer, prepareLayer } from './layer.js';
+export type { FileIdentity, LayerReadOptions, ModelFile, PreparedLayer, StatedFile } from './layer.js';
+export {
+  hashLayer,
+  layerDescriptor,
+  layerSize,
+  openLayer,
+  prepareLayer,
+  readLayer,
+  statModelFile,
+} from './layer.js';
 export { LayoutStore } from './layout-store.js';
 export * from './media-types.js';
 export type { Descriptor, ImageIndex, ImageManifest, ModelMetadata } from './model-manifest.js';
@@ -33,7 +43,7 @@ export {
 export type { StoreOptions } from './open-store.js';
 export { openStore, resolveCreated, targetLocation } from './open-store.js';
 export type { PublishedBlob, PublishProgress, PublishRequest, PublishResult } from './publish.js';
-export { publishModel, versionTag } from './publish.js';
+export { DEFAULT_PARALLEL_UPLOADS, publishModel, versionTag } from './publish.js';
 export type { PublishOverrides, PublishPlan, PublishTarget } from './publish-plan.js';
 export { readEvalReportBytes, readPublishPlan } from './publish-plan.js';
 export {
@@ -54,5 +64,5 @@ export type { RegistryStoreOptions } from './registry-store.js';
 export { RegistryStore } from './registry-store.js';
 export type { RetryPolicy } from './retry.js';
 export { backoffDelay, DEFAULT_RETRY, isRetryable, parseRetryAfter } from './retry.js';
-export type { ArtifactStore, OpenBlob, StoredManifest } from './store.js';
+export type { ArtifactStore, NewBlob, OpenBlob, StoredManifest } from './store.js';
 export { TAR_END, tarArchiveSize, tarFileHeader, tarPadding } from './tar.js';

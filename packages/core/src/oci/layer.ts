@@ -1,15 +1,13 @@
-// A model file as a layer: hashed once on disk, then streamed once to its destination.
+// A model file as a layer: the one-file tar [header][file bytes][padding][end blocks], read in one pass.
 //
-// The layer is the one-file tar [header][file bytes][padding][end blocks]. Its digest is computed by
-// feeding the same bytes to sha256 while reading the file, before anything is sent: the HEAD skip, the
-// cross-repository mount and the PUT ?digest= all need it up front. The upload reads the file again but
-// does not hash it again (on two cores that second hash competed with the registry's own and made
-// publishing twice as slow as curl). Instead the upload checks that it reads the very file that was
-// hashed, unchanged (device, inode, size, mtime, ctime) when it opens it and again before the tar's
-// last bytes go out, so a change seen there never completes a blob; and the registry verifies the
-// digest itself on the final PUT (DIGEST_INVALID), which catches what a stat cannot see.
+// A layer's digest is learnt by feeding its bytes to sha256 as they are read: while they are sent
+// (publish's usual path: one read of the file, no hash before the upload) or, where the digest is
+// needed before anything is sent, in a pass of its own (prepareLayer). A reader checks that it reads
+// the very file that was stat'ed, unchanged (device, inode, size, mtime, ctime), when it opens it and
+// again before the tar's last bytes, so a change seen there never completes a blob; the registry
+// verifies the digest on the final PUT (DIGEST_INVALID), which catches what a stat cannot see.
 
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import type { BigIntStats } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { DigestMismatchError, OciError } from './errors.js';
@@ -40,61 +38,99 @@ export interface FileIdentity {
   readonly ctimeNs: bigint;
 }
 
-export interface PreparedLayer {
-  readonly file: ModelFile;
+export interface PreparedLayer extends StatedFile {
   readonly descriptor: Descriptor;
-  /** The file as it was when hashed; the upload checks it is still that file, unchanged. */
-  readonly identity: FileIdentity;
 }
 
 /** Progress in bytes of one file, reported while hashing or sending. */
 export type BytesProgress = (bytesDone: number) => void;
+
+/** A model file stat'ed: who it is now, and when that was seen (for the digest cache's racy check). */
+export interface StatedFile {
+  readonly file: ModelFile;
+  readonly identity: FileIdentity;
+  readonly statedAtMs: number;
+}
+
+export interface LayerReadOptions {
+  /** Fed every byte of the layer, header and end blocks included: the layer's digest. */
+  readonly hash?: Hash;
+  /** Layer bytes done so far. */
+  readonly onProgress?: BytesProgress;
+  /** Bytes read from the model file itself, for accounting what a publish really read. */
+  readonly onFileBytes?: (bytes: number) => void;
+}
+
+/** Stats a model file without reading it. */
+export async function statModelFile(file: ModelFile): Promise<StatedFile> {
+  const statedAtMs = Date.now();
+  const handle = await openModelFile(file);
+  try {
+    return { file, identity: await identify(handle, file), statedAtMs };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The size of the one-file tar a file of `fileSize` bytes becomes. */
+export function layerSize(path: string, fileSize: number): number {
+  return tarFileHeader(path, fileSize).length + fileSize + layerTail(fileSize).length;
+}
+
+/** The descriptor of a model file's layer, once its digest is known. */
+export function layerDescriptor(file: ModelFile, digest: string, size: number): Descriptor {
+  return {
+    mediaType: LAYER_MEDIA_TYPES[file.type],
+    digest,
+    size,
+    annotations: { [ANNOTATION_FILEPATH]: file.path },
+  };
+}
 
 /** Hashes the layer a file becomes, reading the file once. */
 export async function prepareLayer(
   file: ModelFile,
   onProgress?: (bytesDone: number, bytesTotal: number) => void,
 ): Promise<PreparedLayer> {
-  const handle = await openModelFile(file);
-  try {
-    const identity = await identify(handle, file);
-    const size = Number(identity.size);
-    const header = tarFileHeader(file.path, size);
-    const tail = layerTail(size);
-    const total = header.length + size + tail.length;
-    const hash = createHash('sha256').update(header);
-    let done = header.length;
-    for await (const chunk of fileChunks(handle, file, size)) {
-      hash.update(chunk);
-      done += chunk.length;
-      onProgress?.(done, total);
-    }
-    hash.update(tail);
-    onProgress?.(total, total);
-    await expectUnchanged(handle, file, identity);
-    return {
-      file,
-      identity,
-      descriptor: {
-        mediaType: LAYER_MEDIA_TYPES[file.type],
-        digest: `sha256:${hash.digest('hex')}`,
-        size: total,
-        annotations: { [ANNOTATION_FILEPATH]: file.path },
-      },
-    };
-  } finally {
-    await handle.close();
+  return hashLayer(await statModelFile(file), onProgress);
+}
+
+/** Hashes the layer of a file already stat'ed, reading it once; fails if it is no longer that file. */
+export async function hashLayer(
+  stated: StatedFile,
+  onProgress?: (bytesDone: number, bytesTotal: number) => void,
+  onFileBytes?: (bytes: number) => void,
+): Promise<PreparedLayer> {
+  const { file, identity } = stated;
+  const total = layerSize(file.path, Number(identity.size));
+  const hash = createHash('sha256');
+  for await (const _ of readLayer(stated, {
+    hash,
+    onProgress: (done) => onProgress?.(done, total),
+    ...(onFileBytes ? { onFileBytes } : {}),
+  })) {
+    // Only the hash wants the bytes.
   }
+  return { ...stated, descriptor: layerDescriptor(file, `sha256:${hash.digest('hex')}`, total) };
+}
+
+/** The layer's bytes, read from disk again without hashing (see readLayer). */
+export function openLayer(layer: PreparedLayer, onProgress?: BytesProgress): AsyncGenerator<Buffer> {
+  return readLayer(layer, onProgress ? { onProgress } : {});
 }
 
 /**
- * The layer's bytes, read from disk again without hashing. Each chunk is valid until the next one is
- * asked for (the buffers are reused): a consumer writes or copies it before pulling again. Throws
- * DigestMismatchError before the tar's final bytes when the file is not the one that was hashed, so a
- * consumer never completes a wrong blob.
+ * The layer's bytes: the tar header, the file, the padding and end blocks. Each chunk is valid until
+ * the next one is asked for (the buffers are reused): a consumer writes or copies it before pulling
+ * again. Throws DigestMismatchError before the tar's final bytes when the file is not the one that was
+ * stat'ed, so a consumer never completes a wrong blob.
  */
-export async function* openLayer(layer: PreparedLayer, onProgress?: BytesProgress): AsyncGenerator<Buffer> {
-  const { file, identity } = layer;
+export async function* readLayer(
+  stated: Pick<StatedFile, 'file' | 'identity'>,
+  options: LayerReadOptions = {},
+): AsyncGenerator<Buffer> {
+  const { file, identity } = stated;
+  const { hash, onProgress, onFileBytes } = options;
   const handle = await openModelFile(file);
   try {
     // Opened by path, checked by descriptor: the bytes read below are those of the inode compared here.
@@ -102,10 +138,13 @@ export async function* openLayer(layer: PreparedLayer, onProgress?: BytesProgres
     const size = Number(identity.size);
     let sent = 0;
     const header = tarFileHeader(file.path, size);
+    hash?.update(header);
     yield header;
     sent += header.length;
     onProgress?.(sent);
     for await (const chunk of fileChunks(handle, file, size)) {
+      hash?.update(chunk);
+      onFileBytes?.(chunk.length);
       yield chunk;
       sent += chunk.length;
       onProgress?.(sent);
@@ -113,6 +152,7 @@ export async function* openLayer(layer: PreparedLayer, onProgress?: BytesProgres
     // The padding and end blocks are the layer's last bytes: without them no blob is complete.
     await expectUnchanged(handle, file, identity);
     const tail = layerTail(size);
+    hash?.update(tail);
     yield tail;
     onProgress?.(sent + tail.length);
   } finally {

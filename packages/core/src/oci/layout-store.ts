@@ -24,7 +24,7 @@ import { digestHex, isDigest } from './digest.js';
 import { BlobRejectedError, OciError } from './errors.js';
 import { ANNOTATION_REF_NAME, OCI_INDEX, OCI_LAYOUT_VERSION } from './media-types.js';
 import type { Descriptor, ImageIndex } from './model-manifest.js';
-import type { ArtifactStore, OpenBlob, StoredManifest } from './store.js';
+import type { ArtifactStore, NewBlob, OpenBlob, StoredManifest } from './store.js';
 
 export class LayoutStore implements ArtifactStore {
   readonly directory: string;
@@ -45,14 +45,41 @@ export class LayoutStore implements ArtifactStore {
     }
   }
 
+  readonly mountable = false;
+
   async mountBlob(): Promise<boolean> {
     return false;
   }
 
   async putBlob(blob: Descriptor, open: OpenBlob, onProgress?: (bytesDone: number) => void): Promise<void> {
+    await this.#write(open, onProgress, (digest, size) => {
+      if (digest !== blob.digest || size !== blob.size) {
+        throw new BlobRejectedError(
+          `${this.location}: blob written as ${digest} (${size} bytes), expected ${blob.digest} (${blob.size} bytes).`,
+        );
+      }
+    });
+  }
+
+  async streamBlob(blob: NewBlob): Promise<string> {
+    return this.#write(blob.open, blob.onProgress, (_digest, size) => {
+      if (size !== blob.size) {
+        throw new BlobRejectedError(
+          `${this.location}: ${blob.name} gave ${size} bytes, expected ${blob.size}; nothing was kept.`,
+        );
+      }
+    });
+  }
+
+  /** Writes a blob to a temporary name while hashing it, checks it, and renames it to its digest. */
+  async #write(
+    open: OpenBlob,
+    onProgress: ((bytesDone: number) => void) | undefined,
+    check: (digest: string, size: number) => void,
+  ): Promise<string> {
     await this.#init();
-    const path = this.#blobPath(blob.digest);
-    const temporary = `${path}.${randomBytes(6).toString('hex')}.partial`;
+    const directory = join(this.directory, 'blobs', 'sha256');
+    const temporary = join(directory, `.${randomBytes(6).toString('hex')}.partial`);
     const hash = createHash('sha256');
     let size = 0;
     const out = await openFile(temporary, 'wx');
@@ -68,12 +95,9 @@ export class LayoutStore implements ArtifactStore {
       }
       await out.close();
       const digest = `sha256:${hash.digest('hex')}`;
-      if (digest !== blob.digest || size !== blob.size) {
-        throw new BlobRejectedError(
-          `${this.location}: blob written as ${digest} (${size} bytes), expected ${blob.digest} (${blob.size} bytes).`,
-        );
-      }
-      await rename(temporary, path);
+      check(digest, size);
+      await rename(temporary, this.#blobPath(digest));
+      return digest;
     } catch (error) {
       await out.close().catch(() => undefined);
       await rm(temporary, { force: true });

@@ -1,7 +1,7 @@
 // From slipway.yaml (and overrides) to what publishModel needs: where the artifact goes, which files,
 // which version and tags. The config is validated first, so a wrong slipway.yaml fails with its
 // file:line:col findings rather than halfway through an upload.
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { ConfigError, checkArtifactPath, loadConfig, schemaValidators } from '../config/index.js';
 import { readJsonFile } from '../config/json-file.js';
 import type { Project } from '../config/types.generated.js';
@@ -34,6 +34,8 @@ export interface PublishPlan {
   readonly movingTags: readonly string[];
   /** Directory of slipway.yaml: file paths are relative to it. */
   readonly projectDir: string;
+  /** Where the digests of unchanged model files are remembered between publishes on this machine. */
+  readonly digestCacheFile: string;
 }
 
 /** The parts of slipway.yaml a publish reads, typed from schemas/project.schema.json. */
@@ -111,8 +113,12 @@ export async function readPublishPlan(
     ...(config.model.license ? { licenses: [config.model.license] } : {}),
     movingTags: [...new Set([...(artifact.tags ?? []), ...(overrides.tags ?? [])])],
     projectDir,
+    digestCacheFile: join(projectDir, DIGEST_CACHE_FILE),
   };
 }
+
+/** Beside the default layout, under .slipway/, which projects keep out of git. */
+export const DIGEST_CACHE_FILE = '.slipway/cache/digests.json';
 
 /** Reads an eval report and checks it against schemas/eval-report.schema.json. */
 export async function readEvalReportBytes(path: string): Promise<Buffer> {

@@ -6,6 +6,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { RegistryCredentials } from './auth.js';
 import { DEFAULT_PUBLISH_TIMEOUT_MINUTES, startDeadline } from './deadline.js';
+import { DigestCache } from './digest-cache.js';
 import { openStore, resolveCreated } from './open-store.js';
 import { type PublishProgress, type PublishResult, publishModel } from './publish.js';
 import { type PublishPlan, readEvalReportBytes, readPublishPlan } from './publish-plan.js';
@@ -59,6 +60,8 @@ export interface PublishProjectRequest {
   readonly idleTimeoutSeconds?: number;
   /** The whole publish stops after this long, tagging nothing more; default DEFAULT_PUBLISH_TIMEOUT_MINUTES. */
   readonly timeoutMinutes?: number;
+  /** Model files sent at once (default DEFAULT_PARALLEL_UPLOADS); 1 sends them one by one. */
+  readonly parallelUploads?: number;
   /** Called for every secret the store learns (a registry token), so the door can mask it. */
   readonly onSecret?: (secret: string) => void;
   /** Retries and other notes worth a warning. */
@@ -141,6 +144,9 @@ async function publishWithin(
       ...(plan.licenses ? { licenses: plan.licenses } : {}),
     },
     movingTags: plan.movingTags,
+    // This machine's digests of the project's unchanged files: a re-publish reads none of them.
+    digestCache: await DigestCache.open(plan.digestCacheFile),
+    ...(request.parallelUploads ? { parallelUploads: request.parallelUploads } : {}),
     ...(report ? { report, reportName: request.report! } : {}),
     ...(request.onProgress ? { onProgress: request.onProgress } : {}),
   });

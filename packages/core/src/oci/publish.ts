@@ -1,12 +1,21 @@
 // publishModel: model files → ModelPack artifact in an ArtifactStore, with the eval report as a referrer.
 //
-// Order matters for what a failure can leave behind: every file is hashed first (so the manifest digest
-// is known and an existing version tag can be checked before a byte is sent), then blobs are sent,
-// then verified present, and only then the manifest and its tags are written. A failure at any point
-// leaves at most unreferenced blobs, never a tag or manifest that points at a missing blob.
+// Each file is read at most once, and not at all when the digest cache knows it unchanged. A file whose
+// digest is not known streams to the store while it is hashed (the store checks the digest it computes
+// against ours); one whose digest is known is skipped when the store has it. Files go in parallel,
+// a few at a time. When the version tag exists already, every file is hashed before anything is sent,
+// so a different model under that version is refused without sending a byte.
+//
+// With a report that records the evaluated files' digests, the files must be those before anything is sent.
+//
+// Order matters for what a failure can leave behind: blobs are sent, then verified present, and only
+// then the manifest and its tags are written. A failure at any point leaves at most unreferenced blobs,
+// never a tag or manifest that points at a missing blob.
+import pLimit from 'p-limit';
 import type { RecordedFile } from '../config/recorded-files.js';
 import { recordFile } from '../config/recorded-files.js';
 import { referrersFallbackTag, sha256Digest } from './digest.js';
+import type { DigestCache } from './digest-cache.js';
 import { BlobRejectedError, OciError } from './errors.js';
 import {
   ANNOTATION_EVAL_REPORT,
@@ -14,8 +23,19 @@ import {
   checkEvaluatedFiles,
   type EvaluatedFilesCheck,
 } from './evaluated-files.js';
-import { fileChangedError, type ModelFile, openLayer, type PreparedLayer, prepareLayer } from './layer.js';
 import {
+  type BytesProgress,
+  fileChangedError,
+  hashLayer,
+  layerDescriptor,
+  layerSize,
+  type ModelFile,
+  readLayer,
+  type StatedFile,
+  statModelFile,
+} from './layer.js';
+import {
+  ANNOTATION_FILEPATH,
   EMPTY_CONFIG_BYTES,
   EVAL_REPORT_ARTIFACT_TYPE,
   TRAINING_RECORD_ARTIFACT_TYPE,
@@ -30,7 +50,7 @@ import {
   type ModelMetadata,
 } from './model-manifest.js';
 import { TAG_PATTERN } from './reference.js';
-import type { ArtifactStore } from './store.js';
+import type { ArtifactStore, StoredManifest } from './store.js';
 import { addToReferrersIndex, moveTag, versionExists, writeVersionTag } from './tag-write.js';
 
 export type PublishProgress =
@@ -57,7 +77,14 @@ export interface PublishRequest {
   /** Names the report in messages (its path). */
   readonly reportName?: string;
   readonly onProgress?: (event: PublishProgress) => void;
+  /** Digests of files this machine read before; an unchanged file is not read again. Saved at the end. */
+  readonly digestCache?: DigestCache;
+  /** How many files are sent at once; 1 sends them one by one. */
+  readonly parallelUploads?: number;
 }
+
+/** Enough to keep a registry busy while one file waits on a round trip; memory is two read buffers each. */
+export const DEFAULT_PARALLEL_UPLOADS = 4;
 
 export interface PublishedBlob {
   readonly path: string;
@@ -77,6 +104,8 @@ export interface PublishResult {
   readonly reportDigest?: string;
   readonly bytesUploaded: number;
   readonly bytesSkipped: number;
+  /** Bytes read from the model files: 0 when the digest cache knew every file and the store had them. */
+  readonly bytesRead: number;
   readonly blobs: readonly PublishedBlob[];
   /** The version tag already named this exact manifest: nothing about the model changed. */
   readonly alreadyPublished: boolean;
@@ -95,7 +124,7 @@ export function versionTag(version: string): string {
 }
 
 export async function publishModel(request: PublishRequest): Promise<PublishResult> {
-  const { store, metadata, onProgress } = request;
+  const { store, metadata, onProgress, digestCache: cache } = request;
   const tag = versionTag(metadata.version);
   const movingTags = [...new Set(request.movingTags ?? [])].filter((t) => t !== tag);
   for (const moving of movingTags) {
@@ -117,116 +146,192 @@ export async function publishModel(request: PublishRequest): Promise<PublishResu
           },
         }
       : metadata;
+  const limit = pLimit(Math.max(1, request.parallelUploads ?? DEFAULT_PARALLEL_UPLOADS));
+  let bytesRead = 0;
+  const counted = (bytes: number) => {
+    bytesRead += bytes;
+  };
+  try {
+    // Independent of each other, so asked at once: who the files are, and what the tags name now.
+    const [stated, existing, moving] = await Promise.all([
+      Promise.all(files.map((file) => statModelFile(file))),
+      store.getManifest(tag),
+      Promise.all(movingTags.map((t) => store.getManifest(t))),
+    ]);
+    const remember = (file: StatedFile, layer: Descriptor) =>
+      cache?.record(file.file.source, file.file.path, file.identity, file.statedAtMs, layer);
+    const hash = async (file: StatedFile): Promise<Descriptor> => {
+      const { descriptor } = await hashLayer(
+        file,
+        (bytesDone, bytesTotal) =>
+          onProgress?.({ phase: 'hash', file: file.file.path, bytesDone, bytesTotal }),
+        counted,
+      );
+      remember(file, descriptor);
+      return descriptor;
+    };
+    let known = stated.map((file) => {
+      const hit = cache?.lookup(file.file.source, file.file.path, file.identity);
+      return hit ? layerDescriptor(file.file, hit.digest, hit.size) : undefined;
+    });
 
-  const layers: PreparedLayer[] = [];
-  for (const file of files) {
-    layers.push(
-      await prepareLayer(file, (bytesDone, bytesTotal) =>
-        onProgress?.({ phase: 'hash', file: file.path, bytesDone, bytesTotal }),
+    if (existing) {
+      // The version exists: whether it names this very model must be known before a byte is sent.
+      known = await Promise.all(known.map((layer, i) => layer ?? limit(() => hash(stated[i]!))));
+      const { manifest } = buildManifests(annotatedMetadata, known as Descriptor[]);
+      if (existing.digest !== manifest.descriptor.digest) {
+        throw versionExists(store, tag, existing.digest, manifest.descriptor.digest);
+      }
+    }
+
+    // A file whose layer under a moving tag (the last version) has its path and size is most likely
+    // unchanged: hashing it first lets the HEAD skip it; so does a store that can mount blobs from a
+    // sibling repository, which needs the digest too. Any other file streams while it is hashed.
+    const before = previousLayers(moving);
+    const sent = await Promise.all(
+      stated.map((file, i) =>
+        limit(async (): Promise<{ layer: Descriptor; outcome: PublishedBlob['outcome'] }> => {
+          const open = (progress?: BytesProgress) =>
+            readLayer(file, { ...(progress ? { onProgress: progress } : {}), onFileBytes: counted });
+          const size = layerSize(file.file.path, Number(file.identity.size));
+          let layer = known[i];
+          if (!layer && (store.mountable || before.get(file.file.path) === size)) layer = await hash(file);
+          if (layer) {
+            try {
+              return { layer, outcome: await sendBlob(store, layer, file.file.path, open, onProgress) };
+            } catch (error) {
+              // Not hashed again while sent: the store's own digest check is what caught a file that
+              // changed in a way its identity (device, inode, size, mtime, ctime) did not show.
+              if (error instanceof BlobRejectedError) throw fileChangedError(file.file, error.message);
+              throw error;
+            }
+          }
+          // Hashed as it is sent: a digest the store disagrees with means the bytes changed on the way,
+          // and its BlobRejectedError says so as it is.
+          const digest = await store.streamBlob({
+            size,
+            name: file.file.path,
+            open,
+            onProgress: (bytesDone) =>
+              onProgress?.({ phase: 'upload', file: file.file.path, bytesDone, bytesTotal: size }),
+          });
+          layer = layerDescriptor(file.file, digest, size);
+          remember(file, layer);
+          return { layer, outcome: 'uploaded' };
+        }),
       ),
     );
-  }
-  const config = buildModelConfig(
-    annotatedMetadata,
-    layers.map((l) => l.descriptor),
-  );
-  const manifest = buildModelManifest(
-    annotatedMetadata,
-    config.descriptor,
-    layers.map((l) => l.descriptor),
-  );
+    const layers = sent.map((s) => s.layer);
+    const { config, manifest } = buildManifests(annotatedMetadata, layers);
+    const blobs: PublishedBlob[] = sent.map(({ layer, outcome }, i) => ({
+      path: files[i]!.path,
+      digest: layer.digest,
+      size: layer.size,
+      outcome,
+    }));
+    const configOutcome = await sendBytes(store, config.descriptor, config.bytes);
+    blobs.push({
+      path: '(config)',
+      digest: config.descriptor.digest,
+      size: config.descriptor.size,
+      outcome: configOutcome,
+    });
 
-  // Checked before a byte is sent (a clash costs no upload), and again right before and after writing.
-  const existing = await store.getManifest(tag);
-  if (existing && existing.digest !== manifest.descriptor.digest) {
-    throw versionExists(store, tag, existing.digest, manifest.descriptor.digest);
-  }
-
-  const blobs: PublishedBlob[] = [];
-  for (const layer of layers) {
-    const { descriptor, file } = layer;
-    let outcome: PublishedBlob['outcome'];
-    try {
-      outcome = await sendBlob(
-        store,
-        descriptor,
-        file.path,
-        (progress) => openLayer(layer, progress),
-        onProgress,
-      );
-    } catch (error) {
-      // The file was not hashed again while sent; the store's own digest check is what caught it.
-      if (error instanceof BlobRejectedError) throw fileChangedError(file, error.message);
-      throw error;
-    }
-    blobs.push({ path: file.path, digest: descriptor.digest, size: descriptor.size, outcome });
-  }
-  const configOutcome = await sendBytes(store, config.descriptor, config.bytes);
-  blobs.push({
-    path: '(config)',
-    digest: config.descriptor.digest,
-    size: config.descriptor.size,
-    outcome: configOutcome,
-  });
-
-  // Verify before any manifest points at them: a registry that accepted an upload and lost it shows here.
-  for (const blob of [...layers.map((l) => l.descriptor), config.descriptor]) {
-    if (!(await store.hasBlob(blob))) {
-      throw new OciError(
-        `${store.location}: blob ${blob.digest} is missing after its upload; no manifest was written.`,
-      );
-    }
-  }
-
-  const { alreadyThere } = await writeVersionTag(store, manifest, tag);
-  const moved: string[] = [];
-  const heldBack: Array<{ tag: string; version: string }> = [];
-  for (const moving of movingTags) {
-    const higher = await moveTag(store, manifest, metadata.version, moving);
-    if (higher === undefined) moved.push(moving);
-    else heldBack.push({ tag: moving, version: higher });
-  }
-
-  let reportDigest: string | undefined;
-  let trainingRecordDigest: string | undefined;
-  if (request.report) {
-    reportDigest = await attachReferrer(
-      store,
-      request.report,
-      EVAL_REPORT_ARTIFACT_TYPE,
-      'eval-report.json',
-      manifest,
-      metadata.created,
+    // Verify before any manifest points at them: a registry that accepted an upload and lost it shows
+    // here. A skipped blob was seen by its HEAD a moment ago.
+    const received = blobs.filter((b) => b.outcome !== 'skipped');
+    const present = await Promise.all(
+      received.map((b) => store.hasBlob({ mediaType: '', digest: b.digest, size: b.size })),
     );
-    if (evaluated?.training !== undefined) {
-      const record = Buffer.from(`${JSON.stringify(evaluated.training, null, 2)}\n`);
-      trainingRecordDigest = await attachReferrer(
+    const lost = received.find((_, i) => !present[i]);
+    if (lost) {
+      throw new OciError(
+        `${store.location}: blob ${lost.digest} (${lost.path}) is missing after its upload; no manifest was written.`,
+      );
+    }
+
+    // The version tag is written once (If-None-Match where the registry honours it, then read back); a
+    // moving tag only ever moves up, by semver. Tags that already name this manifest are not touched.
+    const digest = manifest.descriptor.digest;
+    const alreadyThere =
+      existing?.digest === digest ? true : (await writeVersionTag(store, manifest, tag)).alreadyThere;
+    const moved: string[] = [];
+    const heldBack: Array<{ tag: string; version: string }> = [];
+    for (const [i, t] of movingTags.entries()) {
+      const higher =
+        moving[i]?.digest === digest ? undefined : await moveTag(store, manifest, metadata.version, t);
+      if (higher === undefined) moved.push(t);
+      else heldBack.push({ tag: t, version: higher });
+    }
+
+    let reportDigest: string | undefined;
+    let trainingRecordDigest: string | undefined;
+    if (request.report) {
+      reportDigest = await attachReferrer(
         store,
-        record,
-        TRAINING_RECORD_ARTIFACT_TYPE,
-        'training-record.json',
+        request.report,
+        EVAL_REPORT_ARTIFACT_TYPE,
+        'eval-report.json',
         manifest,
         metadata.created,
       );
+      if (evaluated?.training !== undefined) {
+        const record = Buffer.from(`${JSON.stringify(evaluated.training, null, 2)}\n`);
+        trainingRecordDigest = await attachReferrer(
+          store,
+          record,
+          TRAINING_RECORD_ARTIFACT_TYPE,
+          'training-record.json',
+          manifest,
+          metadata.created,
+        );
+      }
+    }
+
+    const sum = (outcome: PublishedBlob['outcome'][]) =>
+      blobs.filter((b) => outcome.includes(b.outcome)).reduce((total, b) => total + b.size, 0);
+    return {
+      digest,
+      location: store.location,
+      versionTag: tag,
+      movingTags: moved,
+      heldBackTags: heldBack,
+      ...(reportDigest ? { reportDigest } : {}),
+      bytesUploaded: sum(['uploaded']),
+      bytesSkipped: sum(['skipped', 'mounted']),
+      bytesRead,
+      blobs,
+      alreadyPublished: alreadyThere,
+      ...(evaluated ? { evaluatedFiles: evaluated.check.outcome } : {}),
+      ...(trainingRecordDigest ? { trainingRecordDigest } : {}),
+    };
+  } finally {
+    // Only a cache: a project directory that cannot be written costs the next publish a read, no more.
+    await cache?.save().catch(() => undefined);
+  }
+}
+
+function buildManifests(metadata: ModelMetadata, layers: readonly Descriptor[]) {
+  const config = buildModelConfig(metadata, layers);
+  return { config, manifest: buildModelManifest(metadata, config.descriptor, layers) };
+}
+
+/** Path → layer size of the layers the moving tags name now (the versions this one follows). */
+function previousLayers(manifests: readonly (StoredManifest | undefined)[]): Map<string, number> {
+  const sizes = new Map<string, number>();
+  for (const stored of manifests) {
+    if (!stored) continue;
+    try {
+      const parsed = JSON.parse(stored.bytes.toString('utf8')) as { layers?: Descriptor[] };
+      for (const layer of parsed.layers ?? []) {
+        const path = layer.annotations?.[ANNOTATION_FILEPATH];
+        if (path && typeof layer.size === 'number') sizes.set(path, layer.size);
+      }
+    } catch {
+      // Not a manifest Slipway can read: every file simply streams.
     }
   }
-
-  const sum = (outcome: PublishedBlob['outcome'][]) =>
-    blobs.filter((b) => outcome.includes(b.outcome)).reduce((total, b) => total + b.size, 0);
-  return {
-    digest: manifest.descriptor.digest,
-    location: store.location,
-    versionTag: tag,
-    movingTags: moved,
-    heldBackTags: heldBack,
-    ...(reportDigest ? { reportDigest } : {}),
-    bytesUploaded: sum(['uploaded']),
-    bytesSkipped: sum(['skipped', 'mounted']),
-    blobs,
-    alreadyPublished: alreadyThere,
-    ...(evaluated ? { evaluatedFiles: evaluated.check.outcome } : {}),
-    ...(trainingRecordDigest ? { trainingRecordDigest } : {}),
-  };
+  return sizes;
 }
 
 /**
@@ -287,7 +392,7 @@ async function sendBlob(
   store: ArtifactStore,
   blob: Descriptor,
   file: string,
-  open: (progress: (bytesDone: number) => void) => AsyncIterable<Uint8Array>,
+  open: (progress?: BytesProgress) => AsyncIterable<Uint8Array>,
   onProgress?: (event: PublishProgress) => void,
 ): Promise<PublishedBlob['outcome']> {
   if (await store.hasBlob(blob)) {
@@ -300,7 +405,7 @@ async function sendBlob(
   }
   const report = (bytesDone: number) =>
     onProgress?.({ phase: 'upload', file, bytesDone, bytesTotal: blob.size });
-  await store.putBlob(blob, (progress) => open(progress ?? (() => {})), report);
+  await store.putBlob(blob, open, report);
   return 'uploaded';
 }
 

@@ -2,9 +2,8 @@
 //
 // Authorization is attached only to requests for the registry's own host: a redirect to blob storage on
 // another host (S3, a CDN) is followed without it, so a token never leaks. Each request body is a
-// factory, because a 401 or a redirect means sending it again.
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+// factory, because a 401 or a redirect means sending it again. Requests go through http-exchange.ts
+// (node:http, not fetch: see there why), which also ends a request that goes idle or outlives the deadline.
 import { createRedactor, type Redactor } from '../errors/index.js';
 import {
   basicHeader,
@@ -15,9 +14,8 @@ import {
   type RegistryCredentials,
 } from './auth.js';
 import { AuthError, errorCodes, OciError, RETRYABLE_STATUSES, RegistryError } from './errors.js';
+import { type Answer, type Body, exchange } from './http-exchange.js';
 import { parseRetryAfter, RetryableStatusError } from './retry.js';
-
-export type Body = Buffer | string | AsyncIterable<Uint8Array>;
 
 export interface RegistryConnectionOptions {
   /** Host and optional port, e.g. ghcr.io or 127.0.0.1:5000. */
@@ -52,15 +50,6 @@ function checkRegistryHost(registry: string): void {
   throw new OciError(
     `Registry '${registry}' is not a registry host: expected a host and optional port such as ghcr.io or localhost:5000.${hint}`,
   );
-}
-
-/** The error an idle request ends with: a network failure (ETIMEDOUT), so it is retried. */
-function idleError(idleMs: number): Error {
-  return Object.assign(new Error(`no bytes moved for ${formatSeconds(idleMs)}`), { code: 'ETIMEDOUT' });
-}
-
-function formatSeconds(ms: number): string {
-  return `${Number((ms / 1000).toFixed(1))} s`;
 }
 
 export interface RequestOptions {
@@ -105,7 +94,7 @@ export class RegistryConnection {
   }
 
   /** Sends a request, authenticating once when challenged. Statuses are the caller's to judge. */
-  async send(method: string, target: URL | string, options: RequestOptions): Promise<Response> {
+  async send(method: string, target: URL | string, options: RequestOptions): Promise<Answer> {
     const url = typeof target === 'string' ? new URL(target, this.baseUrl) : target;
     let response = await this.#sendFollowingRedirects(method, url, options);
     if (response.status === 401) {
@@ -128,7 +117,7 @@ export class RegistryConnection {
   }
 
   /** Throws a RegistryError for a status outside `expected` (retryable ones as RetryableStatusError). */
-  async expect(response: Response, expected: readonly number[], what: string): Promise<Response> {
+  async expect(response: Answer, expected: readonly number[], what: string): Promise<Answer> {
     if (expected.includes(response.status)) return response;
     const body = await response.text().catch(() => '');
     const codes = errorCodes(body);
@@ -150,26 +139,16 @@ export class RegistryConnection {
     throw new RegistryError(message, response.status, codes);
   }
 
-  async #sendFollowingRedirects(method: string, start: URL, options: RequestOptions): Promise<Response> {
+  async #sendFollowingRedirects(method: string, start: URL, options: RequestOptions): Promise<Answer> {
     let url = start;
     for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
       const headers: Record<string, string> = { ...options.headers };
       if (this.#authorization && url.host === new URL(this.baseUrl).host)
         headers['authorization'] = this.#authorization;
-      const body = options.body?.();
-      const idleMs = this.#options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
-      this.#options.signal?.throwIfAborted();
-      let response: Response;
-      if (body !== undefined && typeof body !== 'string' && !Buffer.isBuffer(body)) {
-        response = await streamRequest(method, url, headers, body, idleMs, this.#options.signal);
-      } else {
-        response = await idleFetch(
-          url,
-          { method, headers, redirect: 'manual', ...(body !== undefined ? { body } : {}) },
-          idleMs,
-          this.#options.signal,
-        );
-      }
+      const response = await exchange(method, url, headers, options.body?.(), {
+        idleMs: this.#options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+        ...(this.#options.signal ? { signal: this.#options.signal } : {}),
+      });
       // A login page or a proxy answers HTML: say so, rather than fail later parsing it as the API.
       if ((response.headers.get('content-type') ?? '').includes('text/html')) {
         await response.body?.cancel();
@@ -220,134 +199,4 @@ export class RegistryConnection {
     this.#redactor.add(token);
     this.#authorization = `Bearer ${token}`;
   }
-}
-
-/**
- * Sends a streamed body with node:http. fetch's streamed request bodies (undici) read ahead of the
- * socket and held most of a 1 GiB blob in memory. Here each chunk is written and the next one pulled
- * only once the socket has taken it (the write callback): the body's reused buffers are safe, at most
- * one chunk is in flight, and memory stays flat whatever the blob's size. The answer is small and read
- * whole; a registry may answer (401, 413) before the body is all sent, and then the answer wins.
- */
-async function streamRequest(
-  method: string,
-  url: URL,
-  headers: Record<string, string>,
-  body: AsyncIterable<Uint8Array>,
-  idleMs: number,
-  signal: AbortSignal | undefined,
-): Promise<Response> {
-  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-  let answered = false;
-  let failed: (error: unknown) => void = () => {};
-  const request = send(url, { method, headers });
-  // The socket's own inactivity timer: a registry that stops reading mid-body (or never answers)
-  // leaves nothing moving either way.
-  request.setTimeout(idleMs, () => request.destroy(idleError(idleMs)));
-  const onAbort = () => request.destroy(signal?.reason as Error);
-  signal?.addEventListener('abort', onAbort, { once: true });
-  const response = new Promise<Response>((done, fail) => {
-    failed = fail;
-    request.on('error', fail);
-    request.on('response', (incoming) => {
-      answered = true;
-      const chunks: Buffer[] = [];
-      incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
-      incoming.on('error', fail);
-      incoming.on('end', () => {
-        const answer = new Headers();
-        for (const [name, value] of Object.entries(incoming.headers)) {
-          if (value !== undefined) answer.set(name, Array.isArray(value) ? value.join(', ') : value);
-        }
-        const status = incoming.statusCode ?? 502;
-        const text = [204, 205, 304].includes(status) ? null : Buffer.concat(chunks);
-        done(new Response(text, { status, headers: answer }));
-      });
-    });
-  });
-  // A write whose callback never comes (the socket went away first) must not hang the upload.
-  const closed = new Promise<never>((_, broken) =>
-    request.once('close', () =>
-      broken(Object.assign(new Error('the connection closed during the upload'), { code: 'ECONNRESET' })),
-    ),
-  );
-  closed.catch(() => undefined);
-  const sending = (async () => {
-    try {
-      for await (const chunk of body) {
-        if (answered || request.destroyed) return;
-        const written = new Promise<void>((ok, broken) =>
-          request.write(chunk, (error) => (error ? broken(error) : ok())),
-        );
-        await Promise.race([written, closed]);
-      }
-      request.end();
-    } catch (error) {
-      // A body that failed (a model file that changed) or a broken socket: the registry gets a short
-      // body, which Content-Length tells it is incomplete, and the error is the caller's answer.
-      if (!answered) {
-        failed(error);
-        request.destroy();
-      }
-    }
-  })();
-  try {
-    return await response;
-  } finally {
-    signal?.removeEventListener('abort', onAbort);
-    if (!request.writableEnded) request.destroy();
-    await sending;
-  }
-}
-
-/**
- * fetch with an idle timeout: aborted when no answer comes, or the answer's body stops, for `idleMs`.
- * undici's own header and body timeouts are 5 minutes each, and a stalled HEAD retried five times cost
- * 25 minutes before it failed.
- */
-async function idleFetch(
-  url: URL,
-  init: RequestInit,
-  idleMs: number,
-  signal: AbortSignal | undefined,
-): Promise<Response> {
-  const idle = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const arm = () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => idle.abort(idleError(idleMs)), idleMs);
-    timer.unref();
-  };
-  arm();
-  let response: Response;
-  try {
-    response = await fetch(url, {
-      ...init,
-      signal: signal ? AbortSignal.any([idle.signal, signal]) : idle.signal,
-    });
-  } catch (error) {
-    clearTimeout(timer);
-    throw error;
-  }
-  if (!response.body) {
-    clearTimeout(timer);
-    return response;
-  }
-  arm();
-  const watched = response.body.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        arm();
-        controller.enqueue(chunk);
-      },
-      flush() {
-        clearTimeout(timer);
-      },
-    }),
-  );
-  return new Response(watched, {
-    status: response.status,
-    statusText: response.statusText,
-    headers: response.headers,
-  });
 }

@@ -1,12 +1,16 @@
 // An ArtifactStore over the OCI distribution API: HEAD before upload, cross-repository mount,
-// a streamed monolithic PUT (or chunked PATCHes), manifests checked against Docker-Content-Digest.
+// a streamed monolithic PUT for a blob whose digest is known, a streamed PATCH hashed on the way and
+// closed by PUT ?digest= for one whose digest is not (or chunked PATCHes), manifests checked against
+// Docker-Content-Digest.
+import { createHash } from 'node:crypto';
 import { sha256Digest } from './digest.js';
 import { BlobRejectedError, DigestMismatchError, RegistryError, VersionRaceLostError } from './errors.js';
+import type { Answer } from './http-exchange.js';
 import { OCI_INDEX, OCI_MANIFEST } from './media-types.js';
 import type { Descriptor } from './model-manifest.js';
 import { RegistryConnection, type RegistryConnectionOptions } from './registry-http.js';
 import { DEFAULT_RETRY, RetryableStatusError, type RetryPolicy, withRetry } from './retry.js';
-import type { ArtifactStore, OpenBlob, PutManifestOptions, StoredManifest } from './store.js';
+import type { ArtifactStore, NewBlob, OpenBlob, PutManifestOptions, StoredManifest } from './store.js';
 
 export interface RegistryStoreOptions extends RegistryConnectionOptions {
   /** Upload in PATCH chunks of this many bytes instead of one streamed PUT (GHCR caps chunks at 4 MiB). */
@@ -31,6 +35,10 @@ export class RegistryStore implements ArtifactStore {
 
   get location(): string {
     return this.#http.location;
+  }
+
+  get mountable(): boolean {
+    return (this.#options.mountFrom?.length ?? 0) > 0;
   }
 
   async hasBlob(blob: Descriptor): Promise<boolean> {
@@ -73,31 +81,65 @@ export class RegistryStore implements ArtifactStore {
     await this.#retried(`upload of blob ${blob.digest}`, async (attempt) => {
       // A dropped connection may have come after the registry committed the blob.
       if (attempt > 1 && (await this.hasBlob(blob))) return;
-      const location = await this.#startUpload(blob);
+      const location = await this.#startUpload(blob.digest);
       const what = `upload of blob ${blob.digest}`;
       const chunkSize = this.#options.chunkSize;
-      const response =
-        chunkSize && chunkSize > 0
-          ? await this.#uploadChunks(location, blob, open, chunkSize, onProgress)
-          : await this.#http.send('PUT', withDigest(location, blob.digest), {
-              what,
-              headers: { 'content-type': 'application/octet-stream', 'content-length': String(blob.size) },
-              body: () => open(onProgress),
-            });
-      try {
-        await this.#http.expect(response, [201], what);
-      } catch (error) {
-        // The registry hashes what it received and compares it with ?digest=: the check this client
-        // leaves to it rather than hashing every blob a second time while sending it.
-        if (error instanceof RegistryError && error.codes.includes('DIGEST_INVALID')) {
-          throw new BlobRejectedError(
-            `${this.location}: the registry refused blob ${blob.digest}: the ${blob.size} bytes it received have another digest (DIGEST_INVALID).`,
-          );
-        }
-        throw error;
+      if (chunkSize && chunkSize > 0) {
+        const last = await this.#patchChunks(location, open(), blob.digest, chunkSize, onProgress);
+        await this.#close(last, blob.digest, blob.size, `completion of upload ${blob.digest}`);
+        return;
       }
-      await response.body?.cancel();
-      checkDigestHeader(response, blob.digest, this.location, what);
+      const response = await this.#http.send('PUT', withDigest(location, blob.digest), {
+        what,
+        headers: { 'content-type': 'application/octet-stream', 'content-length': String(blob.size) },
+        body: () => open(onProgress),
+      });
+      await this.#checkClosed(response, blob.digest, blob.size, what);
+    });
+  }
+
+  async streamBlob(blob: NewBlob): Promise<string> {
+    const { size, name, onProgress } = blob;
+    return this.#retried(`upload of ${name}`, async () => {
+      const location = await this.#startUpload(name);
+      const hash = createHash('sha256');
+      let received = 0;
+      // Hashed as they go out: the digest is ready when the last byte is sent, for the closing PUT.
+      const hashed = async function* (progress?: (bytesDone: number) => void) {
+        for await (const chunk of blob.open(progress)) {
+          hash.update(chunk);
+          received += chunk.length;
+          yield chunk;
+        }
+      };
+      const chunkSize = this.#options.chunkSize;
+      let last: string;
+      if (chunkSize && chunkSize > 0) {
+        last = await this.#patchChunks(location, hashed(), name, chunkSize, onProgress);
+      } else {
+        const what = `upload of ${name}`;
+        const response = await this.#http.expect(
+          await this.#http.send('PATCH', location, {
+            what,
+            headers: {
+              'content-type': 'application/octet-stream',
+              'content-length': String(size),
+              'content-range': `0-${size - 1}`,
+            },
+            body: () => hashed(onProgress),
+          }),
+          [202],
+          what,
+        );
+        await response.body?.cancel();
+        last = new URL(response.headers.get('location') ?? location, this.#http.baseUrl).toString();
+      }
+      if (received !== size) {
+        throw new BlobRejectedError(`${this.location}: ${name} gave ${received} bytes, expected ${size}.`);
+      }
+      const digest = `sha256:${hash.digest('hex')}`;
+      await this.#close(last, digest, size, `completion of upload of ${name}`);
+      return digest;
     });
   }
 
@@ -124,7 +166,7 @@ export class RegistryStore implements ArtifactStore {
         return undefined;
       }
       await this.#http.expect(response, [200], what);
-      const bytes = Buffer.from(await response.arrayBuffer());
+      const bytes = await response.bytes();
       const mediaType = (response.headers.get('content-type') ?? '').split(';')[0]!.trim();
       // Without Docker-Content-Digest the digest is the body's own: the tag name is no digest at all.
       return {
@@ -199,8 +241,8 @@ export class RegistryStore implements ArtifactStore {
     });
   }
 
-  async #startUpload(blob: Descriptor): Promise<string> {
-    const what = `start of upload for ${blob.digest}`;
+  async #startUpload(name: string): Promise<string> {
+    const what = `start of upload for ${name}`;
     const response = await this.#http.expect(
       await this.#http.send('POST', this.#http.url('blobs/uploads/'), {
         what,
@@ -216,18 +258,18 @@ export class RegistryStore implements ArtifactStore {
     return new URL(location, this.#http.baseUrl).toString();
   }
 
-  /** PATCHes the blob in chunks held in memory one at a time, then closes the upload with its digest. */
-  async #uploadChunks(
+  /** PATCHes the bytes in chunks held in memory one at a time; returns the upload's location after the last. */
+  async #patchChunks(
     start: string,
-    blob: Descriptor,
-    open: OpenBlob,
+    bytes: AsyncIterable<Uint8Array>,
+    name: string,
     chunkSize: number,
     onProgress?: (bytesDone: number) => void,
-  ): Promise<Response> {
+  ): Promise<string> {
     let location = start;
     let offset = 0;
     const send = async (chunk: Buffer) => {
-      const what = `chunk ${offset}-${offset + chunk.length - 1} of ${blob.digest}`;
+      const what = `chunk ${offset}-${offset + chunk.length - 1} of ${name}`;
       const response = await this.#http.send('PATCH', location, {
         what,
         headers: {
@@ -245,7 +287,7 @@ export class RegistryStore implements ArtifactStore {
     };
     let pending: Buffer[] = [];
     let pendingBytes = 0;
-    for await (const piece of open()) {
+    for await (const piece of bytes) {
       let rest = Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
       while (pendingBytes + rest.length >= chunkSize) {
         const take = chunkSize - pendingBytes;
@@ -260,10 +302,33 @@ export class RegistryStore implements ArtifactStore {
       }
     }
     if (pendingBytes > 0) await send(Buffer.concat(pending));
-    return this.#http.send('PUT', withDigest(location, blob.digest), {
-      what: `completion of upload ${blob.digest}`,
+    return location;
+  }
+
+  /** Closes an upload with its digest: the registry hashes what it received and compares. */
+  async #close(location: string, digest: string, size: number, what: string): Promise<void> {
+    const response = await this.#http.send('PUT', withDigest(location, digest), {
+      what,
       headers: { 'content-length': '0' },
     });
+    await this.#checkClosed(response, digest, size, what);
+  }
+
+  async #checkClosed(response: Answer, digest: string, size: number, what: string): Promise<void> {
+    try {
+      await this.#http.expect(response, [201], what);
+    } catch (error) {
+      // The registry hashes what it received and compares it with ?digest=: the one check that sees
+      // bytes a stat of the file could not.
+      if (error instanceof RegistryError && error.codes.includes('DIGEST_INVALID')) {
+        throw new BlobRejectedError(
+          `${this.location}: the registry refused blob ${digest}: the ${size} bytes it received have another digest (DIGEST_INVALID).`,
+        );
+      }
+      throw error;
+    }
+    await response.body?.cancel();
+    checkDigestHeader(response, digest, this.location, what);
   }
 
   #retried<T>(what: string, action: (attempt: number) => Promise<T>): Promise<T> {
@@ -283,7 +348,7 @@ function withDigest(location: string, digest: string): string {
   return url.toString();
 }
 
-function checkDigestHeader(response: Response, expected: string, location: string, what: string): void {
+function checkDigestHeader(response: Answer, expected: string, location: string, what: string): void {
   const got = response.headers.get('docker-content-digest');
   if (got && got !== expected) {
     throw new DigestMismatchError(

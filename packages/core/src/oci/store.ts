@@ -10,6 +10,15 @@ export interface PutManifestOptions {
   readonly ifAbsent?: boolean;
 }
 
+/** A blob to send before its digest is known. */
+export interface NewBlob {
+  readonly size: number;
+  readonly open: OpenBlob;
+  /** What it is, for messages: the model file's path. */
+  readonly name: string;
+  readonly onProgress?: (bytesDone: number) => void;
+}
+
 export interface StoredManifest {
   readonly bytes: Buffer;
   readonly mediaType: string;
@@ -20,10 +29,17 @@ export interface StoredManifest {
 export interface ArtifactStore {
   /** Where it is, for messages and outputs: `registry/repository` or `oci:<directory>`. */
   readonly location: string;
+  /** True when blobs may be mounted from sibling repositories: a file's digest is then worth knowing first. */
+  readonly mountable: boolean;
   hasBlob(blob: Descriptor): Promise<boolean>;
   /** Makes the blob present without sending it, from a sibling repository; false when that did not work. */
   mountBlob(blob: Descriptor): Promise<boolean>;
   putBlob(blob: Descriptor, open: OpenBlob, onProgress?: (bytesDone: number) => void): Promise<void>;
+  /**
+   * Sends a blob whose digest is not known yet, hashing it on the way (one read of its source), and
+   * returns that digest once the store has checked it against what it received.
+   */
+  streamBlob(blob: NewBlob): Promise<string>;
   /** Streams a blob; the caller verifies its digest. */
   getBlob(blob: Descriptor): AsyncIterable<Uint8Array>;
   /** The manifest a tag or digest names, or undefined when there is none. */

@@ -1,0 +1,148 @@
+// How model files reach a real docker-registry (distribution 2.8): a new file streams in one PATCH while
+// it is hashed and the upload is closed with the digest; the registry's digest is checked against ours;
+// files go in parallel; an unchanged model is neither read nor sent again.
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  BlobRejectedError,
+  DigestCache,
+  type ModelFile,
+  type PublishRequest,
+  publishModel,
+  pullModel,
+  RegistryStore,
+} from '@slipway/core/oci';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { startFaultProxy } from '../registry/fault-proxy.js';
+import { skopeoRaw, uniqueRepository } from './publish-model.helpers.js';
+
+const registry = inject('registry');
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+});
+
+const MiB = 1024 * 1024;
+
+async function modelDir(sizes: Record<string, number>): Promise<{ dir: string; files: ModelFile[] }> {
+  const dir = await mkdtemp(join(tmpdir(), 'slipway-upload-'));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  const files: ModelFile[] = [];
+  for (const [path, size] of Object.entries(sizes)) {
+    await mkdir(join(dir, path, '..'), { recursive: true });
+    await writeFile(join(dir, path), randomBytes(size));
+    files.push({ path, source: join(dir, path), type: path.endsWith('.json') ? 'weight-config' : 'weight' });
+  }
+  return { dir, files };
+}
+
+function publish(repository: string, files: ModelFile[], extra: Partial<PublishRequest> = {}) {
+  return publishModel({
+    store: new RegistryStore({ registry, repository, actions: 'pull,push' }),
+    files,
+    metadata: { name: 'iris', version: '1.0.0', created: '2024-05-01T12:00:00Z' },
+    ...extra,
+  });
+}
+
+/** Files written this instant are racily clean by design; these tests look past that with margin 0. */
+const cacheIn = (dir: string) =>
+  DigestCache.open(join(dir, '.slipway/cache/digests.json'), { racyMarginMs: 0 });
+
+describe('uploading model files to a registry', () => {
+  it('streams a new file once while hashing it, and the registry stores it under our digest', async () => {
+    const { dir, files } = await modelDir({ 'model/weights.bin': 5 * MiB + 3 });
+    const repository = uniqueRepository('stream');
+    const result = await publish(repository, files);
+    expect(result.bytesRead).toBe(5 * MiB + 3);
+    expect(result.blobs[0]!.outcome).toBe('uploaded');
+
+    const { json } = await skopeoRaw(`docker://${registry}/${repository}:1.0.0`);
+    const layer = (json['layers'] as Array<{ digest: string }>)[0]!;
+    expect(layer.digest).toBe(result.blobs[0]!.digest);
+    const pulled = await pullModel({
+      store: new RegistryStore({ registry, repository, actions: 'pull' }),
+      ref: result.digest,
+      outputDir: join(dir, 'pulled'),
+    });
+    expect(pulled.files.map((f) => f.path)).toEqual(['model/weights.bin']);
+  });
+
+  it('refuses the upload when the registry received other bytes than were hashed, and tags nothing', async () => {
+    const { files } = await modelDir({ 'model/weights.bin': 2 * MiB });
+    const proxy = await startFaultProxy(registry, [
+      { method: 'PATCH', path: /\/blobs\/uploads\//, fault: { kind: 'corrupt', atByte: MiB }, times: 1 },
+    ]);
+    cleanups.push(() => proxy.stop());
+    const repository = uniqueRepository('corrupt');
+    const store = new RegistryStore({ registry: proxy.address, repository, actions: 'pull,push' });
+    const failure = publishModel({
+      store,
+      files,
+      metadata: { name: 'iris', version: '1.0.0', created: '2024-05-01T12:00:00Z' },
+    });
+    await expect(failure).rejects.toThrow(BlobRejectedError);
+    await expect(failure).rejects.toThrow(/received have another digest \(DIGEST_INVALID\)/);
+    const closing = proxy.log.filter((r) => r.method === 'PUT' && /digest=sha256/.test(r.path));
+    expect(closing).toHaveLength(1);
+    expect(await new RegistryStore({ registry, repository, actions: 'pull' }).getManifest('1.0.0')).toBe(
+      undefined,
+    );
+  });
+
+  it('uploads a 10-file model in parallel to the same manifest as one file at a time', async () => {
+    const sizes: Record<string, number> = {};
+    for (let i = 0; i < 10; i++) sizes[`model/shard-${i}.bin`] = 256 * 1024 + i;
+    const { files } = await modelDir(sizes);
+    let inFlight = 0;
+    let most = 0;
+    const parallel = await publish(uniqueRepository('par'), files, {
+      onProgress: (event) => {
+        if (event.phase !== 'upload') return;
+        if (event.bytesDone === event.bytesTotal) inFlight--;
+        else if (event.bytesDone === 512) most = Math.max(most, ++inFlight);
+      },
+    });
+    const serial = await publish(uniqueRepository('serial'), files, { parallelUploads: 1 });
+    expect(parallel.digest).toBe(serial.digest);
+    expect(parallel.bytesUploaded).toBe(serial.bytesUploaded);
+    expect(most).toBeGreaterThan(1);
+    expect(most).toBeLessThanOrEqual(4);
+  });
+
+  it('publishes an unchanged model again reading nothing and sending no blob', async () => {
+    const { dir, files } = await modelDir({ 'model/weights.bin': 4 * MiB, 'model/config.json': 100 });
+    const repository = uniqueRepository('again');
+    const first = await publish(repository, files, { digestCache: await cacheIn(dir) });
+    const proxy = await startFaultProxy(registry, []);
+    cleanups.push(() => proxy.stop());
+    const again = await publishModel({
+      store: new RegistryStore({ registry: proxy.address, repository, actions: 'pull,push' }),
+      files,
+      metadata: { name: 'iris', version: '1.0.0', created: '2024-05-01T12:00:00Z' },
+      digestCache: await cacheIn(dir),
+    });
+    expect(again.digest).toBe(first.digest);
+    expect([again.bytesRead, again.bytesUploaded, again.alreadyPublished]).toEqual([0, 0, true]);
+    // Nothing but looks: no upload session, no manifest written again.
+    expect(proxy.log.filter((r) => r.method !== 'HEAD' && r.method !== 'GET')).toEqual([]);
+  });
+
+  it('hashes first a file the last version had at the same size, so an unchanged one is skipped', async () => {
+    const { files } = await modelDir({ 'model/weights.bin': 3 * MiB, 'model/head.bin': MiB });
+    const repository = uniqueRepository('next');
+    await publish(repository, files, { movingTags: ['latest'] });
+    // A new version on a machine that knows none of the digests: the head changed, the weights did not.
+    await writeFile(files[1]!.source, randomBytes(MiB + 1));
+    const next = await publish(repository, files, {
+      metadata: { name: 'iris', version: '1.1.0', created: '2024-05-01T12:00:00Z' },
+      movingTags: ['latest'],
+    });
+    const outcome = Object.fromEntries(next.blobs.map((b) => [b.path, b.outcome]));
+    expect(outcome).toMatchObject({ 'model/head.bin': 'uploaded', 'model/weights.bin': 'skipped' });
+    // Each file read once: the weights to hash them, the head while it streamed.
+    expect(next.bytesRead).toBe(4 * MiB + 1);
+  });
+});
