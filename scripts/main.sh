@@ -2,12 +2,17 @@
 # README's main-job command: the whole Slipway story on embedded defaults — no accounts, no network.
 # Generates a project and its environment repository from the templates, trains the model, evaluates it
 # against its gates, publishes it into an OCI layout, and proposes it to dev as a pull request against the
-# generated environment repository, served by a local GitHub API. Installs npm packages when missing and
-# builds the CLI first.
+# generated environment repository (the KServe modelcar, pinned by digest), served by a local GitHub API.
+# Installs npm packages when missing and builds the CLI first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# npm install, not npm ci: see scripts/test.sh.
-[ -x node_modules/.bin/node ] || npm install --no-audit --no-fund
+# Exactly what package-lock.json pins (see scripts/test.sh).
+[ -x node_modules/.bin/node ] || npm ci --no-audit --no-fund
+# Debian's static busybox: the base of the KServe modelcar image, built locally (no network to pull one).
+if ! dpkg -s busybox-static >/dev/null 2>&1; then
+  sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends busybox-static >/dev/null
+fi
 export PATH="$PWD/node_modules/.bin:$PATH" NX_DAEMON=false
 [ -f packages/cli/dist/slipway.js ] && [ -z "$(find packages/cli/src packages/core/src -newer packages/cli/dist/slipway.js -print -quit)" ] ||
   (cd packages/cli && npm run build --silent)
@@ -42,13 +47,17 @@ echo "== 5. evaluate it: metrics per test set and slice, gated on the thresholds
 slipway eval --config "$project/slipway.yaml" --out "$out/eval-report.json"
 
 echo
-echo "== 6. publish it as a ModelPack OCI artifact, eval report attached (embedded default: an OCI layout on disk)"
+echo "== 6. publish it as a ModelPack OCI artifact, eval report attached (embedded default: an OCI layout on disk),"
+echo "   and beside it the KServe modelcar image that serves it (the files under /models on a busybox base)"
+node scripts/bundle.ts scripts/busybox-base.ts "$out/busybox-base.mjs"
+base=$(node "$out/busybox-base.mjs" "$out/base" static)
 slipway publish --config "$project/slipway.yaml" --layout "$out/oci" --report "$out/eval-report.json" \
-  --created 2026-01-01T00:00:00Z --json >"$out/published.json"
-digest=$(field "$out/published.json" digest)
+  --modelcar-base "$base" --created 2026-01-01T00:00:00Z --json >"$out/published.json"
 report_digest=$(field "$out/published.json" reportDigest)
+modelcar_digest=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).modelcar.digest)' "$out/published.json")
 echo "  $(field "$out/published.json" reference)"
 echo "  eval report attached as a referrer: $report_digest"
+echo "  KServe modelcar: $(field "$out/published.json" servingReference)"
 
 echo
 echo "== 7. propose it to dev as a pull request against the generated environment repository"
@@ -63,7 +72,7 @@ echo "$served" >"$out/served.json"
 api_url=$(field "$out/served.json" url)
 git_dir=$(field "$out/served.json" gitDir)
 GITHUB_TOKEN=local-demo-token slipway propose --config "$project/slipway.yaml" --api-url "$api_url" \
-  --reference "localhost/acme/models/churn-model@$digest" \
+  --reference "localhost/acme/models/churn-model@$modelcar_digest" \
   --eval-report "$out/eval-report.json" --eval-report-digest "$report_digest"
 echo
 echo "The proposal branch, as git sees it:"
