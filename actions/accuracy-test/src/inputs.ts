@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as core from '@actions/core';
-import { SlipwayError } from '@slipway/core/errors';
+import { createRedactor, type Redactor, SlipwayError } from '@slipway/core/errors';
 import { checkShard, type EvaluateProjectRequest, parseTimeoutMinutes, type Shard } from '@slipway/core/eval';
 
 export interface AccuracyTestSettings {
@@ -181,4 +181,9 @@ function wholeNumber(name: string): number {
 /** Drops undefined fields, so optional settings are absent rather than present-and-undefined. */
 function withoutUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** The token, in every form it travels in, for describeError to remove from any message an API echoed back. */
+export function secretRedactor(): Redactor {
+  return createRedactor([core.getInput('github-token')]);
 }

@@ -1,3 +1,4 @@
+export { type ArtifactPathCheck, checkArtifactPath } from './artifact-path.js';
 export type { CompiledValidator, SchemaError } from './compiled-validator.js';
 export { didYouMean } from './did-you-mean.js';
 export type { FileReport, Finding, Severity, SourcePosition, ValidationReport } from './finding.js';
@@ -23,7 +24,13 @@ export {
   recordFile,
   recordFiles,
 } from './recorded-files.js';
-export { type ConfigSource, maxAliasCount, maxConfigBytes, readConfigSource } from './source.js';
+export {
+  type ConfigSource,
+  maxAliasCount,
+  maxConfigBytes,
+  readConfigSource,
+  readSourceForFrames,
+} from './source.js';
 export type {
   Environments,
   EnvironmentsModel,

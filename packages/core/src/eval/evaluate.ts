@@ -1,7 +1,7 @@
 // An evaluation run: for each selected test set, the eval command runs once per local shard (one per GPU,
 // in parallel), its predictions are ingested into sufficient statistics, and the shards are merged.
 // Unsharded, the result is the eval report; as shard i of a matrix, it is one partial result file per test set.
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import {
   type EvalReport,
@@ -62,6 +62,11 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
   const localShards = planLocalShards(shard, options.gpus.length);
   const timeoutMs = evalTimeoutMs(project, options.timeoutMinutes);
   const log = options.log ?? (() => {});
+  // Every run starts from empty folders: a command that exits 0 and writes nothing must not be judged
+  // on what an earlier run left there.
+  for (const folder of ['predictions', 'partials']) {
+    await rm(join(options.workDir, folder), { recursive: true, force: true });
+  }
   await mkdir(join(options.workDir, 'predictions'), { recursive: true });
 
   // Test sets run one after another (they share the runner's GPUs); each one's predictions are ingested

@@ -21,6 +21,10 @@ export interface StoreOptions {
   readonly actions?: 'pull' | 'pull,push';
   readonly onSecret?: (secret: string) => void;
   readonly log?: (message: string) => void;
+  /** No bytes moving on a request for this long abandons it (it is retried); default 60 s. */
+  readonly idleTimeoutMs?: number;
+  /** Ends the whole operation: see publishDeadline. */
+  readonly signal?: AbortSignal;
 }
 
 export function openStore(target: PublishTarget, options: StoreOptions = {}): ArtifactStore {
@@ -36,6 +40,8 @@ export function openStore(target: PublishTarget, options: StoreOptions = {}): Ar
     ...(options.retry ? { retry: options.retry } : {}),
     ...(options.onSecret ? { onSecret: options.onSecret } : {}),
     ...(options.log ? { log: options.log } : {}),
+    ...(options.idleTimeoutMs !== undefined ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
   });
 }
 
