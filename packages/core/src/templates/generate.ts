@@ -73,13 +73,17 @@ export function assertTargetUsable(projectDir: string, force: boolean): void {
   }
 }
 
+// A first commit leaves nothing for git's automatic maintenance to do, and checking costs a process start.
+const noMaintenance = ['-c', 'maintenance.auto=false'];
+
 export async function commitAll(projectDir: string, message: string): Promise<string> {
   await git(['add', '-A'], projectDir);
-  const commit = await gitRaw(['commit', '-q', '--no-verify', '-m', message], projectDir);
+  const commit = await gitRaw([...noMaintenance, 'commit', '-q', '--no-verify', '-m', message], projectDir);
   if (commit.code !== 0) {
     // A machine without a git identity (CI, a fresh container) still gets its first commit.
     await git(
       [
+        ...noMaintenance,
         '-c',
         'user.name=Slipway',
         '-c',
