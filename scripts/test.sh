@@ -18,6 +18,8 @@ command -v openssl >/dev/null || missing+=(openssl)
 # drives the interactive `slipway new` through a pseudo-terminal.
 /usr/bin/python3 -c 'import torch' 2>/dev/null || missing+=(python3-torch)
 command -v script >/dev/null || missing+=(bsdutils)
+# A static busybox: the tests build a tiny base image from it for the KServe modelcar (no network to pull one).
+dpkg -s busybox-static >/dev/null 2>&1 || missing+=(busybox-static)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing Debian packages: ${missing[*]}"
   sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
@@ -25,10 +27,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# `npm install` installs exactly what package-lock.json pins. Not `npm ci`: npm 11 leaves other platforms'
-# optional packages (biome's and nx's native binaries) out of the lock, and `npm ci` then refuses it as out
-# of sync.
-npm install --no-audit --no-fund
+# `npm ci` installs exactly what package-lock.json pins, from scratch, and refuses a lock out of sync with
+# package.json. The lock lists every platform's native binaries (biome, nx, esbuild…), which an `npm install`
+# run over an existing node_modules can leave out; test/contract/lockfile.test.ts keeps it complete.
+npm ci --no-audit --no-fund
 export NX_DAEMON=false
 npm run lint
 npm run typecheck

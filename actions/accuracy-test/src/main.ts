@@ -2,7 +2,7 @@
 import { relative } from 'node:path';
 import * as core from '@actions/core';
 import { describeError } from '@slipway/core/errors';
-import { evaluateProject, renderEvalSummary } from '@slipway/core/eval';
+import { evaluateProject, gatesVerdict, renderEvalSummary } from '@slipway/core/eval';
 import { postStickyReport } from './comment.js';
 import { evaluateRequest, readSettings } from './inputs.js';
 import { renderShardSummary } from './shard-summary.js';
@@ -41,7 +41,7 @@ export async function run(): Promise<void> {
     if (settings.comment) await postStickyReport(settings, summary, shown(outcome.loaded.configPath));
 
     if (outcome.failure) core.setFailed(outcome.failure);
-    else core.info(`All ${report.gates.length} gates passed. Report: ${reportPath}`);
+    else core.info(`${gatesVerdict(report.gates)}. Report: ${reportPath}`);
   } catch (error) {
     core.setFailed(describeError(error));
   }

@@ -33,6 +33,7 @@ export function readSettings(): PublishModelSettings {
     layout: optional('layout'),
     report: optional('report'),
     created: optional('created'),
+    modelcarBase: optional('modelcar-base'),
     sourceDateEpoch: env.SOURCE_DATE_EPOCH || undefined,
     source: withoutUndefined({
       repository: env.GITHUB_REPOSITORY || undefined,

@@ -32,6 +32,9 @@ export async function run(): Promise<void> {
     }
     core.setOutput('bytes-uploaded', String(result.bytesUploaded));
     core.setOutput('bytes-skipped', String(result.bytesSkipped));
+    core.setOutput('modelcar-digest', result.modelcar?.digest ?? '');
+    core.setOutput('serving-reference', result.servingReference);
+    if (result.modelcar) core.info(`KServe modelcar (the files under /models): ${result.servingReference}`);
     core.info(
       `${result.alreadyPublished ? 'Already published' : 'Published'} ${reference} (${formatBytes(result.bytesUploaded)} uploaded, ${formatBytes(result.bytesSkipped)} already there)`,
     );
@@ -65,6 +68,9 @@ async function writeSummary(name: string, reference: string, result: PublishResu
         (result.reportDigest
           ? `Eval report attached as \`${result.reportDigest}\`.`
           : 'No eval report attached.') +
+        (result.modelcar
+          ? ` KServe modelcar (tag \`${result.modelcar.tag}\`): \`${result.location}@${result.modelcar.digest}\`.`
+          : '') +
         (result.evaluatedFiles === 'matched'
           ? ' Every file matches the sha256 the eval report recorded when it was evaluated.'
           : '') +

@@ -2,7 +2,7 @@
 // stderr, so `--json` leaves stdout to the report alone. Exit code 1 when a gate fails, 2 on an error.
 import { relative, resolve } from 'node:path';
 import { SlipwayError } from '@slipway/core/errors';
-import { evaluateProject, gateFailure, parseShard, shownMetrics } from '@slipway/core/eval';
+import { evaluateProject, gateFailure, gatesVerdict, parseShard, shownMetrics } from '@slipway/core/eval';
 import type { EvalReport, MetricValue } from '@slipway/core/metrics';
 import { registryCredentials } from '@slipway/core/oci';
 import type { Command } from 'commander';
@@ -145,7 +145,7 @@ function renderForTerminal(report: EvalReport, c: Colours, out: string): string 
   lines.push(
     '',
     failure === undefined
-      ? c.green(`Passed: all ${report.gates.length} gates. Report: ${out}`)
+      ? c.green(`Passed. ${gatesVerdict(report.gates)}. Report: ${out}`)
       : c.red(`Failed: ${failure}\nReport: ${out}`),
   );
   return `${lines.join('\n')}\n`;

@@ -27,6 +27,7 @@ interface PublishOptions {
   parallelUploads: string;
   plainHttp?: boolean;
   created?: string;
+  modelcarBase?: string;
   json?: boolean;
 }
 
@@ -56,6 +57,10 @@ export function registerPublish(program: Command): void {
     )
     .option('--plain-http', 'talk HTTP to the registry (automatic for localhost)')
     .option('--created <time>', 'creation time (RFC 3339); defaults to SOURCE_DATE_EPOCH or the commit time')
+    .option(
+      '--modelcar-base <image>',
+      'base image (with sh) of the KServe modelcar, overriding artifact.modelcar.base',
+    )
     .option('--json', 'print the result as JSON')
     .action(async (options: PublishOptions) => {
       const chunkSize = Number(options.chunkSize);
@@ -93,6 +98,7 @@ export function registerPublish(program: Command): void {
           ...(options.plainHttp ? { plainHttp: true } : {}),
           chunkSize,
           mountFrom: options.mountFrom,
+          ...(options.modelcarBase ? { modelcarBase: options.modelcarBase } : {}),
           parallelUploads,
           log: (line) => process.stderr.write(`${pc.yellow('retry')} ${line}\n`),
           onProgress: bar.update,
@@ -110,6 +116,7 @@ export function registerPublish(program: Command): void {
           `  ${pc.bold(reference)}\n` +
           `  ${result.bytesUploaded} bytes uploaded, ${result.bytesSkipped} already there` +
           (result.reportDigest ? `\n  eval report ${result.reportDigest}` : '') +
+          (result.modelcar ? `\n  KServe modelcar ${pc.bold(result.servingReference)}` : '') +
           (result.evaluatedFiles === 'matched'
             ? '\n  files match the digests the eval report evaluated'
             : result.evaluatedFiles === 'unrecorded'

@@ -17,6 +17,8 @@ export interface MetricRow {
 export interface EvalSummary {
   /** Whether every gate passed, as the report says. */
   readonly passed?: boolean;
+  /** How many gates the report checked, when it lists them. */
+  readonly gateCount?: number;
   readonly rows: readonly MetricRow[];
   readonly failedGates: readonly string[];
   /** Why the summary is partial or missing (unreadable report, no baseline). */
@@ -37,6 +39,7 @@ interface ReportMetrics {
   readonly metrics: Map<string, { value: number | null; direction?: 'higher' | 'lower' }>;
   readonly gateBaselines: Map<string, number | null>;
   readonly failedGates: string[];
+  readonly gateCount?: number;
 }
 
 const key = (testSet: string, metric: string) => `${testSet}\u0000${metric}`;
@@ -93,6 +96,7 @@ function readReport(report: unknown): ReportMetrics | string {
     metrics,
     gateBaselines,
     failedGates,
+    ...(Array.isArray(r.gates) ? { gateCount: r.gates.length } : {}),
     ...(evaluatedFiles ? { evaluatedFiles } : {}),
     ...(training && typeof training.commit === 'string'
       ? {
@@ -146,6 +150,7 @@ export function summarizeEval(proposed: unknown, current?: unknown): EvalSummary
   }
   return {
     ...(mine.passed !== undefined ? { passed: mine.passed } : {}),
+    ...(mine.gateCount !== undefined ? { gateCount: mine.gateCount } : {}),
     rows,
     failedGates: mine.failedGates,
     notes,
@@ -173,7 +178,10 @@ export const maxTableRows = 60;
 /** Markdown: verdict line, failed gates, then one table row per test set and metric (at most maxTableRows). */
 export function renderProposalEvalSummary(summary: EvalSummary, environment: string): string {
   const lines: string[] = [];
-  if (summary.passed !== undefined)
+  // A report without gates checked nothing; "all gates passed" would read as a check that happened.
+  if (summary.gateCount === 0)
+    lines.push('No evaluation gates: the project sets none, so nothing was checked.');
+  else if (summary.passed !== undefined)
     lines.push(summary.passed ? 'All evaluation gates passed.' : '**Some evaluation gates failed.**');
   for (const gate of summary.failedGates) lines.push(`- ❌ ${gate}`);
   if (summary.rows.length > 0) {

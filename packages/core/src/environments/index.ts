@@ -59,6 +59,7 @@ export {
   closedAsEmptyComment,
   commitMessage,
   leftAloneComment,
+  type PromotionProvenance,
   type ProposalContent,
   type ProposalMarker,
   parseMarker,

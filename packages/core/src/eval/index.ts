@@ -40,7 +40,13 @@ export {
   shardCoverageProblems,
   wholeTestSet,
 } from './shards.js';
-export { baselineLine, renderEvalSummary, type SummaryOptions, shownMetrics } from './summary.js';
+export {
+  baselineLine,
+  gatesVerdict,
+  renderEvalSummary,
+  type SummaryOptions,
+  shownMetrics,
+} from './summary.js';
 export {
   defaultRecordPath,
   readTrainingRecord,

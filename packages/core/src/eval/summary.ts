@@ -21,16 +21,28 @@ export function shownMetrics(report: EvalReport): string[] {
   return [...new Set(names)].filter((name) => present.has(name));
 }
 
+/**
+ * The gates' verdict in words. A report without gates says there were none: "all 0 gates passed" reads as a
+ * check that happened.
+ */
+export function gatesVerdict(gates: readonly GateVerdict[]): string {
+  if (gates.length === 0)
+    return 'No gates: the project sets no thresholds or baseline checks, so nothing was checked';
+  const failed = gates.filter((gate) => !gate.passed).length;
+  if (failed === 0) return gates.length === 1 ? 'The 1 gate passed' : `All ${gates.length} gates passed`;
+  return `${failed} of ${gates.length} gates failed`;
+}
+
 export function renderEvalSummary(report: EvalReport, options: SummaryOptions = {}): string {
   const metrics = shownMetrics(report);
-  const failed = report.gates.filter((gate) => !gate.passed);
   const model = `${report.model.name}${report.model.version ? ` ${report.model.version}` : ''}`;
   const lines: string[] = [];
   lines.push(
     report.passed
       ? `## ✅ Accuracy test passed: ${model}`
-      : `## ❌ Accuracy test failed: ${model} (${failed.length} of ${report.gates.length} gates failed)`,
+      : `## ❌ Accuracy test failed: ${model} (${gatesVerdict(report.gates)})`,
   );
+  if (report.gates.length === 0) lines.push('', `${gatesVerdict(report.gates)}.`);
   lines.push('');
   const gpus =
     report.gpus.length === 0 ? 'no GPU' : report.gpus.map((g) => `${g.name} (${g.memoryMiB} MiB)`).join(', ');

@@ -51,3 +51,27 @@ export function roundSum(partials: readonly number[]): number {
   }
   return hi;
 }
+
+/** 2^27 + 1: splits a double into two halves whose products are exact (Veltkamp). */
+const SPLITTER = 134217729;
+/** Above this magnitude the split overflows; such factors are added rounded (their error is negligible). */
+const SPLIT_LIMIT = 2 ** 996;
+
+/**
+ * Adds the exact product a·b to the partials: the rounded product and its rounding error (Dekker's
+ * TwoProduct). Why: a rounded square of a label near 1e12 is off by ~1e8, more than the whole variance of
+ * labels that differ by units, so sums of squares must be exact before anything is subtracted from them.
+ */
+export function addExactProduct(partials: number[], a: number, b: number): void {
+  const p = a * b;
+  addExact(partials, p);
+  if (!Number.isFinite(p) || Math.abs(a) > SPLIT_LIMIT || Math.abs(b) > SPLIT_LIMIT) return;
+  const ca = SPLITTER * a;
+  const aHi = ca - (ca - a);
+  const aLo = a - aHi;
+  const cb = SPLITTER * b;
+  const bHi = cb - (cb - b);
+  const bLo = b - bHi;
+  const error = aLo * bLo - (p - aHi * bHi - aLo * bHi - aHi * bLo);
+  if (error !== 0) addExact(partials, error);
+}

@@ -1,6 +1,6 @@
 // Sufficient statistics of one group of examples (a test set or a slice): accumulated row by row while
 // ingesting, serialized as GroupStats, and merged exactly (integer counts add; float sums are exact sums).
-import { addExact, mergeExact } from './exact-sum.js';
+import { addExact, addExactProduct, mergeExact } from './exact-sum.js';
 import { BottomSample, mergeSamples } from './sample.js';
 import type { ConfusionCounts, GroupStats, RegressionSums, Task } from './types.js';
 
@@ -92,7 +92,7 @@ export class GroupAccumulator {
     s.n++;
     const error = prediction - y;
     addExact(s.sumY, y);
-    addExact(s.sumY2, y * y);
+    addExactProduct(s.sumY2, y, y);
     addExact(s.sumPrediction, prediction);
     addExact(s.sumAbsError, Math.abs(error));
     addExact(s.sumSquaredError, error * error);

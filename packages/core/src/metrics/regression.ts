@@ -4,7 +4,7 @@
 // means, whose spread shrinks as 1/sqrt(n), so this recovers the full-data interval without keeping every
 // row (and is the ordinary percentile bootstrap when the sample holds every example).
 import type { IntervalSettings } from './classification.js';
-import { roundSum } from './exact-sum.js';
+import { addExactProduct, roundSum } from './exact-sum.js';
 import { seededRandom } from './random.js';
 import { quantileSorted, sortedFinite } from './significance.js';
 import type { ExampleSample, MetricValue, RegressionSums } from './types.js';
@@ -18,8 +18,7 @@ interface RegressionPoint {
 export function pointFromSums(sums: RegressionSums): RegressionPoint {
   const n = sums.n;
   if (n === 0) return { mae: Number.NaN, rmse: Number.NaN, r2: Number.NaN };
-  const sumY = roundSum(sums.sumY);
-  const total = roundSum(sums.sumY2) - (sumY * sumY) / n;
+  const total = totalSumOfSquares(sums);
   const residual = roundSum(sums.sumSquaredError);
   return {
     mae: roundSum(sums.sumAbsError) / n,
@@ -27,6 +26,19 @@ export function pointFromSums(sums: RegressionSums): RegressionPoint {
     // Constant labels leave R² undefined.
     r2: total > 0 ? 1 - residual / total : Number.NaN,
   };
+}
+
+/**
+ * Σ(y − ȳ)², from exact Σy² and Σy: n·Σy² − (Σy)² is formed exactly (products of the partials) and rounded
+ * once, so labels with a large mean (timestamps, offsets up to 1e12 and beyond) lose nothing to cancellation,
+ * and the value depends only on the rows, not on how they were sharded or merged.
+ */
+function totalSumOfSquares(sums: RegressionSums): number {
+  const n = sums.n;
+  const spread: number[] = [];
+  for (const part of sums.sumY2) addExactProduct(spread, part, n);
+  for (const a of sums.sumY) for (const b of sums.sumY) addExactProduct(spread, -a, b);
+  return roundSum(spread) / n;
 }
 
 /** The metrics of examples picked by `index` (or all of them) from a sample. */
@@ -37,7 +49,6 @@ export function pointFromSample(
 ): RegressionPoint {
   const m = index ? index.length : label.length;
   let sumY = 0;
-  let sumY2 = 0;
   let sumAbs = 0;
   let sumSq = 0;
   for (let t = 0; t < m; t++) {
@@ -45,11 +56,20 @@ export function pointFromSample(
     const y = label[i]!;
     const e = prediction[i]! - y;
     sumY += y;
-    sumY2 += y * y;
     sumAbs += Math.abs(e);
     sumSq += e * e;
   }
-  const total = sumY2 - (sumY * sumY) / m;
+  // A second pass around the mean, as Σy² − (Σy)²/m would cancel for labels with a large mean; the
+  // correction term removes what the rounded mean adds (the corrected two-pass algorithm).
+  const mean = sumY / m;
+  let sumD = 0;
+  let sumD2 = 0;
+  for (let t = 0; t < m; t++) {
+    const d = label[index ? index[t]! : t]! - mean;
+    sumD += d;
+    sumD2 += d * d;
+  }
+  const total = sumD2 - (sumD * sumD) / m;
   return { mae: sumAbs / m, rmse: Math.sqrt(sumSq / m), r2: total > 0 ? 1 - sumSq / total : Number.NaN };
 }
 

@@ -39,8 +39,23 @@ export {
   buildReportManifest,
   EMPTY_CONFIG,
 } from './model-manifest.js';
+export type { BaseImage, ModelcarBase, ModelcarRequest, ModelcarResult, Platform } from './modelcar.js';
+export {
+  MODELCAR_DIRECTORY,
+  modelcarTag,
+  OCI_IMAGE_CONFIG,
+  OCI_LAYER_TAR,
+  publishModelcar,
+  readBase,
+} from './modelcar.js';
 export type { StoreOptions } from './open-store.js';
-export { openStore, resolveCreated, targetLocation } from './open-store.js';
+export {
+  modelcarMountFrom,
+  openModelcarBase,
+  openStore,
+  resolveCreated,
+  targetLocation,
+} from './open-store.js';
 export type { PublishedBlob, PublishProgress, PublishRequest, PublishResult } from './publish.js';
 export { DEFAULT_PARALLEL_UPLOADS, publishModel, versionTag } from './publish.js';
 export type { PublishOverrides, PublishPlan, PublishTarget } from './publish-plan.js';

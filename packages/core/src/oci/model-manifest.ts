@@ -3,6 +3,7 @@
 import { sha256Digest } from './digest.js';
 import {
   ANNOTATION_CREATED,
+  ANNOTATION_FILEPATH,
   ANNOTATION_MODEL_NAME,
   ANNOTATION_MODEL_VERSION,
   ANNOTATION_REVISION,
@@ -77,7 +78,10 @@ export function toDocument<T>(value: T, mediaType: string, artifactType?: string
   return { value, bytes, descriptor };
 }
 
-/** The ModelPack config: who the model is, and the DiffIDs of its layers (uncompressed: the digests). */
+/**
+ * The ModelPack config: who the model is, and the DiffIDs of its layers (uncompressed: the digests), under
+ * `modelfs.diffIds` as the spec names them since v0.0.7 (its JSON Schema rejects the older `diff_ids`).
+ */
 export function buildModelConfig(meta: ModelMetadata, layers: readonly Descriptor[]): Document<unknown> {
   const descriptor = compact({
     createdAt: meta.created,
@@ -91,7 +95,7 @@ export function buildModelConfig(meta: ModelMetadata, layers: readonly Descripto
   const config = {
     descriptor,
     config: {},
-    modelfs: { type: 'layers', diff_ids: layers.map((layer) => layer.digest) },
+    modelfs: { type: 'layers', diffIds: layers.map((layer) => layer.digest) },
   };
   return toDocument(config, MODEL_CONFIG);
 }
@@ -106,7 +110,7 @@ export function buildModelManifest(
     mediaType: OCI_MANIFEST,
     artifactType: MODEL_ARTIFACT_TYPE,
     config: { mediaType: config.mediaType, digest: config.digest, size: config.size },
-    layers,
+    layers: layers.map(withTitle),
     annotations: compact({
       [ANNOTATION_CREATED]: meta.created,
       [ANNOTATION_SOURCE]: meta.source,
@@ -119,6 +123,21 @@ export function buildModelManifest(
     }),
   };
   return toDocument(manifest, OCI_MANIFEST, MODEL_ARTIFACT_TYPE);
+}
+
+/**
+ * The layer's file name for tools that write blobs to files by title (`oras pull`). A layer is a one-file tar,
+ * so the name says so: `oras pull` writes `weights/model.onnx.tar`, and `tar -xf` gives `weights/model.onnx`.
+ * Naming it `weights/model.onnx` would write a tar under the model file's name.
+ */
+export function layerTitle(layer: Descriptor): string {
+  const path = layer.annotations?.[ANNOTATION_FILEPATH];
+  return `${path ?? layer.digest.replace(':', '-')}.tar`;
+}
+
+function withTitle(layer: Descriptor): Descriptor {
+  if (layer.annotations?.[ANNOTATION_TITLE]) return layer;
+  return { ...layer, annotations: { ...layer.annotations, [ANNOTATION_TITLE]: layerTitle(layer) } };
 }
 
 /** The empty config every non-image artifact points at. */

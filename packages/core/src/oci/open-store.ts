@@ -4,7 +4,9 @@ import { promisify } from 'node:util';
 import type { RegistryCredentials } from './auth.js';
 import { OciError } from './errors.js';
 import { LayoutStore } from './layout-store.js';
+import type { ModelcarBase } from './modelcar.js';
 import type { PublishTarget } from './publish-plan.js';
+import { type ArtifactReference, parseReference } from './reference.js';
 import { RegistryStore } from './registry-store.js';
 import type { RetryPolicy } from './retry.js';
 import type { ArtifactStore } from './store.js';
@@ -34,6 +36,51 @@ export function openStore(target: PublishTarget, options: StoreOptions = {}): Ar
     ...(options.onSecret ? { onSecret: options.onSecret } : {}),
     ...(options.log ? { log: options.log } : {}),
   });
+}
+
+/**
+ * The store holding a modelcar's base image, named as the user wrote it (registry/repository:tag,
+ * …@sha256:…, or oci:<dir>:<tag>). Credentials go only to the registry they were given for.
+ */
+export function openModelcarBase(
+  name: string,
+  publishTarget: PublishTarget,
+  options: StoreOptions = {},
+): ModelcarBase {
+  let reference: ArtifactReference;
+  try {
+    reference = parseReference(name);
+  } catch (error) {
+    throw new OciError(`Modelcar base image: ${(error as Error).message}`);
+  }
+  if (reference.kind === 'layout') {
+    return { store: new LayoutStore(reference.directory), ref: reference.ref, name };
+  }
+  const sameRegistry = publishTarget.kind === 'registry' && publishTarget.registry === reference.registry;
+  const store = new RegistryStore({
+    registry: reference.registry,
+    repository: reference.repository,
+    actions: 'pull',
+    ...(sameRegistry && options.credentials ? { credentials: options.credentials } : {}),
+    ...(options.plainHttp !== undefined ? { plainHttp: options.plainHttp } : {}),
+    ...(options.retry ? { retry: options.retry } : {}),
+    ...(options.onSecret ? { onSecret: options.onSecret } : {}),
+    ...(options.log ? { log: options.log } : {}),
+  });
+  return { store, ref: reference.ref, name };
+}
+
+/** Repositories to mount the base's layers from: the base's own, when it is in the target's registry. */
+export function modelcarMountFrom(name: string | undefined, publishTarget: PublishTarget): string[] {
+  if (!name || publishTarget.kind !== 'registry') return [];
+  try {
+    const reference = parseReference(name);
+    return reference.kind === 'registry' && reference.registry === publishTarget.registry
+      ? [reference.repository]
+      : [];
+  } catch {
+    return [];
+  }
 }
 
 /** The registry's `/` address form of a target: `registry/repository` or `oci:<dir>`. */

@@ -18,6 +18,8 @@ export interface PublishOverrides {
   readonly tags?: readonly string[];
   /** Owner used for the default repository `<owner>/<model name>` (the GitHub repository owner). */
   readonly owner?: string;
+  /** Base image of the KServe modelcar, overriding artifact.modelcar.base. */
+  readonly modelcarBase?: string;
 }
 
 export type PublishTarget =
@@ -34,6 +36,8 @@ export interface PublishPlan {
   readonly movingTags: readonly string[];
   /** Directory of slipway.yaml: file paths are relative to it. */
   readonly projectDir: string;
+  /** Base image of the KServe modelcar to publish beside the artifact; none when not named. */
+  readonly modelcarBase?: string;
   /** Where the digests of unchanged model files are remembered between publishes on this machine. */
   readonly digestCacheFile: string;
 }
@@ -104,6 +108,9 @@ export async function readPublishPlan(
     ...(config.model.license ? { licenses: [config.model.license] } : {}),
     movingTags: [...new Set([...(artifact.tags ?? []), ...(overrides.tags ?? [])])],
     projectDir,
+    ...(overrides.modelcarBase || artifact.modelcar?.base
+      ? { modelcarBase: overrides.modelcarBase || artifact.modelcar?.base }
+      : {}),
     digestCacheFile: join(projectDir, DIGEST_CACHE_FILE),
   };
 }

@@ -6,7 +6,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { RegistryCredentials } from './auth.js';
 import { DigestCache } from './digest-cache.js';
-import { openStore, resolveCreated } from './open-store.js';
+import { modelcarMountFrom, openModelcarBase, openStore, resolveCreated } from './open-store.js';
 import { type PublishProgress, type PublishResult, publishModel } from './publish.js';
 import { type PublishPlan, readEvalReportBytes, readPublishPlan } from './publish-plan.js';
 
@@ -54,6 +54,8 @@ export interface PublishProjectRequest {
   /** Bytes per PATCH; 0 or undefined for one streamed PUT. */
   readonly chunkSize?: number;
   readonly mountFrom?: readonly string[];
+  /** Base image (with sh) of the KServe modelcar, overriding artifact.modelcar.base; e.g. oci:<dir>:<tag> is read as-is. */
+  readonly modelcarBase?: string;
   /** Model files sent at once (default DEFAULT_PARALLEL_UPLOADS); 1 sends them one by one. */
   readonly parallelUploads?: number;
   /** Called for every secret the store learns (a registry token), so the door can mask it. */
@@ -69,6 +71,8 @@ export interface PublishOutcome extends PublishResult {
   readonly plan: PublishPlan;
   /** `registry/repository@sha256:…` (or `oci:<dir>@sha256:…`). */
   readonly reference: string;
+  /** What KServe deploys, pinned by digest: the modelcar image when one was published, else `reference`. */
+  readonly servingReference: string;
   /** The source as written into the manifest. */
   readonly source: { readonly url?: string; readonly revision?: string };
 }
@@ -84,6 +88,7 @@ export async function publishProject(request: PublishProjectRequest): Promise<Pu
     ...(request.layout ? { layout: at(request.layout) } : {}),
     ...(request.tags ? { tags: request.tags } : {}),
     ...(checkout.owner ? { owner: checkout.owner } : {}),
+    ...(request.modelcarBase ? { modelcarBase: request.modelcarBase } : {}),
   });
   const report = request.report ? await readEvalReportBytes(at(request.report)) : undefined;
   const created = await resolveCreated({
@@ -93,11 +98,14 @@ export async function publishProject(request: PublishProjectRequest): Promise<Pu
     ...(checkout.revision ? { revision: checkout.revision } : {}),
   });
   const registry = plan.target.kind === 'registry' ? plan.target.registry : '';
+  const credentials = registryCredentials(registry, request.credentials ?? {}, checkout.owner);
+  // A base in the same registry lends its layers by cross-repository mount instead of a download and upload.
+  const mountFrom = [...(request.mountFrom ?? []), ...modelcarMountFrom(plan.modelcarBase, plan.target)];
   const store = openStore(plan.target, {
-    credentials: registryCredentials(registry, request.credentials ?? {}, checkout.owner),
+    credentials,
     ...(request.plainHttp ? { plainHttp: true } : {}),
     ...(request.chunkSize ? { chunkSize: request.chunkSize } : {}),
-    ...(request.mountFrom ? { mountFrom: request.mountFrom } : {}),
+    ...(mountFrom.length > 0 ? { mountFrom } : {}),
     ...(request.onSecret ? { onSecret: request.onSecret } : {}),
     ...(request.log ? { log: request.log } : {}),
   });
@@ -120,11 +128,24 @@ export async function publishProject(request: PublishProjectRequest): Promise<Pu
     ...(request.parallelUploads ? { parallelUploads: request.parallelUploads } : {}),
     ...(report ? { report, reportName: request.report! } : {}),
     ...(request.onProgress ? { onProgress: request.onProgress } : {}),
+    ...(plan.modelcarBase
+      ? {
+          modelcar: {
+            base: openModelcarBase(plan.modelcarBase, plan.target, {
+              credentials,
+              ...(request.plainHttp ? { plainHttp: true } : {}),
+              ...(request.onSecret ? { onSecret: request.onSecret } : {}),
+            }),
+          },
+        }
+      : {}),
   });
+  const reference = `${result.location}@${result.digest}`;
   return {
     ...result,
     plan,
-    reference: `${result.location}@${result.digest}`,
+    reference,
+    servingReference: result.modelcar ? `${result.location}@${result.modelcar.digest}` : reference,
     source: {
       ...(checkout.url ? { url: checkout.url } : {}),
       ...(checkout.revision ? { revision: checkout.revision } : {}),

@@ -51,6 +51,14 @@ import {
   type ImageIndex,
   type ModelMetadata,
 } from './model-manifest.js';
+import {
+  type ModelcarBase,
+  type ModelcarResult,
+  modelcarTag,
+  type Platform,
+  publishModelcar,
+  readBase,
+} from './modelcar.js';
 import { TAG_PATTERN } from './reference.js';
 import type { ArtifactStore, StoredManifest } from './store.js';
 
@@ -78,6 +86,8 @@ export interface PublishRequest {
   /** Names the report in messages (its path). */
   readonly reportName?: string;
   readonly onProgress?: (event: PublishProgress) => void;
+  /** Also publish the model as a KServe modelcar image on this base (see modelcar.ts). */
+  readonly modelcar?: { readonly base: ModelcarBase; readonly platform?: Platform };
   /** Digests of files this machine read before; an unchanged file is not read again. Saved at the end. */
   readonly digestCache?: DigestCache;
   /** How many files are sent at once; 1 sends them one by one. */
@@ -107,6 +117,8 @@ export interface PublishResult {
   readonly blobs: readonly PublishedBlob[];
   /** The version tag already named this exact manifest: nothing about the model changed. */
   readonly alreadyPublished: boolean;
+  /** The runnable image KServe serves (files under /models), when a modelcar base was named. */
+  readonly modelcar?: ModelcarResult;
   /** matched: the files are those the report evaluated; unrecorded: its report has no file digests; absent without a report. */
   readonly evaluatedFiles?: EvaluatedFilesCheck['outcome'];
   /** Digest of the training record's referrer, when the report carried one. */
@@ -130,6 +142,10 @@ export async function publishModel(request: PublishRequest): Promise<PublishResu
       throw new OciError(`Tag '${moving}' is not a valid tag: expected ${TAG_PATTERN.source}.`);
   }
   const files = sortedFiles(request.files);
+  // Read first, so a wrong base fails before a byte of the model is sent.
+  const modelcarBase = request.modelcar
+    ? await readBase(request.modelcar.base, request.modelcar.platform)
+    : undefined;
   const evaluated = request.report
     ? await checkAgainstReport(request.report, files, request.reportName)
     : undefined;
@@ -281,6 +297,19 @@ export async function publishModel(request: PublishRequest): Promise<PublishResu
       }
     }
 
+    const modelcar =
+      request.modelcar && modelcarBase
+        ? await publishModelcar({
+            store,
+            base: request.modelcar.base,
+            resolvedBase: modelcarBase,
+            files,
+            metadata,
+            tag: modelcarTag(tag),
+            modelDigest: digest,
+          })
+        : undefined;
+
     const sum = (outcome: PublishedBlob['outcome'][]) =>
       blobs.filter((b) => outcome.includes(b.outcome)).reduce((total, b) => total + b.size, 0);
     return {
@@ -294,6 +323,7 @@ export async function publishModel(request: PublishRequest): Promise<PublishResu
       bytesRead,
       blobs,
       alreadyPublished: existing !== undefined,
+      ...(modelcar ? { modelcar } : {}),
       ...(evaluated ? { evaluatedFiles: evaluated.check.outcome } : {}),
       ...(trainingRecordDigest ? { trainingRecordDigest } : {}),
     };

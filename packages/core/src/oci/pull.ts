@@ -52,12 +52,13 @@ export async function pullModel(request: PullRequest): Promise<PullResult> {
     );
   }
   const config = JSON.parse((await readSmallBlob(store, manifest.config)).toString('utf8')) as {
-    modelfs?: { diff_ids?: string[] };
+    modelfs?: { diffIds?: string[]; diff_ids?: string[] };
   };
-  const diffIds = config.modelfs?.diff_ids ?? [];
+  // `diff_ids` is how the spec named them before v0.0.7 (and how Slipway wrote them): still read.
+  const diffIds = config.modelfs?.diffIds ?? config.modelfs?.diff_ids ?? [];
   if (diffIds.join() !== manifest.layers.map((l) => l.digest).join()) {
     throw new OciError(
-      `${store.location}@${digest}: the config's modelfs.diff_ids do not match the manifest's layers.`,
+      `${store.location}@${digest}: the config's modelfs.diffIds do not match the manifest's layers.`,
     );
   }
 

@@ -139,6 +139,12 @@ describe('the evaluation summary', () => {
     expect(summary.rows[0]?.delta).toBeCloseTo(-0.05);
   });
 
+  it('says a report without gates checked nothing, rather than that all gates passed', () => {
+    const text = renderProposalEvalSummary(summarizeEval(report(0.9)), 'staging');
+    expect(text).toContain('No evaluation gates: the project sets none, so nothing was checked.');
+    expect(text).not.toContain('gates passed');
+  });
+
   it('degrades to a note when the report is not an eval report', () => {
     expect(summarizeEval({ kind: 'Metrics' }).notes).toEqual([
       'No metrics shown: the eval report has kind Metrics, expected EvalReport.',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderEvalSummary, shownMetrics } from '../../src/eval/summary.js';
+import { gatesVerdict, renderEvalSummary, shownMetrics } from '../../src/eval/summary.js';
 import type { EvalReport, MetricValue } from '../../src/metrics/index.js';
 
 const metric = (value: number, n: number): MetricValue => ({
@@ -72,6 +72,16 @@ describe('the job summary', () => {
       '| ❌ | hard-cases | species:virginica | accuracy | ≥ 0.900 | 0.500 | accuracy 0.500 < 0.9 \\| needed |',
     );
     expect(text).toContain('NVIDIA H100 (81559 MiB)');
+  });
+
+  it('says there were no gates instead of "all 0 gates passed"', () => {
+    const text = renderEvalSummary({ ...report(0.9, 0.95, true), gates: [] });
+    expect(text).toContain(
+      'No gates: the project sets no thresholds or baseline checks, so nothing was checked.',
+    );
+    expect(text).not.toMatch(/all 0|0 gates/i);
+    expect(gatesVerdict([])).not.toMatch(/passed/);
+    expect(gatesVerdict(report(0.9, 0.95, true).gates)).toBe('The 1 gate passed');
   });
 
   it('puts the baseline beside each metric with the difference, and charts both', () => {
