@@ -73,6 +73,9 @@ export function assertTargetUsable(projectDir: string, force: boolean): void {
   }
 }
 
+// A first commit leaves nothing for git's automatic maintenance to do, and checking costs a process start.
+const noMaintenance = ['-c', 'maintenance.auto=false'];
+
 /**
  * Commits exactly `files` (paths relative to `projectDir`) in the repository whose top level is
  * `projectDir`, and nothing else: not another repository git might have been pointed at, not changes
@@ -94,11 +97,16 @@ export async function commitFiles(
   const pathspec = `${files.join('\0')}\0`;
   const only = ['--pathspec-from-file=-', '--pathspec-file-nul'];
   await git(['add', ...only], projectDir, pathspec);
-  const commit = await gitRaw(['commit', '-q', '--no-verify', '-m', message, ...only], projectDir, pathspec);
+  const commit = await gitRaw(
+    [...noMaintenance, 'commit', '-q', '--no-verify', '-m', message, ...only],
+    projectDir,
+    pathspec,
+  );
   if (commit.code !== 0) {
     // A machine without a git identity (CI, a fresh container) still gets its first commit.
     await git(
       [
+        ...noMaintenance,
         '-c',
         'user.name=Slipway',
         '-c',
