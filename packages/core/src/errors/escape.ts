@@ -11,7 +11,8 @@
  */
 export function logSafe(value: unknown): string {
   const text = String(value).replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
-  return text.startsWith('::') ? `:\u200b${text.slice(1)}` : text;
+  // The runner reads a line as a command when it starts with `::` after spaces: break that up.
+  return text.replace(/^(\s*):(?=:)/, '$1:\u200b');
 }
 
 /**
@@ -39,10 +40,14 @@ export function htmlSafe(value: unknown): string {
  * breaks become spaces, so a value cannot start its own paragraph or line.
  */
 export function markdownSafe(value: unknown): string {
-  return String(value)
-    .replace(/[&<>"]/g, (c) => htmlEntities[c] ?? c)
-    .replace(/[\\`*_[\]{}()#+!|~]/g, (c) => `\\${c}`)
-    .replace(/\r\n|\r|\n/g, ' ');
+  return (
+    String(value)
+      .replace(/[&<>"]/g, (c) => htmlEntities[c] ?? c)
+      .replace(/[\\`*_[\]{}()+!|~]/g, (c) => `\\${c}`)
+      .replace(/\r\n|\r|\n/g, ' ')
+      // A `#` only starts a heading at the start of a line; elsewhere it stays, so `#12` still links the PR.
+      .replace(/^(\s*)#/, '$1\\#')
+  );
 }
 
 /** GitHub refuses issue and PR bodies and comments longer than this many characters. */

@@ -62,12 +62,16 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
   const localShards = planLocalShards(shard, options.gpus.length);
   const timeoutMs = evalTimeoutMs(project, options.timeoutMinutes);
   const log = options.log ?? (() => {});
-  // Every run starts from empty folders: a command that exits 0 and writes nothing must not be judged
-  // on what an earlier run left there.
-  for (const folder of ['predictions', 'partials']) {
-    await rm(join(options.workDir, folder), { recursive: true, force: true });
-  }
+  // Every run starts from an empty predictions folder, and without the partial files it is about to write:
+  // a command that exits 0 and writes nothing must not be judged on what an earlier run left there. The
+  // partial files of other shards stay: shards run one after another in one workspace are merged later.
+  await rm(join(options.workDir, 'predictions'), { recursive: true, force: true });
   await mkdir(join(options.workDir, 'predictions'), { recursive: true });
+  if (shard.count > 1) {
+    for (const testSet of testSets) {
+      await rm(join(options.workDir, 'partials', partialFileName(testSet.name, shard)), { force: true });
+    }
+  }
 
   // Test sets run one after another (they share the runner's GPUs); each one's predictions are ingested
   // while the next one's command runs. A failed ingestion cancels the command still running.
