@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { planManifestChange, readDeployedModel } from '@slipway/core/environments';
+import { planManifestChange, readDeployedModel, storageUriOf } from '@slipway/core/environments';
 import { describe, expect, it } from 'vitest';
 import { goldenCases, irisTarget } from './golden-cases.js';
 
@@ -39,7 +39,8 @@ describe('editing a manifest keeps every byte that is not a named value', () => 
       const deployed = readDeployedModel(expected, irisTarget);
       expect(deployed.version).toBe(release.version);
       expect(deployed.artifactDigest).toBe(release.artifactDigest);
-      expect(deployed.storageUri).toBe(`oci://${release.artifactRepository}@${release.artifactDigest}`);
+      expect(deployed.storageUri).toBe(storageUriOf(release));
+      expect(deployed.artifact).toBe(`${release.artifactRepository}@${release.artifactDigest}`);
       expect(deployed.sourceCommit).toBe(release.sourceCommit);
     });
 
