@@ -21,7 +21,16 @@ for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) 
 }
 
 const sim = await startGitHubSim({ login: 'slipway-demo' });
-const { path } = await sim.createRepo(repo, files, { requiresStatusChecks: true });
+const { path } = await sim.createRepo(repo, files, {
+  requiresStatusChecks: true,
+  collaborators: ['alice'],
+  teams: ['ml-platform', 'sre'],
+});
+// Branch protection as environments/branch-protection.md sets it: Slipway's four gates are required checks,
+// so nothing merges early, whoever clicks, and auto-merge fires when the last one turns green.
+sim.protectBranch(repo, 'main', {
+  contexts: ['slipway/verified', 'slipway/soak', 'slipway/freeze', 'slipway/hold'],
+});
 process.stdout.write(`${JSON.stringify({ url: sim.url, gitDir: path })}\n`);
 
 let stopping = false;

@@ -80,8 +80,56 @@ echo "The proposal branch, as git sees it:"
 git --git-dir "$git_dir" log --format='  %h %s' main..slipway/dev/churn-model
 git --git-dir "$git_dir" diff main slipway/dev/churn-model | sed 's/^/  /'
 
-# == 8. (promotion) merge the dev pull request, promote to staging, print every environment and its
-# history: the lead adds these steps here once promotion lands, against the same $api_url and $git_dir.
+echo
+echo "== 8. merging is deploying: the scheduled promoter sets the dev PR's gates, and GitHub's auto-merge merges it"
+envrepo=acme/ml-environments
+promote() { GITHUB_TOKEN=local-demo-token slipway promote --repository "$envrepo" --api-url "$api_url" "$@" 2>/dev/null; }
+# Argo CD Notifications' GitHub service: after syncing a commit, it posts the application's health on it.
+argocd_reports() {
+  node --input-type=module -e '
+const [api, repo, sha, context] = process.argv.slice(1);
+const res = await fetch(`${api}/repos/${repo}/statuses/${sha}`, {
+  method: "POST",
+  headers: { authorization: "token sim-as-argocd", accept: "application/vnd.github+json", "content-type": "application/json" },
+  body: JSON.stringify({ state: "success", context, description: "Healthy and synced" }),
+});
+if (!res.ok) { console.error(`POST statuses: ${res.status} ${await res.text()}`); process.exit(1); }' "$api_url" "$envrepo" "$1" "$2"
+}
+# A reviewer merging a pull request (branch protection decides whether it may).
+merge_as() {
+  node --input-type=module -e '
+const [api, repo, login, head] = process.argv.slice(1);
+const headers = { authorization: `token sim-as-${login}`, accept: "application/vnd.github+json", "content-type": "application/json" };
+const pulls = await (await fetch(`${api}/repos/${repo}/pulls?state=open`, { headers })).json();
+const pull = pulls.find((p) => p.head.ref === head);
+if (!pull) { console.error(`no open pull request from ${head}`); process.exit(1); }
+const res = await fetch(`${api}/repos/${repo}/pulls/${pull.number}/merge`, { method: "PUT", headers, body: JSON.stringify({ merge_method: "squash" }) });
+if (!res.ok) { console.error(`merge #${pull.number}: ${res.status} ${await res.text()}`); process.exit(1); }
+console.log(`  ${login} merged #${pull.number} (${pull.title})`);' "$api_url" "$envrepo" "$1" "$2"
+}
+promote | sed 's/^/  /'
+echo "  main is now $(git --git-dir "$git_dir" log -1 --format='%h %s' main)"
+argocd_reports "$(git --git-dir "$git_dir" rev-parse main)" argocd/ml-dev
+echo "  Argo CD reported argocd/ml-dev healthy on that commit"
+
+echo
+echo "== 9. the push of that merge promotes it: a staging PR carrying dev's exact record, gated by verification and soak"
+promote | sed 's/^/  /'
+later=$(node -e 'console.log(new Date(Date.now() + 3 * 3600e3).toISOString())')
+echo "  …three hours later (past staging's 2h soak), the scheduled run:"
+promote --now "$later" | sed 's/^/  /'
+merge_as alice slipway/staging/churn-model
+argocd_reports "$(git --git-dir "$git_dir" rev-parse main)" argocd/ml-staging
+echo "  the push of the staging merge proposes prod, as a draft that only a person marks ready:"
+promote --now "$later" | sed 's/^/  /'
+
+echo
+echo "== 10. every environment now, and the audit log the repository's history keeps"
+GITHUB_TOKEN=local-demo-token slipway status --repository "$envrepo" --api-url "$api_url" | sed 's/^/  /'
+for env in dev staging; do
+  echo
+  GITHUB_TOKEN=local-demo-token slipway history "$env" --repository "$envrepo" --api-url "$api_url" | sed 's/^/  /'
+done
 
 echo
 kill -TERM "$github_pid"

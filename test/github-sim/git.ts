@@ -383,6 +383,14 @@ export class BareRepo {
     }
   }
 
+  /** Commits reachable from `head` that changed `path` (all when no path), newest first, at most `max`. */
+  async log(head: string, options: { path?: string; max?: number; skip?: number } = {}): Promise<string[]> {
+    const args = ['rev-list', `--max-count=${options.max ?? 100}`, `--skip=${options.skip ?? 0}`, head];
+    if (options.path) args.push('--', options.path);
+    const out = (await this.run(args)).toString().trim();
+    return out ? out.split('\n') : [];
+  }
+
   /** Commits between `base` and `head` (`base..head`), newest first. */
   async commitsBetween(base: string, head: string): Promise<string[]> {
     const out = (await this.run(['rev-list', `${base}..${head}`])).toString().trim();

@@ -16,6 +16,7 @@ import {
   validate,
 } from 'graphql';
 import { ZERO_SHA } from './git.js';
+import { combinedState, latestStatuses } from './handlers/statuses.js';
 import { packageFile } from './openapi.js';
 import { nodeId, nowIso, parseNodeId, type SimPull, type SimRepo, type SimUser } from './state.js';
 
@@ -35,6 +36,8 @@ export interface GraphqlWorld {
   readonly htmlBase: string;
   /** Runs before a ref update: where injected concurrent writers strike. */
   beforeRefUpdate(repo: SimRepo, ref: string): Promise<void>;
+  /** Merges what auto-merge may merge now (after enabling it on a pull request nothing blocks). */
+  fireAutoMerge(repo: SimRepo): Promise<void>;
   /** Runs `work` with no other request on the repository in between, as REST handlers run. */
   exclusive<T>(repo: SimRepo, work: () => Promise<T>): Promise<T>;
 }
@@ -43,9 +46,109 @@ function unprocessable(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { type: 'UNPROCESSABLE' } });
 }
 
+/**
+ * A commit as a GraphQL Commit: its oid, the newest status of each context, and (lazily) its message,
+ * dates, a file's blob, the history of a path from it and the pull requests it was merged by.
+ */
+function commitNode(repo: SimRepo, oid: string, world?: GraphqlWorld): Record<string, unknown> {
+  const latest = latestStatuses(repo, oid);
+  const read = () => repo.git.readCommit(oid);
+  return {
+    __typename: 'Commit',
+    oid,
+    status:
+      latest.length === 0
+        ? null
+        : {
+            state: combinedState(latest).toUpperCase(),
+            contexts: latest.map((s) => ({
+              context: s.context,
+              state: s.state.toUpperCase(),
+              description: s.description,
+              targetUrl: s.targetUrl,
+              createdAt: s.createdAt,
+            })),
+          },
+    message: async () => (await read()).message,
+    messageHeadline: async () => (await read()).message.split('\n')[0],
+    committedDate: async () => (await read()).committer.date,
+    authoredDate: async () => (await read()).author.date,
+    author: async () => {
+      const a = (await read()).author;
+      return { name: a.name, email: a.email, date: a.date, user: null };
+    },
+    file: async ({ path }: { path: string }) => {
+      const blob = await objectNode(repo, { expression: `${oid}:${path}` });
+      return blob ? { name: path.split('/').at(-1), path, oid: blob.oid, object: blob } : null;
+    },
+    history: async ({ path, first }: { path?: string; first?: number }) => {
+      const shas = await repo.git.log(oid, { ...(path ? { path } : {}), max: Math.min(first ?? 100, 100) });
+      return {
+        totalCount: shas.length,
+        nodes: shas.map((sha) => commitNode(repo, sha, world)),
+        pageInfo: { hasNextPage: false, endCursor: null },
+      };
+    },
+    associatedPullRequests: ({ first }: { first?: number }) => {
+      const pulls = [...repo.pulls.values()].filter((p) => p.mergeCommitSha === oid).slice(0, first ?? 100);
+      return {
+        totalCount: pulls.length,
+        nodes: world ? pulls.map((p) => pullNode(world, repo, p)) : [],
+      };
+    },
+  };
+}
+
+/** `object(expression: "<rev>:<path>")` or `object(oid:)`: a blob's text or a commit. */
+async function objectNode(repo: SimRepo, args: { expression?: string; oid?: string }, world?: GraphqlWorld) {
+  const expression = args.expression ?? args.oid ?? '';
+  const colon = expression.indexOf(':');
+  const rev = colon < 0 ? expression : expression.slice(0, colon);
+  const path = colon < 0 ? undefined : expression.slice(colon + 1);
+  const commit = /^[0-9a-f]{40}$/.test(rev)
+    ? rev
+    : ((await repo.git.readRef(rev.startsWith('refs/') ? rev : `refs/heads/${rev}`)) ?? undefined);
+  if (!commit || (await repo.git.objectType(commit)) !== 'commit') return null;
+  if (path === undefined) return commitNode(repo, commit, world) as never;
+  const [entry] = await repo.git.listTree(commit, { path }).catch(() => []);
+  if (!entry || entry.name !== path || entry.type !== 'blob') return null;
+  const bytes = await repo.git.readBlob(entry.sha);
+  const isBinary = bytes.includes(0);
+  return {
+    __typename: 'Blob',
+    oid: entry.sha,
+    byteSize: bytes.length,
+    isBinary,
+    text: isBinary ? null : bytes.toString('utf8'),
+  };
+}
+
 function pullNode(world: GraphqlWorld, repo: SimRepo, pull: SimPull) {
   const auto = pull.autoMerge;
+  const headOid = async () =>
+    pull.frozenHeadSha ?? (await repo.git.readRef(`refs/heads/${pull.head}`)) ?? ZERO_SHA;
   return {
+    body: pull.body ?? '',
+    headRefOid: headOid,
+    createdAt: pull.createdAt,
+    mergedAt: pull.mergedAt,
+    author: { __typename: pull.user.type, login: pull.user.login },
+    mergedBy: pull.mergedBy && { __typename: pull.mergedBy.type, login: pull.mergedBy.login },
+    mergeCommit: pull.mergeCommitSha && commitNode(repo, pull.mergeCommitSha, world),
+    reviews: ({ states, first }: { states?: string[]; first?: number }) => {
+      const all = (repo.reviews.get(pull.number) ?? []).filter((r) => !states || states.includes(r.state));
+      const nodes = all.slice(0, first ?? 100).map((r) => ({
+        state: r.state,
+        submittedAt: r.submittedAt,
+        author: { __typename: r.user.type, login: r.user.login },
+      }));
+      return { totalCount: all.length, nodes };
+    },
+    // Only the last commit is simulated: Slipway reads the head's statuses through it.
+    commits: async () => ({
+      totalCount: 1,
+      nodes: [{ commit: commitNode(repo, await headOid()) }],
+    }),
     __typename: 'PullRequest',
     id: nodeId('PR', `${repo.owner}/${repo.name}#${pull.number}`),
     number: pull.number,
@@ -160,11 +263,66 @@ function rootValue(world: GraphqlWorld, mergeable: (repo: SimRepo, pull: SimPull
         id: nodeId('R', `${owner}/${name}`),
         name,
         autoMergeAllowed: repo.allowAutoMerge,
+        ref: async ({ qualifiedName }: { qualifiedName: string }) => {
+          const name = qualifiedName.startsWith('refs/') ? qualifiedName : `refs/heads/${qualifiedName}`;
+          const oid = await repo.git.readRef(name);
+          return oid
+            ? {
+                name: name.replace(/^refs\/(heads|tags)\//, ''),
+                prefix: name.replace(/[^/]+$/, ''),
+                target: commitNode(repo, oid, world),
+              }
+            : null;
+        },
+        object: (args: { expression?: string; oid?: string }) => objectNode(repo, args, world),
+        pullRequests: (args: {
+          states?: string[];
+          first?: number;
+          last?: number;
+          after?: string;
+          baseRefName?: string;
+          headRefName?: string;
+        }) => {
+          const all = [...repo.pulls.values()]
+            .filter(
+              (p) => !args.states || args.states.includes(p.mergedAt ? 'MERGED' : p.state.toUpperCase()),
+            )
+            .filter((p) => !args.baseRefName || p.base === args.baseRefName)
+            .filter((p) => !args.headRefName || p.head === args.headRefName)
+            .sort((a, b) => a.number - b.number);
+          const size = Math.min(args.first ?? args.last ?? 100, 100);
+          const start = args.after
+            ? Number(Buffer.from(args.after, 'base64').toString())
+            : args.last !== undefined && args.first === undefined
+              ? Math.max(all.length - size, 0)
+              : 0;
+          const page = all.slice(start, start + size);
+          const end = start + page.length;
+          return {
+            totalCount: all.length,
+            nodes: page.map((p) => pullNode(world, repo, p)),
+            pageInfo: {
+              hasNextPage: end < all.length,
+              endCursor: page.length ? Buffer.from(String(end)).toString('base64') : null,
+            },
+          };
+        },
         pullRequest: ({ number }: { number: number }) => {
           const pull = repo.pulls.get(number);
           return pull ? pullNode(world, repo, pull) : null;
         },
       };
+    },
+    markPullRequestReadyForReview: ({
+      input,
+    }: {
+      input: { pullRequestId: string; clientMutationId?: string };
+    }) => {
+      const { repo, pull } = findPullById(world, input.pullRequestId);
+      if (pull.state !== 'open') throw unprocessable('Pull request is closed');
+      pull.draft = false;
+      pull.updatedAt = nowIso();
+      return { clientMutationId: input.clientMutationId ?? null, pullRequest: pullNode(world, repo, pull) };
     },
     updateRefs: ({ input }: { input: Parameters<typeof updateRefs>[1] }) => updateRefs(world, input),
     enablePullRequestAutoMerge: async ({ input }: { input: AutoMergeInput }) => {
@@ -183,10 +341,12 @@ function rootValue(world: GraphqlWorld, mergeable: (repo: SimRepo, pull: SimPull
         commitMessage: input.commitBody ?? '',
         enabledAt: nowIso(),
       };
+      const node = pullNode(world, repo, pull);
+      await world.fireAutoMerge(repo);
       return {
         clientMutationId: input.clientMutationId ?? null,
         actor: { __typename: world.viewer.type, login: world.viewer.login },
-        pullRequest: pullNode(world, repo, pull),
+        pullRequest: node,
       };
     },
   };

@@ -18,11 +18,19 @@ import { BareRepo, type GitPerson } from './git.js';
 import { runGraphql } from './graphql.js';
 import { createTree } from './handlers/git-data.js';
 import { handlers } from './handlers/index.js';
+import { fireAutoMerge } from './handlers/protection.js';
 import { DOCS, GitHubHttpError, type SimContext, type SimResponse } from './http.js';
 import { githubOpenApi, type MatchedOperation } from './openapi.js';
 import type { CreateRepoOptions, GitHubSimOptions, RecordedRequest } from './options.js';
 import type { Urls } from './shapes.js';
-import { IdSequence, type SimComment, type SimPull, type SimRepo, type SimUser } from './state.js';
+import {
+  IdSequence,
+  type SimComment,
+  type SimProtection,
+  type SimPull,
+  type SimRepo,
+  type SimUser,
+} from './state.js';
 
 function splitName(fullName: string): [string, string] {
   const match = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(fullName);
@@ -140,6 +148,9 @@ export class GitHubSim {
       pulls: new Map(),
       comments: new Map(),
       labels: new Map(),
+      statuses: new Map(),
+      reviews: new Map(),
+      protection: new Map(),
     });
     this.user(owner);
     return { owner, name, path, defaultBranch };
@@ -228,6 +239,17 @@ export class GitHubSim {
     };
     const tree = (await createTree(this.context, request, repo)).body as { sha: string };
     return repo.git.writeCommit({ tree: tree.sha, parents: [parent], message, author, committer: author });
+  }
+
+  /**
+   * An administrator protects `branch` outside the API (repository settings): required status checks
+   * and approving reviews. Merges, by a person or auto-merge, wait for both.
+   */
+  protectBranch(fullName: string, branch: string, rule: Partial<SimProtection>): void {
+    this.repo(fullName).protection.set(branch, {
+      contexts: rule.contexts ?? [],
+      approvals: rule.approvals ?? 0,
+    });
   }
 
   /** Answers matching requests with a fault (see FaultSpec); returns a handle that counts hits. */
@@ -359,6 +381,10 @@ export class GitHubSim {
     };
 
     const auth = req.headers.authorization ?? '';
+    // A token `sim-as-<login>` acts as that person (a reviewer approving, someone merging); any other
+    // token is the app's installation token and acts as the simulator's viewer.
+    const person = /^(?:token|bearer) sim-as-([A-Za-z0-9-]+)$/i.exec(auth)?.[1];
+    const viewer = person ? this.user(person) : this.viewer;
     if (!/^(token|bearer) \S+$/i.test(auth)) {
       send(401, { message: 'Requires authentication', documentation_url: DOCS, status: '401' });
       return;
@@ -391,7 +417,7 @@ export class GitHubSim {
     };
 
     if (path === '/graphql') {
-      const outcome = await this.graphql(body);
+      const outcome = await this.graphql(body, viewer);
       respond({ status: 200, body: outcome.body }, outcome.invalid ? { rejected: outcome.invalid } : {});
       return;
     }
@@ -407,7 +433,7 @@ export class GitHubSim {
       send(422, { message, documentation_url: DOCS, status: '422' }, {}, { operationId, rejected: problems });
       return;
     }
-    let answer = await this.dispatch(operation, query, body);
+    let answer = await this.dispatch(operation, query, body, viewer);
     for (const t of this.tampering.filter(
       (x) => x.operationId === operation.operationId && answer.status < 300,
     )) {
@@ -421,6 +447,7 @@ export class GitHubSim {
     operation: MatchedOperation,
     query: Record<string, string>,
     body: unknown,
+    viewer: SimUser,
   ): Promise<SimResponse> {
     const handler = handlers[operation.operationId];
     if (!handler) {
@@ -436,7 +463,7 @@ export class GitHubSim {
       params: operation.params,
       query,
       body,
-      viewer: this.viewer,
+      viewer,
       urls: this.urls,
     };
     // One request at a time per repository: GitHub applies each API call atomically.
@@ -461,10 +488,11 @@ export class GitHubSim {
     }
   }
 
-  private async graphql(body: unknown) {
+  private async graphql(body: unknown, viewer: SimUser) {
     const world = {
       repo: (o: string, n: string) => this.repos.get(`${o}/${n}`),
-      viewer: this.viewer,
+      viewer,
+      fireAutoMerge: (repo: SimRepo) => fireAutoMerge(this.context, repo),
       htmlBase: this.url,
       beforeRefUpdate: (repo: SimRepo, ref: string) => this.strikeConflict(repo, ref),
       exclusive: <T>(repo: SimRepo, work: () => Promise<T>) =>

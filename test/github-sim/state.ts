@@ -59,6 +59,33 @@ export interface SimLabel {
   readonly description: string | null;
 }
 
+export interface SimStatus {
+  readonly id: number;
+  readonly sha: string;
+  readonly state: 'error' | 'failure' | 'pending' | 'success';
+  readonly context: string;
+  readonly description: string | null;
+  readonly targetUrl: string | null;
+  readonly creator: SimUser;
+  readonly createdAt: string;
+}
+
+export interface SimReview {
+  readonly id: number;
+  readonly user: SimUser;
+  readonly state: 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED';
+  readonly body: string;
+  readonly commitId: string;
+  readonly submittedAt: string;
+}
+
+/** Branch protection, the parts Slipway relies on: required status checks and approving reviews. */
+export interface SimProtection {
+  contexts: string[];
+  /** Approving reviews required (0: none). */
+  approvals: number;
+}
+
 export interface SimRepo {
   readonly owner: string;
   readonly name: string;
@@ -84,6 +111,12 @@ export interface SimRepo {
   readonly pulls: Map<number, SimPull>;
   readonly comments: Map<number, SimComment[]>;
   readonly labels: Map<string, SimLabel>;
+  /** Commit statuses by commit sha, oldest first (GitHub keeps every one; the newest per context counts). */
+  readonly statuses: Map<string, SimStatus[]>;
+  /** Reviews by pull request number, oldest first. */
+  readonly reviews: Map<number, SimReview[]>;
+  /** Branch protection by branch name. */
+  readonly protection: Map<string, SimProtection>;
 }
 
 /** Ids unique across the simulator, as GitHub's are. */

@@ -11,7 +11,7 @@ const FILES_PER_PAGE = 300;
 /** Names that are plain refs or shas: revision syntax (`main~1`, `a..b`, `@{1}`, `x:path`) is no ref here. */
 const PLAIN_NAME = /^(?!.*\.\.)(?!.*@\{)[^\s~^:?*[\\\0-\x1f]+$/;
 
-async function resolveRef(repo: SimRepo, ref: string): Promise<string | undefined> {
+export async function resolveRef(repo: SimRepo, ref: string): Promise<string | undefined> {
   if (!PLAIN_NAME.test(ref)) return undefined;
   if (/^[0-9a-f]{40}$/i.test(ref)) return repo.git.resolveCommit(ref.toLowerCase());
   const qualified = /^(heads|tags)\//.test(ref) ? [`refs/${ref}`] : [];
@@ -62,5 +62,40 @@ export const getCommit: Handler = async (ctx, request, repo) => {
     status: 200,
     body: commitJson(request.urls, repo, commit, users, { all, page: files }),
     ...(page < last ? { headers } : {}),
+  };
+};
+
+/** GET /repos/{owner}/{repo}/commits: commits reachable from `sha` (default branch), those that changed `path` when given. */
+export const listCommits: Handler = async (ctx, request, repo) => {
+  const start = (await resolveRef(repo, request.query.sha ?? repo.defaultBranch)) ?? '';
+  if (!start) throw new GitHubHttpError(404, 'Not Found');
+  const perPage = Math.min(Math.max(Number(request.query.per_page ?? 30) || 30, 1), 100);
+  const page = Math.max(Number(request.query.page ?? 1) || 1, 1);
+  const shas = await repo.git.log(start, {
+    ...(request.query.path ? { path: request.query.path } : {}),
+    max: perPage + 1,
+    skip: (page - 1) * perPage,
+  });
+  const body = await Promise.all(
+    shas.slice(0, perPage).map(async (sha) => {
+      const commit = await repo.git.readCommit(sha);
+      const users = {
+        author: userOf(commit.author.email, ctx.user),
+        committer: userOf(commit.committer.email, ctx.user),
+      };
+      const {
+        stats: _s,
+        files: _f,
+        ...listed
+      } = commitJson(request.urls, repo, commit, users, { all: [], page: [] });
+      return listed;
+    }),
+  );
+  if (shas.length <= perPage) return { status: 200, body };
+  const query = new URLSearchParams({ ...request.query, per_page: String(perPage), page: String(page + 1) });
+  return {
+    status: 200,
+    body,
+    headers: { link: `<${request.urls.api}/repos/${repo.owner}/${repo.name}/commits?${query}>; rel="next"` },
   };
 };

@@ -4,8 +4,11 @@ import type { Handler } from '../http.js';
 import * as commits from './commits.js';
 import * as gitData from './git-data.js';
 import * as issues from './issues.js';
+import * as protection from './protection.js';
 import * as pulls from './pulls.js';
 import * as repos from './repos.js';
+import * as reviews from './reviews.js';
+import * as statuses from './statuses.js';
 
 export const handlers: Record<string, Handler> = {
   'git/get-ref': gitData.getRef,
@@ -19,6 +22,8 @@ export const handlers: Record<string, Handler> = {
   'git/get-commit': gitData.getCommit,
   'repos/get': repos.getRepository,
   'repos/get-commit': commits.getCommit,
+  'repos/list-commits': commits.listCommits,
+  'repos/list-pull-requests-associated-with-commit': pulls.pullsForCommit,
   'repos/get-content': repos.getContent,
   'pulls/create': pulls.createPull,
   'pulls/get': pulls.getPull,
@@ -30,4 +35,11 @@ export const handlers: Record<string, Handler> = {
   'issues/create-comment': issues.createComment,
   'issues/update-comment': issues.updateComment,
   'issues/add-labels': issues.addLabels,
+  'repos/create-commit-status': statuses.createStatus,
+  'repos/get-combined-status-for-ref': statuses.getCombinedStatus,
+  'repos/list-commit-statuses-for-ref': statuses.listStatuses,
+  'repos/get-branch-protection': protection.getProtection,
+  'repos/update-branch-protection': protection.updateProtection,
+  'pulls/create-review': reviews.createReview,
+  'pulls/list-reviews': reviews.listReviews,
 };

@@ -10,6 +10,7 @@ import {
 } from '../http.js';
 import { type PullGitFacts, pullJson } from '../shapes.js';
 import { nowIso, type SimPull, type SimRepo, type SimUser } from '../state.js';
+import { protectionBlocks } from './protection.js';
 
 async function branchTip(repo: SimRepo, branch: string): Promise<string | undefined> {
   return repo.git.readRef(`refs/heads/${branch}`);
@@ -200,31 +201,48 @@ export const mergePull: Handler = async (ctx, request, repo) => {
   if (pull.state !== 'open') throw new GitHubHttpError(405, 'Pull Request is not mergeable');
   if (pull.draft) throw new GitHubHttpError(405, 'Pull Request is still a draft');
   const headSha = await branchTip(repo, pull.head);
+  if (body.sha && headSha && body.sha !== headSha)
+    throw new GitHubHttpError(409, 'Head branch was modified. Review and try the merge again.');
+  // Branch protection binds whoever merges: a required check not green, or too few approvals, is a 405.
+  const blocked = headSha ? protectionBlocks(repo, pull, headSha) : undefined;
+  if (blocked) throw new GitHubHttpError(405, blocked);
+  const sha = await mergeNow(repo, pull, request.viewer, {
+    method: body.merge_method ?? 'merge',
+    ...(body.commit_title === undefined ? {} : { title: body.commit_title }),
+    ...(body.commit_message === undefined ? {} : { message: body.commit_message }),
+  });
+  void ctx;
+  return { status: 200, body: { sha, merged: true, message: 'Pull Request successfully merged' } };
+};
+
+/** Merges an open pull request as `by` (a person, or auto-merge for whoever enabled it); returns the commit. */
+export async function mergeNow(
+  repo: SimRepo,
+  pull: SimPull,
+  by: SimUser,
+  options: { method: 'merge' | 'squash' | 'rebase'; title?: string; message?: string },
+): Promise<string> {
+  const headSha = await branchTip(repo, pull.head);
   const baseSha = await branchTip(repo, pull.base);
   if (!headSha || !baseSha) throw new GitHubHttpError(405, 'Pull Request is not mergeable');
-  if (body.sha && body.sha !== headSha)
-    throw new GitHubHttpError(409, 'Head branch was modified. Review and try the merge again.');
   const tree = await repo.git.mergeTrees(baseSha, headSha);
   if (!tree) throw new GitHubHttpError(405, 'Pull Request is not mergeable');
-  const method = body.merge_method ?? 'merge';
+  const method = options.method;
   const headCommits = await repo.git.commitsBetween(baseSha, headSha);
   if (method === 'rebase' && headCommits.length > 1) {
     throw new GitHubHttpError(405, 'The simulator rebases single-commit pull requests only');
   }
-  const person = {
-    name: request.viewer.login,
-    email: `${request.viewer.id}+${request.viewer.login}@users.noreply.github.com`,
-  };
+  const person = { name: by.login, email: `${by.id}+${by.login}@users.noreply.github.com` };
   const headCommit = await repo.git.readCommit(headSha);
   const title =
-    body.commit_title ??
+    options.title ??
     (method === 'merge'
       ? `Merge pull request #${pull.number} from ${repo.owner}/${pull.head}`
       : `${pull.title} (#${pull.number})`);
   const message =
     method === 'rebase'
       ? headCommit.message
-      : `${title}\n\n${body.commit_message ?? (method === 'merge' ? pull.title : (pull.body ?? ''))}`;
+      : `${title}\n\n${options.message ?? (method === 'merge' ? pull.title : (pull.body ?? ''))}`;
   const sha = await repo.git.writeCommit({
     tree,
     parents: method === 'merge' ? [baseSha, headSha] : [baseSha],
@@ -240,11 +258,10 @@ export const mergePull: Handler = async (ctx, request, repo) => {
   pull.state = 'closed';
   pull.mergedAt = pull.closedAt = pull.updatedAt = nowIso();
   pull.mergeCommitSha = sha;
-  pull.mergedBy = request.viewer;
+  pull.mergedBy = by;
   pull.autoMerge = null;
-  void ctx;
-  return { status: 200, body: { sha, merged: true, message: 'Pull Request successfully merged' } };
-};
+  return sha;
+}
 
 export const requestReviewers: Handler = async (ctx, request, repo) => {
   const pull = findPull(repo, request.params.pull_number);
@@ -273,4 +290,20 @@ export const requestReviewers: Handler = async (ctx, request, repo) => {
   pull.requestedTeams = [...new Set([...pull.requestedTeams, ...teams])];
   pull.updatedAt = nowIso();
   return { status: 201, body: await renderPull(request, repo, ctx.user(repo.owner), pull, false) };
+};
+
+/** GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls: the pull requests that merged the commit or have it as their head. */
+export const pullsForCommit: Handler = async (ctx, request, repo) => {
+  const sha = request.params.commit_sha!;
+  const owner = ctx.user(repo.owner);
+  const pulls: SimPull[] = [];
+  for (const pull of repo.pulls.values()) {
+    const head = pull.frozenHeadSha ?? (await branchTip(repo, pull.head));
+    if (pull.mergeCommitSha === sha || head === sha) pulls.push(pull);
+  }
+  const page = paginate(request, pulls, `/repos/${repo.owner}/${repo.name}/commits/${sha}/pulls`);
+  return {
+    ...page,
+    body: await Promise.all((page.body as SimPull[]).map((p) => renderPull(request, repo, owner, p, false))),
+  };
 };

@@ -9,6 +9,27 @@ export type EnvironmentsName = string;
  */
 export type EnvironmentsRelativePath = string;
 /**
+ * How long a version must have been verified upstream before it may merge here, counted from the time it was verified there (not from what runs there now). Default: 0s.
+ */
+export type EnvironmentsDuration = string;
+/**
+ * This interface was referenced by `Environments`'s JSON-Schema
+ * via the `definition` "freeze".
+ */
+export type EnvironmentsFreeze = Freeze & Freeze1;
+export type Freeze = {
+  [k: string]: unknown;
+};
+/**
+ * How long each window lasts from its start, e.g. 64h for Friday 16:00 to Monday 08:00.
+ */
+export type EnvironmentsDuration1 = string;
+/**
+ * This interface was referenced by `Environments`'s JSON-Schema
+ * via the `definition` "name".
+ */
+export type EnvironmentsName1 = string;
+/**
  * The manifest Slipway edits, relative to each environment's folder. Default: <model>/inferenceservice.yaml (a KServe InferenceService).
  */
 export type EnvironmentsRelativePath1 = string;
@@ -21,10 +42,9 @@ export type EnvironmentsYamlPath = string;
  */
 export type EnvironmentsYamlPath1 = string;
 /**
- * This interface was referenced by `Environments`'s JSON-Schema
- * via the `definition` "name".
+ * The environment the model is held in.
  */
-export type EnvironmentsName1 = string;
+export type EnvironmentsName2 = string;
 /**
  * This interface was referenced by `Environments`'s JSON-Schema
  * via the `definition` "relativePath".
@@ -37,6 +57,13 @@ export type EnvironmentsRelativePath2 = string;
  * via the `definition` "yamlPath".
  */
 export type EnvironmentsYamlPath2 = string;
+/**
+ * A length of time as a number and a unit, combined largest first: 30m, 2h, 1d12h, 90s.
+ *
+ * This interface was referenced by `Environments`'s JSON-Schema
+ * via the `definition` "duration".
+ */
+export type EnvironmentsDuration2 = string;
 
 /**
  * slipway.yaml at the root of an environment manifest repository (the repository Argo CD or Flux watch): the environments in promotion order with their folders and policies, and for each model the manifest file and the YAML paths Slipway sets in it.
@@ -62,6 +89,10 @@ export interface Environments {
    * @minItems 1
    */
   models: EnvironmentsModel[];
+  /**
+   * Models held in an environment: nothing is auto-promoted or auto-proposed into it, and its promotion pull requests stay pending, until the hold is removed by a reviewed change (slipway release). A rollback adds one when the environment's rollback-holds is true. Default: none.
+   */
+  holds?: EnvironmentsHold[];
 }
 /**
  * This interface was referenced by `Environments`'s JSON-Schema
@@ -71,6 +102,28 @@ export interface EnvironmentsEnvironment {
   name: EnvironmentsName;
   folder?: EnvironmentsRelativePath;
   policy?: EnvironmentsPolicy;
+  /**
+   * Where a model comes from before it reaches this environment: an environment's name, a list of names (all of them must have verified the version), or {any: [...]} (one is enough). Default: the environment listed before this one; the first environment is promoted into by proposals only. [] means nothing is promoted into it.
+   */
+  "promote-from"?:
+    | EnvironmentsName1
+    | EnvironmentsName1[]
+    | {
+        /**
+         * Every one of these environments must have verified the version.
+         *
+         * @minItems 1
+         */
+        all: EnvironmentsName1[];
+      }
+    | {
+        /**
+         * One of these environments having verified the version is enough.
+         *
+         * @minItems 1
+         */
+        any: EnvironmentsName1[];
+      };
 }
 /**
  * How a deployment to this environment is reviewed and merged.
@@ -103,6 +156,42 @@ export interface EnvironmentsPolicy {
    * Teams of the repository's organisation asked to review, by slug (ml-platform, not @acme/ml-platform).
    */
   "team-reviewers"?: string[];
+  /**
+   * Open (and keep up to date) the promotion pull request into this environment by itself as soon as the upstream environment deploys a new version; its gates keep it from merging until the version is verified, soaked, outside a freeze and not held.
+   */
+  "auto-promote"?: boolean;
+  soak?: EnvironmentsDuration;
+  /**
+   * Commit-status contexts that prove a deployment of this environment healthy, as Argo CD Notifications' GitHub service or Flux's notification-controller post them on the commit they deployed; {model} and {environment} are replaced, e.g. argocd/{model}-{environment}. Default: none, so a version counts as verified as soon as its pull request merged.
+   */
+  verify?: string[];
+  /**
+   * Recurring windows in which nothing merges into this environment: a freeze denies and wins over everything else. Each is an RFC 5545 RRULE or a cron expression giving when it starts, a duration and a time zone.
+   */
+  freeze?: EnvironmentsFreeze[];
+  /**
+   * A rollback into this environment also holds the model there: nothing is auto-promoted or auto-proposed into it until someone releases the hold.
+   */
+  "rollback-holds"?: boolean;
+}
+export interface Freeze1 {
+  /**
+   * When the window starts, as an RFC 5545 recurrence rule: FREQ=WEEKLY;BYDAY=FR;BYHOUR=16;BYMINUTE=0 (optionally with a DTSTART line). Give rrule or cron, not both.
+   */
+  rrule?: string;
+  /**
+   * When the window starts, as a five-field cron expression: 0 16 * * 5. Give rrule or cron, not both.
+   */
+  cron?: string;
+  duration: EnvironmentsDuration1;
+  /**
+   * The IANA time zone the rule is read in, e.g. Europe/Berlin. Default: UTC.
+   */
+  timezone?: string;
+  /**
+   * Why the window exists, shown on the promotion pull request: weekend change freeze.
+   */
+  reason?: string;
 }
 /**
  * This interface was referenced by `Environments`'s JSON-Schema
@@ -125,6 +214,29 @@ export interface EnvironmentsModel {
    * The environments this model is deployed to. Default: all of them.
    */
   environments?: EnvironmentsName1[];
+}
+/**
+ * This interface was referenced by `Environments`'s JSON-Schema
+ * via the `definition` "hold".
+ */
+export interface EnvironmentsHold {
+  environment: EnvironmentsName2;
+  /**
+   * The held model's name.
+   */
+  model: string;
+  /**
+   * Why it is held, shown on every pull request the hold stops.
+   */
+  reason: string;
+  /**
+   * When the hold was set, in UTC: 2026-12-02T14:00:00Z (written by slipway rollback and slipway hold).
+   */
+  since?: string;
+  /**
+   * Who set it: a GitHub login.
+   */
+  by?: string;
 }
 
 /**

@@ -60,6 +60,7 @@ export {
   closedAsEmptyComment,
   commitMessage,
   leftAloneComment,
+  type PromotionProvenance,
   type ProposalContent,
   type ProposalMarker,
   parseMarker,

@@ -44,11 +44,12 @@ import {
 } from '../github/pull-requests.js';
 import { upsertStickyComment } from '../github/sticky-comment.js';
 import { checkRelease, compareVersions, type ModelRelease, planManifestChange } from './deployment.js';
-import { summarizeEval } from './eval-summary.js';
+import { type EvalSummary, summarizeEval } from './eval-summary.js';
 import {
   closedAsEmptyComment,
   commitMessage,
   leftAloneComment,
+  type PromotionProvenance,
   type ProposalMarker,
   parseMarker,
   proposalBody,
@@ -73,6 +74,10 @@ export interface ProposalRequest {
   /** The proposed version's eval report (parsed JSON), and the one of the version now in the environment. */
   readonly evalReport?: unknown;
   readonly currentEvalReport?: unknown;
+  /** Where the release comes from when this deployment promotes an upstream environment's record. */
+  readonly promotion?: PromotionProvenance;
+  /** An evaluation already summarised (a promotion carries its upstream PR's); used when evalReport is not given. */
+  readonly evaluation?: EvalSummary;
   /** Attempts when another writer wins a race. Default 3. */
   readonly maxAttempts?: number;
   readonly log?: (message: string) => void;
@@ -230,7 +235,7 @@ async function proposeOnce(a: Attempt): Promise<Result> {
 
   const evaluation =
     request.evalReport === undefined
-      ? undefined
+      ? request.evaluation
       : summarizeEval(request.evalReport, request.currentEvalReport);
   const contentOf = (m: ProposalMarker) => ({
     title: proposalTitle(target, release, change.before),
@@ -243,6 +248,7 @@ async function proposeOnce(a: Attempt): Promise<Result> {
       repository: repo,
       autoMerge: target.environment.policy.autoMerge,
       ...(evaluation ? { evaluation } : {}),
+      ...(request.promotion ? { promotion: request.promotion } : {}),
     }),
   });
   const markerFor = (baseSha: string, commit: string): ProposalMarker => ({
@@ -273,7 +279,7 @@ async function proposeOnce(a: Attempt): Promise<Result> {
         at,
         base,
         { path: target.manifestPath, content: change.text },
-        commitMessage(target, release, base.sha),
+        commitMessage(target, release, base.sha, request.promotion),
       );
       // Compare-and-swap from the tip checked above: a push made since then makes this a LostRace, not a loss.
       await moveProposalBranch(octokit, { ...at, repositoryId: pr.repositoryId }, branch, {
@@ -304,7 +310,7 @@ async function proposeOnce(a: Attempt): Promise<Result> {
     at,
     base,
     { path: target.manifestPath, content: change.text },
-    commitMessage(target, release, base.sha),
+    commitMessage(target, release, base.sha, request.promotion),
   );
   const created = await createBranch(octokit, at, branch, commit);
   if (!created) {

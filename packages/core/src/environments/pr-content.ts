@@ -56,16 +56,47 @@ export const trailers = {
   proposal: 'Slipway-Proposal',
   version: 'Slipway-Version',
   base: 'Slipway-Base',
+  promotedFrom: 'Slipway-Promoted-From',
+  approvedBy: 'Slipway-Upstream-Approved-By',
+  verifiedAt: 'Slipway-Upstream-Verified-At',
 } as const;
 
+/** Where a promotion comes from: the upstream environment's deployment of exactly this record. */
+export interface PromotionProvenance {
+  readonly environment: string;
+  /** The upstream pull request that deployed it there. */
+  readonly pullRequest?: { readonly number: number; readonly url: string };
+  readonly approvedBy: readonly string[];
+  readonly mergedBy?: string;
+  readonly mergedAt?: string;
+  /** The commit on the base branch that deployed it upstream. */
+  readonly mergeCommit?: string;
+  /** When the upstream verified it (ISO 8601), if it has yet. */
+  readonly verifiedAt?: string;
+}
+
 /** The commit message: a subject line, then git trailers that mark the commit as Slipway's own. */
-export function commitMessage(target: DeploymentTarget, release: ModelRelease, baseSha: string): string {
+export function commitMessage(
+  target: DeploymentTarget,
+  release: ModelRelease,
+  baseSha: string,
+  promotion?: PromotionProvenance,
+): string {
+  const provenance = promotion
+    ? [
+        `${trailers.promotedFrom}: ${promotion.environment}${promotion.pullRequest ? `#${promotion.pullRequest.number}` : ''}`,
+        ...(promotion.approvedBy.length > 0
+          ? [`${trailers.approvedBy}: ${promotion.approvedBy.join(', ')}`]
+          : []),
+      ]
+    : [];
   return [
     proposalTitle(target, release, {}),
     '',
     `${trailers.proposal}: ${target.environment.name}/${release.model}`,
     `${trailers.version}: ${release.version}`,
     `${trailers.base}: ${baseSha}`,
+    ...provenance,
     '',
   ].join('\n');
 }
@@ -100,6 +131,8 @@ export interface ProposalContent {
   readonly repository: string;
   readonly evaluation?: EvalSummary;
   readonly autoMerge: boolean;
+  /** Set when this deployment promotes the record of an upstream environment. */
+  readonly promotion?: PromotionProvenance;
 }
 
 const short = (digest: string | undefined) => (digest ? `\`${digest.slice(0, 19)}…\`` : '—');
@@ -141,7 +174,33 @@ export function proposalRecord(content: ProposalContent) {
       ? { passed: evaluation.passed ?? null, metrics: evaluation.rows.slice(0, maxTableRows) }
       : null,
     next: target.next ?? null,
+    promotion: content.promotion
+      ? {
+          from: content.promotion.environment,
+          pullRequest: content.promotion.pullRequest ?? null,
+          approvedBy: content.promotion.approvedBy,
+          mergedBy: content.promotion.mergedBy ?? null,
+          mergedAt: content.promotion.mergedAt ?? null,
+          mergeCommit: content.promotion.mergeCommit ?? null,
+          verifiedAt: content.promotion.verifiedAt ?? null,
+        }
+      : null,
   };
+}
+
+function promotionLines(p: PromotionProvenance): string[] {
+  const pr = p.pullRequest ? `[#${p.pullRequest.number}](${p.pullRequest.url})` : 'a change to its manifest';
+  return [
+    '### Promotion',
+    '',
+    `Promotes exactly the record **${p.environment}** runs (same artifact digest, eval report digest and lineage; nothing is rebuilt).`,
+    '',
+    `- Deployed to ${p.environment} by ${pr}${p.mergeCommit ? ` (merge commit ${p.mergeCommit.slice(0, 7)})` : ''}`,
+    `- Approved by: ${p.approvedBy.length > 0 ? p.approvedBy.map((a) => `@${a}`).join(', ') : 'nobody (no approving review)'}`,
+    `- Merged by: ${p.mergedBy ? `@${p.mergedBy}` : '—'}${p.mergedAt ? ` at ${p.mergedAt}` : ''}`,
+    `- Verified in ${p.environment}: ${p.verifiedAt ?? 'not yet — the `slipway/verified` status on this pull request says what it waits for'}`,
+    '',
+  ];
 }
 
 export function proposalBody(content: ProposalContent): string {
@@ -158,6 +217,7 @@ export function proposalBody(content: ProposalContent): string {
     `| Artifact digest | ${short(before.artifactDigest)} | ${short(release.artifactDigest)} |`,
     `| Storage URI | ${before.storageUri ? `\`${before.storageUri}\`` : '—'} | \`${storageUriOf(release)}\` |`,
     '',
+    ...(content.promotion ? promotionLines(content.promotion) : []),
     '### Evaluation',
     '',
     content.evaluation

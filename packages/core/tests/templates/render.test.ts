@@ -82,7 +82,7 @@ describe('rendering the shipped templates', () => {
     const manifest = files.get('canary/fraud/inferenceservice.yaml')?.toString('utf8') ?? '';
     expect(manifest).toContain('namespace: ml-canary');
     expect(manifest).toContain(`storageUri: oci://ghcr.io/acme/models/fraud@sha256:${'0'.repeat(64)}`);
-    const flux = files.get('gitops/flux/kustomization.yaml')?.toString('utf8') ?? '';
+    const flux = files.get('gitops/flux/sync.yaml')?.toString('utf8') ?? '';
     expect(flux.match(/^ {2}path: .*$/gm)).toEqual(['  path: ./qa', '  path: ./canary', '  path: ./live']);
     expect(flux).toContain('dependsOn:\n    - name: ml-canary');
     expect(flux).toContain('url: https://github.com/acme/ml-environments');
