@@ -354,7 +354,7 @@ function chooseCandidate(
 }
 
 /** The upstream's record as a release: the same artifact, digests and lineage, byte for byte. */
-function releaseOf(model: string, record: DeployedModel, where: string): ModelRelease {
+export function releaseOf(model: string, record: DeployedModel, where: string): ModelRelease {
   if (!record.storageUri || !record.version)
     throw new PromotionError(
       `${where}: the manifest has no ${record.storageUri ? 'slipway.dev/version annotation' : 'storage URI'}, so there is no record to promote. Deploy the model there through Slipway first.`,
