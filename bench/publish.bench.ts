@@ -90,7 +90,7 @@ const rchar = () => Number(/rchar: (\d+)/.exec(readFileSync(ioFile, 'utf8'))?.[1
 try {
   // Node runs .ts but does not map the sources' .js imports, so the CLI is bundled first, as users get it.
   const cli = join(work, 'slipway.mjs');
-  await bundleForNode({ entry: join(root, 'packages/cli/src/slipway.ts'), outfile: cli });
+  await bundleForNode({ entry: join(root, 'packages/cli/src/slipway.ts'), outfile: cli, split: true });
   const env = { SOURCE_DATE_EPOCH: '1700000000', NO_COLOR: '1', SLIPWAY_BENCH_IO: ioFile };
   const uncached = (dir: string) => rmSync(join(dir, '.slipway/cache'), { recursive: true, force: true });
   const publish = (dir: string, target: string[], extra: string[] = []) => {

@@ -31,7 +31,12 @@ function fileText(i: number, version: string): string {
 
 try {
   const cli = join(work, 'slipway.js');
-  await bundleForNode({ entry: join(root, 'packages/cli/src/slipway.ts'), outfile: cli, shebang: true });
+  await bundleForNode({
+    entry: join(root, 'packages/cli/src/slipway.ts'),
+    outfile: cli,
+    shebang: true,
+    split: true,
+  });
   const slipway = (cwd: string, ...args: string[]) =>
     execFileSync(process.execPath, [cli, ...args], {
       cwd,

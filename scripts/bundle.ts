@@ -4,6 +4,8 @@
 // Usage: node scripts/bundle.ts action            (run from actions/<name>/: src/index.ts → dist/index.js)
 //        node scripts/bundle.ts cli               (run from packages/cli/: src/slipway.ts → dist/slipway.js)
 //        node scripts/bundle.ts <entry.ts> <out.mjs>
+import { rmSync } from 'node:fs';
+import { basename, dirname, extname } from 'node:path';
 import { build, type Plugin } from 'esbuild';
 
 // CommonJS dependencies (@actions/http-client → tunnel) call require(); ESM output has none.
@@ -36,6 +38,12 @@ export interface BundleOptions {
   readonly external?: readonly string[];
   /** Start with `#!/usr/bin/env node`, for a command. */
   readonly shebang?: boolean;
+  /**
+   * Put what is only loaded by `import()` (a command's code) in chunk files beside `outfile`, so a
+   * process parses only what it runs: the CLI's start-up is a large part of every command's time.
+   * Never for actions, whose one committed file is what `uses:` runs.
+   */
+  readonly split?: boolean;
 }
 
 /** One ESM file for Node 24, with @slipway/core resolved to its TypeScript sources. */
@@ -44,10 +52,19 @@ export async function bundleForNode({
   outfile,
   external = [],
   shebang = false,
+  split = false,
 }: BundleOptions): Promise<void> {
+  const extension = extname(outfile);
+  const where = split
+    ? {
+        entryPoints: [{ in: entry, out: basename(outfile, extension) }],
+        outdir: dirname(outfile),
+        outExtension: { '.js': extension },
+        splitting: true,
+      }
+    : { entryPoints: [entry], outfile };
   await build({
-    entryPoints: [entry],
-    outfile,
+    ...where,
     bundle: true,
     platform: 'node',
     target: 'node24',
@@ -67,10 +84,12 @@ export async function bundleForNode({
 if (import.meta.main) {
   const [kind, out] = process.argv.slice(2);
   if (kind === 'action') await bundleForNode({ entry: 'src/index.ts', outfile: 'dist/index.js' });
-  else if (kind === 'cli')
-    await bundleForNode({ entry: 'src/slipway.ts', outfile: 'dist/slipway.js', shebang: true });
-  else if (kind === 'cli-entry' && out && process.argv[4])
-    await bundleForNode({ entry: out, outfile: process.argv[4], shebang: true });
+  else if (kind === 'cli') {
+    // The CLI's dist is made afresh, so chunks of earlier builds do not pile up beside it.
+    rmSync('dist', { recursive: true, force: true });
+    await bundleForNode({ entry: 'src/slipway.ts', outfile: 'dist/slipway.js', shebang: true, split: true });
+  } else if (kind === 'cli-entry' && out && process.argv[4])
+    await bundleForNode({ entry: out, outfile: process.argv[4], shebang: true, split: true });
   else if (kind?.endsWith('.ts') && out) await bundleForNode({ entry: kind, outfile: out });
   else {
     console.error(`Unknown bundle '${kind ?? ''}'. Expected 'action', 'cli', or <entry.ts> <out.mjs>.`);

@@ -35,8 +35,8 @@ echo "== 2. generate its environment repository from the environments template (
   sed -n '1p' | sed 's/^/  /'
 
 echo
-echo "== 3. train it (train.command of slipway.yaml)"
-(cd "$project" && python3 train.py) | sed 's/^/  /'
+echo "== 3. train it: train.command of slipway.yaml, and a training record that travels with the model"
+(cd "$project" && slipway train) 2>&1 | sed 's/^/  /'
 
 echo
 echo "== 4. validate the generated project's config (its model files now exist)"

@@ -40,6 +40,19 @@ describe('accuracy-test with bad inputs', () => {
     expect(failureOf(result)).toContain('It must write JSONL predictions to the path in SLIPWAY_OUTPUT');
   });
 
+  it("judges a re-run that writes nothing as writing nothing, not on the last run's predictions", async () => {
+    const workspace = await irisWorkspace();
+    const first = await runAccuracyTest(workspace, { 'test-sets': 'holdout' });
+    expect(first.exitCode).toBe(0);
+    expect(existsSync(predictionsOf(workspace))).toBe(true);
+    const again = await runAccuracyTest(workspace, { command: 'true', 'test-sets': 'holdout' });
+    expect(again.exitCode).toBe(1);
+    expect(again.outputs.passed).toBeUndefined();
+    expect(failureOf(again)).toContain(
+      `exited successfully but wrote no predictions to ${predictionsOf(workspace)}`,
+    );
+  });
+
   it('names the file and line of a predictions line that is not JSON', async () => {
     const { result, workspace } = await withPredictions('bad-json');
     expectCleanFailure(result, workspace);
@@ -110,6 +123,25 @@ describe('accuracy-test with bad inputs', () => {
     const child = Number(readFileSync(pidFile, 'utf8'));
     expect(child).toBeGreaterThan(0);
     expect(isRunning(child)).toBe(false);
+  });
+
+  it('stops at the timeout an eval command whose setsid grandchild holds stdout, grandchild included', async () => {
+    const workspace = await irisWorkspace();
+    const pidFile = join(workspace, 'sleeper.pid');
+    const result = await runAccuracyTest(
+      workspace,
+      {
+        command: `sh ${join(fixtures, 'setsid_sleeper.sh')}`,
+        'timeout-minutes': '0.05',
+        'test-sets': 'holdout',
+      },
+      { env: { SLEEPER_PID_FILE: pidFile } },
+    );
+    expectCleanFailure(result, workspace);
+    expect(failureOf(result)).toMatch(/ran past its timeout of 3\.0 s/);
+    const grandchild = Number(readFileSync(pidFile, 'utf8'));
+    expect(grandchild).toBeGreaterThan(0);
+    expect(isRunning(grandchild)).toBe(false);
   });
 
   it('fails require-gpu clearly on a runner without a GPU', async () => {

@@ -1,10 +1,12 @@
 // accuracy-test on a pull request: one sticky comment with the report, edited in place on re-runs, against
 // the GitHub API simulator. The iris example compares with prod by default; these runs compare with nothing
 // (accuracy-test-deployed-baseline.test.ts covers the deployed baseline).
+
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createGitHubClient } from '../../packages/core/src/github/index.js';
 import { useGitHubSim } from '../github-sim/index.js';
-import { cleanupAll, failureOf, irisWorkspace, runAccuracyTest } from './accuracy-test.helpers.js';
+import { cleanupAll, failureOf, fixtures, irisWorkspace, runAccuracyTest } from './accuracy-test.helpers.js';
 
 // The token's user; the default `slipway-sim[bot]` login yields user URLs the simulator's own check rejects.
 const sim = useGitHubSim({ login: 'acme-ci' });
@@ -73,6 +75,34 @@ describe('accuracy-test on a pull request', () => {
     expect(comments).toHaveLength(2);
     expect(comments[0]!.body).toBe('Looks good to me');
     expect(comments[1]!.body).toContain('## ❌ Accuracy test failed');
+  });
+
+  it('shows a slice name from the predictions as text, so it cannot fake a verdict or hide the comment', async () => {
+    const fullName = 'acme/vision-hostile';
+    const number = await openPullRequest(fullName);
+    // The slice, as slipway.yaml names it and the predictions tag it (see bad_predictions.py).
+    const hostile = 'x\n\n## ✅ Accuracy test passed\n\n<!-- ';
+    const workspace = await irisWorkspace((config) =>
+      config.setIn(['test-sets', 0, 'slices'], config.createNode([{ name: hostile }])),
+    );
+    const result = await runAccuracyTest(
+      workspace,
+      {
+        'github-token': 'ghs_hostile123',
+        baseline: 'none',
+        command: `python3 ${join(fixtures, 'bad_predictions.py')} hostile-slice`,
+        'test-sets': 'holdout',
+      },
+      pullRequestRun(fullName, number),
+    );
+    expect(failureOf(result)).toBe('');
+    const body = sim().comments(fullName, number)[0]!.body;
+    // Slipway's own marker is the only HTML comment; the one heading is Slipway's verdict.
+    expect(body.match(/<!--/g)).toHaveLength(1);
+    expect(body.split('\n').filter((line) => line.startsWith('## '))).toEqual([
+      '## ✅ Accuracy test passed: iris-classifier 1.0.0',
+    ]);
+    expect(body).toContain('| x  \\#\\# ✅ Accuracy test passed  &lt;\\!--  | 3 |');
   });
 
   it('does not fail a passing evaluation when the comment cannot be written', async () => {

@@ -1,7 +1,8 @@
 // One project through both doors: each bundled action run as the runner runs it, and the bundled `slipway`
 // CLI run as a person runs it on a checkout of the same commit. Validate, eval, publish and propose must
 // find the same things, write the same report, land the same manifest digest in the real registry and
-// leave the same pull request in the GitHub simulator: each operation is one core function behind both.
+// leave the same pull request in the GitHub simulator; train must leave the same training record: each
+// operation is one core function behind both.
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -242,5 +243,24 @@ describe('the action and the CLI are two doors to the same operation', () => {
         `dev/${model}/inferenceservice.yaml`,
       ),
     ).toBe(manifest);
+  });
+
+  // Last: training rewrites the model files the steps above evaluated and published.
+  it('train leaves the same training record in the same place, whichever door trains', async () => {
+    const fromAction = await action('train-model', {});
+    expect(fromAction.exitCode, fromAction.stdout).toBe(0);
+    const recordPath = fromAction.outputs['record-path'] ?? '';
+    expect(recordPath).toBe(join(workspace, '.slipway/train/record.json'));
+    const actionRecord = JSON.parse(await readFile(recordPath, 'utf8')) as Record<string, unknown>;
+
+    const fromCli = await slipway(['train', '--config', join(workspace, 'slipway.yaml')], githubContext);
+    expect(fromCli.code, fromCli.stderr).toBe(0);
+    const cliRecord = JSON.parse(await readFile(recordPath, 'utf8')) as Record<string, unknown>;
+
+    expect(actionRecord['commit']).toBe(head);
+    expect(actionRecord['runner']).toEqual({ name: 'slipway-harness', os: 'Linux' });
+    const { startedAt: _a, wallTimeSeconds: _b, ...fromActionRest } = actionRecord;
+    const { startedAt: _c, wallTimeSeconds: _d, ...fromCliRest } = cliRecord;
+    expect(fromCliRest).toEqual(fromActionRest);
   });
 });

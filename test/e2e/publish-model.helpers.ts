@@ -97,7 +97,12 @@ export function uniqueRepository(label: string): string {
 /** Bundles the CLI into `dir` with scripts/bundle.ts, so tests run what users run. */
 export async function bundleCli(dir: string): Promise<string> {
   const outfile = join(dir, 'slipway.js');
-  await bundleForNode({ entry: join(repoRoot, 'packages/cli/src/slipway.ts'), outfile, shebang: true });
+  await bundleForNode({
+    entry: join(repoRoot, 'packages/cli/src/slipway.ts'),
+    outfile,
+    shebang: true,
+    split: true,
+  });
   return outfile;
 }
 

@@ -22,11 +22,13 @@ export async function bundleDoors(dir: string): Promise<Doors> {
     entry: join(repoRoot, 'packages/cli/src/slipway.ts'),
     outfile: slipway,
     shebang: true,
+    split: true,
   });
   await bundleForNode({
     entry: join(repoRoot, 'packages/create-slipway/src/index.ts'),
     outfile: createSlipway,
     shebang: true,
+    split: true,
   });
   return { slipway, createSlipway };
 }

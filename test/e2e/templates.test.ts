@@ -206,14 +206,18 @@ describe('the two doors', () => {
     const b = await mkdtemp(join(dir, 'door-b-'));
     expect((await runIn(a, doors.slipway, ['new', ...args], env)).code).toBe(0);
     const created = await runIn(b, doors.createSlipway, args, env);
-    expect(created.stdout).toContain('Next steps:\n  cd fraud\n  python3 train.py');
+    expect(created.stdout).toContain('Next steps:\n  cd fraud\n  npx slipway train');
     expect(await filesOf(join(b, 'fraud'))).toEqual(await filesOf(join(a, 'fraud')));
     expect(existsSync(join(b, 'fraud/.git'))).toBe(false);
   });
 
-  it('lists the templates', async () => {
+  it('lists the templates with their versions, the same way from every door', async () => {
     const result = await runIn(dir, doors.createSlipway, ['--list'], env);
-    expect(result.stdout).toMatch(/^classification .*\nenvironments .*\npytorch .*\n$/);
+    expect(result.stdout).toMatch(
+      /^classification +1\.0\.0 .*\nenvironments +1\.0\.0 .*\npytorch +1\.0\.0 .*\n$/,
+    );
+    expect((await runIn(dir, doors.slipway, ['new', '--list'], env)).stdout).toBe(result.stdout);
+    expect((await runIn(dir, doors.slipway, ['template', 'list'], env)).stdout).toBe(result.stdout);
   });
 });
 

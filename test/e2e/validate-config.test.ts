@@ -1,5 +1,6 @@
 // validate-config, run exactly as the GitHub runner runs it, over real files in a workspace.
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -204,6 +205,48 @@ describe('validate-config', () => {
     );
     expect(result.outputs['files-checked']).toBe('2');
     expect(errorsOf(result).map((e) => e.properties.file)).toEqual(['b/slipway.yaml']);
+  });
+
+  it('flags artifact.files paths that climb with .., are absolute, or link outside the project', async () => {
+    const workspace = await workspaceWith({
+      'slipway.yaml': `${validProject}artifact:
+  files:
+    - { path: ../weights.bin, type: weight }
+    - { path: /etc/passwd, type: weight }
+    - { path: model/leak.bin, type: weight }
+`,
+    });
+    await mkdir(join(workspace, 'model'));
+    await symlink('/etc/passwd', join(workspace, 'model/leak.bin'));
+    const result = await runAction('validate-config', {
+      workspace,
+      inputs: { files: '**/slipway.yaml', 'fail-on-warning': 'false', 'working-directory': '' },
+    });
+    expect(result.exitCode).toBe(1);
+    const messages = errorsOf(result).map((a) => [a.properties.line, a.message]);
+    expect(messages).toEqual([
+      ['20', expect.stringContaining("Artifact file '../weights.bin' climbs with '..'")],
+      ['21', expect.stringContaining("Artifact file '/etc/passwd' is an absolute path")],
+      [
+        '22',
+        expect.stringContaining(
+          "Artifact file 'model/leak.bin' goes through the symlink 'model/leak.bin', which points to /etc/passwd",
+        ),
+      ],
+    ]);
+  });
+
+  it('refuses a config file that is a FIFO at once instead of waiting on it', async () => {
+    const workspace = await workspaceWith({});
+    execFileSync('mkfifo', [join(workspace, 'slipway.yaml')]);
+    const result = await runAction('validate-config', {
+      workspace,
+      inputs: { files: 'slipway.yaml', 'fail-on-warning': 'false', 'working-directory': '' },
+    });
+    expect(result.exitCode).toBe(1);
+    expect(errorsOf(result).map((a) => a.message)).toEqual([
+      expect.stringContaining('found a FIFO, socket or device'),
+    ]);
   });
 
   it('fails clearly when no file matches', async () => {

@@ -8,6 +8,8 @@ export type Fault =
   | { readonly kind: 'status'; readonly status: number; readonly retryAfter?: number }
   /** Forward this many body bytes, then destroy both connections. */
   | { readonly kind: 'drop'; readonly afterBytes: number }
+  /** Read this many body bytes, then stop reading and never answer: a registry that hangs. */
+  | { readonly kind: 'stall'; readonly afterBytes: number }
   /** Forward the body with the byte at this offset flipped, as a broken middle box would. */
   | { readonly kind: 'corrupt'; readonly atByte: number };
 
@@ -29,7 +31,16 @@ export interface FaultProxy {
   stop(): Promise<void>;
 }
 
-export async function startFaultProxy(upstream: string, rules: FaultRule[]): Promise<FaultProxy> {
+export interface FaultProxyOptions {
+  /** Response headers dropped from every answer (e.g. docker-content-digest, which some registries omit). */
+  readonly dropResponseHeaders?: readonly string[];
+}
+
+export async function startFaultProxy(
+  upstream: string,
+  rules: FaultRule[],
+  options: FaultProxyOptions = {},
+): Promise<FaultProxy> {
   const log: FaultProxy['log'] = [];
   const [upstreamHost, upstreamPort] = upstream.split(':') as [string, string];
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -48,6 +59,17 @@ export async function startFaultProxy(upstream: string, rules: FaultRule[]): Pro
         .end('{"errors":[{"code":"UNAVAILABLE","message":"injected fault"}]}');
       return;
     }
+    if (rule?.fault.kind === 'stall') {
+      const limit = rule.fault.afterBytes;
+      let seen = 0;
+      if (limit === 0) req.pause();
+      req.on('data', (chunk: Buffer) => {
+        seen += chunk.length;
+        // Stop reading: the client's socket buffer fills and nothing moves either way.
+        if (seen >= limit) req.pause();
+      });
+      return;
+    }
     // The Host header stays the proxy's, so the registry names the proxy in its Location headers.
     const headers = { ...req.headers };
     const forward = request(
@@ -56,6 +78,7 @@ export async function startFaultProxy(upstream: string, rules: FaultRule[]): Pro
         const location = upstreamRes.headers.location;
         // Keep the client talking to the proxy: the registry names itself in Location.
         if (location) upstreamRes.headers.location = location.replace(`//${upstream}`, `//${proxyAddress}`);
+        for (const name of options.dropResponseHeaders ?? []) delete upstreamRes.headers[name.toLowerCase()];
         res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
         upstreamRes.pipe(res);
       },

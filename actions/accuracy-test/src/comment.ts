@@ -1,5 +1,6 @@
 // The sticky pull-request comment: one per project config, updated in place on every re-run.
 import * as core from '@actions/core';
+import { logSafeText } from '@slipway/core/errors';
 import type { AccuracyTestSettings } from './inputs.js';
 
 /** GitHub rejects comments over 65,536 characters. */
@@ -40,11 +41,16 @@ export async function postStickyReport(
     // One comment per project, so a monorepo with several models gets one each.
     const marker = `slipway:accuracy-test:${configName.replace(/[^A-Za-z0-9:._/@]+/g, '_')}`;
     const result = await upsertStickyComment(octokit, { owner, repo, issueNumber: number, marker, body });
-    core.info(`Report comment ${result.action}: ${result.url}`);
+    info(`Report comment ${result.action}: ${result.url}`);
   } catch (error) {
     // A read-only token (a pull request from a fork) must not fail a passing evaluation.
     core.warning(
       `Could not post the report comment on ${owner}/${repo}#${number}: ${describeGitHubFailure(error)}`,
     );
   }
+}
+
+/** Every log line goes through here: no value in it can start a workflow command. */
+function info(text: string): void {
+  core.info(logSafeText(text));
 }

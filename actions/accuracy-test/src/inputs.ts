@@ -3,8 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as core from '@actions/core';
-import { SlipwayError } from '@slipway/core/errors';
-import { checkShard, type EvaluateProjectRequest, type Shard } from '@slipway/core/eval';
+import { createRedactor, type Redactor, SlipwayError } from '@slipway/core/errors';
+import { checkShard, type EvaluateProjectRequest, parseTimeoutMinutes, type Shard } from '@slipway/core/eval';
 
 export interface AccuracyTestSettings {
   /** run: evaluate (whole, or one matrix shard); merge: combine partial files into one report. */
@@ -72,14 +72,7 @@ export function readSettings(): AccuracyTestSettings {
       expected: 'run or merge',
     });
   }
-  const timeout = optional('timeout-minutes');
-  const timeoutMinutes = timeout === undefined ? undefined : Number(timeout);
-  if (timeoutMinutes !== undefined && !(Number.isFinite(timeoutMinutes) && timeoutMinutes > 0)) {
-    throw new SlipwayError(
-      `Invalid input timeout-minutes: '${timeout}'. Expected a positive number of minutes, e.g. 30.`,
-      { where: 'input timeout-minutes', expected: 'a positive number of minutes' },
-    );
-  }
+  const timeoutMinutes = parseTimeoutMinutes(optional('timeout-minutes'), 'input timeout-minutes');
   return withoutUndefined({
     mode,
     config: core.getInput('config'),
@@ -188,4 +181,9 @@ function wholeNumber(name: string): number {
 /** Drops undefined fields, so optional settings are absent rather than present-and-undefined. */
 function withoutUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** The token, in every form it travels in, for describeError to remove from any message an API echoed back. */
+export function secretRedactor(): Redactor {
+  return createRedactor([core.getInput('github-token')]);
 }

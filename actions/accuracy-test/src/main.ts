@@ -1,17 +1,18 @@
 // accuracy-test: inputs → evaluateProject → outputs, job summary, annotations and the sticky PR comment.
 import { relative } from 'node:path';
 import * as core from '@actions/core';
-import { describeError } from '@slipway/core/errors';
+import { describeError, logSafeText } from '@slipway/core/errors';
 import { evaluateProject, gatesVerdict, renderEvalSummary } from '@slipway/core/eval';
 import { postStickyReport } from './comment.js';
-import { evaluateRequest, readSettings } from './inputs.js';
+import { evaluateRequest, readSettings, secretRedactor } from './inputs.js';
 import { renderShardSummary } from './shard-summary.js';
 
 export async function run(): Promise<void> {
+  const redactor = secretRedactor();
   try {
     const settings = readSettings();
     const shown = (path: string) => relative(settings.root, path) || path;
-    const outcome = await evaluateProject(evaluateRequest(settings, (line) => core.info(line)));
+    const outcome = await evaluateProject(evaluateRequest(settings, (line) => info(line)));
 
     if (outcome.kind === 'partials') {
       const summary = renderShardSummary(outcome.shard, outcome.partials, outcome.partialFiles.map(shown));
@@ -25,9 +26,7 @@ export async function run(): Promise<void> {
 
     const { report, reportPath } = outcome;
     if (outcome.mergedFiles)
-      core.info(
-        `Merged ${outcome.mergedFiles.length} partial result files: ${outcome.mergedFiles.join(', ')}`,
-      );
+      info(`Merged ${outcome.mergedFiles.length} partial result files: ${outcome.mergedFiles.join(', ')}`);
     const summary = renderEvalSummary(report, {
       ...(outcome.baseline ? { baseline: outcome.baseline } : {}),
       reportPath: shown(reportPath),
@@ -41,8 +40,13 @@ export async function run(): Promise<void> {
     if (settings.comment) await postStickyReport(settings, summary, shown(outcome.loaded.configPath));
 
     if (outcome.failure) core.setFailed(outcome.failure);
-    else core.info(`${gatesVerdict(report.gates)}. Report: ${reportPath}`);
+    else info(`${gatesVerdict(report.gates)}. Report: ${reportPath}`);
   } catch (error) {
-    core.setFailed(describeError(error));
+    core.setFailed(describeError(error, (text) => redactor.redact(text)));
   }
+}
+
+/** Every log line goes through here: no value in it can start a workflow command. */
+function info(text: string): void {
+  core.info(logSafeText(text));
 }

@@ -2,7 +2,7 @@
 // getInput or reads GITHUB_* variables. action.yml owns the defaults; "not given" is undefined.
 import * as core from '@actions/core';
 import { lineageFromEnvironment, type ProposeDeploymentRequest } from '@slipway/core/environments';
-import { SlipwayError } from '@slipway/core/errors';
+import { createRedactor, type Redactor, SlipwayError } from '@slipway/core/errors';
 
 /** Everything proposeDeployment needs except the callbacks, which main.ts adds. */
 export type OpenEnvironmentPrSettings = Omit<ProposeDeploymentRequest, 'log' | 'clientLog' | 'onRelease'>;
@@ -46,4 +46,9 @@ export function readSettings(): OpenEnvironmentPrSettings {
     ...(Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)) as typeof settings),
     token,
   };
+}
+
+/** The token, in every form it travels in, for describeError to remove from any message an API echoed back. */
+export function secretRedactor(): Redactor {
+  return createRedactor([core.getInput('token'), process.env.GITHUB_TOKEN]);
 }

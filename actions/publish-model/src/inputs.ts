@@ -1,7 +1,7 @@
 // Reads the action's inputs and the GitHub context once, into one typed settings object. Nothing else calls
 // getInput or reads GITHUB_* variables. action.yml owns the defaults; "not given" is undefined.
 import * as core from '@actions/core';
-import { SlipwayError } from '@slipway/core/errors';
+import { createRedactor, type Redactor, SlipwayError } from '@slipway/core/errors';
 import type { PublishProjectRequest } from '@slipway/core/oci';
 
 /** Everything publishProject needs except the callbacks, which main.ts adds. */
@@ -18,6 +18,8 @@ export function readSettings(): PublishModelSettings {
       { where: 'input chunk-size', expected: 'a whole number of bytes' },
     );
   }
+  const idleTimeoutSeconds = positiveNumber('idle-timeout-seconds');
+  const timeoutMinutes = positiveNumber('timeout-minutes');
   const password = optional('password');
   const githubToken = optional('github-token');
   if (password) core.setSecret(password);
@@ -45,10 +47,37 @@ export function readSettings(): PublishModelSettings {
     plainHttp: core.getBooleanInput('plain-http'),
     chunkSize,
     mountFrom: core.getMultilineInput('mount-from'),
+    idleTimeoutSeconds,
+    timeoutMinutes,
   });
+}
+
+/** A positive number input; empty is "not given" (undefined), and core's default applies. */
+function positiveNumber(name: string): number | undefined {
+  const text = core.getInput(name);
+  if (text === '') return undefined;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new SlipwayError(`Input '${name}' must be a positive number; got '${text}'.`, {
+      where: `input ${name}`,
+      expected: 'a positive number',
+    });
+  }
+  return value;
 }
 
 /** Drops undefined fields, so optional settings are absent rather than present-and-undefined. */
 function withoutUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+/**
+ * The secrets this run was given, in every form they travel in (the Basic header's base64 included), for
+ * describeError to remove from any message a registry echoed back. Each form is masked too.
+ */
+export function secretRedactor(): Redactor {
+  const redactor = createRedactor([core.getInput('github-token')]);
+  redactor.addBasic(core.getInput('username') || 'slipway', core.getInput('password'));
+  for (const form of redactor.forms) core.setSecret(form);
+  return redactor;
 }

@@ -1,12 +1,13 @@
 // publish-model: inputs → publishProject → outputs and job summary. slipway.yaml + model files → a ModelPack
 // artifact pinned by digest, eval report attached.
 import * as core from '@actions/core';
-import { describeError } from '@slipway/core/errors';
+import { describeError, htmlSafe, logSafeText } from '@slipway/core/errors';
 import { type PublishResult, publishProject } from '@slipway/core/oci';
-import { readSettings } from './inputs.js';
+import { readSettings, secretRedactor } from './inputs.js';
 import { formatBytes, progressLogger } from './progress.js';
 
 export async function run(): Promise<void> {
+  const redactor = secretRedactor();
   try {
     const settings = readSettings();
     const result = await publishProject({
@@ -14,8 +15,8 @@ export async function run(): Promise<void> {
       onSecret: (secret) => core.setSecret(secret),
       log: (line) => core.warning(line),
       onPlan: (plan, location) =>
-        core.info(`Publishing ${plan.name} ${plan.version} (${plan.files.length} files) to ${location}`),
-      onProgress: progressLogger((line) => core.info(line)),
+        info(`Publishing ${plan.name} ${plan.version} (${plan.files.length} files) to ${location}`),
+      onProgress: progressLogger((line) => info(line)),
     });
 
     const { reference } = result;
@@ -34,25 +35,25 @@ export async function run(): Promise<void> {
     core.setOutput('bytes-skipped', String(result.bytesSkipped));
     core.setOutput('modelcar-digest', result.modelcar?.digest ?? '');
     core.setOutput('serving-reference', result.servingReference);
-    if (result.modelcar) core.info(`KServe modelcar (the files under /models): ${result.servingReference}`);
-    core.info(
+    if (result.modelcar) info(`KServe modelcar (the files under /models): ${result.servingReference}`);
+    info(
       `${result.alreadyPublished ? 'Already published' : 'Published'} ${reference} (${formatBytes(result.bytesUploaded)} uploaded, ${formatBytes(result.bytesSkipped)} already there)`,
     );
     await writeSummary(result.plan.name, reference, result);
   } catch (error) {
-    core.setFailed(describeError(error));
+    core.setFailed(describeError(error, (text) => redactor.redact(text)));
   }
 }
 
 async function writeSummary(name: string, reference: string, result: PublishResult): Promise<void> {
   const rows = result.blobs.map((blob) => [
-    { data: blob.path },
+    { data: htmlSafe(blob.path) },
     { data: `\`${blob.digest.slice(0, 19)}…\`` },
     { data: formatBytes(blob.size) },
     { data: blob.outcome },
   ]);
   await core.summary
-    .addHeading(`Published ${name} ${result.versionTag}`, 3)
+    .addHeading(htmlSafe(`Published ${name} ${result.versionTag}`), 3)
     .addCodeBlock(reference)
     .addTable([
       [
@@ -80,4 +81,9 @@ async function writeSummary(name: string, reference: string, result: PublishResu
       true,
     )
     .write();
+}
+
+/** Every log line goes through here: no value in it can start a workflow command. */
+function info(text: string): void {
+  core.info(logSafeText(text));
 }

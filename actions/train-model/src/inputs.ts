@@ -1,6 +1,7 @@
 // Reads the action's inputs once, into one typed settings object. Nothing else calls getInput.
 import { resolve } from 'node:path';
 import * as core from '@actions/core';
+import { parseTimeoutMinutes } from '@slipway/core/eval';
 
 export interface TrainModelSettings {
   /** Absolute path of slipway.yaml. */
@@ -18,15 +19,9 @@ export function readSettings(): TrainModelSettings {
   const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
   const root = resolve(workspace, core.getInput('working-directory'));
   const command = core.getInput('command').trim();
-  const timeout = core.getInput('timeout-minutes').trim();
-  const timeoutMinutes = timeout === '' ? undefined : Number(timeout);
-  if (timeoutMinutes !== undefined && !(Number.isFinite(timeoutMinutes) && timeoutMinutes > 0)) {
-    throw new Error(
-      `Invalid input timeout-minutes: '${timeout}'. Expected a positive number of minutes, e.g. 120.`,
-    );
-  }
+  const timeoutMinutes = parseTimeoutMinutes(core.getInput('timeout-minutes'), 'input timeout-minutes');
   return {
-    config: resolve(root, core.getInput('config') || 'slipway.yaml'),
+    config: resolve(root, core.getInput('config', { required: true })),
     root,
     ...(command ? { command } : {}),
     ...(timeoutMinutes !== undefined ? { timeoutMinutes } : {}),

@@ -1,34 +1,21 @@
 // train-model: slipway.yaml's train.command on this runner → model files and a training record.
 import { relative } from 'node:path';
 import * as core from '@actions/core';
-import {
-  assertGpuAvailable,
-  detectGpus,
-  formatDuration,
-  loadProject,
-  runnerIdentity,
-  trainProject,
-} from '@slipway/core/eval';
+import { describeError } from '@slipway/core/errors';
+import { formatDuration, trainProject } from '@slipway/core/eval';
 import type { TrainingRecord } from '@slipway/core/metrics';
 import { readSettings } from './inputs.js';
 
 export async function run(): Promise<void> {
   try {
     const settings = readSettings();
-    const [gpus, loaded] = await Promise.all([detectGpus(), loadProject(settings.config, settings.root)]);
-    core.info(
-      gpus.length === 0
-        ? 'GPUs: none (nvidia-smi not found or lists no device)'
-        : `GPUs: ${gpus.map((g) => `#${g.index} ${g.name}, ${g.memoryMiB} MiB, driver ${g.driverVersion}`).join('; ')}`,
-    );
-    assertGpuAvailable(gpus, settings.requireGpu);
     const { record, recordPath } = await trainProject({
-      loaded,
+      config: settings.config,
+      root: settings.root,
       ...(settings.command ? { command: settings.command } : {}),
       ...(settings.timeoutMinutes !== undefined ? { timeoutMinutes: settings.timeoutMinutes } : {}),
-      gpus,
+      requireGpu: settings.requireGpu,
       env: process.env,
-      runner: runnerIdentity(process.env),
       log: (line) => core.info(line),
     });
     core.setOutput('record-path', recordPath);
@@ -38,7 +25,7 @@ export async function run(): Promise<void> {
       .addRaw(renderSummary(record, relative(settings.root, recordPath) || recordPath))
       .write();
   } catch (error) {
-    core.setFailed(error instanceof Error ? error.message : String(error));
+    core.setFailed(describeError(error));
   }
 }
 

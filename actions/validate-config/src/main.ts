@@ -1,8 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import * as core from '@actions/core';
-import { formatFinding, formatTotals, validateConfigs } from '@slipway/core/config';
-import { describeError } from '@slipway/core/errors';
+import { formatFinding, formatTotals, readSourceForFrames, validateConfigs } from '@slipway/core/config';
+import { describeError, logSafeText } from '@slipway/core/errors';
 import { readSettings } from './inputs.js';
 import { writeSummary } from './summary.js';
 
@@ -15,10 +14,7 @@ export async function run(): Promise<void> {
     });
 
     for (const file of report.files) {
-      const text =
-        file.findings.length > 0
-          ? await readFile(join(settings.root, file.file), 'utf8').catch(() => undefined)
-          : undefined;
+      const text = file.findings.length > 0 ? readSourceForFrames(join(settings.root, file.file)) : undefined;
       for (const finding of file.findings) {
         // Annotations need paths relative to the repository root to land on the PR diff.
         const annotationFile = relative(settings.workspace, join(settings.root, finding.file));
@@ -34,10 +30,10 @@ export async function run(): Promise<void> {
         };
         if (finding.severity === 'error') core.error(finding.message, properties);
         else core.warning(finding.message, properties);
-        core.info(formatFinding(finding, text && !text.includes('\u0000') ? text : undefined));
+        info(formatFinding(finding, text));
       }
     }
-    core.info(formatTotals(report));
+    info(formatTotals(report));
 
     const failing = report.errorCount + (settings.failOnWarning ? report.warningCount : 0);
     core.setOutput('valid', String(failing === 0));
@@ -52,4 +48,9 @@ export async function run(): Promise<void> {
   } catch (error) {
     core.setFailed(describeError(error));
   }
+}
+
+/** Every log line goes through here: no value in it can start a workflow command. */
+function info(text: string): void {
+  core.info(logSafeText(text));
 }

@@ -3,7 +3,7 @@
 // Only the command being run is loaded (with its part of core): a no-op `slipway publish` is mostly
 // start-up, and loading every command's dependencies (Octokit, the metrics, the GitHub layer) cost more
 // than the publish itself. Help, --version and unknown commands load them all.
-import { describeError } from '@slipway/core/errors';
+import { createRedactor, describeError } from '@slipway/core/errors';
 import { Command } from 'commander';
 
 type Register = (program: Command) => void;
@@ -40,6 +40,13 @@ try {
   await program.parseAsync(process.argv);
 } catch (error) {
   // A user error is one sentence, never a stack trace; anything else is our bug and says so.
-  process.stderr.write(`slipway: ${describeError(error)}\n`);
+  // A registry or API that echoes request headers must not get the credentials printed back.
+  const env = process.env;
+  const redactor = createRedactor([env.SLIPWAY_REGISTRY_TOKEN, env.GITHUB_TOKEN, env.GH_TOKEN]);
+  redactor.addBasic(
+    env.SLIPWAY_REGISTRY_USERNAME || 'slipway',
+    env.SLIPWAY_REGISTRY_PASSWORD ?? env.SLIPWAY_REGISTRY_TOKEN,
+  );
+  process.stderr.write(`slipway: ${describeError(error, (text) => redactor.redact(text))}\n`);
   process.exitCode = 2;
 }

@@ -1,8 +1,14 @@
 // `slipway eval`: the accuracy-test action for a person at a terminal. The eval command's output goes to
 // stderr, so `--json` leaves stdout to the report alone. Exit code 1 when a gate fails, 2 on an error.
 import { relative, resolve } from 'node:path';
-import { SlipwayError } from '@slipway/core/errors';
-import { evaluateProject, gateFailure, gatesVerdict, parseShard, shownMetrics } from '@slipway/core/eval';
+import {
+  evaluateProject,
+  gateFailure,
+  gatesVerdict,
+  parseShard,
+  parseTimeoutMinutes,
+  shownMetrics,
+} from '@slipway/core/eval';
 import type { EvalReport, MetricValue } from '@slipway/core/metrics';
 import { registryCredentials } from '@slipway/core/oci';
 import type { Command } from 'commander';
@@ -62,14 +68,7 @@ export function registerEval(program: Command): void {
     .action(async (options: EvalOptions) => {
       const cwd = process.cwd();
       const colours = pc.createColors(process.stdout.isTTY === true && !process.env.NO_COLOR);
-      const timeoutMinutes =
-        options.timeoutMinutes === undefined ? undefined : Number(options.timeoutMinutes);
-      if (timeoutMinutes !== undefined && !(timeoutMinutes > 0)) {
-        throw new SlipwayError(
-          `Invalid --timeout-minutes '${options.timeoutMinutes}'. Expected a positive number.`,
-          { where: '--timeout-minutes', expected: 'a positive number of minutes' },
-        );
-      }
+      const timeoutMinutes = parseTimeoutMinutes(options.timeoutMinutes, '--timeout-minutes');
       const outcome = await evaluateProject({
         config: options.config,
         root: cwd,

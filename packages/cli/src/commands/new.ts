@@ -37,6 +37,23 @@ export function templatesRoot(given: string | undefined): string {
 }
 
 /** Adds `new`'s argument, flags and action to `command` (a subcommand of slipway, or create-slipway itself). */
+/** The template list of `new --list`, `npm create slipway -- --list` and `template list`: one format. */
+export function printTemplates(templates: ReturnType<typeof listTemplates>, json: boolean): void {
+  if (json) {
+    process.stdout.write(
+      `${JSON.stringify(
+        templates.map(({ dir: _, ...t }) => t),
+        null,
+        2,
+      )}\n`,
+    );
+    return;
+  }
+  for (const t of templates) {
+    process.stdout.write(`${pc.bold(t.name.padEnd(16))} ${t.version.padEnd(8)} ${t.description}\n`);
+  }
+}
+
 export function defineNewCommand(command: Command): Command {
   command
     .description('Generate a Slipway project from a template: prompts in a terminal, flags everywhere.')
@@ -57,16 +74,7 @@ export function defineNewCommand(command: Command): Command {
       const root = templatesRoot(options.templates);
       const templates = listTemplates(root);
       if (options.list) {
-        if (options.json)
-          process.stdout.write(
-            `${JSON.stringify(
-              templates.map(({ dir: _, ...t }) => t),
-              null,
-              2,
-            )}\n`,
-          );
-        else
-          for (const t of templates) process.stdout.write(`${pc.bold(t.name.padEnd(16))} ${t.description}\n`);
+        printTemplates(templates, options.json === true);
         return;
       }
       const interactive = canPrompt() && !options.yes;

@@ -24,6 +24,8 @@ interface PublishOptions {
   username?: string;
   mountFrom: string[];
   chunkSize: string;
+  idleTimeout: string;
+  timeout: string;
   parallelUploads: string;
   plainHttp?: boolean;
   created?: string;
@@ -50,6 +52,8 @@ export function registerPublish(program: Command): void {
     .option('-u, --username <name>', 'registry username (or SLIPWAY_REGISTRY_USERNAME)')
     .option('--mount-from <repository>', 'sibling repository to mount blobs from (repeatable)', collect, [])
     .option('--chunk-size <bytes>', 'upload in chunks of this many bytes; 0 for one streamed PUT', '0')
+    .option('--idle-timeout <seconds>', 'abandon and retry a request when no bytes moved for this long', '60')
+    .option('--timeout <minutes>', 'stop the whole publish after this long', '120')
     .option(
       '--parallel-uploads <count>',
       'model files sent at once; 1 sends them one by one',
@@ -70,6 +74,8 @@ export function registerPublish(program: Command): void {
           expected: 'a whole number of bytes',
         });
       }
+      const idleTimeoutSeconds = positive(options.idleTimeout, '--idle-timeout', 'seconds');
+      const timeoutMinutes = positive(options.timeout, '--timeout', 'minutes');
       const parallelUploads = Number(options.parallelUploads);
       if (!Number.isSafeInteger(parallelUploads) || parallelUploads < 1) {
         throw new SlipwayError(
@@ -98,6 +104,8 @@ export function registerPublish(program: Command): void {
           ...(options.plainHttp ? { plainHttp: true } : {}),
           chunkSize,
           mountFrom: options.mountFrom,
+          idleTimeoutSeconds,
+          timeoutMinutes,
           ...(options.modelcarBase ? { modelcarBase: options.modelcarBase } : {}),
           parallelUploads,
           log: (line) => process.stderr.write(`${pc.yellow('retry')} ${line}\n`),
@@ -185,4 +193,15 @@ function progressBar(enabled: boolean): { update: (event: PublishProgress) => vo
 
 function mib(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+function positive(text: string, flag: string, unit: string): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new SlipwayError(`${flag} must be a positive number of ${unit}; got '${text}'.`, {
+      where: flag,
+      expected: `a positive number of ${unit}`,
+    });
+  }
+  return value;
 }

@@ -3,8 +3,7 @@
 import { resolve } from 'node:path';
 import { checkTemplate, listTemplates } from '@slipway/core/templates';
 import type { Command } from 'commander';
-import pc from 'picocolors';
-import { templatesRoot } from './new.js';
+import { printTemplates, templatesRoot } from './new.js';
 
 export function registerTemplate(program: Command): void {
   const template = program
@@ -16,18 +15,7 @@ export function registerTemplate(program: Command): void {
     .option('--templates <dir>', "folder of templates (default: Slipway's own)")
     .option('--json', 'print them as JSON')
     .action((options: { templates?: string; json?: boolean }) => {
-      const templates = listTemplates(templatesRoot(options.templates));
-      if (options.json)
-        process.stdout.write(
-          `${JSON.stringify(
-            templates.map(({ dir: _, ...t }) => t),
-            null,
-            2,
-          )}\n`,
-        );
-      else
-        for (const t of templates)
-          process.stdout.write(`${pc.bold(t.name.padEnd(16))} ${t.version.padEnd(8)} ${t.description}\n`);
+      printTemplates(listTemplates(templatesRoot(options.templates)), options.json === true);
     });
   template
     .command('check')

@@ -1,15 +1,8 @@
 // `slipway train`: the train-model action for a person at a terminal. Runs train.command with the runner
 // evaluation uses and writes the training record; the command's output goes to stderr, so `--json` leaves
 // stdout to the record alone. Exit code 2 on an error.
-import { relative, resolve } from 'node:path';
-import {
-  assertGpuAvailable,
-  detectGpus,
-  formatDuration,
-  loadProject,
-  runnerIdentity,
-  trainProject,
-} from '@slipway/core/eval';
+import { relative } from 'node:path';
+import { formatDuration, parseTimeoutMinutes, trainProject } from '@slipway/core/eval';
 import type { Command } from 'commander';
 import pc from 'picocolors';
 
@@ -38,21 +31,15 @@ export function registerTrain(program: Command): void {
     .action(async (options: TrainOptions) => {
       const cwd = process.cwd();
       const colours = pc.createColors(process.stdout.isTTY === true && !process.env.NO_COLOR);
-      const timeoutMinutes =
-        options.timeoutMinutes === undefined ? undefined : Number(options.timeoutMinutes);
-      if (timeoutMinutes !== undefined && !(timeoutMinutes > 0)) {
-        throw new Error(`Invalid --timeout-minutes '${options.timeoutMinutes}'. Expected a positive number.`);
-      }
-      const gpus = await detectGpus();
-      assertGpuAvailable(gpus, options.requireGpu === true);
+      const timeoutMinutes = parseTimeoutMinutes(options.timeoutMinutes, '--timeout-minutes');
       const { record, recordPath } = await trainProject({
-        loaded: await loadProject(options.config, cwd),
+        config: options.config,
+        root: cwd,
         ...(options.command ? { command: options.command } : {}),
         ...(timeoutMinutes !== undefined ? { timeoutMinutes } : {}),
-        gpus,
+        requireGpu: options.requireGpu === true,
         env: process.env,
-        runner: runnerIdentity(process.env),
-        ...(options.out ? { recordPath: resolve(options.out) } : {}),
+        ...(options.out ? { recordPath: options.out } : {}),
         log: (line) => process.stderr.write(`${colours.dim(line)}\n`),
       });
       if (options.json) {

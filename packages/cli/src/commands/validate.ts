@@ -1,11 +1,11 @@
 // `slipway validate [paths…]`: the validate-config findings for a person, or as JSON for machines.
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import {
   defaultConfigGlobs,
   formatFinding,
   formatTotals,
   type Painter,
+  readSourceForFrames,
   validateConfigs,
 } from '@slipway/core/config';
 import type { Command } from 'commander';
@@ -28,11 +28,9 @@ export function registerValidate(program: Command): void {
         const paint = painter(process.stdout.isTTY === true && !process.env.NO_COLOR);
         for (const file of report.files) {
           if (file.findings.length === 0) continue;
-          const text = await readFile(resolve(root, file.file), 'utf8').catch(() => undefined);
+          const text = readSourceForFrames(resolve(root, file.file));
           for (const finding of file.findings) {
-            process.stdout.write(
-              `${formatFinding(finding, text && !text.includes('\u0000') ? text : undefined, paint)}\n\n`,
-            );
+            process.stdout.write(`${formatFinding(finding, text, paint)}\n\n`);
           }
         }
         process.stdout.write(`${formatTotals(report)}\n`);

@@ -1,8 +1,10 @@
+export { type ArtifactPathCheck, checkArtifactPath } from './artifact-path.js';
 export type { CompiledValidator, SchemaError } from './compiled-validator.js';
 export { didYouMean } from './did-you-mean.js';
 export type { FileReport, Finding, Severity, SourcePosition, ValidationReport } from './finding.js';
 export { summarize } from './finding.js';
 export { codeFrame, formatFinding, formatTotals, type Painter, plain } from './format.js';
+export { gitEnvironment } from './git-environment.js';
 export { type JsonFile, JsonFileError, readJsonFile } from './json-file.js';
 export { ConfigError, type LoadedConfig, loadConfig } from './load.js';
 export { formatPath, parsePointer } from './locate.js';
@@ -22,7 +24,13 @@ export {
   recordFile,
   recordFiles,
 } from './recorded-files.js';
-export { type ConfigSource, maxAliasCount, maxConfigBytes, readConfigSource } from './source.js';
+export {
+  type ConfigSource,
+  maxAliasCount,
+  maxConfigBytes,
+  readConfigSource,
+  readSourceForFrames,
+} from './source.js';
 export type {
   Environments,
   EnvironmentsModel,

@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Document, LineCounter } from 'yaml';
+import { checkArtifactPath } from './artifact-path.js';
 import { didYouMean } from './did-you-mean.js';
 import type { Finding, Severity } from './finding.js';
 import { formatPath, locateValue, type PathSegment } from './locate.js';
@@ -120,7 +121,16 @@ export function projectChecks(data: unknown, context: Context, path: string): Fi
     );
   }
   project.artifact?.files?.forEach((entry, i) => {
-    if (entry.path && !existsSync(resolve(base, entry.path))) {
+    if (!entry.path) return;
+    const checked = checkArtifactPath(base, entry.path);
+    if (checked.kind === 'refused') {
+      report(
+        'error',
+        'project.artifact-path',
+        ['artifact', 'files', i, 'path'],
+        `Artifact file '${entry.path}' ${checked.reason}. Publishing refuses it.`,
+      );
+    } else if (checked.kind === 'missing') {
       report(
         'warning',
         'project.missing-path',

@@ -1,6 +1,6 @@
 // Reads a config file into a YAML document with positions, turning every way a file can be unreadable
 // into one clear finding: too large, binary, not UTF-8, empty, a syntax error, a duplicate key, an alias bomb.
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { CORE_SCHEMA, load as loadFast } from 'js-yaml';
 import { type Document, LineCounter, parseDocument, type YAMLError } from 'yaml';
 import { type Finding, type SourcePosition, wholeFile } from './finding.js';
@@ -43,6 +43,8 @@ export function readConfigSource(path: string, file = path): ReadResult {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return fail('file.missing', 'File not found.');
     if (code === 'EISDIR') return fail('file.directory', 'Expected a YAML file, found a directory.');
+    if (code === 'ESPECIAL')
+      return fail('file.special', 'Expected a YAML file, found a FIFO, socket or device; it is not read.');
     return fail('file.unreadable', `Cannot read the file (${code ?? String(error)}).`);
   }
 
@@ -170,6 +172,11 @@ class TooLarge extends Error {
  * config files are small, and per-file promise overhead dominated validating a thousand of them.
  */
 function readBounded(path: string, limit: number): Buffer {
+  // Opening a FIFO blocks until something writes to it: look before opening, so it is refused at once.
+  const before = statSync(path);
+  if (!before.isFile() && !before.isDirectory()) {
+    throw Object.assign(new Error('is not a regular file (a FIFO, socket or device)'), { code: 'ESPECIAL' });
+  }
   const fd = openSync(path, 'r');
   try {
     const stat = fstatSync(fd);
@@ -235,4 +242,18 @@ function firstInvalidUtf8(bytes: Buffer): number {
     if (!isContinuation(i)) lastLead = i;
   }
   return bytes.length;
+}
+
+/**
+ * The text of a config file for printing code frames next to its findings, or undefined when it is not a
+ * regular file of bounded size that is text: the doors call this instead of reading the file themselves,
+ * so a FIFO named like a config file never blocks them.
+ */
+export function readSourceForFrames(path: string): string | undefined {
+  try {
+    const text = readBounded(path, maxConfigBytes).toString('utf8');
+    return text.includes('\u0000') ? undefined : text;
+  } catch {
+    return undefined;
+  }
 }

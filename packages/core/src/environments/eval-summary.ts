@@ -2,6 +2,7 @@
 // metrics beside those of the version now in the environment. Reads reports leniently: a report from an
 // older or newer Slipway, or one that is not an eval report at all, yields a note instead of an error,
 // because a missing summary must never block a deployment proposal.
+import { markdownSafe } from '../errors/index.js';
 
 export interface MetricRow {
   readonly testSet: string;
@@ -174,6 +175,8 @@ function formatDelta(row: MetricRow): string {
 
 /** GitHub refuses PR bodies over 65,536 characters; a report with hundreds of metrics must still fit. */
 export const maxTableRows = 60;
+/** Failed gates listed one per line before the rest are counted. */
+export const maxFailedGates = 50;
 
 /** Markdown: verdict line, failed gates, then one table row per test set and metric (at most maxTableRows). */
 export function renderProposalEvalSummary(summary: EvalSummary, environment: string): string {
@@ -183,7 +186,9 @@ export function renderProposalEvalSummary(summary: EvalSummary, environment: str
     lines.push('No evaluation gates: the project sets none, so nothing was checked.');
   else if (summary.passed !== undefined)
     lines.push(summary.passed ? 'All evaluation gates passed.' : '**Some evaluation gates failed.**');
-  for (const gate of summary.failedGates) lines.push(`- ❌ ${gate}`);
+  for (const gate of summary.failedGates.slice(0, maxFailedGates)) lines.push(`- ❌ ${markdownSafe(gate)}`);
+  if (summary.failedGates.length > maxFailedGates)
+    lines.push(`- …and ${summary.failedGates.length - maxFailedGates} more failed gates in the eval report.`);
   if (summary.rows.length > 0) {
     if (lines.length > 0) lines.push('');
     lines.push(
@@ -192,13 +197,13 @@ export function renderProposalEvalSummary(summary: EvalSummary, environment: str
     );
     for (const row of summary.rows.slice(0, maxTableRows)) {
       lines.push(
-        `| ${row.testSet} | ${row.metric} | ${format(row.current)} | ${format(row.proposed)} | ${formatDelta(row)} |`,
+        `| ${markdownSafe(row.testSet)} | ${markdownSafe(row.metric)} | ${format(row.current)} | ${format(row.proposed)} | ${formatDelta(row)} |`,
       );
     }
     const hidden = summary.rows.length - maxTableRows;
     if (hidden > 0) lines.push('', `_…and ${hidden} more metrics in the eval report._`);
   }
-  for (const note of summary.notes) lines.push('', `_${note}_`);
+  for (const note of summary.notes) lines.push('', `_${markdownSafe(note)}_`);
   if (summary.comparedWith) lines.push('', `Evaluated against ${summary.comparedWith}.`);
   if (summary.evaluatedFiles && summary.evaluatedFiles.length > 0) {
     lines.push(

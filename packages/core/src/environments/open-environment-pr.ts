@@ -22,6 +22,7 @@ import { SlipwayError } from '../errors/index.js';
 import type { GitHubClient } from '../github/client.js';
 import { isGitHubFailure } from '../github/failures.js';
 import {
+  type CommitInfo,
   commitFile,
   createBranch,
   deleteBranch,
@@ -279,7 +280,7 @@ async function proposeOnce(a: Attempt): Promise<Result> {
         at,
         base,
         { path: target.manifestPath, content: change.text },
-        commitMessage(target, release, base.sha, request.promotion),
+        (tree) => commitMessage(target, release, base.sha, tree, request.promotion),
       );
       // Compare-and-swap from the tip checked above: a push made since then makes this a LostRace, not a loss.
       await moveProposalBranch(octokit, { ...at, repositoryId: pr.repositoryId }, branch, {
@@ -310,7 +311,7 @@ async function proposeOnce(a: Attempt): Promise<Result> {
     at,
     base,
     { path: target.manifestPath, content: change.text },
-    commitMessage(target, release, base.sha, request.promotion),
+    (tree) => commitMessage(target, release, base.sha, tree, request.promotion),
   );
   const created = await createBranch(octokit, at, branch, commit);
   if (!created) {
@@ -319,7 +320,7 @@ async function proposeOnce(a: Attempt): Promise<Result> {
     if (!tip) throw new LostRace(`Branch ${branch} was deleted while Slipway was creating it.`);
     const tipCommit = await readCommit(octokit, at, tip);
     const trailers = readTrailers(tipCommit.message);
-    if (!isSlipwayCommit(tipCommit.message, tipCommit.parents, target)) {
+    if (!isSlipwayCommit(tipCommit, target)) {
       return result(
         'left-alone',
         `Branch ${branch} exists with commit ${tip.slice(0, 7)}, which Slipway did not make; it was left alone. Delete the branch to let Slipway propose again.`,
@@ -364,10 +365,19 @@ async function proposeOnce(a: Attempt): Promise<Result> {
   );
 }
 
-function isSlipwayCommit(message: string, parents: readonly string[], target: DeploymentTarget): boolean {
+/**
+ * A commit is Slipway's only when it is exactly what Slipway wrote: its trailers name this environment
+ * and model, and its one parent and its tree are the base and tree the trailers recorded. A person who
+ * amends it (`--amend`: same message, same parent, their content) makes a commit that fails the tree check.
+ */
+function isSlipwayCommit(commit: CommitInfo, target: DeploymentTarget): boolean {
+  const recorded = readTrailers(commit.message);
   return (
-    readTrailers(message).proposal === `${target.environment.name}/${target.model.name}` &&
-    parents.length === 1
+    recorded.proposal === `${target.environment.name}/${target.model.name}` &&
+    commit.parents.length === 1 &&
+    commit.parents[0] === recorded.base &&
+    recorded.tree !== undefined &&
+    commit.tree === recorded.tree
   );
 }
 
@@ -379,8 +389,7 @@ async function holdsOnlySlipwayCommit(
   target: DeploymentTarget,
 ): Promise<boolean> {
   if (marker && marker.commit === headSha) return true;
-  const commit = await readCommit(a.octokit, a.at, headSha);
-  return isSlipwayCommit(commit.message, commit.parents, target);
+  return isSlipwayCommit(await readCommit(a.octokit, a.at, headSha), target);
 }
 
 async function leaveAlone(

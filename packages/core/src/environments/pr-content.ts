@@ -1,6 +1,8 @@
 // What a deployment pull request says: branch name, commit message with Slipway's trailers, title, body
 // (change, evaluation, lineage, policy) and the hidden marker plus machine-readable block that let the
 // next run, and other tools, read the proposal back without guessing from prose.
+
+import { fitBody } from '../errors/index.js';
 import type { DeployedModel, ModelRelease } from './deployment.js';
 import { artifactReferenceOf, storageUriOf } from './deployment.js';
 import { type EvalSummary, maxTableRows, renderProposalEvalSummary } from './eval-summary.js';
@@ -56,6 +58,7 @@ export const trailers = {
   proposal: 'Slipway-Proposal',
   version: 'Slipway-Version',
   base: 'Slipway-Base',
+  tree: 'Slipway-Tree',
   promotedFrom: 'Slipway-Promoted-From',
   approvedBy: 'Slipway-Upstream-Approved-By',
   verifiedAt: 'Slipway-Upstream-Verified-At',
@@ -80,6 +83,7 @@ export function commitMessage(
   target: DeploymentTarget,
   release: ModelRelease,
   baseSha: string,
+  treeSha?: string,
   promotion?: PromotionProvenance,
 ): string {
   const provenance = promotion
@@ -96,18 +100,26 @@ export function commitMessage(
     `${trailers.proposal}: ${target.environment.name}/${release.model}`,
     `${trailers.version}: ${release.version}`,
     `${trailers.base}: ${baseSha}`,
+    // The tree Slipway wrote: an amended commit (same message, same parent, other content) is not Slipway's.
+    ...(treeSha ? [`${trailers.tree}: ${treeSha}`] : []),
     ...provenance,
     '',
   ].join('\n');
 }
 
 /** The Slipway trailers of a commit message; empty when the commit is not Slipway's. */
-export function readTrailers(message: string): { proposal?: string; version?: string; base?: string } {
+export function readTrailers(message: string): {
+  proposal?: string;
+  version?: string;
+  base?: string;
+  tree?: string;
+} {
   const read = (name: string) => new RegExp(`^${name}: (.+)$`, 'm').exec(message)?.[1]?.trim();
   const found = {
     proposal: read(trailers.proposal),
     version: read(trailers.version),
     base: read(trailers.base),
+    tree: read(trailers.tree),
   };
   return Object.fromEntries(Object.entries(found).filter(([, v]) => v !== undefined));
 }
@@ -245,7 +257,8 @@ export function proposalBody(content: ProposalContent): string {
       : `${env}'s policy needs a person to merge this pull request.`,
   );
   if (target.next) lines.push(`After it is deployed, promote it to **${target.next}**.`);
-  lines.push(
+  const tail = [
+    '',
     '',
     '<details><summary>Machine-readable proposal</summary>',
     '',
@@ -256,8 +269,14 @@ export function proposalBody(content: ProposalContent): string {
     '</details>',
     '',
     `<sub>Opened by Slipway. Branch \`${proposalBranch(env, release.model)}\` is regenerated on every run; commits pushed to it by people are never overwritten.</sub>`,
-  );
-  return lines.join('\n');
+  ].join('\n');
+  // However many gates failed, the body fits GitHub's limit; the full report is where the lineage says.
+  const rest = release.workflowRunUrl
+    ? `The full eval report is in the workflow run: ${release.workflowRunUrl}`
+    : release.evalReportDigest
+      ? `The full eval report is the artifact's referrer ${release.evalReportDigest}.`
+      : 'The full eval report is attached to the artifact.';
+  return fitBody(lines.join('\n'), { rest, tail });
 }
 
 /** The comment on a PR Slipway closes because the base already holds what it proposed. */

@@ -42,3 +42,13 @@ export function describeError(error: unknown, redact: (text: string) => string =
       `Please report it at ${REPORT_BUG_URL} with this log.\n${detail}`,
   );
 }
+
+export {
+  fitBody,
+  GITHUB_BODY_LIMIT,
+  htmlSafe,
+  logSafe,
+  logSafeText,
+  markdownSafe,
+} from './escape.js';
+export { createRedactor, type Redactor } from './redact.js';

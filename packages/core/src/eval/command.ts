@@ -1,8 +1,12 @@
 // Runs the project's eval command: no shell, output streamed line by line, a timeout, and the whole
-// process tree killed on timeout or cancellation. The command runs in its own process group (detached),
-// so one signal to the group reaches the grandchildren a Python or shell wrapper starts too.
+// process tree killed on timeout or cancellation. The command runs in its own process group and session
+// (detached), so one signal to the group reaches the grandchildren a Python or shell wrapper starts too;
+// those that leave both (setsid) are found by parentage as they appear (process-tree.ts). At the deadline
+// the pipes are closed, so nothing left holding them can keep the run open.
 import { spawn } from 'node:child_process';
 import { EvaluationError } from './errors.js';
+import { OutputLines } from './output-lines.js';
+import { ProcessTree } from './process-tree.js';
 
 export type CommandSpec = string | readonly string[];
 
@@ -63,14 +67,6 @@ function untrackGroup(pid: number): void {
     for (const name of ['SIGINT', 'SIGTERM'] as const) process.off(name, onParentSignal);
 }
 
-function killGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // The group is gone already.
-  }
-}
-
 /** Runs one command to completion; rejects with an EvaluationError on a failed start, a timeout or cancellation. */
 export async function runCommand(options: RunCommandOptions): Promise<CommandResult> {
   const argv = commandArgv(options.command);
@@ -87,30 +83,40 @@ export async function runCommand(options: RunCommandOptions): Promise<CommandRes
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const pid = child.pid;
+  const tree = pid !== undefined ? new ProcessTree(pid) : undefined;
+  const grace = options.killGraceMs ?? 3_000;
 
   const pipeLines = (stream: NodeJS.ReadableStream, name: 'stdout' | 'stderr') => {
-    let rest = '';
+    const lines = new OutputLines((line) => options.onLine?.(line, name));
     stream.setEncoding('utf8');
-    stream.on('data', (chunk: string) => {
-      const lines = (rest + chunk).split(/\r?\n/);
-      rest = lines.pop() ?? '';
-      for (const line of lines) options.onLine?.(line, name);
-    });
-    stream.on('end', () => {
-      if (rest !== '') options.onLine?.(rest, name);
-      rest = '';
-    });
+    stream.on('data', (chunk: string) => lines.push(chunk));
+    stream.on('end', () => lines.end());
   };
   pipeLines(child.stdout, 'stdout');
   pipeLines(child.stderr, 'stderr');
+  // Closing our ends of the pipes is what lets the run finish when a process that escaped every signal
+  // (or one not ours to kill) still holds them.
+  const closePipes = () => {
+    child.stdout.destroy();
+    child.stderr.destroy();
+  };
+
+  // Watch the tree as it grows, so a process that leaves the group and loses its parent is still known.
+  const watcher = tree ? setInterval(() => tree.scan(), 500) : undefined;
+  watcher?.unref();
 
   let stopReason: 'timeout' | 'cancelled' | undefined;
-  let killTimer: NodeJS.Timeout | undefined;
+  const timers: NodeJS.Timeout[] = [];
   const stop = (reason: 'timeout' | 'cancelled') => {
-    if (stopReason || pid === undefined) return;
+    if (stopReason || !tree) return;
     stopReason = reason;
-    killGroup(pid, 'SIGTERM');
-    killTimer = setTimeout(() => killGroup(pid, 'SIGKILL'), options.killGraceMs ?? 3_000);
+    tree.kill('SIGTERM');
+    timers.push(
+      setTimeout(() => {
+        tree.kill('SIGKILL');
+        closePipes();
+      }, grace),
+    );
   };
   const timer =
     options.timeoutMs !== undefined ? setTimeout(() => stop('timeout'), options.timeoutMs) : undefined;
@@ -123,10 +129,12 @@ export async function runCommand(options: RunCommandOptions): Promise<CommandRes
       child.once('error', reject);
       // Children the leader leaves behind (a wrapper that forks and returns) die with it, or their
       // open stdout would hold the run open; the group outlives its leader, so it can still be signalled.
-      child.once('exit', () => {
-        if (pid !== undefined) killGroup(pid, 'SIGKILL');
+      child.once('exit', (exitCode, exitSignal) => {
+        tree?.kill('SIGKILL');
+        // What still holds the pipes a moment later is not ours to wait for.
+        timers.push(setTimeout(closePipes, Math.min(grace, 1_000)));
+        child.once('close', () => resolve([exitCode, exitSignal]));
       });
-      child.once('close', (exitCode, exitSignal) => resolve([exitCode, exitSignal]));
     }).catch((error: NodeJS.ErrnoException) => {
       const hint =
         error.code === 'ENOENT'
@@ -152,7 +160,8 @@ export async function runCommand(options: RunCommandOptions): Promise<CommandRes
     return { argv, exitCode: code ?? 128 + signalNumber(signal), durationMs };
   } finally {
     if (timer) clearTimeout(timer);
-    if (killTimer) clearTimeout(killTimer);
+    if (watcher) clearInterval(watcher);
+    for (const pending of timers) clearTimeout(pending);
     options.signal?.removeEventListener('abort', onAbort);
     if (pid !== undefined) untrackGroup(pid);
   }

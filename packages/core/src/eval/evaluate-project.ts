@@ -11,7 +11,7 @@ import {
 } from '../metrics/index.js';
 import type { CommandSpec } from './command.js';
 import { evaluate } from './evaluate.js';
-import { assertGpuAvailable, detectGpus, type Gpu } from './gpus.js';
+import { assertGpuAvailable, describeGpus, detectGpus, type Gpu } from './gpus.js';
 import { mergeShardResults } from './merge.js';
 import { type LoadedProject, loadProject } from './project.js';
 import { runnerIdentity } from './report-context.js';
@@ -198,13 +198,6 @@ export function describeBaselineSource(source: BaselineSource): string {
   if (source.source === 'file') return `Baseline: ${source.path}`;
   if (!source.deployed) return `Baseline ${source.environment}: ${source.note}`;
   return `Baseline: ${source.version ?? 'the version'} deployed in ${source.environment}, ${source.artifact}, eval report ${source.reportDigest}`;
-}
-
-/** The GPUs line every evaluation logs first. */
-export function describeGpus(gpus: readonly Gpu[]): string {
-  return gpus.length === 0
-    ? 'GPUs: none (nvidia-smi not found or lists no device)'
-    : `GPUs: ${gpus.map((g) => `#${g.index} ${g.name}, ${g.memoryMiB} MiB, driver ${g.driverVersion}`).join('; ')}`;
 }
 
 /** The sentence for failed gates (the first five, then a count), or undefined when all passed. */

@@ -1,10 +1,9 @@
 // An evaluation run: for each selected test set, the eval command runs once per local shard (one per GPU,
 // in parallel), its predictions are ingested into sufficient statistics, and the shards are merged.
 // Unsharded, the result is the eval report; as shard i of a matrix, it is one partial result file per test set.
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import {
-  buildEvalReport,
   type EvalReport,
   ingestMetricsFile,
   ingestPredictions,
@@ -16,8 +15,8 @@ import { type CommandSpec, commandArgv, formatDuration, runCommand } from './com
 import { EvaluationError } from './errors.js';
 import type { Gpu } from './gpus.js';
 import { type EvalProject, evalTimeoutMs, type LoadedProject, selectTestSets } from './project.js';
-import { addProvenance, type ProvenanceOptions } from './provenance.js';
-import { type RunnerIdentity, reportContext } from './report-context.js';
+import { finishReport, type ProvenanceOptions } from './provenance.js';
+import type { RunnerIdentity } from './report-context.js';
 import { type LocalShard, planLocalShards, type Shard, wholeTestSet } from './shards.js';
 import { writeJsonAtomic } from './write.js';
 
@@ -63,6 +62,11 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
   const localShards = planLocalShards(shard, options.gpus.length);
   const timeoutMs = evalTimeoutMs(project, options.timeoutMinutes);
   const log = options.log ?? (() => {});
+  // Every run starts from empty folders: a command that exits 0 and writes nothing must not be judged
+  // on what an earlier run left there.
+  for (const folder of ['predictions', 'partials']) {
+    await rm(join(options.workDir, folder), { recursive: true, force: true });
+  }
   await mkdir(join(options.workDir, 'predictions'), { recursive: true });
 
   // Test sets run one after another (they share the runner's GPUs); each one's predictions are ingested
@@ -108,24 +112,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
     }
     return { kind: 'partials', shard, partialFiles, partials: results };
   }
-  const context = await reportContext({
-    project,
-    projectDir,
-    argv,
-    runner: options.runner,
-    gpus: options.gpus,
-  });
-  const report = buildEvalReport({
-    config: project,
-    results,
-    context,
-    ...(options.baseline ? { baseline: options.baseline } : {}),
-  });
-  return {
-    kind: 'report',
-    report: await addProvenance(report, options.loaded, options.provenance),
-    partials: results,
-  };
+  return { kind: 'report', report: await finishReport(results, { ...options, argv }), partials: results };
 }
 
 /** `holdout.shard-0-of-3.json`: sorts by test set, then shard, and never collides across a matrix. */

@@ -73,3 +73,10 @@ export function assertGpuAvailable(gpus: readonly Gpu[], required: boolean): voi
       'or set require-gpu: false to evaluate on the CPU.',
   );
 }
+
+/** The GPUs line every evaluation and training run logs first. */
+export function describeGpus(gpus: readonly Gpu[]): string {
+  return gpus.length === 0
+    ? 'GPUs: none (nvidia-smi not found or lists no device)'
+    : `GPUs: ${gpus.map((g) => `#${g.index} ${g.name}, ${g.memoryMiB} MiB, driver ${g.driverVersion}`).join('; ')}`;
+}

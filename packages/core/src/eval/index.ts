@@ -12,20 +12,27 @@ export {
 export { EvaluationError } from './errors.js';
 export { type EvaluateOptions, type EvaluationResult, evaluate, partialFileName } from './evaluate.js';
 export {
-  describeGpus,
   EVAL_WORK_DIR,
   type EvaluateOutcome,
   type EvaluateProjectRequest,
   evaluateProject,
   gateFailure,
 } from './evaluate-project.js';
-export { assertGpuAvailable, detectGpus, type Gpu, NVIDIA_SMI_ARGS, parseGpuInventory } from './gpus.js';
+export {
+  assertGpuAvailable,
+  describeGpus,
+  detectGpus,
+  type Gpu,
+  NVIDIA_SMI_ARGS,
+  parseGpuInventory,
+} from './gpus.js';
 export { type MergeOptions, type MergeResult, mergeShardResults } from './merge.js';
 export {
   type EvalProject,
   evalTimeoutMs,
   type LoadedProject,
   loadProject,
+  parseTimeoutMinutes,
   selectTestSets,
 } from './project.js';
 export { addProvenance, type ProvenanceOptions } from './provenance.js';

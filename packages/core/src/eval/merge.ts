@@ -3,19 +3,13 @@
 // report's metrics equal an unsharded run's exactly.
 import { relative } from 'node:path';
 import { glob } from 'tinyglobby';
-import {
-  buildEvalReport,
-  type EvalReport,
-  mergePartials,
-  type PartialResult,
-  readPartialResult,
-} from '../metrics/index.js';
+import { type EvalReport, mergePartials, type PartialResult, readPartialResult } from '../metrics/index.js';
 import { type CommandSpec, commandArgv } from './command.js';
 import { EvaluationError } from './errors.js';
 import type { Gpu } from './gpus.js';
 import { type LoadedProject, selectTestSets } from './project.js';
-import { addProvenance, type ProvenanceOptions } from './provenance.js';
-import { type RunnerIdentity, reportContext } from './report-context.js';
+import { finishReport, type ProvenanceOptions } from './provenance.js';
+import type { RunnerIdentity } from './report-context.js';
 import { parseShard, shardCoverageProblems } from './shards.js';
 
 export interface MergeOptions {
@@ -39,7 +33,7 @@ export interface MergeResult {
 }
 
 export async function mergeShardResults(options: MergeOptions): Promise<MergeResult> {
-  const { project, projectDir } = options.loaded;
+  const { project } = options.loaded;
   const patterns = options.partials.filter((p) => p.trim() !== '');
   const files = (
     await glob(patterns, { cwd: options.root, absolute: true, onlyFiles: true, dot: true })
@@ -94,21 +88,8 @@ export async function mergeShardResults(options: MergeOptions): Promise<MergeRes
   }
 
   const argv = commandArgv(options.command ?? project.eval.command);
-  const context = await reportContext({
-    project,
-    projectDir,
-    argv,
-    runner: options.runner,
-    gpus: options.gpus,
-  });
-  const report = buildEvalReport({
-    config: project,
-    results: merged,
-    context,
-    ...(options.baseline ? { baseline: options.baseline } : {}),
-  });
   return {
-    report: await addProvenance(report, options.loaded, options.provenance),
+    report: await finishReport(merged, { ...options, argv }),
     files: files.map(shown),
     merged,
   };

@@ -4,6 +4,7 @@ import { dirname, relative, resolve } from 'node:path';
 import { didYouMean } from '../config/did-you-mean.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import type { Project } from '../config/types.generated.js';
+import { SlipwayError } from '../errors/index.js';
 import type { MetricsConfig, TestSetConfig } from '../metrics/index.js';
 import { EvaluationError } from './errors.js';
 
@@ -46,6 +47,25 @@ export function selectTestSets(project: EvalProject, names: readonly string[] | 
         (suggestion ? ` Did you mean '${suggestion}'?` : ''),
     );
   });
+}
+
+/** The longest timer Node keeps (2^31 - 1 ms): a longer one fires at once, killing the command at its start. */
+const maxTimeoutMinutes = Math.floor((2 ** 31 - 1) / 60_000);
+
+/**
+ * A timeout override as a door reads it (`where`: `--timeout-minutes`, `input timeout-minutes`):
+ * undefined when not given, else a positive number of minutes within what a timer can hold.
+ */
+export function parseTimeoutMinutes(text: string | undefined, where: string): number | undefined {
+  if (text === undefined || text.trim() === '') return undefined;
+  const minutes = Number(text);
+  if (!(Number.isFinite(minutes) && minutes > 0 && minutes <= maxTimeoutMinutes)) {
+    throw new SlipwayError(
+      `Invalid ${where} '${text}'. Expected a positive number of minutes up to ${maxTimeoutMinutes}, e.g. 30.`,
+      { where, expected: `a positive number of minutes up to ${maxTimeoutMinutes}` },
+    );
+  }
+  return minutes;
 }
 
 /** Eval timeout: the override, else eval.timeout-minutes, else 60 minutes. */

@@ -1,16 +1,21 @@
 // What an eval report says about the model beyond its metrics: the digests of the files the artifact will
 // contain (so publishing can refuse other bytes), the training run that produced them, and what the
-// change was compared with. Added to the report once its metrics and gates are built.
+// change was compared with. Added to the report once its metrics and gates are built, by the one ending
+// a run and a merge of shards share (finishReport).
 import { stat } from 'node:fs/promises';
 import { recordFiles } from '../config/recorded-files.js';
-import type {
-  BaselineSource,
-  EvalReport,
-  RecordedFile,
-  ReportWarning,
-  TrainingRecord,
+import {
+  type BaselineSource,
+  buildEvalReport,
+  type EvalReport,
+  type PartialResult,
+  type RecordedFile,
+  type ReportWarning,
+  type TrainingRecord,
 } from '../metrics/index.js';
+import type { Gpu } from './gpus.js';
 import type { LoadedProject } from './project.js';
+import { type RunnerIdentity, reportContext } from './report-context.js';
 import { defaultRecordPath, readTrainingRecord } from './train.js';
 
 export interface ProvenanceOptions {
@@ -18,6 +23,38 @@ export interface ProvenanceOptions {
   readonly trainingRecord?: string;
   /** What the baseline was (a file, a deployed model, or nothing deployed). */
   readonly baselineSource?: BaselineSource;
+}
+
+export interface FinishReportOptions {
+  readonly loaded: LoadedProject;
+  /** The eval command as run (or as it would have run, for a merge). */
+  readonly argv: readonly string[];
+  readonly runner: RunnerIdentity;
+  readonly gpus: readonly Gpu[];
+  readonly baseline?: EvalReport;
+  readonly provenance?: ProvenanceOptions;
+}
+
+/** The report of these results: context (commit, runner, GPUs), metrics and gates, then provenance. */
+export async function finishReport(
+  results: readonly PartialResult[],
+  options: FinishReportOptions,
+): Promise<EvalReport> {
+  const { project, projectDir } = options.loaded;
+  const context = await reportContext({
+    project,
+    projectDir,
+    argv: options.argv,
+    runner: options.runner,
+    gpus: options.gpus,
+  });
+  const report = buildEvalReport({
+    config: project,
+    results,
+    context,
+    ...(options.baseline ? { baseline: options.baseline } : {}),
+  });
+  return addProvenance(report, options.loaded, options.provenance);
 }
 
 export async function addProvenance(

@@ -1,6 +1,7 @@
 // What a report says about where it came from: the model, the commit, the command, the runner and its GPUs.
 import { execFile } from 'node:child_process';
 import { hostname, platform, release } from 'node:os';
+import { gitEnvironment } from '../config/git-environment.js';
 import type { ReportContext } from '../metrics/index.js';
 import type { Gpu } from './gpus.js';
 import type { EvalProject } from './project.js';
@@ -45,8 +46,13 @@ export async function reportContext(input: ContextInput): Promise<ReportContext>
 /** The checked-out commit, or `unknown` outside a git repository. */
 function gitHead(cwd: string): Promise<string> {
   return new Promise((resolve) => {
-    execFile('git', ['rev-parse', 'HEAD'], { cwd, timeout: 10_000 }, (error, stdout) => {
-      resolve(error ? 'unknown' : stdout.trim());
-    });
+    execFile(
+      'git',
+      ['rev-parse', 'HEAD'],
+      { cwd, timeout: 10_000, env: gitEnvironment() },
+      (error, stdout) => {
+        resolve(error ? 'unknown' : stdout.trim());
+      },
+    );
   });
 }

@@ -2,6 +2,7 @@
 // test set (slices as rows, the baseline side by side), the gates, warnings, and a mermaid bar chart that
 // GitHub renders in place.
 import { defaultBaselineMetrics } from '../config/metric-catalogue.js';
+import { fitBody, GITHUB_BODY_LIMIT, markdownSafe } from '../errors/index.js';
 import type { EvalReport, GateVerdict, GroupReport, MetricValue, TestSetReport } from '../metrics/index.js';
 
 export interface SummaryOptions {
@@ -61,15 +62,22 @@ export function renderEvalSummary(report: EvalReport, options: SummaryOptions = 
     for (const warning of report.warnings) {
       const where = `${warning.testSet}${warning.slice ? ` / ${warning.slice}` : ''}`;
       const examples = warning.examples?.length
-        ? ` (e.g. ${warning.examples.map((id) => `\`${id}\``).join(', ')})`
+        ? ` (e.g. ${warning.examples.map((id) => cell(id)).join(', ')})`
         : '';
-      lines.push(`- ⚠️ **${warning.kind}** in ${cell(where)}: ${warning.message}${examples}`);
+      lines.push(`- ⚠️ **${warning.kind}** in ${cell(where)}: ${cell(warning.message)}${examples}`);
     }
   }
   const primary = metrics[0];
   if (primary) lines.push('', ...chart(report, primary, options));
   if (options.reportPath) lines.push('', `Report: \`${options.reportPath}\``);
-  return `${lines.join('\n')}\n`;
+  // The summary is also the sticky PR comment: however many gates fail, it fits GitHub's limit (less
+  // room for the comment's marker line).
+  return fitBody(`${lines.join('\n')}\n`, {
+    limit: GITHUB_BODY_LIMIT - 256,
+    rest: options.reportPath
+      ? `The full report is ${cell(options.reportPath)}.`
+      : 'The full report is in the eval report file.',
+  });
 }
 
 /** Which version and digest the change was compared with, or why it was compared with nothing. */
@@ -214,7 +222,13 @@ function formatDelta(value: MetricValue | undefined, base: MetricValue | undefin
 
 const fixed = (value: number) => (Number.isInteger(value) ? String(value) : value.toFixed(3));
 const round = (value: number) => Math.round(value * 1e4) / 1e4;
-/** Markdown table cells break on pipes and newlines. */
-const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
-/** Mermaid strings cannot hold double quotes. */
-const quote = (text: string) => text.replace(/"/g, "'");
+/** Report text (slice and test-set names, reasons) is the user's: shown as text, never as Markdown or HTML. */
+const cell = (text: string) => markdownSafe(text);
+/** Mermaid strings cannot hold double quotes, and a label must not end the code block or the line. */
+const quote = (text: string) =>
+  text
+    .replace(/"/g, "'")
+    .replace(/`/g, "'")
+    .replace(/</g, '‹')
+    .replace(/>/g, '›')
+    .replace(/[\r\n]+/g, ' ');

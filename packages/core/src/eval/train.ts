@@ -5,13 +5,14 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { recordFile, recordFiles } from '../config/recorded-files.js';
+import type { Project } from '../config/types.generated.js';
 import { trainingRecord as validateTrainingRecord } from '../config/validators.generated.js';
 import { SlipwayError } from '../errors/index.js';
 import type { TrainingRecord } from '../metrics/index.js';
 import { type CommandSpec, commandArgv, formatDuration, runCommand } from './command.js';
-import type { Gpu } from './gpus.js';
-import type { LoadedProject } from './project.js';
-import { type RunnerIdentity, reportContext } from './report-context.js';
+import { assertGpuAvailable, describeGpus, detectGpus, type Gpu } from './gpus.js';
+import { type LoadedProject, loadProject } from './project.js';
+import { reportContext, runnerIdentity } from './report-context.js';
 import { writeJsonAtomic } from './write.js';
 
 /** Training that cannot run or did not succeed: the message says which command, what happened, what to do. */
@@ -20,23 +21,30 @@ export class TrainingError extends SlipwayError {
 }
 
 export interface TrainRequest {
-  readonly loaded: LoadedProject;
+  /** slipway.yaml: absolute, or relative to `root`. */
+  readonly config: string;
+  /** The directory relative paths are resolved against. */
+  readonly root: string;
   /** Replaces train.command. */
   readonly command?: CommandSpec;
   /** Replaces train.timeout-minutes (default 60). */
   readonly timeoutMinutes?: number;
-  readonly gpus: readonly Gpu[];
-  /** The environment the command inherits; SLIPWAY_* are set on top. */
+  /** Fail when the machine has no GPU. */
+  readonly requireGpu?: boolean;
+  /** The environment the command inherits (SLIPWAY_* are set on top); also names the runner and commit. */
   readonly env: Record<string, string | undefined>;
-  readonly runner: RunnerIdentity;
-  /** Where the record is written; default .slipway/train/record.json beside slipway.yaml. */
+  /** Where the record is written (absolute, or relative to `root`); default .slipway/train/record.json beside slipway.yaml. */
   readonly recordPath?: string;
   readonly signal?: AbortSignal;
-  /** The command's output, line by line. */
+  /** The command's output and the GPU inventory, line by line. */
   readonly log?: (line: string) => void;
+  /** Where to look for nvidia-smi (tests pass a stand-in). */
+  readonly nvidiaSmi?: string;
 }
 
 export interface TrainOutcome {
+  readonly loaded: LoadedProject;
+  readonly gpus: readonly Gpu[];
   readonly record: TrainingRecord;
   /** Absolute path of the record written. */
   readonly recordPath: string;
@@ -45,15 +53,17 @@ export interface TrainOutcome {
 /** Where training leaves its record unless told otherwise; evaluation picks it up from there. */
 export const defaultRecordPath = (projectDir: string) => resolve(projectDir, '.slipway/train/record.json');
 
-interface TrainConfig {
-  train?: { command: CommandSpec; 'timeout-minutes'?: number; data?: string[] };
-  artifact?: { files: Array<{ path: string }> };
-}
-
 export async function trainProject(request: TrainRequest): Promise<TrainOutcome> {
-  const { project, projectDir, configPath } = request.loaded;
-  const config = project as unknown as TrainConfig;
-  const spec = request.command ?? config.train?.command;
+  const log = request.log ?? (() => {});
+  const [gpus, loaded] = await Promise.all([
+    detectGpus(request.nvidiaSmi),
+    loadProject(resolve(request.root, request.config), request.root),
+  ]);
+  log(describeGpus(gpus));
+  assertGpuAvailable(gpus, request.requireGpu === true);
+  const { projectDir, configPath } = loaded;
+  const project = loaded.project as Project;
+  const spec = request.command ?? project.train?.command;
   if (spec === undefined) {
     throw new TrainingError(
       `${shownPath(configPath)} has no train section: add train.command (e.g. [python3, train.py]) to say how the model is trained.`,
@@ -61,14 +71,16 @@ export async function trainProject(request: TrainRequest): Promise<TrainOutcome>
     );
   }
   const argv = commandArgv(spec);
-  const recordPath = request.recordPath ?? defaultRecordPath(projectDir);
+  const recordPath = request.recordPath
+    ? resolve(request.root, request.recordPath)
+    : defaultRecordPath(projectDir);
   const parametersPath = resolve(projectDir, '.slipway/train/parameters.json');
   // A parameters file from an earlier run must never pass for this run's.
   await rm(parametersPath, { force: true });
   await mkdir(dirname(parametersPath), { recursive: true });
 
   // Inputs are recorded as they are when training starts: a data file changed halfway is not what trained the model.
-  const dataPaths = [...(config.train?.data ?? []), ...project['test-sets'].map((set) => set.path)];
+  const dataPaths = [...(project.train?.data ?? []), ...project['test-sets'].map((set) => set.path)];
   const [configFile, data] = await Promise.all([
     recordFile(projectDir, configPath),
     recordFiles(projectDir, dataPaths),
@@ -80,9 +92,8 @@ export async function trainProject(request: TrainRequest): Promise<TrainOutcome>
     SLIPWAY_PROJECT_DIR: projectDir,
   };
   // Training is one process and gets every GPU of the runner; it decides how to use them.
-  if (request.gpus.length > 0) env.CUDA_VISIBLE_DEVICES = request.gpus.map((gpu) => gpu.index).join(',');
-  const minutes = request.timeoutMinutes ?? config.train?.['timeout-minutes'] ?? 60;
-  const log = request.log ?? (() => {});
+  if (gpus.length > 0) env.CUDA_VISIBLE_DEVICES = gpus.map((gpu) => gpu.index).join(',');
+  const minutes = request.timeoutMinutes ?? project.train?.['timeout-minutes'] ?? 60;
   const startedAt = new Date();
   log(`[train] running ${argv.join(' ')}`);
   const result = await runCommand({
@@ -106,7 +117,7 @@ export async function trainProject(request: TrainRequest): Promise<TrainOutcome>
 
   const outputs = await recordFiles(
     projectDir,
-    (config.artifact?.files ?? []).map((file) => file.path),
+    (project.artifact?.files ?? []).map((file) => file.path),
   ).catch((error: unknown) => {
     throw new TrainingError(
       `The train command '${argv.join(' ')}' exited successfully, but a file artifact.files names is missing: ${(error as Error).message}`,
@@ -121,8 +132,8 @@ export async function trainProject(request: TrainRequest): Promise<TrainOutcome>
     project,
     projectDir,
     argv,
-    runner: request.runner,
-    gpus: request.gpus,
+    runner: runnerIdentity(request.env),
+    gpus,
   });
   const record: TrainingRecord = {
     apiVersion: 'slipway.dev/v1',
@@ -144,7 +155,7 @@ export async function trainProject(request: TrainRequest): Promise<TrainOutcome>
     throw new Error(`Slipway built an invalid training record (${first?.instancePath} ${first?.message}).`);
   }
   await writeJsonAtomic(recordPath, record);
-  return { record, recordPath };
+  return { loaded, gpus, record, recordPath };
 }
 
 /** The JSON object the command wrote to SLIPWAY_TRAIN_PARAMETERS; none written means no parameters. */

@@ -12,7 +12,7 @@ import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
 import Bottleneck from 'bottleneck';
-import { SlipwayError } from '../errors/index.js';
+import { createRedactor, SlipwayError } from '../errors/index.js';
 
 /** The client every Slipway GitHub call goes through: a plain @octokit/rest Octokit to its callers. */
 export type GitHubClient = Octokit;
@@ -84,6 +84,7 @@ const quietLog: GitHubClientLog = {
  */
 export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
   if (!options.token) throw new SlipwayError('A GitHub token is required (input `token` or GITHUB_TOKEN).');
+  if (options.baseUrl !== undefined) checkApiUrl(options.baseUrl);
   const retries = options.retries ?? DEFAULT_RETRIES;
   const unitMs = options.retryDelayUnitMs ?? 1000;
   const maxWait = options.maxRetryAfterSeconds ?? DEFAULT_MAX_RETRY_AFTER_SECONDS;
@@ -113,7 +114,7 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
       return true;
     };
 
-  return new SlipwayOctokit({
+  const octokit = new SlipwayOctokit({
     auth: options.token,
     userAgent: options.userAgent ?? 'slipway',
     ...(options.baseUrl ? { baseUrl: options.baseUrl.replace(/\/+$/, '') } : {}),
@@ -128,4 +129,48 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
       onSecondaryRateLimit: onLimit('secondary'),
     },
   });
+  // An API (or a proxy in front of it) that echoes request headers in its error body must not hand the
+  // token back into the log.
+  const redactor = createRedactor([options.token]);
+  octokit.hook.error('request', (error) => {
+    if (error instanceof Error) error.message = redactor.redact(error.message);
+    const response = (error as { response?: { data?: unknown } }).response;
+    if (response && response.data !== undefined) {
+      response.data = JSON.parse(redactor.redact(JSON.stringify(response.data) ?? 'null'));
+    }
+    throw error;
+  });
+  // A wrong API URL often answers 200 with an HTML page (a login page, a proxy, the web UI): without this
+  // check it surfaces later as "Cannot read properties of undefined".
+  octokit.hook.after('request', (response, request) => {
+    const type = String(response.headers['content-type'] ?? '');
+    const empty = response.data === undefined || response.data === '' || response.status === 204;
+    if (empty || /json/i.test(type)) return;
+    const what = `${request.method} ${String(request.url).split('?')[0]}`;
+    throw new SlipwayError(
+      `The GitHub API at ${options.baseUrl ?? 'https://api.github.com'} answered ${what} with ${type || 'no content type'} ` +
+        `(status ${response.status}), not JSON: it is not the GitHub REST API. For GitHub Enterprise Server, use https://HOST/api/v3.`,
+      {
+        where: options.baseUrl ?? 'https://api.github.com',
+        expected: 'the GitHub REST API root, answering JSON',
+      },
+    );
+  });
+  return octokit;
+}
+
+/** The API root must be an http(s) URL: `new URL` deep inside Octokit says only "Invalid URL". */
+function checkApiUrl(baseUrl: string): void {
+  let url: URL | undefined;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+    throw new SlipwayError(
+      `The GitHub API URL '${baseUrl}' is not an http(s) URL. Expected https://api.github.com, or https://HOST/api/v3 for GitHub Enterprise Server.`,
+      { where: baseUrl, expected: 'an https:// URL of the GitHub REST API root' },
+    );
+  }
 }

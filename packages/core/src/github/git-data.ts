@@ -20,6 +20,7 @@ export interface CommitInfo {
   readonly sha: string;
   readonly message: string;
   readonly parents: readonly string[];
+  readonly tree: string;
 }
 
 /** A request that lost a race with another writer: the caller re-reads everything and tries again. */
@@ -76,7 +77,12 @@ export async function readBranchSha(
 
 export async function readCommit(octokit: GitHubClient, at: RepositoryRef, sha: string): Promise<CommitInfo> {
   const { data } = await octokit.rest.git.getCommit({ ...at, commit_sha: sha });
-  return { sha: data.sha, message: data.message, parents: data.parents.map((p) => p.sha) };
+  return {
+    sha: data.sha,
+    message: data.message,
+    parents: data.parents.map((p) => p.sha),
+    tree: data.tree.sha,
+  };
 }
 
 /** A file's text at a commit, or undefined when the path does not exist there. */
@@ -122,7 +128,8 @@ export async function commitFile(
   at: RepositoryRef,
   parent: BranchTip,
   file: { readonly path: string; readonly content: string },
-  message: string,
+  /** The commit message, given the new tree's sha (Slipway records it to recognise its own commits). */
+  message: (tree: string) => string,
 ): Promise<string> {
   const tree = await octokit.rest.git.createTree({
     ...at,
@@ -131,7 +138,7 @@ export async function commitFile(
   });
   const commit = await octokit.rest.git.createCommit({
     ...at,
-    message,
+    message: message(tree.data.sha),
     tree: tree.data.sha,
     parents: [parent.sha],
   });

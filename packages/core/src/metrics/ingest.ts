@@ -168,7 +168,7 @@ export async function ingestPredictions(
 
   if (ids.unchecked > 0) {
     notes.push(
-      `duplicate ids were checked for the first ${ids.size} distinct examples only; ${ids.unchecked} later ones were not remembered (memory bound)`,
+      `the duplicate-id check was partial: it remembered the first ${ids.size} distinct ids (its memory bound) and checked the ${ids.unchecked} later ones against those, not against each other; a duplicate among those later ids is not caught`,
     );
   }
   if (ignoredTags > 0) {

@@ -36,6 +36,11 @@ export class VersionExistsError extends OciError {
   override name = 'VersionExistsError';
 }
 
+/** Another publish wrote the same tag at the same time, and this run's write did not stand. */
+export class VersionRaceLostError extends VersionExistsError {
+  override name = 'VersionRaceLostError';
+}
+
 /** Content did not match its digest (a changed file, a corrupt blob). Never retried. */
 export class DigestMismatchError extends OciError {
   override name = 'DigestMismatchError';

@@ -47,10 +47,15 @@ export class Answer {
   readonly #incoming: AsyncIterable<Buffer>;
 
   /** `whole`: the body already read, when the request had to be cut short after the answer came. */
-  constructor(incoming: IncomingMessage, method: string, whole?: Buffer) {
+  /** `cause`: why the request was ended, if it was (idle, deadline); the body's reader gets it rather than "aborted". */
+  constructor(incoming: IncomingMessage, method: string, whole?: Buffer, cause?: () => Error | undefined) {
     this.status = incoming.statusCode ?? 502;
     this.headers = new AnswerHeaders(incoming.headers);
-    this.#incoming = whole ? once(whole) : (incoming as AsyncIterable<Buffer>);
+    this.#incoming = whole
+      ? once(whole)
+      : cause
+        ? explained(incoming, cause)
+        : (incoming as AsyncIterable<Buffer>);
     const empty = method === 'HEAD' || [204, 205, 304].includes(this.status);
     const source = this.#incoming;
     this.body = empty
@@ -88,16 +93,56 @@ async function* once(bytes: Buffer): AsyncGenerator<Buffer> {
   yield bytes;
 }
 
+async function* explained(incoming: IncomingMessage, cause: () => Error | undefined): AsyncGenerator<Buffer> {
+  try {
+    for await (const chunk of incoming as AsyncIterable<Buffer>) yield chunk;
+  } catch (error) {
+    throw cause() ?? error;
+  }
+}
+
+export interface ExchangeOptions {
+  /** The request is abandoned when no bytes move either way for this long (the socket's inactivity timer). */
+  readonly idleMs?: number;
+  /** Ends the request at once, with the signal's reason as its error: the whole operation's deadline. */
+  readonly signal?: AbortSignal;
+}
+
+/** The error an idle request ends with: a network failure (ETIMEDOUT), so it is retried. */
+export function idleError(idleMs: number): Error {
+  return Object.assign(new Error(`no bytes moved for ${Number((idleMs / 1000).toFixed(1))} s`), {
+    code: 'ETIMEDOUT',
+  });
+}
+
 /** Sends one request; resolves with the answer's status and headers, its body still to be read. */
 export async function exchange(
   method: string,
   url: URL,
   headers: Record<string, string>,
   body?: Body,
+  limits: ExchangeOptions = {},
 ): Promise<Answer> {
+  const { idleMs, signal } = limits;
+  signal?.throwIfAborted();
   const send = url.protocol === 'https:' ? https.request : http.request;
   const options: RequestOptions = { method, headers };
   const request: ClientRequest = send(url, options);
+  // The socket's own inactivity timer covers both directions: a registry that never answers, stops
+  // reading a body mid-upload, or stops sending its answer's body. Node drops the listener once the
+  // socket goes back to the pool, so a kept-alive socket carries no stale timer.
+  let ended: Error | undefined;
+  const end = (error: Error) => {
+    ended ??= error;
+    request.destroy(error);
+  };
+  if (idleMs !== undefined) request.setTimeout(idleMs, () => end(idleError(idleMs)));
+  const onAbort = () => end(signal?.reason as Error);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  // The answer's body is read after this returns: the deadline keeps watching until the socket closes
+  // or the answer ends.
+  const release = () => signal?.removeEventListener('abort', onAbort);
+  request.once('close', release);
   let answered = false;
   let failed: (error: unknown) => void = () => {};
   const streamed = body !== undefined && typeof body !== 'string' && !Buffer.isBuffer(body);
@@ -107,13 +152,13 @@ export async function exchange(
     request.on('response', (incoming) => {
       answered = true;
       if (!streamed) {
-        done(new Answer(incoming, method));
+        done(new Answer(incoming, method, undefined, () => ended));
         return;
       }
       // After a streamed body the answer is small and read whole: the request may be cut short next.
       const chunks: Buffer[] = [];
       incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
-      incoming.on('error', fail);
+      incoming.on('error', (error) => fail(ended ?? error));
       incoming.on('end', () => done(new Answer(incoming, method, Buffer.concat(chunks))));
     });
   });

@@ -1,6 +1,7 @@
 // OCI artifacts: models as CNCF ModelPack artifacts in any OCI registry or an OCI image layout.
 export type { RegistryCredentials } from './auth.js';
 export { parseChallenge } from './auth.js';
+export { DEFAULT_PUBLISH_TIMEOUT_MINUTES, type Deadline, DeadlineError, startDeadline } from './deadline.js';
 export { digestHex, isDigest, referrersFallbackTag, sha256Digest } from './digest.js';
 export type { CachedLayer, DigestCacheOptions } from './digest-cache.js';
 export { DEFAULT_RACY_MARGIN_MS, DigestCache, thisMachine } from './digest-cache.js';
@@ -73,6 +74,7 @@ export type { PullRequest, PullResult } from './pull.js';
 export { fetchReferrerByDigest, fetchReport, pullModel } from './pull.js';
 export type { ArtifactReference } from './reference.js';
 export { formatReference, parseReference, REPOSITORY_PATTERN, TAG_PATTERN } from './reference.js';
+export { DEFAULT_IDLE_TIMEOUT_MS } from './registry-http.js';
 export type { RegistryStoreOptions } from './registry-store.js';
 export { RegistryStore } from './registry-store.js';
 export type { RetryPolicy } from './retry.js';

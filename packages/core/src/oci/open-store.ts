@@ -1,6 +1,7 @@
 // Opens the store a publish or pull talks to, and works out the artifact's creation time.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { gitEnvironment } from '../config/git-environment.js';
 import type { RegistryCredentials } from './auth.js';
 import { OciError } from './errors.js';
 import { LayoutStore } from './layout-store.js';
@@ -20,6 +21,10 @@ export interface StoreOptions {
   readonly actions?: 'pull' | 'pull,push';
   readonly onSecret?: (secret: string) => void;
   readonly log?: (message: string) => void;
+  /** No bytes moving on a request for this long abandons it (it is retried); default 60 s. */
+  readonly idleTimeoutMs?: number;
+  /** Ends the whole operation: see publishDeadline. */
+  readonly signal?: AbortSignal;
 }
 
 export function openStore(target: PublishTarget, options: StoreOptions = {}): ArtifactStore {
@@ -35,6 +40,8 @@ export function openStore(target: PublishTarget, options: StoreOptions = {}): Ar
     ...(options.retry ? { retry: options.retry } : {}),
     ...(options.onSecret ? { onSecret: options.onSecret } : {}),
     ...(options.log ? { log: options.log } : {}),
+    ...(options.idleTimeoutMs !== undefined ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
   });
 }
 
@@ -112,15 +119,11 @@ export async function resolveCreated(options: {
     return new Date(Number(options.sourceDateEpoch) * 1000).toISOString().replace(/\.000Z$/, 'Z');
   }
   try {
-    const { stdout } = await run('git', [
-      '-C',
-      options.dir,
-      'log',
-      '-1',
-      '--format=%cI',
-      options.revision ?? 'HEAD',
-      '--',
-    ]);
+    const { stdout } = await run(
+      'git',
+      ['-C', options.dir, 'log', '-1', '--format=%cI', options.revision ?? 'HEAD', '--'],
+      { env: gitEnvironment() },
+    );
     const time = Date.parse(stdout.trim());
     return Number.isNaN(time) ? undefined : new Date(time).toISOString().replace(/\.000Z$/, 'Z');
   } catch {

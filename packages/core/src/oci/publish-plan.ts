@@ -1,8 +1,8 @@
 // From slipway.yaml (and overrides) to what publishModel needs: where the artifact goes, which files,
 // which version and tags. The config is validated first, so a wrong slipway.yaml fails with its
 // file:line:col findings rather than halfway through an upload.
-import { dirname, join, relative, resolve, sep } from 'node:path';
-import { ConfigError, loadConfig, schemaValidators } from '../config/index.js';
+import { dirname, join, resolve } from 'node:path';
+import { ConfigError, checkArtifactPath, loadConfig, schemaValidators } from '../config/index.js';
 import { readJsonFile } from '../config/json-file.js';
 import type { Project } from '../config/types.generated.js';
 import { OciError } from './errors.js';
@@ -90,14 +90,23 @@ export async function readPublishPlan(
     };
   }
   const files = artifact.files.map((file): ModelFile => {
-    const source = resolve(projectDir, file.path);
-    const inside = relative(projectDir, source);
-    if (inside === '' || inside.startsWith(`..${sep}`) || inside === '..' || resolve(inside) === inside) {
+    const checked = checkArtifactPath(projectDir, file.path);
+    if (checked.kind === 'refused') {
       throw new OciError(
-        `artifact.files path '${file.path}' in ${configPath} is outside the project directory.`,
+        `artifact.files path '${file.path}' in ${configPath} ${checked.reason}. Publishing refuses it; ` +
+          'list the model files themselves, inside the project.',
       );
     }
-    return { path: inside.split(sep).join('/'), source, type: file.type };
+    // The real path, so what is read later is the file checked here, not whatever a link points to then.
+    const source = checked.kind === 'file' ? checked.realPath : checked.source;
+    return {
+      path: file.path
+        .split(/[\\/]+/)
+        .filter((part) => part !== '.')
+        .join('/'),
+      source,
+      type: file.type,
+    };
   });
   return {
     target,

@@ -4,11 +4,14 @@
 import { execFile } from 'node:child_process';
 import { isAbsolute, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { gitEnvironment } from '../config/git-environment.js';
 import type { RegistryCredentials } from './auth.js';
+import { DEFAULT_PUBLISH_TIMEOUT_MINUTES, startDeadline } from './deadline.js';
 import { DigestCache } from './digest-cache.js';
 import { modelcarMountFrom, openModelcarBase, openStore, resolveCreated } from './open-store.js';
 import { type PublishProgress, type PublishResult, publishModel } from './publish.js';
 import { type PublishPlan, readEvalReportBytes, readPublishPlan } from './publish-plan.js';
+import { DEFAULT_IDLE_TIMEOUT_MS } from './registry-http.js';
 
 /** Where the model's source lives: GitHub's context in a workflow, the git checkout elsewhere. */
 export interface SourceContext {
@@ -54,6 +57,10 @@ export interface PublishProjectRequest {
   /** Bytes per PATCH; 0 or undefined for one streamed PUT. */
   readonly chunkSize?: number;
   readonly mountFrom?: readonly string[];
+  /** A request with no bytes moving for this long is abandoned and retried; default 60. */
+  readonly idleTimeoutSeconds?: number;
+  /** The whole publish stops after this long, tagging nothing more; default DEFAULT_PUBLISH_TIMEOUT_MINUTES. */
+  readonly timeoutMinutes?: number;
   /** Base image (with sh) of the KServe modelcar, overriding artifact.modelcar.base; e.g. oci:<dir>:<tag> is read as-is. */
   readonly modelcarBase?: string;
   /** Model files sent at once (default DEFAULT_PARALLEL_UPLOADS); 1 sends them one by one. */
@@ -98,10 +105,34 @@ export async function publishProject(request: PublishProjectRequest): Promise<Pu
     ...(checkout.revision ? { revision: checkout.revision } : {}),
   });
   const registry = plan.target.kind === 'registry' ? plan.target.registry : '';
+  const deadline = startDeadline(
+    request.timeoutMinutes ?? DEFAULT_PUBLISH_TIMEOUT_MINUTES,
+    `Publishing ${plan.name} ${plan.version}`,
+    'Raise timeout-minutes (the --timeout flag) if the model is large and the link slow; check the registry otherwise.',
+  );
+  try {
+    return await publishWithin(request, plan, checkout, report, created, registry, deadline.signal);
+  } finally {
+    deadline.clear();
+  }
+}
+
+async function publishWithin(
+  request: PublishProjectRequest,
+  plan: PublishPlan,
+  checkout: Checkout,
+  report: Buffer | undefined,
+  created: string | undefined,
+  registry: string,
+  signal: AbortSignal,
+): Promise<PublishOutcome> {
   const credentials = registryCredentials(registry, request.credentials ?? {}, checkout.owner);
   // A base in the same registry lends its layers by cross-repository mount instead of a download and upload.
   const mountFrom = [...(request.mountFrom ?? []), ...modelcarMountFrom(plan.modelcarBase, plan.target)];
+  const idleTimeoutMs = (request.idleTimeoutSeconds ?? DEFAULT_IDLE_TIMEOUT_MS / 1000) * 1000;
   const store = openStore(plan.target, {
+    idleTimeoutMs,
+    signal,
     credentials,
     ...(request.plainHttp ? { plainHttp: true } : {}),
     ...(request.chunkSize ? { chunkSize: request.chunkSize } : {}),
@@ -132,6 +163,8 @@ export async function publishProject(request: PublishProjectRequest): Promise<Pu
       ? {
           modelcar: {
             base: openModelcarBase(plan.modelcarBase, plan.target, {
+              idleTimeoutMs,
+              signal,
               credentials,
               ...(request.plainHttp ? { plainHttp: true } : {}),
               ...(request.onSecret ? { onSecret: request.onSecret } : {}),
@@ -172,7 +205,10 @@ const git = promisify(execFile);
 
 async function gitOutput(dir: string, args: readonly string[]): Promise<string | undefined> {
   try {
-    return (await git('git', ['-C', dir, ...args], { timeout: 10_000 })).stdout.trim() || undefined;
+    return (
+      (await git('git', ['-C', dir, ...args], { timeout: 10_000, env: gitEnvironment() })).stdout.trim() ||
+      undefined
+    );
   } catch {
     return undefined;
   }

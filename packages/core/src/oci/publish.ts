@@ -16,7 +16,7 @@ import type { RecordedFile } from '../config/recorded-files.js';
 import { recordFile } from '../config/recorded-files.js';
 import { referrersFallbackTag, sha256Digest } from './digest.js';
 import type { DigestCache } from './digest-cache.js';
-import { BlobRejectedError, OciError, VersionExistsError } from './errors.js';
+import { BlobRejectedError, OciError } from './errors.js';
 import {
   ANNOTATION_EVAL_REPORT,
   ANNOTATION_EVALUATED_FILES,
@@ -41,14 +41,12 @@ import {
   TRAINING_RECORD_ARTIFACT_TYPE,
 } from './media-types.js';
 import {
-  addReferrer,
   buildModelConfig,
   buildModelManifest,
   buildReportManifest,
   type Descriptor,
   type Document,
   EMPTY_CONFIG,
-  type ImageIndex,
   type ModelMetadata,
 } from './model-manifest.js';
 import {
@@ -61,6 +59,7 @@ import {
 } from './modelcar.js';
 import { TAG_PATTERN } from './reference.js';
 import type { ArtifactStore, StoredManifest } from './store.js';
+import { addToReferrersIndex, moveTag, versionExists, writeVersionTag } from './tag-write.js';
 
 export type PublishProgress =
   | {
@@ -108,7 +107,10 @@ export interface PublishResult {
   readonly digest: string;
   readonly location: string;
   readonly versionTag: string;
+  /** Moving tags that now name this version. */
   readonly movingTags: readonly string[];
+  /** Moving tags left where they were, because they name a higher version. */
+  readonly heldBackTags: ReadonlyArray<{ readonly tag: string; readonly version: string }>;
   readonly reportDigest?: string;
   readonly bytesUploaded: number;
   readonly bytesSkipped: number;
@@ -194,10 +196,7 @@ export async function publishModel(request: PublishRequest): Promise<PublishResu
       known = await Promise.all(known.map((layer, i) => layer ?? limit(() => hash(stated[i]!))));
       const { manifest } = buildManifests(annotatedMetadata, known as Descriptor[]);
       if (existing.digest !== manifest.descriptor.digest) {
-        throw new VersionExistsError(
-          `${store.location}:${tag} already names ${existing.digest}; this publish would make ${manifest.descriptor.digest}. ` +
-            'Versions are immutable: raise model.version in slipway.yaml (or the version input) to publish a change.',
-        );
+        throw versionExists(store, tag, existing.digest, manifest.descriptor.digest);
       }
     }
 
@@ -267,10 +266,18 @@ export async function publishModel(request: PublishRequest): Promise<PublishResu
       );
     }
 
+    // The version tag is written once (If-None-Match where the registry honours it, then read back); a
+    // moving tag only ever moves up, by semver. Tags that already name this manifest are not touched.
     const digest = manifest.descriptor.digest;
-    if (existing?.digest !== digest) await store.putManifest(manifest.bytes, manifest.descriptor, tag);
+    const alreadyThere =
+      existing?.digest === digest ? true : (await writeVersionTag(store, manifest, tag)).alreadyThere;
+    const moved: string[] = [];
+    const heldBack: Array<{ tag: string; version: string }> = [];
     for (const [i, t] of movingTags.entries()) {
-      if (moving[i]?.digest !== digest) await store.putManifest(manifest.bytes, manifest.descriptor, t);
+      const higher =
+        moving[i]?.digest === digest ? undefined : await moveTag(store, manifest, metadata.version, t);
+      if (higher === undefined) moved.push(t);
+      else heldBack.push({ tag: t, version: higher });
     }
 
     let reportDigest: string | undefined;
@@ -316,13 +323,14 @@ export async function publishModel(request: PublishRequest): Promise<PublishResu
       digest,
       location: store.location,
       versionTag: tag,
-      movingTags,
+      movingTags: moved,
+      heldBackTags: heldBack,
       ...(reportDigest ? { reportDigest } : {}),
       bytesUploaded: sum(['uploaded']),
       bytesSkipped: sum(['skipped', 'mounted']),
       bytesRead,
       blobs,
-      alreadyPublished: existing !== undefined,
+      alreadyPublished: alreadyThere,
       ...(modelcar ? { modelcar } : {}),
       ...(evaluated ? { evaluatedFiles: evaluated.check.outcome } : {}),
       ...(trainingRecordDigest ? { trainingRecordDigest } : {}),
@@ -398,8 +406,6 @@ async function attachReferrer(
   );
   if (!subjectHandled) {
     const fallbackTag = referrersFallbackTag(subject.descriptor.digest);
-    const current = await store.getManifest(fallbackTag);
-    const index = current ? (JSON.parse(current.bytes.toString('utf8')) as ImageIndex) : undefined;
     const entry: Descriptor = {
       mediaType: manifest.descriptor.mediaType,
       digest: manifest.descriptor.digest,
@@ -407,8 +413,7 @@ async function attachReferrer(
       artifactType: manifest.value.artifactType!,
       ...(manifest.value.annotations ? { annotations: manifest.value.annotations } : {}),
     };
-    const updated = addReferrer(index, entry);
-    await store.putManifest(updated.bytes, updated.descriptor, fallbackTag);
+    await addToReferrersIndex(store, fallbackTag, entry);
   }
   return manifest.descriptor.digest;
 }

@@ -3,9 +3,17 @@
 // Authorization is attached only to requests for the registry's own host: a redirect to blob storage on
 // another host (S3, a CDN) is followed without it, so a token never leaks. Each request body is a
 // factory, because a 401 or a redirect means sending it again. Requests go through http-exchange.ts
-// (node:http, not fetch: see there why).
-import { basicHeader, type Challenge, fetchToken, parseChallenge, type RegistryCredentials } from './auth.js';
-import { AuthError, errorCodes, RETRYABLE_STATUSES, RegistryError } from './errors.js';
+// (node:http, not fetch: see there why), which also ends a request that goes idle or outlives the deadline.
+import { createRedactor, type Redactor } from '../errors/index.js';
+import {
+  basicHeader,
+  basicPair,
+  type Challenge,
+  fetchToken,
+  parseChallenge,
+  type RegistryCredentials,
+} from './auth.js';
+import { AuthError, errorCodes, OciError, RETRYABLE_STATUSES, RegistryError } from './errors.js';
 import { type Answer, type Body, exchange } from './http-exchange.js';
 import { parseRetryAfter, RetryableStatusError } from './retry.js';
 
@@ -21,6 +29,27 @@ export interface RegistryConnectionOptions {
   /** Repositories blobs may be mounted from; their pull scope is asked for too. */
   readonly mountFrom?: readonly string[];
   readonly onSecret?: (secret: string) => void;
+  /** A request with no bytes moving either way for this long is abandoned (and retried); default 60 s. */
+  readonly idleTimeoutMs?: number;
+  /** Ends every request at once when it aborts: the whole publish's deadline. */
+  readonly signal?: AbortSignal;
+}
+
+export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
+
+/** A registry is a host and optional port; a URL or a path given instead makes `new URL` say only "Invalid URL". */
+function checkRegistryHost(registry: string): void {
+  if (/^([a-z0-9]([a-z0-9-]*[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$/i.test(registry))
+    return;
+  if (/^\[[0-9a-f:]+\](:\d{1,5})?$/i.test(registry)) return;
+  const hint = /^[a-z]+:\/\//i.test(registry)
+    ? ` Leave out the scheme: ${registry.replace(/^[a-z]+:\/\//i, '').replace(/\/.*$/, '')}.`
+    : registry.includes('/')
+      ? ' The repository goes in artifact.repository (or the repository input), not in the registry.'
+      : '';
+  throw new OciError(
+    `Registry '${registry}' is not a registry host: expected a host and optional port such as ghcr.io or localhost:5000.${hint}`,
+  );
 }
 
 export interface RequestOptions {
@@ -38,11 +67,19 @@ export class RegistryConnection {
   readonly baseUrl: string;
   readonly #options: RegistryConnectionOptions;
   #authorization: string | undefined;
+  /** Every secret this connection sends, removed from the messages it builds from what registries say. */
+  readonly #redactor: Redactor;
 
   constructor(options: RegistryConnectionOptions) {
     this.#options = options;
     this.registry = options.registry;
     this.repository = options.repository;
+    checkRegistryHost(options.registry);
+    this.#redactor = createRedactor();
+    const pair = options.credentials ? basicPair(options.credentials) : undefined;
+    if (pair) this.#redactor.addBasic(pair[0], pair[1]);
+    // The Basic header's base64 is a string of its own: masked like the password it carries.
+    for (const form of this.#redactor.forms) options.onSecret?.(form);
     const local = /^(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/.test(options.registry);
     this.baseUrl = `${(options.plainHttp ?? local) ? 'http' : 'https'}://${options.registry}`;
   }
@@ -85,7 +122,9 @@ export class RegistryConnection {
     const body = await response.text().catch(() => '');
     const codes = errorCodes(body);
     const detail = codes.length > 0 ? codes.join(', ') : body.slice(0, 200).trim();
-    const message = `${this.location}: ${what} answered ${response.status}${detail ? ` (${detail})` : ''}.`;
+    const message = this.#redactor.redact(
+      `${this.location}: ${what} answered ${response.status}${detail ? ` (${detail})` : ''}.`,
+    );
     if (response.status === 403) {
       throw new AuthError(`${message} The credentials may not ${this.#options.actions} this repository.`);
     }
@@ -106,7 +145,19 @@ export class RegistryConnection {
       const headers: Record<string, string> = { ...options.headers };
       if (this.#authorization && url.host === new URL(this.baseUrl).host)
         headers['authorization'] = this.#authorization;
-      const response = await exchange(method, url, headers, options.body?.());
+      const response = await exchange(method, url, headers, options.body?.(), {
+        idleMs: this.#options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+        ...(this.#options.signal ? { signal: this.#options.signal } : {}),
+      });
+      // A login page or a proxy answers HTML: say so, rather than fail later parsing it as the API.
+      if ((response.headers.get('content-type') ?? '').includes('text/html')) {
+        await response.body?.cancel();
+        throw new RegistryError(
+          `${this.location}: ${options.what} was answered with an HTML page (status ${response.status}), not the OCI distribution API. ` +
+            `Is ${this.registry} a container registry? Give its host (and port), e.g. ghcr.io.`,
+          response.status,
+        );
+      }
       const location = response.headers.get('location');
       if (![301, 302, 303, 307, 308].includes(response.status) || !location) return response;
       await response.body?.cancel();
@@ -141,7 +192,11 @@ export class RegistryConnection {
       credentials,
       registry: this.registry,
       ...(this.#options.onSecret ? { onSecret: this.#options.onSecret } : {}),
+    }).catch((error: unknown) => {
+      if (error instanceof Error) error.message = this.#redactor.redact(error.message);
+      throw error;
     });
+    this.#redactor.add(token);
     this.#authorization = `Bearer ${token}`;
   }
 }

@@ -3,13 +3,14 @@
 // closed by PUT ?digest= for one whose digest is not (or chunked PATCHes), manifests checked against
 // Docker-Content-Digest.
 import { createHash } from 'node:crypto';
-import { BlobRejectedError, DigestMismatchError, RegistryError } from './errors.js';
+import { sha256Digest } from './digest.js';
+import { BlobRejectedError, DigestMismatchError, RegistryError, VersionRaceLostError } from './errors.js';
 import type { Answer } from './http-exchange.js';
 import { OCI_INDEX, OCI_MANIFEST } from './media-types.js';
 import type { Descriptor } from './model-manifest.js';
 import { RegistryConnection, type RegistryConnectionOptions } from './registry-http.js';
-import { DEFAULT_RETRY, type RetryPolicy, withRetry } from './retry.js';
-import type { ArtifactStore, NewBlob, OpenBlob, StoredManifest } from './store.js';
+import { DEFAULT_RETRY, RetryableStatusError, type RetryPolicy, withRetry } from './retry.js';
+import type { ArtifactStore, NewBlob, OpenBlob, PutManifestOptions, StoredManifest } from './store.js';
 
 export interface RegistryStoreOptions extends RegistryConnectionOptions {
   /** Upload in PATCH chunks of this many bytes instead of one streamed PUT (GHCR caps chunks at 4 MiB). */
@@ -167,7 +168,12 @@ export class RegistryStore implements ArtifactStore {
       await this.#http.expect(response, [200], what);
       const bytes = await response.bytes();
       const mediaType = (response.headers.get('content-type') ?? '').split(';')[0]!.trim();
-      return { bytes, mediaType, digest: response.headers.get('docker-content-digest') ?? ref };
+      // Without Docker-Content-Digest the digest is the body's own: the tag name is no digest at all.
+      return {
+        bytes,
+        mediaType,
+        digest: response.headers.get('docker-content-digest') ?? sha256Digest(bytes),
+      };
     });
   }
 
@@ -175,15 +181,41 @@ export class RegistryStore implements ArtifactStore {
     bytes: Buffer,
     descriptor: Descriptor,
     ref: string,
+    options: PutManifestOptions = {},
   ): Promise<{ subjectHandled: boolean }> {
     const what = `PUT manifest ${ref}`;
     return this.#retried(what, async () => {
       const response = await this.#http.send('PUT', this.#http.url(`manifests/${ref}`), {
         what,
-        headers: { 'content-type': descriptor.mediaType },
+        // Registries that support conditional requests refuse to overwrite; others ignore the header,
+        // and the caller's read-back decides.
+        headers: {
+          'content-type': descriptor.mediaType,
+          ...(options.ifAbsent ? { 'if-none-match': '*' } : {}),
+        },
         body: () => bytes,
       });
-      await this.#http.expect(response, [201], what);
+      if (options.ifAbsent && response.status === 412) {
+        await response.body?.cancel();
+        throw new VersionRaceLostError(
+          `${this.location}:${ref} was created by another publish just before this one wrote it (412 Precondition Failed). ` +
+            'Versions are immutable: this run lost; raise model.version to publish its model.',
+        );
+      }
+      try {
+        await this.#http.expect(response, [201], what);
+      } catch (error) {
+        // Two publishes committing the same blob: distribution briefly reports it unknown while the
+        // second commit moves it into place. The blobs were verified present just before, so try again.
+        if (
+          error instanceof RegistryError &&
+          error.status === 400 &&
+          error.codes.includes('MANIFEST_BLOB_UNKNOWN')
+        ) {
+          throw new RetryableStatusError(error.message, error.status, error.codes, undefined);
+        }
+        throw error;
+      }
       await response.body?.cancel();
       checkDigestHeader(response, descriptor.digest, this.location, what);
       return { subjectHandled: response.headers.has('oci-subject') };
@@ -300,7 +332,13 @@ export class RegistryStore implements ArtifactStore {
   }
 
   #retried<T>(what: string, action: (attempt: number) => Promise<T>): Promise<T> {
-    return withRetry(`${this.location}: ${what}`, this.#retry, action, this.#options.log);
+    return withRetry(
+      `${this.location}: ${what}`,
+      this.#retry,
+      action,
+      this.#options.log,
+      this.#options.signal,
+    );
   }
 }
 

@@ -36,6 +36,7 @@ const NETWORK_CODES = new Set([
 
 /** True for failures another try may fix: transient statuses and broken connections. */
 export function isRetryable(error: unknown): boolean {
+  if (error instanceof RetryableStatusError) return true;
   if (error instanceof RegistryError) return RETRYABLE_STATUSES.has(error.status);
   // fetch reports network failures as TypeError('fetch failed') with the socket error as its cause.
   for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
@@ -66,11 +67,15 @@ export async function withRetry<T>(
   policy: RetryPolicy,
   action: (attempt: number) => Promise<T>,
   log?: (message: string) => void,
+  signal?: AbortSignal,
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
+      signal?.throwIfAborted();
       return await action(attempt);
     } catch (error) {
+      // The deadline ends the retries too, with its own message rather than the last request's.
+      if (signal?.aborted) throw signal.reason;
       if (attempt >= policy.attempts || !isRetryable(error)) {
         if (attempt > 1 && isRetryable(error)) {
           throw new RegistryError(
@@ -88,7 +93,17 @@ export async function withRetry<T>(
       log?.(
         `${what} failed (${describe(error)}); try ${attempt + 1} of ${policy.attempts} in ${Math.round(delay)} ms`,
       );
-      await new Promise((done) => setTimeout(done, delay));
+      await new Promise<void>((done) => {
+        const timer = setTimeout(done, delay);
+        signal?.addEventListener(
+          'abort',
+          () => {
+            clearTimeout(timer);
+            done();
+          },
+          { once: true },
+        );
+      });
     }
   }
 }

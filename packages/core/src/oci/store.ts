@@ -5,6 +5,11 @@ import type { Descriptor } from './model-manifest.js';
 /** Opens the blob's bytes afresh (an upload may need them more than once); `onProgress` gets bytes sent. */
 export type OpenBlob = (onProgress?: (bytesDone: number) => void) => AsyncIterable<Uint8Array>;
 
+export interface PutManifestOptions {
+  /** Only create the tag: where the store can say so atomically, an existing tag is not overwritten. */
+  readonly ifAbsent?: boolean;
+}
+
 /** A blob to send before its digest is known. */
 export interface NewBlob {
   readonly size: number;
@@ -39,8 +44,16 @@ export interface ArtifactStore {
   getBlob(blob: Descriptor): AsyncIterable<Uint8Array>;
   /** The manifest a tag or digest names, or undefined when there is none. */
   getManifest(ref: string): Promise<StoredManifest | undefined>;
-  /** Stores a manifest under a tag or its digest; `subjectHandled` is true when the store indexed its subject. */
-  putManifest(bytes: Buffer, descriptor: Descriptor, ref: string): Promise<{ subjectHandled: boolean }>;
+  /**
+   * Stores a manifest under a tag or its digest; `subjectHandled` is true when the store indexed its subject.
+   * With `ifAbsent`, a store that can write conditionally refuses (VersionExistsError) when the tag exists.
+   */
+  putManifest(
+    bytes: Buffer,
+    descriptor: Descriptor,
+    ref: string,
+    options?: PutManifestOptions,
+  ): Promise<{ subjectHandled: boolean }>;
   /** Referrers of a manifest through the store's own API, or undefined where it has none. */
   referrers(digest: string): Promise<Descriptor[] | undefined>;
 }

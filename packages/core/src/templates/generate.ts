@@ -1,7 +1,7 @@
 // `slipway new` / `npm create slipway`: one template rendered into a new project folder, its answers and
 // file digests recorded, optionally a git repository with a first commit. Nothing is written outside the
 // target, and a failure part-way removes what this run wrote.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { SlipwayError } from '../errors/index.js';
@@ -73,13 +73,40 @@ export function assertTargetUsable(projectDir: string, force: boolean): void {
   }
 }
 
-export async function commitAll(projectDir: string, message: string): Promise<string> {
-  await git(['add', '-A'], projectDir);
-  const commit = await gitRaw(['commit', '-q', '--no-verify', '-m', message], projectDir);
+// A first commit leaves nothing for git's automatic maintenance to do, and checking costs a process start.
+const noMaintenance = ['-c', 'maintenance.auto=false'];
+
+/**
+ * Commits exactly `files` (paths relative to `projectDir`) in the repository whose top level is
+ * `projectDir`, and nothing else: not another repository git might have been pointed at, not changes
+ * already staged in a repository the project was generated into with --force.
+ */
+export async function commitFiles(
+  projectDir: string,
+  files: readonly string[],
+  message: string,
+): Promise<string> {
+  const top = await gitRaw(['rev-parse', '--show-toplevel'], projectDir);
+  const topLevel = top.code === 0 ? top.stdout.toString('utf8').trim() : undefined;
+  if (!topLevel || realpathSync(topLevel) !== realpathSync(projectDir)) {
+    throw new SlipwayError(
+      `git init in ${projectDir} left it inside ${topLevel ?? 'no repository'}, so the first commit was not made. Commit the generated files yourself, or run again with --no-git.`,
+      { where: projectDir, expected: 'a git repository whose top level is the project directory' },
+    );
+  }
+  const pathspec = `${files.join('\0')}\0`;
+  const only = ['--pathspec-from-file=-', '--pathspec-file-nul'];
+  await git(['add', ...only], projectDir, pathspec);
+  const commit = await gitRaw(
+    [...noMaintenance, 'commit', '-q', '--no-verify', '-m', message, ...only],
+    projectDir,
+    pathspec,
+  );
   if (commit.code !== 0) {
     // A machine without a git identity (CI, a fresh container) still gets its first commit.
     await git(
       [
+        ...noMaintenance,
         '-c',
         'user.name=Slipway',
         '-c',
@@ -89,8 +116,10 @@ export async function commitAll(projectDir: string, message: string): Promise<st
         '--no-verify',
         '-m',
         message,
+        ...only,
       ],
       projectDir,
+      pathspec,
     );
   }
   return git(['rev-parse', 'HEAD'], projectDir);
@@ -151,7 +180,11 @@ export async function newProject(request: NewProjectRequest): Promise<NewProject
   if (request.git) {
     // git init in an existing repository only reinitialises it, keeping its history.
     await git(['init', '-q', '-b', 'main'], projectDir);
-    commit = await commitAll(projectDir, `Generate from Slipway's ${spec.name} template ${spec.version}`);
+    commit = await commitFiles(
+      projectDir,
+      [...rendered.keys(), recordPath],
+      `Generate from Slipway's ${spec.name} template ${spec.version}`,
+    );
   }
   const values = { ...variables(spec, request.answers, {}), directory: request.directory };
   const nextSteps = [

@@ -1,6 +1,7 @@
 // The git plumbing templates need (history of a template source, merge-file, the index), run with
 // argument arrays and never a shell.
 import { execFile, spawn } from 'node:child_process';
+import { gitEnvironment } from '../config/git-environment.js';
 
 export interface GitResult {
   readonly code: number;
@@ -14,7 +15,7 @@ export function gitRaw(args: readonly string[], cwd: string, input?: Buffer | st
     const child = execFile(
       'git',
       [...args],
-      { cwd, encoding: 'buffer', maxBuffer: 1 << 30, env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } },
+      { cwd, encoding: 'buffer', maxBuffer: 1 << 30, env: gitEnvironment() },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
         if (error && typeof error.code !== 'number') fail(error);
@@ -41,7 +42,10 @@ export async function extractTree(
   paths: readonly string[],
   into: string,
 ): Promise<void> {
-  const archive = spawn('git', ['archive', '--format=tar', commit, '--', ...paths], { cwd: repository });
+  const archive = spawn('git', ['archive', '--format=tar', commit, '--', ...paths], {
+    cwd: repository,
+    env: gitEnvironment(),
+  });
   const tar = spawn('tar', ['-x', '-C', into], { stdio: ['pipe', 'ignore', 'pipe'] });
   let stderr = '';
   const collect = (chunk: Buffer) => {

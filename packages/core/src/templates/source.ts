@@ -19,16 +19,24 @@ export interface DescribedSource {
 
 /** The git repository and commit of a templates folder on disk, when it is in one. */
 export async function describeSource(templatesRoot: string): Promise<DescribedSource> {
-  // One git for the top level and HEAD, one for uncommitted changes: each process start counts here.
-  const found = await gitRaw(['rev-parse', '--show-toplevel', '--verify', '-q', 'HEAD'], templatesRoot).catch(
-    () => undefined,
-  );
+  // One git for the top level and HEAD, one for uncommitted changes, started together: each process
+  // start counts here. Run in the folder itself, `-- .` is the same pathspec as the folder from the top.
+  const [found, status] = await Promise.all([
+    gitRaw(['rev-parse', '--show-toplevel', '--verify', '-q', 'HEAD'], templatesRoot).catch(() => undefined),
+    gitRaw(['status', '--porcelain', '--untracked-files=no', '--', '.'], templatesRoot).catch(
+      () => undefined,
+    ),
+  ]);
   const [repository, commit] = found?.stdout.toString('utf8').trim().split('\n') ?? [];
   if (!repository) return { record: { repository: templatesRoot, path: '.' }, dirty: false };
   const path = relative(repository, templatesRoot).split(sep).join('/') || '.';
   if (found?.code !== 0 || !commit) return { record: { repository, path }, dirty: true };
-  const status = await git(['status', '--porcelain', '--untracked-files=no', '--', path], repository);
-  return { record: { repository, path, commit }, dirty: status !== '' };
+  if (status?.code !== 0) {
+    throw new Error(
+      `git status --porcelain --untracked-files=no -- . failed in ${templatesRoot} (exit ${status?.code}): ${status?.stderr.trim()}`,
+    );
+  }
+  return { record: { repository, path, commit }, dirty: status.stdout.toString('utf8').trim() !== '' };
 }
 
 /** A version of the source checked out into a temporary folder; `dispose` removes it. */
@@ -58,13 +66,20 @@ async function localRepository(repository: string, scratch: string): Promise<str
   return into;
 }
 
-/** Resolves `to` (a template version such as 1.2.0, or any git revision) to a commit of the source. */
+const notARepository = Symbol('not a git repository');
+
+/**
+ * Resolves `to` (a template version such as 1.2.0, or any git revision) to a commit of the source;
+ * undefined when none matches.
+ */
 async function resolveRevision(
   repository: string,
   templateDir: string,
   to: string,
-): Promise<string | undefined> {
+): Promise<string | typeof notARepository | undefined> {
   if (/^\d+\.\d+\.\d+/.test(to)) {
+    const isRepository = await gitRaw(['rev-parse', '--git-dir'], repository).catch(() => undefined);
+    if (isRepository?.code !== 0) return notARepository;
     const log = await git(
       ['log', '--all', '--format=%H', '--', `${templateDir}/${templateFile}`],
       repository,
@@ -77,8 +92,13 @@ async function resolveRevision(
     }
     return undefined;
   }
-  const commit = await gitRaw(['rev-parse', '--verify', '-q', `${to}^{commit}`], repository);
-  return commit.code === 0 ? commit.stdout.toString('utf8').trim() : undefined;
+  // One git both asks whether this is a repository (exit 128 when not) and finds the commit (exit 1).
+  const commit = await gitRaw(
+    ['rev-parse', '--git-dir', '--verify', '-q', `${to}^{commit}`],
+    repository,
+  ).catch(() => undefined);
+  if (commit === undefined || commit.code === 128) return notARepository;
+  return commit.code === 0 ? commit.stdout.toString('utf8').trim().split('\n').at(-1) : undefined;
 }
 
 /**
@@ -96,10 +116,9 @@ export async function checkOutTemplate(
     const repository = await localRepository(source.repository, scratch).catch((error: Error) => {
       throw unrenderable(source, `it could not be read (${error.message})`);
     });
-    const isRepository = await gitRaw(['rev-parse', '--git-dir'], repository).catch(() => undefined);
-    if (isRepository?.code !== 0) throw unrenderable(source, 'it is not a git repository');
     const templateDir = source.path === '.' ? name : `${source.path}/${name}`;
     const commit = await resolveRevision(repository, templateDir, revision);
+    if (commit === notARepository) throw unrenderable(source, 'it is not a git repository');
     if (!commit) throw unrenderable(source, `no commit of template '${name}' matches '${revision}'`);
     const tree = join(scratch, 'tree');
     await mkdir(tree);

@@ -19,7 +19,7 @@ import {
   type TemplateRecord,
 } from './record.js';
 import { type RenderedFiles, renderTemplate } from './render.js';
-import { type CheckedOut, checkOutTemplate, describeSource } from './source.js';
+import { type CheckedOut, checkOutTemplate, type DescribedSource, describeSource } from './source.js';
 
 export interface UpdateProjectRequest {
   readonly projectDir: string;
@@ -144,23 +144,31 @@ export function answersFor(
 export async function updateProject(request: UpdateProjectRequest): Promise<UpdateResult> {
   const projectDir = resolve(request.projectDir);
   const record = await readRecord(projectDir);
-  const { top, prefix } = await projectRepository(projectDir);
-  await assertClean(projectDir);
+  // Independent git processes are started together: each start is a large part of an update's time.
+  // Outside a repository only the first fails (status prints nothing); in one, only the second can.
+  const [{ top, prefix }] = await Promise.all([projectRepository(projectDir), assertClean(projectDir)]);
 
   const disposers: Array<() => Promise<void>> = [];
   try {
-    const old = await renderRecorded(record, request.source);
-    disposers.push(old.dispose);
+    const fromTemplatesRoot = request.to === undefined && request.templatesRoot !== undefined;
+    const [recorded, described] = await Promise.allSettled([
+      renderRecorded(record, request.source),
+      fromTemplatesRoot ? describeSource(resolve(request.templatesRoot as string)) : undefined,
+    ]);
+    if (recorded.status === 'fulfilled') disposers.push(recorded.value.dispose);
+    if (recorded.status === 'rejected') throw recorded.reason;
+    const old = recorded.value;
     let spec: TemplateSpec;
     let newSource: SourceRecord;
-    if (request.to !== undefined || request.templatesRoot === undefined) {
+    if (!fromTemplatesRoot || request.templatesRoot === undefined) {
       const checkedOut = await checkOutTemplate(old.source, record.template, request.to ?? 'HEAD');
       disposers.push(checkedOut.dispose);
       spec = checkedOut.spec;
       newSource = { ...old.source, commit: checkedOut.commit };
     } else {
       spec = findTemplate(request.templatesRoot, record.template);
-      newSource = (await describeSource(resolve(request.templatesRoot))).record;
+      if (described.status === 'rejected') throw described.reason;
+      newSource = (described.value as DescribedSource).record;
     }
     const { answers, defaulted } = answersFor(spec, record, request.set ?? {});
     const theirs = renderTemplate(spec, answers, newSource.commit ? { commit: newSource.commit } : {});

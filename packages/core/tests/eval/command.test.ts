@@ -46,11 +46,10 @@ describe('running the eval command', () => {
 
   it('kills the whole process tree when the command runs past its timeout', async () => {
     // The child starts a grandchild that sleeps, prints its pid and waits: a wrapper around a GPU job.
-    const script =
-      'import subprocess, sys, time\np = subprocess.Popen(["sleep", "300"])\nprint(p.pid, flush=True)\ntime.sleep(300)';
+    // sh, not Python: it starts in milliseconds, so the pid is printed long before the deadline on a busy machine.
     const lines: string[] = [];
     const run = runCommand({
-      command: ['python3', '-c', script],
+      command: ['sh', '-c', 'sleep 300 & echo $!; sleep 300'],
       cwd: '.',
       env,
       timeoutMs: 1_500,
@@ -83,5 +82,59 @@ describe('running the eval command', () => {
   it('refuses an empty command', () => {
     expect(() => commandArgv('   ')).toThrow(/The eval command is empty/);
     expect(() => commandArgv([])).toThrow(/The eval command is empty/);
+  });
+
+  it('stops a command whose setsid grandchild holds stdout open past the timeout, grandchild included', async () => {
+    // A daemonising wrapper: the grandchild leaves the process group and the session, keeps stdout.
+    // sh, not Python: it starts in milliseconds, so the pid is printed long before the deadline on a busy machine.
+    const lines: string[] = [];
+    const run = runCommand({
+      command: ['sh', '-c', 'setsid sleep 300 & echo $!; sleep 300'],
+      cwd: '.',
+      env,
+      timeoutMs: 1_500,
+      killGraceMs: 500,
+      onLine: (l) => lines.push(l),
+    });
+    await expect(run).rejects.toThrow(/ran past its timeout of 1\.5 s/);
+    const grandchild = Number(lines[0]);
+    expect(grandchild).toBeGreaterThan(0);
+    expect(alive(grandchild)).toBe(false);
+  });
+
+  it('finishes when the command exits while a setsid grandchild still holds stdout', async () => {
+    const lines: string[] = [];
+    const result = await runCommand({
+      command: ['sh', '-c', 'setsid sleep 300 & echo $!; sleep 1'],
+      cwd: '.',
+      env,
+      killGraceMs: 500,
+      onLine: (l) => lines.push(l),
+    });
+    expect(result.exitCode).toBe(0);
+    const grandchild = Number(lines[0]);
+    expect(grandchild).toBeGreaterThan(0);
+    expect(alive(grandchild)).toBe(false);
+  });
+
+  it('logs only the last frame of a 16 MB carriage-return progress bar, and cuts a 16 MB line short', async () => {
+    // tqdm redraws its bar with `\r`; a terminal shows the last frame, and so does the log.
+    const script =
+      'import sys\nfor i in range(400000): sys.stdout.write("\\r%6d%%|####" % i)\nsys.stdout.write("\\ndone\\n")\n' +
+      'sys.stdout.write("x" * (16 * 1024 * 1024))\n';
+    const lines: string[] = [];
+    const result = await runCommand({
+      command: ['python3', '-c', script],
+      cwd: '.',
+      env,
+      onLine: (l) => lines.push(l),
+    });
+    expect(result.exitCode).toBe(0);
+    expect(lines.slice(0, 2)).toEqual(['399999%|####', 'done']);
+    expect(lines).toHaveLength(3);
+    expect(lines[2]!.length).toBeLessThan(70 * 1024);
+    expect(lines[2]).toMatch(
+      new RegExp(`^x{${64 * 1024}} … \\(${16 * 1024 * 1024 - 64 * 1024} more characters cut\\)$`),
+    );
   });
 });

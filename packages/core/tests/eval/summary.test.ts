@@ -69,7 +69,7 @@ describe('the job summary', () => {
     expect(text).toContain('### Test set `hard-cases` (hard cases): 26 examples');
     expect(text).toContain('| **all** | 26 | 0.615 [0.515, 0.665] | 0.600 [0.500, 0.650] |');
     expect(text).toContain(
-      '| ❌ | hard-cases | species:virginica | accuracy | ≥ 0.900 | 0.500 | accuracy 0.500 < 0.9 \\| needed |',
+      '| ❌ | hard-cases | species:virginica | accuracy | ≥ 0.900 | 0.500 | accuracy 0.500 &lt; 0.9 \\| needed |',
     );
     expect(text).toContain('NVIDIA H100 (81559 MiB)');
   });

@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { recordFiles } from '../../src/config/index.js';
-import { loadProject } from '../../src/eval/project.js';
 import { readTrainingRecord, TrainingError, trainProject } from '../../src/eval/train.js';
 
 const iris = resolve(import.meta.dirname, '../../../../examples/iris');
@@ -20,7 +19,7 @@ async function irisCopy(): Promise<string> {
   return dir;
 }
 
-const runner = { name: 'test-runner', os: 'Linux', commit: 'f'.repeat(40) };
+const env = { ...process.env, RUNNER_NAME: 'test-runner', RUNNER_OS: 'Linux', GITHUB_SHA: 'f'.repeat(40) };
 
 describe('slipway train', () => {
   it('trains the iris example and records commit, config, data, parameters, outputs and wall time', async () => {
@@ -28,14 +27,15 @@ describe('slipway train', () => {
     await rm(join(dir, 'model/weights.json'));
     const lines: string[] = [];
     const { record, recordPath } = await trainProject({
-      loaded: await loadProject(join(dir, 'slipway.yaml'), dir),
-      gpus: [],
-      env: process.env,
-      runner,
+      config: 'slipway.yaml',
+      root: dir,
+      nvidiaSmi: join(dir, 'no-nvidia-smi'),
+      env,
       log: (line) => lines.push(line),
     });
     expect(recordPath).toBe(join(dir, '.slipway/train/record.json'));
     expect(await readTrainingRecord(recordPath)).toEqual(record);
+    expect(lines[0]).toBe('GPUs: none (nvidia-smi not found or lists no device)');
     expect(lines.some((line) => line.startsWith('[train] trained on'))).toBe(true);
     expect(record.commit).toBe('f'.repeat(40));
     expect(record.command).toEqual(['python3', 'train.py']);
@@ -59,16 +59,31 @@ describe('slipway train', () => {
   it('fails with the exit code and writes no record when the train command fails', async () => {
     const dir = await irisCopy();
     const attempt = trainProject({
-      loaded: await loadProject(join(dir, 'slipway.yaml'), dir),
+      config: 'slipway.yaml',
+      root: dir,
+      nvidiaSmi: join(dir, 'no-nvidia-smi'),
       command: ['python3', 'train.py', '--epochs', 'many'],
-      gpus: [],
-      env: process.env,
-      runner,
+      env,
     });
     await expect(attempt).rejects.toThrow(TrainingError);
     await expect(attempt).rejects.toThrow(
       /The train command 'python3 train.py --epochs many' failed with exit code 2/,
     );
+    await expect(readFile(join(dir, '.slipway/train/record.json'))).rejects.toThrow(/ENOENT/);
+  });
+
+  it('refuses to train without a GPU when one is required, before running anything', async () => {
+    const dir = await irisCopy();
+    await rm(join(dir, 'model/weights.json'));
+    const attempt = trainProject({
+      config: 'slipway.yaml',
+      root: dir,
+      nvidiaSmi: join(dir, 'no-nvidia-smi'),
+      requireGpu: true,
+      env,
+    });
+    await expect(attempt).rejects.toThrow(/GPU/);
+    await expect(readFile(join(dir, 'model/weights.json'))).rejects.toThrow(/ENOENT/);
     await expect(readFile(join(dir, '.slipway/train/record.json'))).rejects.toThrow(/ENOENT/);
   });
 
@@ -79,11 +94,11 @@ describe('slipway train', () => {
       'import os\nopen(os.environ["SLIPWAY_TRAIN_PARAMETERS"], "w").write("[1, 2]")\n',
     );
     const attempt = trainProject({
-      loaded: await loadProject(join(dir, 'slipway.yaml'), dir),
+      config: 'slipway.yaml',
+      root: dir,
+      nvidiaSmi: join(dir, 'no-nvidia-smi'),
       command: ['python3', 'bad_params.py'],
-      gpus: [],
-      env: process.env,
-      runner,
+      env,
     });
     await expect(attempt).rejects.toThrow(/holds a list, not a JSON object/);
   });
@@ -92,12 +107,12 @@ describe('slipway train', () => {
     const dir = await irisCopy();
     await writeFile(join(dir, 'slow.py'), 'import time\ntime.sleep(30)\n');
     const attempt = trainProject({
-      loaded: await loadProject(join(dir, 'slipway.yaml'), dir),
+      config: 'slipway.yaml',
+      root: dir,
+      nvidiaSmi: join(dir, 'no-nvidia-smi'),
       command: ['python3', 'slow.py'],
       timeoutMinutes: 0.005,
-      gpus: [],
-      env: process.env,
-      runner,
+      env,
     });
     await expect(attempt).rejects.toThrow(
       /The train command 'python3 slow.py' ran past its timeout .*Raise train.timeout-minutes/,
