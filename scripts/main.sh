@@ -72,7 +72,8 @@ echo "$served" >"$out/served.json"
 api_url=$(field "$out/served.json" url)
 git_dir=$(field "$out/served.json" gitDir)
 GITHUB_TOKEN=local-demo-token slipway propose --config "$project/slipway.yaml" --api-url "$api_url" \
-  --reference "localhost/acme/models/churn-model@$modelcar_digest" \
+  --reference "localhost/acme/models/churn-model@$(field "$out/published.json" digest)" \
+  --serving-reference "localhost/acme/models/churn-model@$modelcar_digest" \
   --eval-report "$out/eval-report.json" --eval-report-digest "$report_digest"
 echo
 echo "The proposal branch, as git sees it:"

@@ -25,6 +25,7 @@ export function readSettings(): OpenEnvironmentPrSettings {
     config: core.getInput('config'),
     root: process.env.GITHUB_WORKSPACE || process.cwd(),
     reference: required('reference'),
+    servingReference: optional('serving-reference'),
     repository: optional('repository'),
     environment: optional('environment'),
     model: optional('model'),

@@ -9,6 +9,7 @@ interface ProposeOptions {
   repository?: string;
   environment?: string;
   reference: string;
+  servingReference?: string;
   model?: string;
   modelVersion?: string;
   evalReport?: string;
@@ -26,7 +27,14 @@ export function registerPropose(program: Command): void {
     .description(
       'Propose deploying a published model to an environment as a pull request against the environment repository.',
     )
-    .requiredOption('--reference <ref>', 'the artifact pinned by digest: registry/repository@sha256:…')
+    .requiredOption(
+      '--reference <ref>',
+      "the ModelPack artifact pinned by digest (publish-model's reference): registry/repository@sha256:…",
+    )
+    .option(
+      '--serving-reference <ref>',
+      "the image KServe pulls when not the artifact (publish-model's serving-reference, the modelcar)",
+    )
     .option(
       '--repository <owner/name>',
       'environment repository (default: deploy.repository of slipway.yaml)',
@@ -66,6 +74,7 @@ export function registerPropose(program: Command): void {
         config: options.config,
         root: process.cwd(),
         reference: options.reference,
+        ...(options.servingReference ? { servingReference: options.servingReference } : {}),
         ...(options.repository ? { repository: options.repository } : {}),
         ...(options.environment ? { environment: options.environment } : {}),
         ...(options.model ? { model: options.model } : {}),

@@ -1,8 +1,10 @@
 // The deployed baseline: the eval report of the model an environment runs, found by itself. The
 // environment repository's record (the manifest open-environment-pr writes: storage URI and slipway.dev/*
-// annotations) names the artifact and the digest of its eval report referrer; the report is fetched from
-// the artifact's registry (or an OCI layout), verified against that digest and against the artifact it
-// claims to describe, and checked against the eval report schema.
+// annotations) names the ModelPack artifact and the digest of its eval report referrer; the report is
+// fetched from the artifact's registry (or an OCI layout), verified against that digest and against the
+// artifact it claims to describe, and checked against the eval report schema. When the cluster pulls a
+// modelcar image, the storage URI names that image and slipway.dev/artifact the artifact: the report
+// refers to the artifact, never to the modelcar.
 //
 // Cost per run: two GitHub API requests (slipway.yaml and the manifest, read together) and one fetch of
 // the referrer from the registry (its manifest, then its blob).
@@ -94,12 +96,22 @@ export async function resolveDeployedBaseline(request: DeployedBaselineRequest):
   }
   let artifact: { repository: string; digest: string };
   try {
-    artifact = parseArtifactReference(storageUri);
+    artifact = parseArtifactReference(record.artifact ?? storageUri);
   } catch (error) {
     throw new DeployedBaselineError(`${repository.location}:${manifestPath}: ${(error as Error).message}`, {
       where: `${repository.location}:${manifestPath}`,
       cause: error,
     });
+  }
+  if (record.artifactDigest && record.artifactDigest !== artifact.digest) {
+    throw new DeployedBaselineError(
+      `${repository.location}:${manifestPath} records two different artifacts: slipway.dev/artifact-digest is ${record.artifactDigest} but the artifact it names (slipway.dev/artifact, or the storage URI without it) is ${artifact.repository}@${artifact.digest}. ` +
+        'Re-propose the deployed version with open-environment-pr (reference: the ModelPack artifact, serving-reference: the modelcar) to write a consistent record.',
+      {
+        where: `${repository.location}:${manifestPath}`,
+        expected: 'slipway.dev/artifact-digest equal to the digest of the recorded artifact',
+      },
+    );
   }
   const reference = `${artifact.repository}@${artifact.digest}`;
   const version = record.version;

@@ -16,6 +16,11 @@ export interface ModelRelease {
   readonly artifactRepository: string;
   /** Manifest digest of the artifact: sha256:<64 hex>. */
   readonly artifactDigest: string;
+  /**
+   * The image the cluster pulls, when it is not the artifact itself: publish-model's KServe modelcar
+   * (`serving-reference`). The record keeps both: the storage URI names this image, the annotations the artifact.
+   */
+  readonly serving?: { readonly repository: string; readonly digest: string };
   /** Digest of the evaluation report published with it. */
   readonly evalReportDigest?: string;
   /** Source repository as owner/name, and the commit the model was built from. */
@@ -29,7 +34,13 @@ export interface ModelRelease {
 
 /** The model now deployed in an environment, as its manifest says. */
 export interface DeployedModel {
+  /** What the cluster pulls: the modelcar image, or the artifact itself. */
   readonly storageUri?: string;
+  /**
+   * The ModelPack artifact (registry/repository@sha256:…) that carries the eval report and training record:
+   * slipway.dev/artifact when the storage URI names another image, else the storage URI's reference.
+   */
+  readonly artifact?: string;
   readonly version?: string;
   readonly artifactDigest?: string;
   readonly evalReportDigest?: string;
@@ -41,6 +52,7 @@ export interface DeployedModel {
 export const annotationKeys = {
   model: 'slipway.dev/model',
   version: 'slipway.dev/version',
+  artifact: 'slipway.dev/artifact',
   artifactDigest: 'slipway.dev/artifact-digest',
   evalReportDigest: 'slipway.dev/eval-report-digest',
   sourceRepository: 'slipway.dev/source-repository',
@@ -71,6 +83,17 @@ export function checkRelease(release: ModelRelease): ModelRelease {
       'registry/repository without tag or digest, e.g. ghcr.io/acme/models/iris',
     );
   }
+  if (release.serving !== undefined) {
+    if (!digestPattern.test(release.serving.digest))
+      throw fail('serving image digest', release.serving.digest, 'sha256:<64 hex digits>');
+    if (!repositoryPattern.test(release.serving.repository)) {
+      throw fail(
+        'serving image repository',
+        release.serving.repository,
+        'registry/repository without tag or digest, e.g. ghcr.io/acme/models/iris',
+      );
+    }
+  }
   if (release.evalReportDigest !== undefined && !digestPattern.test(release.evalReportDigest)) {
     throw fail('eval report digest', release.evalReportDigest, 'sha256:<64 hex digits>');
   }
@@ -80,9 +103,24 @@ export function checkRelease(release: ModelRelease): ModelRelease {
   return release;
 }
 
-/** oci://ghcr.io/acme/models/iris@sha256:…, the form KServe's modelcar storage understands. */
+/** oci://ghcr.io/acme/models/iris@sha256:…, the form KServe's modelcar storage understands: the serving image when given. */
 export function storageUriOf(release: ModelRelease): string {
-  return `oci://${release.artifactRepository}@${release.artifactDigest}`;
+  const pulled = release.serving ?? {
+    repository: release.artifactRepository,
+    digest: release.artifactDigest,
+  };
+  return `oci://${pulled.repository}@${pulled.digest}`;
+}
+
+/** The ModelPack artifact, registry/repository@sha256:…: what its eval report and training record refer to. */
+export function artifactReferenceOf(release: ModelRelease): string {
+  return `${release.artifactRepository}@${release.artifactDigest}`;
+}
+
+/** slipway.dev/artifact is written only when the storage URI names another image (absent, the URI is the artifact). */
+function artifactAnnotationOf(release: ModelRelease): string | undefined {
+  const reference = artifactReferenceOf(release);
+  return storageUriOf(release) === `oci://${reference}` ? undefined : reference;
 }
 
 /** The edits a deployment makes: the storage URI, then each annotation (absent lineage is removed, never left stale). */
@@ -95,6 +133,7 @@ export function deploymentEdits(target: DeploymentTarget, release: ModelRelease)
     { path: target.model.storageUriPath, value: storageUriOf(release) },
     annotation(annotationKeys.model, release.model),
     annotation(annotationKeys.version, release.version),
+    annotation(annotationKeys.artifact, artifactAnnotationOf(release)),
     annotation(annotationKeys.artifactDigest, release.artifactDigest),
     annotation(annotationKeys.evalReportDigest, release.evalReportDigest),
     annotation(annotationKeys.sourceRepository, release.sourceRepository),
@@ -107,8 +146,13 @@ export function readDeployedModel(text: string, target: DeploymentTarget): Deplo
   const anchor = target.model.storageUriPath;
   const read = (key: string) =>
     readManifestValue(text, [...target.model.annotationsPath, key], anchor, target.manifestPath);
+  const storageUri = readManifestValue(text, anchor, anchor, target.manifestPath);
+  // Records written before slipway.dev/artifact (or whose storage URI is the artifact) name it in the URI.
+  const artifact =
+    read(annotationKeys.artifact) ?? (storageUri?.startsWith('oci://') ? storageUri.slice(6) : undefined);
   const entries: [keyof DeployedModel, string | undefined][] = [
-    ['storageUri', readManifestValue(text, anchor, anchor, target.manifestPath)],
+    ['storageUri', storageUri],
+    ['artifact', artifact],
     ['version', read(annotationKeys.version)],
     ['artifactDigest', read(annotationKeys.artifactDigest)],
     ['evalReportDigest', read(annotationKeys.evalReportDigest)],
@@ -126,8 +170,9 @@ export interface ManifestChange {
   /** sha256 of the new bytes; the proposal marker records it to recognise an unchanged re-run. */
   readonly contentDigest: string;
   /**
-   * True when the environment already runs this artifact. Then nothing is proposed, even if lineage
-   * annotations would differ (a re-publish from another run): the deployment itself would not change.
+   * True when the environment already runs this serving image recorded as this artifact. Then nothing is
+   * proposed, even if lineage annotations would differ (a re-publish from another run): the deployment
+   * itself would not change.
    */
   readonly alreadyDeployed: boolean;
 }
@@ -148,7 +193,9 @@ export function planManifestChange(
     before,
     text: after,
     contentDigest: sha256(after),
-    alreadyDeployed: after === text || before.storageUri === storageUriOf(release),
+    alreadyDeployed:
+      after === text ||
+      (before.storageUri === storageUriOf(release) && before.artifact === artifactReferenceOf(release)),
   };
 }
 

@@ -11,6 +11,7 @@ export {
 } from './deployed-baseline.js';
 export {
   annotationKeys,
+  artifactReferenceOf,
   checkRelease,
   compareVersions,
   type DeployedModel,

@@ -4,7 +4,7 @@
 
 import { fitBody } from '../errors/index.js';
 import type { DeployedModel, ModelRelease } from './deployment.js';
-import { storageUriOf } from './deployment.js';
+import { artifactReferenceOf, storageUriOf } from './deployment.js';
 import { type EvalSummary, maxTableRows, renderProposalEvalSummary } from './eval-summary.js';
 import type { DeploymentTarget } from './repository-config.js';
 
@@ -163,12 +163,14 @@ export function proposalRecord(content: ProposalContent) {
         ? {
             version: before.version ?? null,
             artifactDigest: before.artifactDigest ?? null,
+            artifact: before.artifact ?? null,
             storageUri: before.storageUri ?? null,
           }
         : null,
     to: {
       version: release.version,
       artifactDigest: release.artifactDigest,
+      artifact: artifactReferenceOf(release),
       storageUri: storageUriOf(release),
       evalReportDigest: release.evalReportDigest ?? null,
     },
@@ -244,7 +246,8 @@ export function proposalBody(content: ProposalContent): string {
     );
   }
   if (release.workflowRunUrl) lines.push(`- Workflow run: ${release.workflowRunUrl}`);
-  lines.push(`- Artifact: \`${storageUriOf(release)}\``);
+  lines.push(`- Artifact: \`${artifactReferenceOf(release)}\``);
+  if (release.serving) lines.push(`- Serving image: \`${storageUriOf(release)}\``);
   if (release.evalReportDigest) lines.push(`- Eval report: \`${release.evalReportDigest}\``);
   const policy = target.environment.policy;
   lines.push('', '### Review', '');

@@ -83,7 +83,10 @@ export function lineageFromEnvironment(
 export interface ReleaseParts {
   readonly model: string | undefined;
   readonly version: string | undefined;
+  /** The ModelPack artifact, as publish-model's `reference` output names it. */
   readonly reference: string;
+  /** The image the cluster pulls when it is not the artifact (publish-model's `serving-reference`: the modelcar). */
+  readonly servingReference?: string;
   readonly evalReportDigest?: string;
   readonly lineage: Pick<ModelRelease, 'sourceRepository' | 'sourceCommit' | 'workflowRunUrl' | 'serverUrl'>;
 }
@@ -99,11 +102,13 @@ export function buildRelease(parts: ReleaseParts): ModelRelease {
       "No model version: set the `version` input, or model.version in the project's slipway.yaml.",
     );
   const artifact = parseArtifactReference(parts.reference);
+  const serving = parts.servingReference ? parseArtifactReference(parts.servingReference) : undefined;
   return checkRelease({
     model: parts.model,
     version: parts.version.replace(/^v(?=\d)/, ''),
     artifactRepository: artifact.repository,
     artifactDigest: artifact.digest,
+    ...(serving ? { serving } : {}),
     ...(parts.evalReportDigest ? { evalReportDigest: parts.evalReportDigest } : {}),
     ...parts.lineage,
   });

@@ -15,8 +15,10 @@ export interface ProposeDeploymentRequest {
   readonly config: string;
   /** The directory paths given at the door (config, eval reports) are relative to. */
   readonly root: string;
-  /** The artifact pinned by digest: registry/repository@sha256:…. */
+  /** The ModelPack artifact pinned by digest (publish-model's `reference`): registry/repository@sha256:…. */
   readonly reference: string;
+  /** The image the cluster pulls, when not the artifact: publish-model's `serving-reference` (the KServe modelcar). */
+  readonly servingReference?: string;
   /** Environment repository owner/name; default deploy.repository of slipway.yaml. */
   readonly repository?: string;
   /** Default deploy.environment of slipway.yaml. */
@@ -66,6 +68,7 @@ export async function proposeDeployment(request: ProposeDeploymentRequest): Prom
     model: request.model ?? project.model,
     version: request.version ?? project.version,
     reference: request.reference,
+    ...(request.servingReference ? { servingReference: request.servingReference } : {}),
     ...(request.evalReportDigest ? { evalReportDigest: request.evalReportDigest } : {}),
     lineage: request.lineage ?? {},
   });

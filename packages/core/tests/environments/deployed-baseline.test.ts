@@ -136,6 +136,54 @@ describe('the deployed baseline', () => {
     });
   });
 
+  it('reads the report from the ModelPack artifact the record names when prod pulls a modelcar image', async () => {
+    // The modelcar has no referrers: a lookup on the storage URI's digest would find no report.
+    const modelcar = `sha256:${'a'.repeat(64)}`;
+    const repo = repository({
+      'slipway.yaml': environmentsYaml,
+      'prod/iris/inferenceservice.yaml': manifest(`oci://ghcr.io/acme/serving/iris@${modelcar}`, {
+        'slipway.dev/version': '1.2.0',
+        'slipway.dev/artifact': `ghcr.io/acme/models/iris@${artifactDigest}`,
+        'slipway.dev/artifact-digest': artifactDigest,
+        'slipway.dev/eval-report-digest': reportDigest,
+      }),
+    });
+    const opened: string[] = [];
+    const baseline = await resolveDeployedBaseline({
+      environment: 'prod',
+      model: 'iris',
+      repository: repo,
+      openStore: (name) => {
+        opened.push(name);
+        return layout;
+      },
+    });
+    expect(opened).toEqual(['ghcr.io/acme/models/iris']);
+    expect(baseline.deployed).toBe(true);
+    if (!baseline.deployed) return;
+    expect(baseline.report.testSets[0]!.metrics.accuracy!.value).toBe(0.97);
+    expect(baseline.source.artifact).toBe(`ghcr.io/acme/models/iris@${artifactDigest}`);
+  });
+
+  it('refuses a record whose artifact digest annotation disagrees with the artifact it names', async () => {
+    const other = `sha256:${'b'.repeat(64)}`;
+    const attempt = resolveDeployedBaseline({
+      environment: 'prod',
+      model: 'iris',
+      repository: repository(
+        deployedFiles({
+          'slipway.dev/artifact-digest': other,
+          'slipway.dev/eval-report-digest': reportDigest,
+        }),
+      ),
+      openStore: () => layout,
+    });
+    await expect(attempt).rejects.toThrow(DeployedBaselineError);
+    await expect(attempt).rejects.toThrow(
+      new RegExp(`records two different artifacts: slipway.dev/artifact-digest is ${other}`),
+    );
+  });
+
   it('says nothing is deployed when the environment has no manifest for the model', async () => {
     const baseline = await resolveDeployedBaseline({
       environment: 'prod',

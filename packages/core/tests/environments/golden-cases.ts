@@ -21,6 +21,12 @@ export const bareRelease: ModelRelease = {
   artifactDigest: `sha256:${'3'.repeat(64)}`,
 };
 
+/** A release served by its KServe modelcar image (publish-model's serving-reference), beside the artifact. */
+export const modelcarRelease: ModelRelease = {
+  ...fullRelease,
+  serving: { repository: 'ghcr.io/acme/models/iris', digest: `sha256:${'5'.repeat(64)}` },
+};
+
 export const goldenCases: Record<string, ModelRelease> = {
   'kserve-existing': fullRelease,
   'no-annotations': fullRelease,
@@ -28,6 +34,9 @@ export const goldenCases: Record<string, ModelRelease> = {
   'multi-document': fullRelease,
   'stale-lineage': bareRelease,
   'first-deployment': fullRelease,
+  'modelcar-serving': modelcarRelease,
+  // A record of a modelcar, given a release that serves the artifact itself: slipway.dev/artifact goes.
+  'modelcar-dropped': fullRelease,
 };
 
 export const irisTarget: DeploymentTarget = {

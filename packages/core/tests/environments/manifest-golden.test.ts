@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { planManifestChange, readDeployedModel } from '@slipway/core/environments';
+import { planManifestChange, readDeployedModel, storageUriOf } from '@slipway/core/environments';
 import { describe, expect, it } from 'vitest';
+import { releaseOf } from '../../src/environments/promotion/promote.js';
 import { goldenCases, irisTarget } from './golden-cases.js';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
@@ -39,7 +40,8 @@ describe('editing a manifest keeps every byte that is not a named value', () => 
       const deployed = readDeployedModel(expected, irisTarget);
       expect(deployed.version).toBe(release.version);
       expect(deployed.artifactDigest).toBe(release.artifactDigest);
-      expect(deployed.storageUri).toBe(`oci://${release.artifactRepository}@${release.artifactDigest}`);
+      expect(deployed.storageUri).toBe(storageUriOf(release));
+      expect(deployed.artifact).toBe(`${release.artifactRepository}@${release.artifactDigest}`);
       expect(deployed.sourceCommit).toBe(release.sourceCommit);
     });
 
@@ -48,6 +50,17 @@ describe('editing a manifest keeps every byte that is not a named value', () => 
       const again = planManifestChange(expected, irisTarget, release);
       expect(again.text).toBe(expected);
       expect(again.alreadyDeployed).toBe(true);
+    });
+  }
+});
+
+describe('promotion reads back the release a proposal recorded', () => {
+  for (const [name, release] of Object.entries(goldenCases)) {
+    it(`carries the artifact and the serving image of ${name} over unchanged`, () => {
+      const expected = readFileSync(join(fixtures, name, 'expected.yaml'), 'utf8');
+      const promoted = releaseOf('iris', readDeployedModel(expected, irisTarget), name);
+      expect(promoted).toEqual(release);
+      expect(planManifestChange(expected, irisTarget, promoted).alreadyDeployed).toBe(true);
     });
   }
 });

@@ -1,5 +1,13 @@
-import { buildRelease, lineageFromEnvironment, parseArtifactReference } from '@slipway/core/environments';
+import {
+  artifactReferenceOf,
+  buildRelease,
+  lineageFromEnvironment,
+  parseArtifactReference,
+  planManifestChange,
+  storageUriOf,
+} from '@slipway/core/environments';
 import { describe, expect, it } from 'vitest';
+import { irisTarget } from './golden-cases.js';
 
 const d = `sha256:${'a'.repeat(64)}`;
 
@@ -51,5 +59,55 @@ describe('the lineage a workflow run records', () => {
     expect(
       buildRelease({ model: 'iris', version: 'v1.2.3', reference: `r/x@${d}`, lineage: {} }).version,
     ).toBe('1.2.3');
+  });
+});
+
+describe('a release served by its modelcar image', () => {
+  const artifact = `sha256:${'3'.repeat(64)}`;
+  const modelcar = `sha256:${'5'.repeat(64)}`;
+  const release = buildRelease({
+    model: 'iris',
+    version: '1.3.0',
+    reference: `ghcr.io/acme/models/iris@${artifact}`,
+    servingReference: `ghcr.io/acme/models/iris:1.3.0-modelcar@${modelcar}`,
+    lineage: {},
+  });
+
+  it('keeps the artifact and the serving image apart', () => {
+    expect(release.artifactDigest).toBe(artifact);
+    expect(release.serving).toEqual({ repository: 'ghcr.io/acme/models/iris', digest: modelcar });
+    expect(storageUriOf(release)).toBe(`oci://ghcr.io/acme/models/iris@${modelcar}`);
+    expect(artifactReferenceOf(release)).toBe(`ghcr.io/acme/models/iris@${artifact}`);
+  });
+
+  it('refuses a serving reference not pinned by digest', () => {
+    expect(() =>
+      buildRelease({
+        model: 'iris',
+        version: '1.3.0',
+        reference: `ghcr.io/acme/models/iris@${artifact}`,
+        servingReference: 'ghcr.io/acme/models/iris:1.3.0-modelcar',
+        lineage: {},
+      }),
+    ).toThrow(/Invalid artifact reference 'ghcr.io\/acme\/models\/iris:1.3.0-modelcar'/);
+  });
+
+  it('is already deployed only when both the storage URI and the recorded artifact match', () => {
+    const deployed = planManifestChange(
+      planManifestChange(
+        'metadata:\n  annotations: {}\nspec:\n  predictor:\n    model:\n      storageUri: oci://x/y@sha256:0\n',
+        irisTarget,
+        release,
+      ).text,
+      irisTarget,
+      release,
+    );
+    expect(deployed.alreadyDeployed).toBe(true);
+    // The same modelcar recorded as another artifact (a record written with the modelcar as `reference`).
+    const other = { ...release, artifactDigest: `sha256:${'6'.repeat(64)}` };
+    expect(planManifestChange(deployed.text, irisTarget, other).alreadyDeployed).toBe(false);
+    // The same artifact served by another image.
+    const otherImage = { ...release, serving: { repository: 'ghcr.io/acme/models/iris', digest: artifact } };
+    expect(planManifestChange(deployed.text, irisTarget, otherImage).alreadyDeployed).toBe(false);
   });
 });

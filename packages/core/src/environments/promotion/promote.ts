@@ -354,18 +354,24 @@ function chooseCandidate(
 }
 
 /** The upstream's record as a release: the same artifact, digests and lineage, byte for byte. */
-function releaseOf(model: string, record: DeployedModel, where: string): ModelRelease {
+export function releaseOf(model: string, record: DeployedModel, where: string): ModelRelease {
   if (!record.storageUri || !record.version)
     throw new PromotionError(
       `${where}: the manifest has no ${record.storageUri ? 'slipway.dev/version annotation' : 'storage URI'}, so there is no record to promote. Deploy the model there through Slipway first.`,
       { where },
     );
-  const { repository, digest } = parseArtifactReference(record.storageUri);
+  // The ModelPack artifact (slipway.dev/artifact, else the storage URI) and, when the storage URI names
+  // another image (the modelcar), that image as the serving image: both carried over unchanged.
+  const { repository, digest } = parseArtifactReference(record.artifact ?? record.storageUri);
+  const pulled = parseArtifactReference(record.storageUri);
+  const artifactDigest = record.artifactDigest ?? digest;
+  const serving = pulled.repository === repository && pulled.digest === artifactDigest ? undefined : pulled;
   return {
     model,
     version: record.version,
     artifactRepository: repository,
-    artifactDigest: record.artifactDigest ?? digest,
+    artifactDigest,
+    ...(serving ? { serving } : {}),
     ...(record.evalReportDigest ? { evalReportDigest: record.evalReportDigest } : {}),
     ...(record.sourceRepository ? { sourceRepository: record.sourceRepository } : {}),
     ...(record.sourceCommit ? { sourceCommit: record.sourceCommit } : {}),

@@ -139,8 +139,10 @@ export async function trace(octokit: GitHubClient, request: TraceRequest): Promi
   if (record.evalReportDigest) {
     let matches: boolean | undefined;
     let passed: boolean | undefined;
-    if (request.openRegistry && record.storageUri) {
-      const { repository } = parseArtifactReference(record.storageUri);
+    // The report refers to the ModelPack artifact, not to the modelcar the storage URI may name.
+    const artifact = record.artifact ?? record.storageUri;
+    if (request.openRegistry && artifact) {
+      const { repository } = parseArtifactReference(artifact);
       const slash = repository.indexOf('/');
       const store = request.openRegistry(repository.slice(0, slash), repository.slice(slash + 1));
       const fetched = await fetchReport(store, digest);
