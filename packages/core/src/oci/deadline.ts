@@ -15,10 +15,17 @@ export interface Deadline {
   clear(): void;
 }
 
+/**
+ * The longest delay a Node timer holds (2^31 − 1 ms, about 24.8 days). A longer one fires at once, so a
+ * deadline or idle limit past it means "no limit" rather than "stop now".
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** A deadline of `minutes` for `what` (e.g. "publishing acme/iris:1.0.0"). */
 export function startDeadline(minutes: number, what: string, hint: string): Deadline {
   const controller = new AbortController();
   const ms = minutes * 60_000;
+  if (!(ms <= MAX_TIMER_MS)) return { signal: controller.signal, clear: () => {} };
   const timer = setTimeout(() => {
     controller.abort(
       new DeadlineError(

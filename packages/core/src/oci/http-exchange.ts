@@ -11,6 +11,7 @@
 // sent, and then the answer wins.
 import type { ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
 import { createRequire } from 'node:module';
+import { MAX_TIMER_MS } from './deadline.js';
 
 const require = createRequire(import.meta.url);
 const http = require('node:http') as typeof import('node:http');
@@ -136,7 +137,9 @@ export async function exchange(
     ended ??= error;
     request.destroy(error);
   };
-  if (idleMs !== undefined) request.setTimeout(idleMs, () => end(idleError(idleMs)));
+  // Past the longest delay a timer holds, the limit is no limit (Node would fire it at once).
+  if (idleMs !== undefined && idleMs <= MAX_TIMER_MS)
+    request.setTimeout(idleMs, () => end(idleError(idleMs)));
   const onAbort = () => end(signal?.reason as Error);
   signal?.addEventListener('abort', onAbort, { once: true });
   // The answer's body is read after this returns: the deadline keeps watching until the socket closes
