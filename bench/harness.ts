@@ -144,6 +144,27 @@ export async function compare(options: ComparisonOptions): Promise<Comparison> {
   return { ours, peer, ratio, perRound, met, straddles };
 }
 
+/** A request as traced: when it was sent (or arrived) and when its answer ended. */
+export interface TracedRequest {
+  readonly start: number;
+  readonly end: number;
+}
+
+/**
+ * Round trips on the critical path: a request is one trip deeper than the deepest request that had ended
+ * before it started, so requests issued together share a depth.
+ */
+export function roundTrips(trace: readonly TracedRequest[]): number {
+  const sorted = [...trace].sort((a, b) => a.start - b.start);
+  const depth: number[] = [];
+  sorted.forEach((request, i) => {
+    let before = 0;
+    for (let j = 0; j < i; j++) if (sorted[j]!.end <= request.start) before = Math.max(before, depth[j]!);
+    depth.push(before + 1);
+  });
+  return Math.max(0, ...depth);
+}
+
 /** Prints a figure that is not a ratio (peak memory, bytes, requests) against its target. */
 export function figure(
   name: string,

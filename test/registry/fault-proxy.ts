@@ -26,8 +26,11 @@ export interface FaultProxy {
   /** host:port of the proxy. */
   readonly address: string;
   readonly rules: FaultRule[];
-  /** Every request seen: method, path, and the fault it got if any. */
-  readonly log: Array<{ method: string; path: string; fault?: Fault['kind'] }>;
+  /**
+   * Every request seen: method, path, the fault it got if any, and when it arrived and its answer ended
+   * (performance.now(), for counting round trips).
+   */
+  readonly log: Array<{ method: string; path: string; fault?: Fault['kind']; start: number; end?: number }>;
   stop(): Promise<void>;
 }
 
@@ -49,7 +52,16 @@ export async function startFaultProxy(
       (r) => r.times > 0 && (!r.method || r.method === req.method) && r.path.test(path),
     );
     if (rule) rule.times -= 1;
-    log.push({ method: req.method ?? '', path, ...(rule ? { fault: rule.fault.kind } : {}) });
+    const entry: FaultProxy['log'][number] = {
+      method: req.method ?? '',
+      path,
+      ...(rule ? { fault: rule.fault.kind } : {}),
+      start: performance.now(),
+    };
+    log.push(entry);
+    res.on('finish', () => {
+      entry.end = performance.now();
+    });
     if (rule?.fault.kind === 'status') {
       req.resume();
       const headers: Record<string, string> = { 'content-type': 'application/json' };

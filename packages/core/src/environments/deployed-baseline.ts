@@ -6,8 +6,9 @@
 // modelcar image, the storage URI names that image and slipway.dev/artifact the artifact: the report
 // refers to the artifact, never to the modelcar.
 //
-// Cost per run: two GitHub API requests (slipway.yaml and the manifest, read together) and one fetch of
-// the referrer from the registry (its manifest, then its blob).
+// Cost per run: two GitHub API requests (slipway.yaml and the manifest, read together) and one registry
+// request: the referrer's manifest, which carries a report of up to 64 KiB in its layer's descriptor (OCI
+// `data`); a larger report, or one published before reports were embedded, costs a second for its blob.
 import { SlipwayError } from '../errors/index.js';
 import type { BaselineSource, EvalReport } from '../metrics/index.js';
 import { validateEvalReport } from '../metrics/report.js';

@@ -25,6 +25,11 @@ export interface Descriptor {
   readonly size: number;
   readonly artifactType?: string;
   readonly annotations?: Readonly<Record<string, string>>;
+  /**
+   * The content itself, base64 (OCI image-spec 1.1 descriptor `data`): a reader that trusts the manifest's
+   * digest has the bytes without fetching the blob.
+   */
+  readonly data?: string;
 }
 
 export interface ImageManifest {
@@ -148,6 +153,9 @@ export const EMPTY_CONFIG: Descriptor = {
 };
 
 /** A JSON document's blob (the eval report by default) and the manifest that attaches it to the model as a referrer. */
+/** The largest referrer document (eval report, training record) embedded in its manifest's descriptor. */
+export const EMBED_LIMIT_BYTES = 64 * 1024;
+
 export function buildReportManifest(
   report: Buffer,
   subject: Descriptor,
@@ -161,12 +169,17 @@ export function buildReportManifest(
     size: report.length,
     annotations: { [ANNOTATION_TITLE]: title },
   };
+  // A small report travels inside its manifest as well as in its blob, so whoever holds the manifest's
+  // digest (an environment record) reads it in one request instead of two; the blob is still pushed for
+  // readers that ignore `data`. Large ones are not embedded: registries cap a manifest's size (4 MiB in
+  // distribution) and the spec asks to embed only small content.
+  const layer = report.length <= EMBED_LIMIT_BYTES ? { ...blob, data: report.toString('base64') } : blob;
   const manifest: ImageManifest = {
     schemaVersion: 2,
     mediaType: OCI_MANIFEST,
     artifactType,
     config: EMPTY_CONFIG,
-    layers: [blob],
+    layers: [layer],
     subject: { mediaType: subject.mediaType, digest: subject.digest, size: subject.size },
     ...(created ? { annotations: { [ANNOTATION_CREATED]: created } } : {}),
   };

@@ -134,7 +134,7 @@ export async function fetchReferrerByDigest(
   if (!blob) throw new OciError(`${store.location}: referrer manifest ${digest} has no layer.`);
   return {
     digest,
-    bytes: await readSmallBlob(store, blob),
+    bytes: embedded(store, blob) ?? (await readSmallBlob(store, blob)),
     ...(manifest.subject?.digest ? { subject: manifest.subject.digest } : {}),
   };
 }
@@ -161,6 +161,18 @@ function checkedManifest(
     );
   }
   return { manifest: JSON.parse(stored.bytes.toString('utf8')) as ImageManifest, digest };
+}
+
+/** The layer's content embedded in its descriptor (`data`), checked against its digest and size like a fetched blob. */
+function embedded(store: ArtifactStore, blob: Descriptor): Buffer | undefined {
+  if (typeof blob.data !== 'string') return undefined;
+  const bytes = Buffer.from(blob.data, 'base64');
+  if (sha256Digest(bytes) !== blob.digest || bytes.length !== blob.size) {
+    throw new DigestMismatchError(
+      `${store.location}: the content embedded in the descriptor of ${blob.digest} has digest ${sha256Digest(bytes)} and ${bytes.length} bytes, expected ${blob.digest} and ${blob.size} bytes.`,
+    );
+  }
+  return bytes;
 }
 
 async function readSmallBlob(store: ArtifactStore, blob: Descriptor): Promise<Buffer> {

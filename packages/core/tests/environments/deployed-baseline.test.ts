@@ -1,5 +1,6 @@
 // The deployed baseline against real parts: a model published with its eval report into an OCI layout,
 // and an environment repository given as its files (the GitHub side is covered end to end).
+import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -104,6 +105,25 @@ const deployedFiles = (annotations: Record<string, string>) => ({
     annotations,
   ),
 });
+
+async function publishCopy(name: string, reportBytes: Buffer) {
+  const copy = new LayoutStore(join(dir, name));
+  const published = await publishModel({
+    store: copy,
+    files: [{ path: 'weights.bin', source: join(dir, 'weights.bin'), type: 'weight' }],
+    metadata: { name: 'iris', version: '1.2.0', created: '2026-01-01T00:00:00Z' },
+    report: reportBytes,
+  });
+  return { copy, published };
+}
+
+const baselineFrom = (store: LayoutStore, recordedReport: string) =>
+  resolveDeployedBaseline({
+    environment: 'prod',
+    model: 'iris',
+    repository: repository(deployedFiles({ 'slipway.dev/eval-report-digest': recordedReport })),
+    openStore: () => store,
+  });
 
 describe('the deployed baseline', () => {
   it('compares with the eval report of the version prod runs, read from its registry', async () => {
@@ -242,27 +262,74 @@ describe('the deployed baseline', () => {
     );
   });
 
-  it('fails when the report in the registry does not match its digest', async () => {
-    const copy = new LayoutStore(join(dir, 'tampered'));
-    const published = await publishModel({
-      store: copy,
-      files: [{ path: 'weights.bin', source: join(dir, 'weights.bin'), type: 'weight' }],
-      metadata: { name: 'iris', version: '1.2.0', created: '2026-01-01T00:00:00Z' },
-      report: report(0.97),
+  it('reads an embedded report from its manifest alone: one registry request, no blob fetch', async () => {
+    const asked: string[] = [];
+    const counting = Object.assign(Object.create(layout) as LayoutStore, {
+      getManifest: (ref: string) => {
+        asked.push(`manifest ${ref}`);
+        return layout.getManifest(ref);
+      },
+      getBlob: (blob: { digest: string }) => {
+        asked.push(`blob ${blob.digest}`);
+        return layout.getBlob(blob as never);
+      },
     });
-    // The referrer manifest names the report blob; rewrite the blob's bytes in place.
-    const referrer = JSON.parse(
-      await readFile(join(copy.directory, 'blobs/sha256', digestHex(published.reportDigest!)), 'utf8'),
-    ) as { layers: Array<{ digest: string }> };
-    const blob = join(copy.directory, 'blobs/sha256', digestHex(referrer.layers[0]!.digest));
-    await writeFile(blob, (await readFile(blob, 'utf8')).replace('0.97', '0.99'));
-    const attempt = resolveDeployedBaseline({
+    const baseline = await resolveDeployedBaseline({
       environment: 'prod',
       model: 'iris',
-      repository: repository(deployedFiles({ 'slipway.dev/eval-report-digest': published.reportDigest! })),
-      openStore: () => copy,
+      repository: repository(deployedFiles({ 'slipway.dev/eval-report-digest': reportDigest })),
+      openStore: () => counting,
     });
-    await expect(attempt).rejects.toThrow(/does not match its digest .*The baseline cannot be trusted/);
+    expect(baseline.deployed).toBe(true);
+    expect(asked).toEqual([`manifest ${reportDigest}`]);
+  });
+
+  it('fails when the report in the registry does not match its digest', async () => {
+    const { copy, published } = await publishCopy('tampered', report(0.97));
+    // The referrer manifest carries the report in its layer's descriptor; rewrite it in place.
+    const path = join(copy.directory, 'blobs/sha256', digestHex(published.reportDigest!));
+    const referrer = JSON.parse(await readFile(path, 'utf8')) as { layers: Array<{ data: string }> };
+    const layer = referrer.layers[0]!;
+    layer.data = Buffer.from(
+      Buffer.from(layer.data, 'base64').toString('utf8').replace('0.97', '0.99'),
+    ).toString('base64');
+    await writeFile(path, JSON.stringify(referrer));
+    await expect(baselineFrom(copy, published.reportDigest!)).rejects.toThrow(
+      /does not match its digest .*The baseline cannot be trusted/,
+    );
+  });
+
+  it('fails when the report embedded in a manifest is not the blob its descriptor names', async () => {
+    const { copy, published } = await publishCopy('embedded-mismatch', report(0.97));
+    // A manifest whose own digest is right, but whose embedded report was swapped before it was hashed.
+    const path = join(copy.directory, 'blobs/sha256', digestHex(published.reportDigest!));
+    const referrer = JSON.parse(await readFile(path, 'utf8')) as { layers: Array<{ data: string }> };
+    referrer.layers[0]!.data = report(0.99).toString('base64');
+    const bytes = Buffer.from(JSON.stringify(referrer));
+    const swapped = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+    await writeFile(join(copy.directory, 'blobs/sha256', digestHex(swapped)), bytes);
+    await expect(baselineFrom(copy, swapped)).rejects.toThrow(
+      /does not match its digest .*embedded in the descriptor/,
+    );
+  });
+
+  it('reads a report too large to embed from its blob, and catches a tampered blob', async () => {
+    const large = JSON.parse(report(0.97).toString('utf8')) as { command: string[] };
+    large.command = Array.from({ length: 800 }, (_, i) => `--argument-${i}=${'x'.repeat(100)}`);
+    const { copy, published } = await publishCopy('large', Buffer.from(JSON.stringify(large)));
+    const path = join(copy.directory, 'blobs/sha256', digestHex(published.reportDigest!));
+    const referrer = JSON.parse(await readFile(path, 'utf8')) as {
+      layers: Array<{ digest: string; data?: string }>;
+    };
+    expect(referrer.layers[0]!.data).toBeUndefined();
+    const found = await baselineFrom(copy, published.reportDigest!);
+    expect(found.deployed && found.report.command).toHaveLength(800);
+
+    const blob = join(copy.directory, 'blobs/sha256', digestHex(referrer.layers[0]!.digest));
+    await writeFile(blob, (await readFile(blob, 'utf8')).replace('0.97', '0.99'));
+    await expect(baselineFrom(copy, published.reportDigest!)).rejects.toThrow(
+      /does not match its digest .*The baseline cannot be trusted/,
+    );
   });
 
   it('names the known environments when asked for one the repository does not have', async () => {
