@@ -9,7 +9,6 @@ import {
   publishProject,
   type SourceContext,
 } from '@slipway/core/oci';
-import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import pc from 'picocolors';
 
@@ -84,7 +83,7 @@ export function registerPublish(program: Command): void {
         );
       }
       const env = process.env;
-      const bar = progressBar(!options.json);
+      const bar = await progressBar(!options.json);
       let result: PublishOutcome;
       try {
         result = await publishProject({
@@ -157,8 +156,12 @@ export function credentialsFromEnv(username?: string): CredentialInputs {
   };
 }
 
-function progressBar(enabled: boolean): { update: (event: PublishProgress) => void; stop: () => void } {
+async function progressBar(
+  enabled: boolean,
+): Promise<{ update: (event: PublishProgress) => void; stop: () => void }> {
   if (!enabled || !process.stderr.isTTY) return { update: () => {}, stop: () => {} };
+  // Loaded only for a terminal: in CI and with --json nothing draws, and start-up is most of a no-op publish.
+  const { default: cliProgress } = await import('cli-progress');
   const bar = new cliProgress.SingleBar(
     {
       stream: process.stderr,

@@ -2,7 +2,6 @@
 // every problem located in the YAML source.
 
 import { join, relative, resolve } from 'node:path';
-import { glob, isDynamicPattern } from 'tinyglobby';
 import { SlipwayError } from '../errors/index.js';
 import type { CompiledValidator } from './compiled-validator.js';
 import { didYouMean } from './did-you-mean.js';
@@ -25,6 +24,9 @@ export interface FindOptions {
 
 /** Expands globs (and plain paths) into a sorted, de-duplicated list of files relative to root. */
 export async function findConfigFiles(patterns: readonly string[], { root }: FindOptions): Promise<string[]> {
+  // Loaded on use: every command that reads one config (publish, eval…) imports this room, and only
+  // validate expands globs.
+  const { glob, isDynamicPattern } = await import('tinyglobby');
   // A plain path is taken as given, so a missing file is reported rather than silently matching nothing.
   const plain = patterns
     .filter((p) => !p.startsWith('!') && !isDynamicPattern(p))

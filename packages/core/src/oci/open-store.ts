@@ -106,6 +106,8 @@ export async function resolveCreated(options: {
   readonly sourceDateEpoch?: string;
   readonly dir: string;
   readonly revision?: string;
+  /** The commit's time (%cI) as the caller read it already ('' when git had none): no git process runs. */
+  readonly commitTime?: string;
 }): Promise<string | undefined> {
   if (options.explicit) {
     const time = Date.parse(options.explicit);
@@ -119,11 +121,13 @@ export async function resolveCreated(options: {
     return new Date(Number(options.sourceDateEpoch) * 1000).toISOString().replace(/\.000Z$/, 'Z');
   }
   try {
-    const { stdout } = await run(
-      'git',
-      ['-C', options.dir, 'log', '-1', '--format=%cI', options.revision ?? 'HEAD', '--'],
-      { env: gitEnvironment() },
-    );
+    const stdout =
+      options.commitTime ??
+      (
+        await run('git', ['-C', options.dir, 'log', '-1', '--format=%cI', options.revision ?? 'HEAD', '--'], {
+          env: gitEnvironment(),
+        })
+      ).stdout;
     const time = Date.parse(stdout.trim());
     return Number.isNaN(time) ? undefined : new Date(time).toISOString().replace(/\.000Z$/, 'Z');
   } catch {

@@ -49,14 +49,36 @@ export async function readPublishPlan(
   configPath: string,
   overrides: PublishOverrides = {},
 ): Promise<PublishPlan> {
-  const path = resolve(configPath);
-  let config: ProjectArtifactConfig;
+  return planPublish(loadPublishConfig(configPath), overrides);
+}
+
+/** slipway.yaml read and checked against its schema and the project checks, not yet planned. */
+export interface PublishConfig {
+  /** As given, for messages. */
+  readonly configPath: string;
+  readonly config: ProjectArtifactConfig;
+}
+
+/** Reads and checks slipway.yaml (synchronously, so a caller can have git running meanwhile). */
+export function loadPublishConfig(configPath: string): PublishConfig {
   try {
-    config = loadConfig<ProjectArtifactConfig>(path, { file: configPath, schema: 'project' }).data;
+    const { data } = loadConfig<ProjectArtifactConfig>(resolve(configPath), {
+      file: configPath,
+      schema: 'project',
+    });
+    return { configPath, config: data };
   } catch (error) {
     if (error instanceof ConfigError) throw new OciError(error.message);
     throw error;
   }
+}
+
+/** The plan from a checked slipway.yaml and what this run overrides. */
+export function planPublish(
+  { configPath, config }: PublishConfig,
+  overrides: PublishOverrides = {},
+): PublishPlan {
+  const path = resolve(configPath);
   const artifact = config.artifact;
   if (!artifact) {
     throw new OciError(

@@ -2,7 +2,8 @@
 // slipway.yaml + overrides → plan; the source (repository, commit) and the creation time are decided here,
 // once, so both doors write the same manifest, byte for byte, for the same commit.
 import { execFile } from 'node:child_process';
-import { isAbsolute, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { gitEnvironment } from '../config/git-environment.js';
 import type { RegistryCredentials } from './auth.js';
@@ -10,7 +11,7 @@ import { DEFAULT_PUBLISH_TIMEOUT_MINUTES, startDeadline } from './deadline.js';
 import { DigestCache } from './digest-cache.js';
 import { modelcarMountFrom, openModelcarBase, openStore, resolveCreated } from './open-store.js';
 import { type PublishProgress, type PublishResult, publishModel } from './publish.js';
-import { type PublishPlan, readEvalReportBytes, readPublishPlan } from './publish-plan.js';
+import { loadPublishConfig, type PublishPlan, planPublish, readEvalReportBytes } from './publish-plan.js';
 import { DEFAULT_IDLE_TIMEOUT_MS } from './registry-http.js';
 
 /** Where the model's source lives: GitHub's context in a workflow, the git checkout elsewhere. */
@@ -87,8 +88,15 @@ export interface PublishOutcome extends PublishResult {
 export async function publishProject(request: PublishProjectRequest): Promise<PublishOutcome> {
   const at = (path: string) => (isAbsolute(path) ? path : resolve(request.root, path));
   const configPath = at(request.config);
-  const checkout = await readCheckout(resolve(configPath, '..'), request.source ?? {});
-  const plan = await readPublishPlan(configPath, {
+  // The commit time is read with the commit, in one git process, only when nothing else gives the time.
+  const withCommitTime = !request.created && !request.sourceDateEpoch;
+  // Git starts first and runs while slipway.yaml is read and checked: a no-op re-publish is mostly
+  // start-up, and waiting for git before reading the config put both on its path one after the other.
+  // (It never rejects: what git cannot tell is simply not known.)
+  const checkoutRead = readCheckout(resolve(configPath, '..'), request.source ?? {}, withCommitTime);
+  const config = loadPublishConfig(configPath);
+  const checkout = await checkoutRead;
+  const plan = planPublish(config, {
     ...(request.registry ? { registry: request.registry } : {}),
     ...(request.repository ? { repository: request.repository } : {}),
     ...(request.version ? { version: request.version } : {}),
@@ -103,6 +111,7 @@ export async function publishProject(request: PublishProjectRequest): Promise<Pu
     ...(request.sourceDateEpoch ? { sourceDateEpoch: request.sourceDateEpoch } : {}),
     dir: plan.projectDir,
     ...(checkout.revision ? { revision: checkout.revision } : {}),
+    ...(withCommitTime ? { commitTime: checkout.commitTime ?? '' } : {}),
   });
   const registry = plan.target.kind === 'registry' ? plan.target.registry : '';
   const deadline = startDeadline(
@@ -218,14 +227,27 @@ interface Checkout {
   readonly url?: string;
   readonly revision?: string;
   readonly owner?: string;
+  /** The commit's time (%cI), when it was asked for and the checkout has the commit. */
+  readonly commitTime?: string;
 }
 
-/** The source as given, with what is missing read from the git checkout of `dir`. */
-async function readCheckout(dir: string, given: SourceContext): Promise<Checkout> {
-  const [revision, origin] = await Promise.all([
-    given.revision ?? gitOutput(dir, ['rev-parse', 'HEAD']),
-    given.repository ? undefined : gitOutput(dir, ['remote', 'get-url', 'origin']),
-  ]);
+/**
+ * The source as given, with what is missing read from the git checkout of `dir`: at most two git
+ * processes, started at once before this returns its promise.
+ */
+async function readCheckout(dir: string, given: SourceContext, withCommitTime = false): Promise<Checkout> {
+  const [commit, origin] = await Promise.all(
+    mayBeInCheckout(dir)
+      ? [
+          given.revision === undefined || withCommitTime
+            ? gitOutput(dir, ['log', '-1', '--format=%H%n%cI', given.revision ?? 'HEAD', '--'])
+            : undefined,
+          given.repository ? undefined : gitOutput(dir, ['remote', 'get-url', 'origin']),
+        ]
+      : [],
+  );
+  const [hash, commitTime] = commit?.split('\n') ?? [];
+  const revision = given.revision ?? hash;
   const fromOrigin = origin ? parseRemote(origin) : undefined;
   const repository = given.repository ?? fromOrigin?.repository;
   const server = (given.serverUrl ?? fromOrigin?.serverUrl ?? 'https://github.com').replace(/\/+$/, '');
@@ -234,7 +256,20 @@ async function readCheckout(dir: string, given: SourceContext): Promise<Checkout
     ...(repository ? { url: `${server}/${repository}` } : {}),
     ...(revision ? { revision } : {}),
     ...(owner ? { owner } : {}),
+    ...(commitTime ? { commitTime } : {}),
   };
+}
+
+/**
+ * Whether git could find a repository from `dir`: a `.git` (directory, or file for a worktree) there or
+ * above, or a `HEAD` that may make a directory a git directory itself. Outside any, git could only fail,
+ * and starting it costs a no-op re-publish more than its whole registry exchange.
+ */
+function mayBeInCheckout(dir: string): boolean {
+  for (let at = resolve(dir); ; at = dirname(at)) {
+    if (existsSync(join(at, '.git')) || existsSync(join(at, 'HEAD'))) return true;
+    if (dirname(at) === at) return false;
+  }
 }
 
 /**

@@ -204,6 +204,14 @@ export async function publishModel(request: PublishRequest): Promise<PublishResu
     // unchanged: hashing it first lets the HEAD skip it; so does a store that can mount blobs from a
     // sibling repository, which needs the digest too. Any other file streams while it is hashed.
     const before = previousLayers(moving);
+    // Every layer known before anything is sent (the digest cache, or a version that exists already)
+    // means the config is known too: its HEAD goes out with the layers' rather than a round trip after.
+    const early = known.every((layer) => layer !== undefined)
+      ? buildManifests(annotatedMetadata, known as Descriptor[]).config.descriptor
+      : undefined;
+    const earlyConfigPresent = early ? store.hasBlob(early) : undefined;
+    // Awaited below unless a layer fails first; its failure then is not the one to report.
+    earlyConfigPresent?.catch(() => undefined);
     const sent = await Promise.all(
       stated.map((file, i) =>
         limit(async (): Promise<{ layer: Descriptor; outcome: PublishedBlob['outcome'] }> => {
@@ -245,7 +253,12 @@ export async function publishModel(request: PublishRequest): Promise<PublishResu
       size: layer.size,
       outcome,
     }));
-    const configOutcome = await sendBytes(store, config.descriptor, config.bytes);
+    const configOutcome = await sendBytes(
+      store,
+      config.descriptor,
+      config.bytes,
+      early?.digest === config.descriptor.digest ? earlyConfigPresent : undefined,
+    );
     blobs.push({
       path: '(config)',
       digest: config.descriptor.digest,
@@ -439,12 +452,14 @@ async function sendBlob(
   return 'uploaded';
 }
 
+/** `present`: the answer of a HEAD for this blob already on its way. */
 async function sendBytes(
   store: ArtifactStore,
   blob: Descriptor,
   bytes: Buffer,
+  present: Promise<boolean> = store.hasBlob(blob),
 ): Promise<PublishedBlob['outcome']> {
-  if (await store.hasBlob(blob)) return 'skipped';
+  if (await present) return 'skipped';
   await store.putBlob(blob, async function* () {
     yield bytes;
   });

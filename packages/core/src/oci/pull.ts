@@ -9,7 +9,6 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import tar from 'tar-stream';
 import { isDigest, referrersFallbackTag, sha256Digest } from './digest.js';
 import { DigestMismatchError, OciError } from './errors.js';
 import {
@@ -215,6 +214,9 @@ async function unpackLayer(
   onProgress?: PullRequest['onProgress'],
 ): Promise<string[]> {
   const written: string[] = [];
+  // Loaded here, not at the top: tar-stream and its stream polyfills are most of what importing the oci
+  // room costs, and a publish (which shares this room) never unpacks a layer.
+  const { default: tar } = await import('tar-stream');
   const extract = tar.extract();
   extract.on('entry', (header, stream, next) => {
     const done = (error?: unknown) => (error ? extract.destroy(error as Error) : next());

@@ -7,7 +7,6 @@
 //  - a moving tag (latest, stable) ends on the highest version, by semver, not on the last writer;
 //  - the referrers fallback index is read-modify-write: re-read after writing, and merged again until
 //    this run's report is in it.
-import semver from 'semver';
 import { VersionExistsError, VersionRaceLostError } from './errors.js';
 import { ANNOTATION_VERSION } from './media-types.js';
 import { addReferrer, type Descriptor, type Document, type ImageIndex } from './model-manifest.js';
@@ -71,8 +70,11 @@ function versionOf(bytes: Buffer): string | undefined {
 }
 
 /** True when `other` is a higher version than `ours`; versions that are not semver never outrank. */
-function outranks(other: string | undefined, ours: string): boolean {
-  if (!other || !semver.valid(other) || !semver.valid(ours)) return false;
+async function outranks(other: string | undefined, ours: string): Promise<boolean> {
+  if (!other) return false;
+  // Loaded only when a moving tag names another manifest: a re-publish never compares versions.
+  const { default: semver } = await import('semver');
+  if (!semver.valid(other) || !semver.valid(ours)) return false;
   return semver.gt(other, ours);
 }
 
@@ -92,7 +94,7 @@ export async function moveTag(
     const current = await store.getManifest(tag);
     if (current && current.digest !== ours) {
       const theirs = versionOf(current.bytes);
-      if (outranks(theirs, version)) return theirs;
+      if (await outranks(theirs, version)) return theirs;
     }
     if (current?.digest !== ours) await store.putManifest(manifest.bytes, manifest.descriptor, tag);
     await sleep(settleMs(performance.now() - started));
@@ -101,7 +103,7 @@ export async function moveTag(
     // Someone wrote after us: fine if theirs is higher; if lower, they wrote over a higher version blind,
     // and the next round puts ours back.
     const theirs = after ? versionOf(after.bytes) : undefined;
-    if (outranks(theirs, version)) return theirs;
+    if (await outranks(theirs, version)) return theirs;
   }
   return undefined;
 }
