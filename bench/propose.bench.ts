@@ -18,7 +18,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
-import { compare, figure, time } from './harness.ts';
+import { compare, figure, roundTrips, type TracedRequest, time } from './harness.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const files = Number(process.env['SLIPWAY_BENCH_FILES'] ?? 10_000);
@@ -100,21 +100,6 @@ function history(): string {
   return parts.join('');
 }
 
-interface Traced {
-  readonly start: number;
-  readonly end: number;
-}
-/** The longest chain of requests each started after the previous one ended. */
-function roundTrips(trace: readonly Traced[]): number {
-  const sorted = [...trace].sort((a, b) => a.start - b.start);
-  const depth: number[] = [];
-  sorted.forEach((request, i) => {
-    let before = 0;
-    for (let j = 0; j < i; j++) if (sorted[j]!.end <= request.start) before = Math.max(before, depth[j]!);
-    depth.push(before + 1);
-  });
-  return Math.max(0, ...depth);
-}
 const git = (cwd: string, args: string[]) =>
   execFileSync('git', args, {
     cwd,
@@ -133,7 +118,7 @@ const sim = await lib.startGitHubSim();
 const work = mkdtempSync(join(tmpdir(), 'slipway-bench-propose-'));
 try {
   const octokit = lib.createGitHubClient({ token: 'bench', baseUrl: sim.url, retryDelayUnitMs: 1 });
-  let trace: Traced[] = [];
+  let trace: TracedRequest[] = [];
   octokit.hook.wrap('request', async (request, options) => {
     const start = performance.now();
     try {

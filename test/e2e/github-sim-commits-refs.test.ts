@@ -4,6 +4,7 @@
 import { openEnvironmentPr } from '@slipway/core/environments';
 import { createGitHubClient, type GitHubClient } from '@slipway/core/github';
 import { describe, expect, it } from 'vitest';
+import { roundTrips, type TracedRequest } from '../../bench/harness.js';
 import { git, useGitHubSim } from '../github-sim/index.js';
 import { environmentRepoFiles } from './open-environment-pr.fixtures.js';
 
@@ -212,23 +213,26 @@ describe('moving refs with compare-and-swap (GraphQL updateRefs)', () => {
   });
 });
 
+const release = {
+  model: 'iris',
+  version: '1.3.0',
+  artifactRepository: 'ghcr.io/acme/models/iris',
+  artifactDigest: `sha256:${'3'.repeat(64)}`,
+};
+
 describe('the request budget of a proposal', () => {
   it('opens a proposal with labels and reviewers in at most 10 requests, and re-runs it in at most 4', async () => {
     await sim().createRepo('acme/budget', environmentRepoFiles());
     const octokit = client();
-    const release = {
-      model: 'iris',
-      version: '1.3.0',
-      artifactRepository: 'ghcr.io/acme/models/iris',
-      artifactDigest: `sha256:${'3'.repeat(64)}`,
-    };
     const request = { repository: 'acme/budget', environment: 'staging', release };
     sim().clearRequests();
     expect((await openEnvironmentPr(octokit, request)).outcome).toBe('opened');
     const first = sim().requests.map((r) => r.operationId);
     expect(first.length, first.join(', ')).toBeLessThanOrEqual(10);
-    expect(first[0]).toBe('repos/get-commit');
+    // The base tip, its tree, slipway.yaml and the manifest come in one GraphQL query from one commit.
+    expect(first).toContain('graphql');
     expect(first).not.toContain('git/get-commit');
+    expect(first).not.toContain('repos/get-content');
     expect(sim().pulls('acme/budget')[0]).toMatchObject({
       labels: ['deploy'],
       requestedReviewers: ['alice'],
@@ -237,5 +241,59 @@ describe('the request budget of a proposal', () => {
     sim().clearRequests();
     expect((await openEnvironmentPr(octokit, request)).outcome).toBe('unchanged');
     expect(sim().requests.length).toBeLessThanOrEqual(4);
+  });
+
+  it('opens a proposal in at most 6 round trips on the critical path, and re-runs it in 1', async () => {
+    await sim().createRepo('acme/trips', environmentRepoFiles());
+    const octokit = client();
+    let trace: TracedRequest[] = [];
+    octokit.hook.wrap('request', async (request, options) => {
+      const start = performance.now();
+      try {
+        return await request(options);
+      } finally {
+        trace.push({ start, end: performance.now() });
+      }
+    });
+    const request = { repository: 'acme/trips', environment: 'staging', release };
+    expect((await openEnvironmentPr(octokit, request)).outcome).toBe('opened');
+    expect(roundTrips(trace)).toBeLessThanOrEqual(6);
+    trace = [];
+    expect((await openEnvironmentPr(octokit, request)).outcome).toBe('unchanged');
+    expect(roundTrips(trace)).toBe(1);
+  });
+
+  it('reads a manifest that slipway.yaml puts elsewhere at the same base commit, with one more read', async () => {
+    const files = environmentRepoFiles();
+    const { path } = await sim().createRepo('acme/elsewhere', {
+      'slipway.yaml': files['slipway.yaml']!.replace(
+        '  - name: iris\n',
+        '  - name: iris\n    manifest: apps/iris.yaml\n',
+      ),
+      'staging/apps/iris.yaml': files['staging/iris/inferenceservice.yaml']!,
+    });
+    const octokit = client();
+    sim().clearRequests();
+    const result = await openEnvironmentPr(octokit, {
+      repository: 'acme/elsewhere',
+      environment: 'staging',
+      release,
+    });
+    expect(result.outcome).toBe('opened');
+    expect(result.manifestPath).toBe('staging/apps/iris.yaml');
+    expect(sim().countRequests({ operationId: 'repos/get-content' })).toBe(1);
+    const proposed = (await git(path, ['show', `${result.branch}:staging/apps/iris.yaml`])).toString('utf8');
+    expect(proposed).toContain(release.artifactDigest);
+  });
+
+  it('says a repository it cannot see is not found, never that its branch is missing', async () => {
+    const proposal = openEnvironmentPr(client(), {
+      repository: 'acme/nowhere',
+      environment: 'staging',
+      release,
+    });
+    await expect(proposal).rejects.toThrow(
+      /acme\/nowhere: repository not found, or the token cannot read it/,
+    );
   });
 });

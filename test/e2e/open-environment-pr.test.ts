@@ -67,7 +67,8 @@ describe('open-environment-pr', () => {
       const again = await propose(env);
       expect(again.exitCode, again.stdout).toBe(0);
       expect(again.outputs.outcome).toBe('unchanged');
-      expect(sim().requests.every((r) => r.method === 'GET')).toBe(true);
+      // Reads only: REST GETs and GraphQL queries, no mutation.
+      expect(sim().requests.every((r) => r.method === 'GET' || r.graphql === 'query')).toBe(true);
       expect(sim().requests.length).toBeLessThanOrEqual(4);
     }
     expect(sim().pulls(env.repository)).toHaveLength(1);

@@ -12,6 +12,8 @@ import {
   GraphQLError,
   type GraphQLFieldResolver,
   type GraphQLSchema,
+  Kind,
+  type OperationDefinitionNode,
   parse,
   validate,
 } from 'graphql';
@@ -47,7 +49,7 @@ function unprocessable(message: string): GraphQLError {
 }
 
 /**
- * A commit as a GraphQL Commit: its oid, the newest status of each context, and (lazily) its message,
+ * A commit as a GraphQL Commit: its oid, the newest status of each context, and (lazily) its tree, message,
  * dates, a file's blob, the history of a path from it and the pull requests it was merged by.
  */
 function commitNode(repo: SimRepo, oid: string, world?: GraphqlWorld): Record<string, unknown> {
@@ -70,6 +72,7 @@ function commitNode(repo: SimRepo, oid: string, world?: GraphqlWorld): Record<st
             })),
           },
     message: async () => (await read()).message,
+    tree: async () => ({ oid: (await read()).tree }),
     messageHeadline: async () => (await read()).message.split('\n')[0],
     committedDate: async () => (await read()).committer.date,
     authoredDate: async () => (await read()).author.date,
@@ -119,6 +122,7 @@ async function objectNode(repo: SimRepo, args: { expression?: string; oid?: stri
     oid: entry.sha,
     byteSize: bytes.length,
     isBinary,
+    isTruncated: false,
     text: isBinary ? null : bytes.toString('utf8'),
   };
 }
@@ -358,6 +362,8 @@ export interface GraphqlOutcome {
   readonly invalid?: string[];
   /** Root fields GitHub has that the simulator does not implement. */
   readonly unsimulated?: string[];
+  /** The kind of the operation that ran, once the document parsed. */
+  readonly operation?: 'query' | 'mutation' | 'subscription';
 }
 
 /** Runs one GraphQL request: `{ query, variables, operationName }`. */
@@ -379,10 +385,16 @@ export async function runGraphql(
     const message = (error as Error).message;
     return { body: { errors: [{ message }] }, invalid: [message] };
   }
+  const operation = document.definitions.find(
+    (d): d is OperationDefinitionNode =>
+      d.kind === Kind.OPERATION_DEFINITION &&
+      (typeof request.operationName !== 'string' || d.name?.value === request.operationName),
+  )?.operation;
+  const kind = operation ? { operation } : {};
   const problems = validate(githubSchema(), document);
   if (problems.length > 0) {
     const errors = problems.map((p) => ({ message: p.message, locations: p.locations }));
-    return { body: { errors }, invalid: problems.map((p) => p.message) };
+    return { body: { errors }, invalid: problems.map((p) => p.message), ...kind };
   }
   const root = rootValue(world, mergeable) as Record<string, unknown>;
   const unsimulated: string[] = [];
@@ -412,5 +424,6 @@ export async function runGraphql(
   return {
     body: { data: result.data ?? null, ...(errors ? { errors } : {}) },
     ...(unsimulated.length ? { unsimulated } : {}),
+    ...kind,
   };
 }

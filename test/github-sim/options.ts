@@ -8,6 +8,8 @@ export interface RecordedRequest {
   readonly path: string;
   /** GitHub's operationId (`git/create-tree`), `graphql`, or undefined for a route GitHub lacks. */
   readonly operationId: string | undefined;
+  /** For a GraphQL request: whether it was a query (a read) or a mutation (a write). */
+  readonly graphql?: 'query' | 'mutation' | 'subscription';
   readonly status: number;
   /** Set when an injected fault answered. */
   readonly fault?: true;

@@ -418,7 +418,13 @@ export class GitHubSim {
 
     if (path === '/graphql') {
       const outcome = await this.graphql(body, viewer);
-      respond({ status: 200, body: outcome.body }, outcome.invalid ? { rejected: outcome.invalid } : {});
+      respond(
+        { status: 200, body: outcome.body },
+        {
+          ...(outcome.invalid ? { rejected: outcome.invalid } : {}),
+          ...(outcome.operation ? { graphql: outcome.operation } : {}),
+        },
+      );
       return;
     }
     if (!operation) {

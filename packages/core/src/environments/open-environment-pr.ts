@@ -30,8 +30,8 @@ import {
   moveProposalBranch,
   parseRepository,
   type RepositoryRef,
+  readBranchFiles,
   readBranchSha,
-  readBranchTip,
   readCommit,
   readTextFile,
 } from '../github/git-data.js';
@@ -60,6 +60,7 @@ import {
 } from './pr-content.js';
 import {
   type DeploymentTarget,
+  defaultManifestPath,
   environmentsConfigFile,
   parseEnvironmentsConfig,
   resolveTarget,
@@ -168,20 +169,25 @@ async function proposeOnce(a: Attempt): Promise<Result> {
   const { octokit, at, request, baseBranch, branch } = a;
   const { release } = request;
   const repo = `${at.owner}/${at.repo}`;
-  // One round trip for the reads that depend on nothing: the base tip, slipway.yaml and the open PR.
-  // slipway.yaml is read at the branch, not at the tip's sha, so it need not wait for it: at worst it
-  // is a commit newer than the tip, whose policy is then the one that applies. The manifest, which the
-  // commit edits, is read at the tip itself.
-  const [base, configText, pr] = await Promise.all([
-    readBranchTip(octokit, at, baseBranch),
-    readTextFile(octokit, at, environmentsConfigFile, baseBranch),
+  // One round trip for the reads that depend on nothing: the base tip with slipway.yaml and the manifest
+  // at the path the defaults give it (one GraphQL query, all from the tip commit), and the open PR. A
+  // slipway.yaml that puts the manifest elsewhere costs one more read, at the tip itself.
+  const likelyManifest = defaultManifestPath(request.environment, release.model);
+  const [read, listed] = await Promise.allSettled([
+    readBranchFiles(octokit, at, baseBranch, [environmentsConfigFile, likelyManifest]),
     findOpenPullRequest(octokit, at, branch, baseBranch),
   ]);
+  // The repository read fails first: "not found" says more than the pull request list's bare 404.
+  if (read.status === 'rejected') throw read.reason;
+  if (listed.status === 'rejected') throw listed.reason;
+  const base = read.value;
+  const pr = listed.value;
   if (!base)
     throw new ProposalError(
       `${repo}: base branch '${baseBranch}' not found. Set base-branch to the branch your GitOps controller deploys from.`,
     );
   const where = `${repo}@${baseBranch}:${environmentsConfigFile}`;
+  const configText = base.files.get(environmentsConfigFile);
   if (configText === undefined) {
     throw new ProposalError(
       `${where}: not found. The environment repository needs a slipway.yaml with kind: Environments at its root (see Slipway's environments/ skeleton).`,
@@ -193,7 +199,10 @@ async function proposeOnce(a: Attempt): Promise<Result> {
     release.model,
     where,
   );
-  const manifest = await readTextFile(octokit, at, target.manifestPath, base.sha);
+  const manifest =
+    target.manifestPath === likelyManifest
+      ? base.files.get(likelyManifest)
+      : await readTextFile(octokit, at, target.manifestPath, base.sha);
   if (manifest === undefined) {
     throw new ProposalError(
       `${repo}@${baseBranch}: manifest ${target.manifestPath} not found. Add the model's manifest for ${target.environment.name} first (Slipway edits it; it does not invent one).`,

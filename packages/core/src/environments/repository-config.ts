@@ -123,13 +123,20 @@ function withDefaults(raw: RawConfig, where: string): EnvironmentsConfig {
     }
     return {
       name: m.name,
-      manifest: m.manifest ?? `${m.name}/inferenceservice.yaml`,
+      manifest: m.manifest ?? defaultModelManifest(m.name),
       storageUriPath: parseYamlPath(m.set?.['storage-uri'] ?? defaultStorageUriPath),
       annotationsPath: parseYamlPath(m.set?.annotations ?? defaultAnnotationsPath),
       ...(m.environments ? { environments: m.environments } : {}),
     };
   });
   return { environments, models };
+}
+
+const defaultModelManifest = (model: string) => `${model}/inferenceservice.yaml`;
+
+/** Where a model's manifest is in an environment when slipway.yaml sets neither folder nor manifest. */
+export function defaultManifestPath(environment: string, model: string): string {
+  return `${environment}/${defaultModelManifest(model)}`;
 }
 
 /** The model in the environment, or an error that lists what exists and suggests the nearest name. */

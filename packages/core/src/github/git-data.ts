@@ -60,6 +60,87 @@ export async function readBranchTip(
   }
 }
 
+/** A branch's tip and the texts of some of its files, all read from that one commit. */
+export interface BranchFiles extends BranchTip {
+  /** Each asked path's text; undefined when the commit has no file there. */
+  readonly files: ReadonlyMap<string, string | undefined>;
+}
+
+interface BlobNode {
+  readonly text: string | null;
+  readonly isBinary: boolean | null;
+  readonly isTruncated: boolean;
+}
+
+/**
+ * The branch's tip, its tree and the files at `paths` in one GraphQL query, or undefined when no such
+ * branch. Every file is read from the tip commit itself, so the texts and the tip cannot come from two
+ * different moments however the branch moves meanwhile (parallel REST reads of the tip and of a file at
+ * the branch's name could). A repository the token cannot see is an error, never "no branch".
+ */
+export async function readBranchFiles(
+  octokit: GitHubClient,
+  at: RepositoryRef,
+  branch: string,
+  paths: readonly string[],
+): Promise<BranchFiles | undefined> {
+  const declared = paths.map((_, i) => `$p${i}: String!`).join(', ');
+  const fields = paths
+    .map((_, i) => `f${i}: file(path: $p${i}) { object { ... on Blob { text isBinary isTruncated } } }`)
+    .join(' ');
+  const query = `query SlipwayBranchFiles($owner: String!, $name: String!, $ref: String!${declared ? `, ${declared}` : ''}) {
+  repository(owner: $owner, name: $name) {
+    ref(qualifiedName: $ref) { target { ... on Commit { oid tree { oid } ${fields} } } }
+  }
+}`;
+  const variables: Record<string, string> = { owner: at.owner, name: at.repo, ref: `refs/heads/${branch}` };
+  paths.forEach((path, i) => {
+    variables[`p${i}`] = path;
+  });
+  let data: {
+    repository: {
+      ref: {
+        target: { oid?: string; tree?: { oid: string } } & Record<string, { object: BlobNode | null } | null>;
+      } | null;
+    } | null;
+  };
+  try {
+    data = await octokit.graphql(query, variables);
+  } catch (error) {
+    // GitHub answers an unknown or hidden repository with a NOT_FOUND error beside `repository: null`.
+    const errors = (error as { errors?: Array<{ type?: unknown }> }).errors;
+    if ((error as { status?: unknown }).status === undefined && errors?.some((e) => e.type === 'NOT_FOUND'))
+      data = { repository: null };
+    else throw error;
+  }
+  if (!data.repository) {
+    throw new RepositoryContentError(
+      `${at.owner}/${at.repo}: repository not found, or the token cannot read it. Check the repository name and that the token has contents: read on it.`,
+    );
+  }
+  const target = data.repository.ref?.target;
+  if (!target?.oid || !target.tree) return undefined;
+  const files = new Map<string, string | undefined>();
+  paths.forEach((path, i) => {
+    const blob = target[`f${i}`]?.object;
+    if (!blob) {
+      files.set(path, undefined);
+      return;
+    }
+    const where = `${at.owner}/${at.repo}@${target.oid!.slice(0, 12)}`;
+    if (!('isTruncated' in blob))
+      throw new RepositoryContentError(`${where}: ${path} is not a file (a directory or a submodule).`);
+    if (blob.isTruncated)
+      throw new RepositoryContentError(
+        `${where}: ${path} is too large to read through the API; a manifest should be small.`,
+      );
+    if (blob.isBinary || blob.text === null)
+      throw new RepositoryContentError(`${where}: ${path} is not UTF-8 text.`);
+    files.set(path, blob.text);
+  });
+  return { sha: target.oid, tree: target.tree.oid, files };
+}
+
 /** The ref's commit SHA, or undefined when the branch does not exist. */
 export async function readBranchSha(
   octokit: GitHubClient,
