@@ -272,12 +272,16 @@ async function proposeOnce(a: Attempt): Promise<Result> {
   });
 
   if (pr) {
-    if (!(await holdsOnlySlipwayCommit(a, pr.headSha, marker, target)))
-      return leaveAlone(a, pr, release, result);
-    if (marker && compareVersions(marker.version, release.version) > 0) {
+    const head = await slipwayHead(a, pr.headSha, marker, target);
+    if (!head) return leaveAlone(a, pr, release, result);
+    // The branch, not only the PR's text, says what is proposed: a run stopped between moving the
+    // branch and rewriting the text (cancelled, killed) leaves a newer commit under an older record.
+    const proposed = [marker?.version, head.version].filter((v): v is string => v !== undefined);
+    const newest = proposed.sort(compareVersions).at(-1);
+    if (newest && compareVersions(newest, release.version) > 0) {
       return result(
         'superseded',
-        `PR #${pr.number} already proposes the newer ${release.model} ${marker.version}; ${release.version} does not replace it.`,
+        `PR #${pr.number} already proposes the newer ${release.model} ${newest}; ${release.version} does not replace it.`,
       );
     }
     const upToDate =
@@ -297,12 +301,19 @@ async function proposeOnce(a: Attempt): Promise<Result> {
         to: commit,
       });
     }
-    const textChanged = await updatePullRequestText(
-      octokit,
-      at,
-      pr,
-      contentOf(markerFor(upToDate && marker ? marker.base : base.sha, commit)),
-    );
+    let textChanged: boolean;
+    try {
+      textChanged = await updatePullRequestText(
+        octokit,
+        at,
+        pr,
+        contentOf(markerFor(upToDate && marker ? marker.base : base.sha, commit)),
+      );
+    } catch (error) {
+      // Nothing half-made: a branch moved under a PR whose text still proposes the old commit goes back.
+      if (!upToDate) await moveBackQuietly(a, pr, { from: commit, to: pr.headSha });
+      throw error;
+    }
     const policy = await applyPolicy(a, pr, target, !upToDate);
     const changed = !upToDate || textChanged || policy.writes > 0;
     return result(
@@ -397,8 +408,40 @@ async function holdsOnlySlipwayCommit(
   marker: ProposalMarker | undefined,
   target: DeploymentTarget,
 ): Promise<boolean> {
-  if (marker && marker.commit === headSha) return true;
-  return isSlipwayCommit(await readCommit(a.octokit, a.at, headSha), target);
+  return (await slipwayHead(a, headSha, marker, target)) !== undefined;
+}
+
+/**
+ * The branch tip when it is Slipway's own single commit for this environment and model, with the version
+ * its trailers record when the PR's record does not name that commit; undefined when it is someone else's.
+ */
+async function slipwayHead(
+  a: Attempt,
+  headSha: string,
+  marker: ProposalMarker | undefined,
+  target: DeploymentTarget,
+): Promise<{ readonly version?: string } | undefined> {
+  if (marker && marker.commit === headSha) return {};
+  const commit = await readCommit(a.octokit, a.at, headSha);
+  if (!isSlipwayCommit(commit, target)) return undefined;
+  const { version } = readTrailers(commit.message);
+  return version ? { version } : {};
+}
+
+/** Undoes this run's move of the branch (compare-and-swap: only if nobody moved it since); best effort. */
+async function moveBackQuietly(
+  a: Attempt,
+  pr: OpenPullRequest,
+  move: { readonly from: string; readonly to: string },
+): Promise<void> {
+  try {
+    await moveProposalBranch(a.octokit, { ...a.at, repositoryId: pr.repositoryId }, a.branch, move);
+    a.log(`Moved ${a.branch} back to ${move.to.slice(0, 7)}, which PR #${pr.number} still describes.`);
+  } catch {
+    a.log(
+      `Could not move ${a.branch} back to ${move.to.slice(0, 7)}; the next run brings PR #${pr.number} up to date.`,
+    );
+  }
 }
 
 async function leaveAlone(
