@@ -19,6 +19,9 @@ export class IdHashSet {
   private readonly maxSlots: number;
 
   constructor(initialSlots = 1 << 12, maxSlots = MAX_SLOTS) {
+    if (!Number.isInteger(Math.log2(maxSlots)) || maxSlots < 2)
+      throw new RangeError(`the duplicate-id table needs a power of two of slots, not ${maxSlots}`);
+    initialSlots = Math.min(initialSlots, maxSlots);
     this.maxSlots = maxSlots;
     this.high = new Int32Array(initialSlots);
     this.low = new Int32Array(initialSlots);

@@ -24,6 +24,8 @@ export interface IngestOptions {
   name?: string;
   /** Bound of the per-example sample kept for paired tests and bootstrap (default 10000). */
   sampleLimit?: number;
+  /** Slots of the duplicate-id table, a power of two (default 2^23: 64 MiB, about 5.9 million ids). */
+  idTableSlots?: number;
 }
 
 /** Without configured slices, at most this many distinct slice tags get statistics (memory bound). */
@@ -49,7 +51,7 @@ export async function ingestPredictions(
   const configuredSlices = options.slices ? new Set(options.slices) : undefined;
   for (const s of options.slices ?? []) slices.set(s, new GroupAccumulator(task, sampleLimit));
   const problems = new ProblemLog(options.problems);
-  const ids = new IdHashSet();
+  const ids = new IdHashSet(undefined, options.idTableSlots);
   const notes: string[] = [];
   let ignoredTags = 0;
 

@@ -151,6 +151,43 @@ describe('ingesting classification predictions', () => {
     expect(partial.problems[0]).toMatchObject({ kind: 'duplicate-id', count: 1 });
   });
 
+  it('says plainly in the report when more distinct ids came than its duplicate check can hold', async () => {
+    // A table of 64 slots holds 44 ids (load 0.7), standing in for the 2^23 slots (~5.9 M ids) of a real run.
+    const rows = Array.from({ length: 100 }, (_, i) => ({ id: `e${i}`, label: 'cat', prediction: 'cat' }));
+    const early = { id: 'e3', label: 'cat', prediction: 'dog' };
+    const path = file('many-ids.jsonl', lines(...rows, early));
+    const options = { ...classification, idTableSlots: 64, problems: { 'duplicate-id': 'warning' as const } };
+    const partial = await ingestPredictions(path, options);
+    // A repeat of an id it held is still caught.
+    expect(partial.problems).toMatchObject([{ kind: 'duplicate-id', count: 1, examples: ['e3'] }]);
+    expect(partial.notes).toEqual([
+      'the duplicate-id check was partial: it remembered the first 44 distinct ids (its memory bound) and checked the 56 later ones against those, not against each other; a duplicate among those later ids is not caught',
+    ]);
+    const report = buildEvalReport({
+      config: {
+        task: 'classification',
+        classes: ['cat', 'dog', 'bird'],
+        'test-sets': [{ name: 'main', path: 'm' }],
+      },
+      results: [partial],
+      context: {
+        model: { name: 'm' },
+        commit: 'c',
+        command: 'e',
+        runner: { name: 'r', os: 'Linux' },
+        gpus: [],
+      },
+    });
+    expect(report.warnings).toContainEqual({
+      kind: 'limit',
+      testSet: 'main',
+      message: expect.stringMatching(/^the duplicate-id check was partial/),
+    });
+    // Within the bound, nothing is said.
+    const whole = await ingestPredictions(path, { ...options, idTableSlots: 256 });
+    expect(whole.notes).toBeUndefined();
+  });
+
   it('treats NaN, null and Infinity values as not-a-number problems', async () => {
     const regression: IngestOptions = { task: 'regression', testSet: 'main' };
     const path = file(
