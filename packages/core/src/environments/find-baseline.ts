@@ -2,12 +2,9 @@
 // model deployed in an environment (`environment:prod`, or baseline.environment of slipway.yaml when no
 // baseline is given), or none.
 import { resolve } from 'node:path';
-import { createGitHubClient } from '../github/client.js';
 import type { BaselineSource, EvalReport } from '../metrics/index.js';
 import { readEvalReport } from '../metrics/report.js';
 import type { RegistryCredentials } from '../oci/auth.js';
-import { LayoutStore } from '../oci/layout-store.js';
-import { RegistryStore } from '../oci/registry-store.js';
 import {
   DeployedBaselineError,
   parseEnvironmentBaseline,
@@ -93,6 +90,12 @@ export async function findBaseline(request: BaselineRequest): Promise<BaselineCh
       },
     };
   }
+  // Loaded only here: a run that compares with nothing deployed does not parse Octokit or the OCI client.
+  const [{ createGitHubClient }, { LayoutStore }, { RegistryStore }] = await Promise.all([
+    import('../github/client.js'),
+    import('../oci/layout-store.js'),
+    import('../oci/registry-store.js'),
+  ]);
   const octokit = createGitHubClient({
     token: request.token,
     ...(request.apiUrl ? { baseUrl: request.apiUrl } : {}),

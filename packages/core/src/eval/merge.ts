@@ -2,7 +2,6 @@
 // each test set exactly once, then merged through their sufficient statistics (never averages), so the
 // report's metrics equal an unsharded run's exactly.
 import { relative } from 'node:path';
-import { glob } from 'tinyglobby';
 import { type EvalReport, mergePartials, type PartialResult, readPartialResult } from '../metrics/index.js';
 import { type CommandSpec, commandArgv } from './command.js';
 import { EvaluationError } from './errors.js';
@@ -35,6 +34,8 @@ export interface MergeResult {
 export async function mergeShardResults(options: MergeOptions): Promise<MergeResult> {
   const { project } = options.loaded;
   const patterns = options.partials.filter((p) => p.trim() !== '');
+  // Loaded here: only the merge step globs, and an evaluation that does not merge need not parse it.
+  const { glob } = await import('tinyglobby');
   const files = (
     await glob(patterns, { cwd: options.root, absolute: true, onlyFiles: true, dot: true })
   ).sort();
