@@ -113,7 +113,8 @@ describe('open-environment-pr with an API URL that is not the GitHub API', () =>
       const apiUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
       const result = await propose({ repository: 'acme/envs', apiUrl });
       expect(result.exitCode).toBe(1);
-      expect(failureOf(result)).toContain(`The GitHub API at ${apiUrl} answered GET`);
+      // The first read is a GraphQL query (POST /graphql) beside a REST GET: either may answer first.
+      expect(failureOf(result)).toMatch(new RegExp(`The GitHub API at ${apiUrl} answered (GET|POST) /`));
       expect(failureOf(result)).toContain(
         'with text/html (status 200), not JSON: it is not the GitHub REST API',
       );
