@@ -1,4 +1,5 @@
-// `slipway`: a thin shell over @slipway/core. Each command lives in commands/<name>.ts and registers itself.
+// The `slipway` program: a thin shell over @slipway/core. Each command lives in commands/<name>.ts and
+// registers itself. Started by slipway.ts.
 //
 // Only the command being run is loaded (with its part of core): a no-op `slipway publish` is mostly
 // start-up, and loading every command's dependencies (Octokit, the metrics, the GitHub layer) cost more
