@@ -69,11 +69,34 @@ export function checkArtifactPath(projectDir: string, path: string): ArtifactPat
   if (!isInside(projectDir, source)) {
     return { kind: 'refused', reason: `is not a file inside the project directory ${projectDir}` };
   }
+  // Most paths hold no symlink below the project directory: then one lstat per component settles it (it
+  // cannot leave the project, and the last lstat says what kind of file it is), without resolving the
+  // project directory's own ancestors twice as realpath does.
+  let stats: Stats | undefined;
+  let at = projectDir;
+  for (const part of path.split(/[\\/]+/).filter((p) => p !== '' && p !== '.')) {
+    at = join(at, part);
+    try {
+      stats = lstatSync(at);
+    } catch {
+      return { kind: 'missing', source };
+    }
+    if (stats.isSymbolicLink()) {
+      stats = undefined;
+      break;
+    }
+  }
+  if (stats) {
+    const special = kindOf(stats);
+    if (special) return { kind: 'refused', reason: `is ${special}, not a regular file` };
+    return { kind: 'file', source, realPath: source };
+  }
   let realRoot: string;
   let realPath: string;
   try {
-    realRoot = realpathSync(projectDir);
-    realPath = realpathSync(source);
+    // The C library's realpath: one call, where Node's JavaScript one lstats every component.
+    realRoot = realpathSync.native(projectDir);
+    realPath = realpathSync.native(source);
   } catch {
     return { kind: 'missing', source };
   }
