@@ -1,6 +1,6 @@
 // Reads a config file into a YAML document with positions, turning every way a file can be unreadable
 // into one clear finding: too large, binary, not UTF-8, empty, a syntax error, a duplicate key, an alias bomb.
-import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { CORE_SCHEMA, load as loadFast } from 'js-yaml';
 import { type Document, LineCounter, parseDocument, type YAMLError } from 'yaml';
 import { type Finding, type SourcePosition, wholeFile } from './finding.js';
@@ -172,14 +172,14 @@ class TooLarge extends Error {
  * config files are small, and per-file promise overhead dominated validating a thousand of them.
  */
 function readBounded(path: string, limit: number): Buffer {
-  // Opening a FIFO blocks until something writes to it: look before opening, so it is refused at once.
-  const before = statSync(path);
-  if (!before.isFile() && !before.isDirectory()) {
-    throw Object.assign(new Error('is not a regular file (a FIFO, socket or device)'), { code: 'ESPECIAL' });
-  }
-  const fd = openSync(path, 'r');
+  // Opening a FIFO blocks until something writes to it, unless opened non-blocking: then it opens at once
+  // and is refused by what fstat says of it, with no separate look before opening.
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
     const stat = fstatSync(fd);
+    if (!stat.isFile() && !stat.isDirectory()) {
+      throw Object.assign(new Error('is not a regular file (a FIFO, socket or device)'), { code: 'ESPECIAL' });
+    }
     if (stat.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
     if (stat.size > limit) throw new TooLarge(stat.size);
     const buffer = Buffer.alloc(stat.size);
