@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { GitHubClient } from '../packages/core/src/github/client.js';
 
 /** A measurement of one run of one side: its time in ms, and any other figures it reports (peak RSS…). */
 export interface Sample {
@@ -163,6 +164,20 @@ export function roundTrips(trace: readonly TracedRequest[]): number {
     depth.push(before + 1);
   });
   return Math.max(0, ...depth);
+}
+
+/** Records when each request of a GitHub client starts and ends, for roundTrips(); empty it with `length = 0`. */
+export function traceRequests(client: GitHubClient): TracedRequest[] {
+  const trace: TracedRequest[] = [];
+  client.hook.wrap('request', async (request, options) => {
+    const start = performance.now();
+    try {
+      return await request(options);
+    } finally {
+      trace.push({ start, end: performance.now() });
+    }
+  });
+  return trace;
 }
 
 /** Prints a figure that is not a ratio (peak memory, bytes, requests) against its target. */

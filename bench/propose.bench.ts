@@ -18,7 +18,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
-import { compare, figure, roundTrips, type TracedRequest, time } from './harness.ts';
+import { compare, figure, roundTrips, time, traceRequests } from './harness.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const files = Number(process.env['SLIPWAY_BENCH_FILES'] ?? 10_000);
@@ -118,15 +118,7 @@ const sim = await lib.startGitHubSim();
 const work = mkdtempSync(join(tmpdir(), 'slipway-bench-propose-'));
 try {
   const octokit = lib.createGitHubClient({ token: 'bench', baseUrl: sim.url, retryDelayUnitMs: 1 });
-  let trace: TracedRequest[] = [];
-  octokit.hook.wrap('request', async (request, options) => {
-    const start = performance.now();
-    try {
-      return await request(options);
-    } finally {
-      trace.push({ start, end: performance.now() });
-    }
-  });
+  const trace = traceRequests(octokit);
   const proposal = (repository: string, model: string, n: number) =>
     lib.openEnvironmentPr(octokit, {
       repository,
@@ -145,13 +137,13 @@ try {
   // Requests per proposal, on a small repository.
   await sim.createRepo('acme/small', smallFiles);
   sim.clearRequests();
-  trace = [];
+  trace.length = 0;
   const first = await proposal('acme/small', 'iris', 1);
   const firstRequests = sim.requests.length;
   const firstRoundTrips = roundTrips(trace);
   const firstList = sim.requests.map((r) => `${r.method} ${r.operationId}`);
   sim.clearRequests();
-  trace = [];
+  trace.length = 0;
   const rerun = await proposal('acme/small', 'iris', 1);
   const rerunRequests = sim.requests.length;
   const rerunRoundTrips = roundTrips(trace);

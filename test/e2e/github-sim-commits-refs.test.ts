@@ -4,7 +4,7 @@
 import { openEnvironmentPr } from '@slipway/core/environments';
 import { createGitHubClient, type GitHubClient } from '@slipway/core/github';
 import { describe, expect, it } from 'vitest';
-import { roundTrips, type TracedRequest } from '../../bench/harness.js';
+import { roundTrips, traceRequests } from '../../bench/harness.js';
 import { git, useGitHubSim } from '../github-sim/index.js';
 import { environmentRepoFiles } from './open-environment-pr.fixtures.js';
 
@@ -246,19 +246,11 @@ describe('the request budget of a proposal', () => {
   it('opens a proposal in at most 6 round trips on the critical path, and re-runs it in 1', async () => {
     await sim().createRepo('acme/trips', environmentRepoFiles());
     const octokit = client();
-    let trace: TracedRequest[] = [];
-    octokit.hook.wrap('request', async (request, options) => {
-      const start = performance.now();
-      try {
-        return await request(options);
-      } finally {
-        trace.push({ start, end: performance.now() });
-      }
-    });
+    const trace = traceRequests(octokit);
     const request = { repository: 'acme/trips', environment: 'staging', release };
     expect((await openEnvironmentPr(octokit, request)).outcome).toBe('opened');
     expect(roundTrips(trace)).toBeLessThanOrEqual(6);
-    trace = [];
+    trace.length = 0;
     expect((await openEnvironmentPr(octokit, request)).outcome).toBe('unchanged');
     expect(roundTrips(trace)).toBe(1);
   });

@@ -10,6 +10,7 @@ import {
   ingestMetricsFile,
   ingestPredictions,
   MetricsInputError,
+  type PartialResult,
 } from '../../src/metrics/index.js';
 
 const work = mkdtempSync(join(tmpdir(), 'slipway-metrics-ingest-'));
@@ -27,6 +28,26 @@ const classification: IngestOptions = {
   testSet: 'main',
   classes: ['cat', 'dog', 'bird'],
 };
+
+const classificationConfig = {
+  task: 'classification',
+  classes: ['cat', 'dog', 'bird'],
+  'test-sets': [{ name: 'main', path: 'm' }],
+} as const;
+
+/** The eval report of one test set's result, with a fixed context. */
+const reportOf = (partial: PartialResult, config: Parameters<typeof buildEvalReport>[0]['config']) =>
+  buildEvalReport({
+    config,
+    results: [partial],
+    context: {
+      model: { name: 'm' },
+      commit: 'c',
+      command: 'e',
+      runner: { name: 'r', os: 'Linux' },
+      gpus: [],
+    },
+  });
 
 describe('ingesting classification predictions', () => {
   it('counts the confusion matrix and gives hand-computed accuracy, precision, recall and F1', async () => {
@@ -49,21 +70,7 @@ describe('ingesting classification predictions', () => {
         [0, 1, 1],
       ],
     });
-    const report = buildEvalReport({
-      config: {
-        task: 'classification',
-        classes: ['cat', 'dog', 'bird'],
-        'test-sets': [{ name: 'main', path: 'm' }],
-      },
-      results: [partial],
-      context: {
-        model: { name: 'm' },
-        commit: 'c',
-        command: 'e',
-        runner: { name: 'r', os: 'Linux' },
-        gpus: [],
-      },
-    });
+    const report = reportOf(partial, classificationConfig);
     const set = report.testSets[0]!;
     expect(set.metrics['accuracy']!.value).toBe(5 / 8);
     // cat: P 2/3 R 2/3 F1 2/3; dog: P 2/4 R 2/3 F1 4/7; bird: P 1/1 R 1/2 F1 2/3.
@@ -163,21 +170,7 @@ describe('ingesting classification predictions', () => {
     expect(partial.notes).toEqual([
       'the duplicate-id check was partial: it remembered the first 44 distinct ids (its memory bound) and checked the 56 later ones against those, not against each other; a duplicate among those later ids is not caught',
     ]);
-    const report = buildEvalReport({
-      config: {
-        task: 'classification',
-        classes: ['cat', 'dog', 'bird'],
-        'test-sets': [{ name: 'main', path: 'm' }],
-      },
-      results: [partial],
-      context: {
-        model: { name: 'm' },
-        commit: 'c',
-        command: 'e',
-        runner: { name: 'r', os: 'Linux' },
-        gpus: [],
-      },
-    });
+    const report = reportOf(partial, classificationConfig);
     expect(report.warnings).toContainEqual({
       kind: 'limit',
       testSet: 'main',
@@ -219,17 +212,7 @@ describe('ingesting regression predictions', () => {
       task: 'regression',
       testSet: 'main',
     });
-    const report = buildEvalReport({
-      config: { task: 'regression', 'test-sets': [{ name: 'main', path: 'm' }] },
-      results: [partial],
-      context: {
-        model: { name: 'm' },
-        commit: 'c',
-        command: 'e',
-        runner: { name: 'r', os: 'Linux' },
-        gpus: [],
-      },
-    });
+    const report = reportOf(partial, { task: 'regression', 'test-sets': [{ name: 'main', path: 'm' }] });
     const m = report.testSets[0]!.metrics;
     expect(m['mae']!.value).toBeCloseTo(2.5 / 4, 12);
     expect(m['rmse']!.value).toBeCloseTo(Math.sqrt(2.25 / 4), 12);
