@@ -178,7 +178,9 @@ function readBounded(path: string, limit: number): Buffer {
   try {
     const stat = fstatSync(fd);
     if (!stat.isFile() && !stat.isDirectory()) {
-      throw Object.assign(new Error('is not a regular file (a FIFO, socket or device)'), { code: 'ESPECIAL' });
+      throw Object.assign(new Error('is not a regular file (a FIFO, socket or device)'), {
+        code: 'ESPECIAL',
+      });
     }
     if (stat.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
     if (stat.size > limit) throw new TooLarge(stat.size);
