@@ -24,12 +24,28 @@ const repositoryLocal = [
   'GIT_COMMON_DIR',
 ];
 
+// git grows its heap through glibc's malloc a little at a time: `git add` of a 200-file project makes
+// ~800 brk calls, and on a virtual machine where each costs tens of microseconds (44 µs measured here) that
+// is most of its time (146 ms; 55 ms with this pad). Asking malloc to take 4 MiB more whenever it grows
+// reserves address space, not memory. glibc reads GLIBC_TUNABLES at start-up; other C libraries ignore it,
+// and a top_pad the user set is kept.
+const mallocPad = 'glibc.malloc.top_pad=4194304';
+
 /**
  * `environment` (the process's, by default) without the variables that tie git to a particular repository,
  * and never prompting for credentials: git then finds its repository from cwd / -C alone.
  */
 export function gitEnvironment(environment: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  const clean: NodeJS.ProcessEnv = { ...environment, GIT_TERMINAL_PROMPT: '0' };
+  const tunables = environment.GLIBC_TUNABLES;
+  const clean: NodeJS.ProcessEnv = {
+    ...environment,
+    GIT_TERMINAL_PROMPT: '0',
+    GLIBC_TUNABLES: !tunables
+      ? mallocPad
+      : tunables.includes('malloc.top_pad')
+        ? tunables
+        : `${tunables}:${mallocPad}`,
+  };
   for (const name of repositoryLocal) delete clean[name];
   // GIT_CONFIG_COUNT's entries (GIT_CONFIG_KEY_0, GIT_CONFIG_VALUE_0, …) go with it.
   for (const name of Object.keys(clean)) {

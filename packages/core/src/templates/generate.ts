@@ -1,7 +1,7 @@
 // `slipway new` / `npm create slipway`: one template rendered into a new project folder, its answers and
 // file digests recorded, optionally a git repository with a first commit. Nothing is written outside the
 // target, and a failure part-way removes what this run wrote.
-import { existsSync, readdirSync, realpathSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { SlipwayError } from '../errors/index.js';
@@ -85,18 +85,28 @@ export async function commitFiles(
   projectDir: string,
   files: readonly string[],
   message: string,
+  /**
+   * True when this run made the folder and ran `git init` in it (with gitEnvironment, which drops GIT_DIR
+   * and the like): its top level is then the folder itself, and its branch a plain file under .git.
+   */
+  fresh = false,
 ): Promise<string> {
-  const top = await gitRaw(['rev-parse', '--show-toplevel'], projectDir);
-  const topLevel = top.code === 0 ? top.stdout.toString('utf8').trim() : undefined;
-  if (!topLevel || realpathSync(topLevel) !== realpathSync(projectDir)) {
-    throw new SlipwayError(
-      `git init in ${projectDir} left it inside ${topLevel ?? 'no repository'}, so the first commit was not made. Commit the generated files yourself, or run again with --no-git.`,
-      { where: projectDir, expected: 'a git repository whose top level is the project directory' },
-    );
+  if (!fresh) {
+    const top = await gitRaw(['rev-parse', '--show-toplevel'], projectDir);
+    const topLevel = top.code === 0 ? top.stdout.toString('utf8').trim() : undefined;
+    if (!topLevel || realpathSync(topLevel) !== realpathSync(projectDir)) {
+      throw new SlipwayError(
+        `git init in ${projectDir} left it inside ${topLevel ?? 'no repository'}, so the first commit was not made. Commit the generated files yourself, or run again with --no-git.`,
+        { where: projectDir, expected: 'a git repository whose top level is the project directory' },
+      );
+    }
   }
   const pathspec = `${files.join('\0')}\0`;
   const only = ['--pathspec-from-file=-', '--pathspec-file-nul'];
-  await git(['add', ...only], projectDir, pathspec);
+  // Every file is streamed into one pack (git's bulk check-in, which it uses for files above
+  // core.bigFileThreshold) instead of one loose object each: a 200-file project otherwise makes git create
+  // ~130 object directories and 200 files before its first commit. Only this command sees the setting.
+  await git(['-c', 'core.bigFileThreshold=1', 'add', ...only], projectDir, pathspec);
   const commit = await gitRaw(
     [...noMaintenance, 'commit', '-q', '--no-verify', '-m', message, ...only],
     projectDir,
@@ -121,6 +131,13 @@ export async function commitFiles(
       projectDir,
       pathspec,
     );
+  }
+  if (fresh) {
+    // The commit git just wrote on the branch `git init -b main` made, without another process; a ref
+    // store that is not files (reftable) falls through to rev-parse.
+    const ref = join(projectDir, '.git', 'refs', 'heads', 'main');
+    const sha = existsSync(ref) ? readFileSync(ref, 'utf8').trim() : '';
+    if (/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(sha)) return sha;
   }
   return git(['rev-parse', 'HEAD'], projectDir);
 }
@@ -151,19 +168,22 @@ export async function newProject(request: NewProjectRequest): Promise<NewProject
 
   const createdDir = !existsSync(projectDir);
   const written: string[] = [];
+  // A folder this run makes gets its repository while the files are being written.
+  let initialised: Promise<string> | undefined;
   try {
-    // Each folder made once, then the files of a folder written together.
+    if (request.git && createdDir) {
+      await mkdir(projectDir, { recursive: true });
+      initialised = git(['init', '-q', '-b', 'main'], projectDir);
+      initialised.catch(() => undefined);
+    }
+    // Each folder made once, then the files written one after another: small files are written faster
+    // straight away than through the thread pool, and git init runs beside them in its own process.
     const folders = new Set([...rendered.keys()].map((path) => dirname(join(projectDir, path))));
-    for (const folder of [...folders].sort()) await mkdir(folder, { recursive: true });
-    const entries = [...rendered];
-    for (let at = 0; at < entries.length; at += 32) {
-      await Promise.all(
-        entries.slice(at, at + 32).map(async ([path, content]) => {
-          const target = join(projectDir, path);
-          await writeFile(target, content);
-          written.push(target);
-        }),
-      );
+    for (const folder of [...folders].sort()) mkdirSync(folder, { recursive: true });
+    for (const [path, content] of rendered) {
+      const target = join(projectDir, path);
+      writeFileSync(target, content);
+      written.push(target);
     }
     const recordFile = join(projectDir, recordPath);
     await mkdir(dirname(recordFile), { recursive: true });
@@ -171,6 +191,7 @@ export async function newProject(request: NewProjectRequest): Promise<NewProject
     written.push(recordFile);
   } catch (error) {
     // Nothing half-written: remove what this run wrote (and the folder, if this run made it).
+    await initialised?.catch(() => undefined);
     if (createdDir) await rm(projectDir, { recursive: true, force: true });
     else for (const file of written) await rm(file, { force: true });
     throw error;
@@ -179,11 +200,12 @@ export async function newProject(request: NewProjectRequest): Promise<NewProject
   let commit: string | undefined;
   if (request.git) {
     // git init in an existing repository only reinitialises it, keeping its history.
-    await git(['init', '-q', '-b', 'main'], projectDir);
+    await (initialised ?? git(['init', '-q', '-b', 'main'], projectDir));
     commit = await commitFiles(
       projectDir,
       [...rendered.keys(), recordPath],
       `Generate from Slipway's ${spec.name} template ${spec.version}`,
+      initialised !== undefined,
     );
   }
   const values = { ...variables(spec, request.answers, {}), directory: request.directory };

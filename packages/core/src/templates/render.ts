@@ -1,11 +1,12 @@
 // Rendering a template: its files with `{{ slipway.<key> }}` replaced by the answers. Substitution only,
 // no logic in templates: an unrendered template is still valid YAML, Python and workflow syntax, so the
 // repository's own linters check the templates as they are, and a typo in a key fails loudly.
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { SlipwayError } from '../errors/index.js';
 import { type Answers, answerList } from './answers.js';
 import { type TemplateSpec, templateFile } from './catalog.js';
+import { filesBelow } from './files-below.js';
 import { renderSkeleton } from './skeleton.js';
 
 /** Rendered files by project-relative path (forward slashes), in path order. */
@@ -81,16 +82,6 @@ export function safePath(path: string, where: string): string {
   return path;
 }
 
-function walk(dir: string, root: string, out: string[]): string[] {
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (skipped.has(entry.name)) continue;
-    const full = join(dir, entry.name);
-    if (entry.isDirectory()) walk(full, root, out);
-    else if (entry.isFile()) out.push(relative(root, full).split(sep).join('/'));
-  }
-  return out;
-}
-
 /** Renders a template folder with the answers, in memory; nothing is written. */
 export function renderTemplate(
   spec: TemplateSpec,
@@ -103,7 +94,7 @@ export function renderTemplate(
     for (const [path, content] of renderSkeleton(join(spec.dir, spec.skeleton), values))
       files.set(path, content);
   }
-  for (const path of walk(spec.dir, spec.dir, [])) {
+  for (const path of filesBelow(spec.dir, skipped)) {
     const where = `${spec.name}/${path}`;
     const target = safePath(substitute(outputName(path), values, where), where);
     const content = readFileSync(join(spec.dir, path));

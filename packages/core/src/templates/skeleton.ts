@@ -2,11 +2,12 @@
 // of the environment repo), with the user's names put in: its environments (in promotion order), model,
 // registry, repository and reviewers. The skeleton stays a working example with example names (acme,
 // iris, dev/staging/prod); this maps them, so the skeleton can grow without a copy here to keep in step.
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { isMap, isSeq, parseDocument, type YAMLMap, YAMLSeq } from 'yaml';
 import { SlipwayError } from '../errors/index.js';
 import { answerList } from './answers.js';
+import { filesBelow } from './files-below.js';
 
 /** The names the skeleton uses for its example environment repository. */
 const exampleRepository = 'acme/ml-environments';
@@ -99,7 +100,7 @@ export function renderSkeleton(dir: string, values: Readonly<Record<string, stri
   };
 
   const out = new Map<string, Buffer>();
-  for (const path of walk(dir, dir, [])) {
+  for (const path of filesBelow(dir)) {
     const text = readFileSync(join(dir, path), 'utf8');
     const [first, ...rest] = path.split('/');
     if (first !== undefined && rest.length > 0 && names.environments.includes(first)) {
@@ -224,13 +225,4 @@ function renderPerEnvironment(
   };
   visit(doc.contents);
   return changed ? doc.toString({ lineWidth: 0, flowCollectionPadding: false }) : text;
-}
-
-function walk(dir: string, root: string, out: string[]): string[] {
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const full = join(dir, entry.name);
-    if (entry.isDirectory()) walk(full, root, out);
-    else if (entry.isFile()) out.push(relative(root, full).split(sep).join('/'));
-  }
-  return out;
 }

@@ -98,6 +98,20 @@ describe('gitEnvironment', () => {
       GIT_CONFIG_VALUE_0: '/elsewhere',
       GIT_AUTHOR_NAME: 'Dev',
     });
-    expect(clean).toEqual({ PATH: '/bin', GIT_AUTHOR_NAME: 'Dev', GIT_TERMINAL_PROMPT: '0' });
+    expect(clean).toEqual({
+      PATH: '/bin',
+      GIT_AUTHOR_NAME: 'Dev',
+      GIT_TERMINAL_PROMPT: '0',
+      GLIBC_TUNABLES: 'glibc.malloc.top_pad=4194304',
+    });
+  });
+
+  it("pads git's heap growth, keeping the user's own malloc tunables", () => {
+    expect(gitEnvironment({ GLIBC_TUNABLES: 'glibc.malloc.arena_max=2' }).GLIBC_TUNABLES).toBe(
+      'glibc.malloc.arena_max=2:glibc.malloc.top_pad=4194304',
+    );
+    expect(gitEnvironment({ GLIBC_TUNABLES: 'glibc.malloc.top_pad=0' }).GLIBC_TUNABLES).toBe(
+      'glibc.malloc.top_pad=0',
+    );
   });
 });
