@@ -15,7 +15,13 @@ import { MAX_TIMER_MS } from './deadline.js';
 
 const require = createRequire(import.meta.url);
 const http = require('node:http') as typeof import('node:http');
-const https = require('node:https') as typeof import('node:https');
+// TLS is loaded for the first https registry only: a plain-HTTP one (a local registry, a cluster's
+// in-house one behind a mesh) never needs it.
+let httpsModule: typeof import('node:https') | undefined;
+function https(): typeof import('node:https') {
+  httpsModule ??= require('node:https') as typeof import('node:https');
+  return httpsModule;
+}
 
 export type Body = Buffer | string | AsyncIterable<Uint8Array>;
 
@@ -126,7 +132,7 @@ export async function exchange(
 ): Promise<Answer> {
   const { idleMs, signal } = limits;
   signal?.throwIfAborted();
-  const send = url.protocol === 'https:' ? https.request : http.request;
+  const send = url.protocol === 'https:' ? https().request : http.request;
   const options: RequestOptions = { method, headers };
   const request: ClientRequest = send(url, options);
   // The socket's own inactivity timer covers both directions: a registry that never answers, stops
