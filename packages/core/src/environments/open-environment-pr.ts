@@ -229,7 +229,7 @@ async function proposeOnce(a: Attempt): Promise<Result> {
         'already-deployed',
         `${target.environment.name} already runs ${release.model} ${release.artifactDigest}; nothing to propose.`,
       );
-    if (!marker || !(await holdsOnlySlipwayCommit(a, pr.headSha, marker, target)))
+    if (!marker || !(await slipwayHead(a, pr.headSha, marker, target)))
       return leaveAlone(a, pr, release, result);
     await closePullRequest(
       octokit,
@@ -399,16 +399,6 @@ function isSlipwayCommit(commit: CommitInfo, target: DeploymentTarget): boolean 
     recorded.tree !== undefined &&
     commit.tree === recorded.tree
   );
-}
-
-/** True when the branch tip is Slipway's own single commit for this environment and model. */
-async function holdsOnlySlipwayCommit(
-  a: Attempt,
-  headSha: string,
-  marker: ProposalMarker | undefined,
-  target: DeploymentTarget,
-): Promise<boolean> {
-  return (await slipwayHead(a, headSha, marker, target)) !== undefined;
 }
 
 /**

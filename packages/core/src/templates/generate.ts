@@ -2,7 +2,7 @@
 // file digests recorded, optionally a git repository with a first commit. Nothing is written outside the
 // target, and a failure part-way removes what this run wrote.
 import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { SlipwayError } from '../errors/index.js';
 import type { Answers } from './answers.js';
@@ -172,7 +172,7 @@ export async function newProject(request: NewProjectRequest): Promise<NewProject
   let initialised: Promise<string> | undefined;
   try {
     if (request.git && createdDir) {
-      await mkdir(projectDir, { recursive: true });
+      mkdirSync(projectDir, { recursive: true });
       initialised = git(['init', '-q', '-b', 'main'], projectDir);
       initialised.catch(() => undefined);
     }
@@ -186,8 +186,8 @@ export async function newProject(request: NewProjectRequest): Promise<NewProject
       written.push(target);
     }
     const recordFile = join(projectDir, recordPath);
-    await mkdir(dirname(recordFile), { recursive: true });
-    await writeFile(recordFile, recordText(record));
+    mkdirSync(dirname(recordFile), { recursive: true });
+    writeFileSync(recordFile, recordText(record));
     written.push(recordFile);
   } catch (error) {
     // Nothing half-written: remove what this run wrote (and the folder, if this run made it).
