@@ -2,7 +2,7 @@
 // getInput or reads GITHUB_* variables. action.yml owns the defaults; "not given" is undefined.
 import * as core from '@actions/core';
 import { createRedactor, type Redactor, SlipwayError } from '@slipway/core/errors';
-import type { PublishProjectRequest } from '@slipway/core/oci';
+import type { PublishProjectRequest } from '@slipway/core/oci/publish';
 
 /** Everything publishProject needs except the callbacks, which main.ts adds. */
 export type PublishModelSettings = Omit<PublishProjectRequest, 'onSecret' | 'log' | 'onPlan' | 'onProgress'>;

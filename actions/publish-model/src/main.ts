@@ -2,7 +2,7 @@
 // artifact pinned by digest, eval report attached.
 import * as core from '@actions/core';
 import { describeError, htmlSafe, logSafeText } from '@slipway/core/errors';
-import { type PublishResult, publishProject } from '@slipway/core/oci';
+import { type PublishResult, publishProject } from '@slipway/core/oci/publish';
 import { readSettings, secretRedactor } from './inputs.js';
 import { formatBytes, progressLogger } from './progress.js';
 

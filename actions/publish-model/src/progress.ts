@@ -1,6 +1,6 @@
 // Progress of long hashes and uploads as periodic log lines: the runner's log has no progress bar,
 // and one line per chunk would bury everything else.
-import type { PublishProgress } from '@slipway/core/oci';
+import type { PublishProgress } from '@slipway/core/oci/publish';
 
 const INTERVAL_MS = 10_000;
 

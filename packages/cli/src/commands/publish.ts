@@ -8,7 +8,7 @@ import {
   type PublishProgress,
   publishProject,
   type SourceContext,
-} from '@slipway/core/oci';
+} from '@slipway/core/oci/publish';
 import type { Command } from 'commander';
 import pc from 'picocolors';
 

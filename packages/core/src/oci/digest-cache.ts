@@ -14,15 +14,13 @@
 //    margin wider than any file system's tick; a fresh file is read again on the next publish, once.
 // The file is written whole to a temporary name and renamed, so a crash leaves the old cache or the new.
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { hostname, uptime } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { isDigest } from './digest.js';
 import type { FileIdentity } from './layer.js';
+import { DEFAULT_RACY_MARGIN_MS, thisMachine } from './machine.js';
 
-/** Wider than the coarsest timestamps in use (FAT's 2 s); ext4, xfs, btrfs and tmpfs tick in milliseconds. */
-export const DEFAULT_RACY_MARGIN_MS = 2000;
+export { DEFAULT_RACY_MARGIN_MS, thisMachine };
 
 const FORMAT = 'slipway.dev/digest-cache/v1';
 
@@ -147,18 +145,6 @@ export class DigestCache {
     }
     this.#changed = false;
   }
-}
-
-/** This machine and this boot: the only place inode numbers and ctimes in the cache mean anything. */
-export function thisMachine(): string {
-  let boot: string;
-  try {
-    boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
-  } catch {
-    // No boot id (macOS, Windows): the boot time to the minute; a wrong guess only costs a cache miss.
-    boot = `booted-${Math.round((Date.now() / 1000 - uptime()) / 60)}`;
-  }
-  return `${hostname()}/${boot}`;
 }
 
 function key(source: string, layerPath: string): string {

@@ -58,7 +58,8 @@ export {
   targetLocation,
 } from './open-store.js';
 export type { PublishedBlob, PublishProgress, PublishRequest, PublishResult } from './publish.js';
-export { DEFAULT_PARALLEL_UPLOADS, publishModel, versionTag } from './publish.js';
+export { publishModel, versionTag } from './publish.js';
+export { DEFAULT_PARALLEL_UPLOADS } from './publish-defaults.js';
 export type { PublishOverrides, PublishPlan, PublishTarget } from './publish-plan.js';
 export { readEvalReportBytes, readPublishPlan } from './publish-plan.js';
 export {

@@ -3,6 +3,8 @@
 
 export const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 export const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
+/** What a manifest read accepts: an image manifest or an index. */
+export const MANIFEST_ACCEPT = `${OCI_MANIFEST}, ${OCI_INDEX}`;
 export const OCI_EMPTY = 'application/vnd.oci.empty.v1+json';
 export const OCI_LAYOUT_VERSION = '1.0.0';
 

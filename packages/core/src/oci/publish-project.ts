@@ -1,17 +1,20 @@
-// publishProject: the one entry point of a publish, for the publish-model action and `slipway publish`.
+// publishProject: the one entry point of a publish, for the publish-model action and `slipway publish`
+// (imported as @slipway/core/oci/publish, which loads none of the publish code an unchanged model skips).
 // slipway.yaml + overrides → plan; the source (repository, commit) and the creation time are decided here,
 // once, so both doors write the same manifest, byte for byte, for the same commit.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { gitEnvironment } from '../config/git-environment.js';
 import type { RegistryCredentials } from './auth.js';
 import { DEFAULT_PUBLISH_TIMEOUT_MINUTES, startDeadline } from './deadline.js';
-import { DigestCache } from './digest-cache.js';
-import { modelcarMountFrom, openModelcarBase, openStore, resolveCreated } from './open-store.js';
-import { type PublishProgress, type PublishResult, publishModel } from './publish.js';
-import { loadPublishConfig, type PublishPlan, planPublish, readEvalReportBytes } from './publish-plan.js';
+import type { PublishProgress, PublishResult } from './publish.js';
+import type { PublishPlan } from './publish-plan.js';
+import { keepReceipt, republishUnchanged, stampOf } from './publish-receipt.js';
+
+export type { PublishProgress, PublishResult } from './publish.js';
+export { DEFAULT_PARALLEL_UPLOADS } from './publish-defaults.js';
+
 import { DEFAULT_IDLE_TIMEOUT_MS } from './registry-http.js';
 
 /** Where the model's source lives: GitHub's context in a workflow, the git checkout elsewhere. */
@@ -88,14 +91,54 @@ export interface PublishOutcome extends PublishResult {
 export async function publishProject(request: PublishProjectRequest): Promise<PublishOutcome> {
   const at = (path: string) => (isAbsolute(path) ? path : resolve(request.root, path));
   const configPath = at(request.config);
+  const projectDir = dirname(configPath);
   // The commit time is read with the commit, in one git process, only when nothing else gives the time.
   const withCommitTime = !request.created && !request.sourceDateEpoch;
   // Git starts first and runs while slipway.yaml is read and checked: a no-op re-publish is mostly
   // start-up, and waiting for git before reading the config put both on its path one after the other.
   // (It never rejects: what git cannot tell is simply not known.)
-  const checkoutRead = readCheckout(resolve(configPath, '..'), request.source ?? {}, withCommitTime);
-  const config = loadPublishConfig(configPath);
+  const checkoutRead = readCheckout(projectDir, request.source ?? {}, withCommitTime);
+  // Before anything is read: a file written after this instant is not trusted unchanged by its identity.
+  const startedAtMs = Date.now();
+  const configStamp = stampOf(configPath);
   const checkout = await checkoutRead;
+  // Everything besides the files that shapes what is published, as given: the receipt's key.
+  const inputs = {
+    config: configPath,
+    registry: request.registry,
+    repository: request.repository,
+    version: request.version,
+    layout: request.layout ? at(request.layout) : undefined,
+    tags: request.tags ?? [],
+    report: request.report ? at(request.report) : undefined,
+    created: request.created,
+    sourceDateEpoch: request.sourceDateEpoch,
+    modelcarBase: request.modelcarBase,
+    source: request.source ?? {},
+    checkout,
+  };
+  const credentials = (registry: string) =>
+    registryCredentials(registry, request.credentials ?? {}, checkout.owner);
+  const idleTimeoutMs = (request.idleTimeoutSeconds ?? DEFAULT_IDLE_TIMEOUT_MS / 1000) * 1000;
+  const unchanged = await republishUnchanged({
+    projectDir,
+    inputs,
+    credentials,
+    idleTimeoutMs,
+    ...(request.plainHttp ? { plainHttp: true } : {}),
+    ...(request.onSecret ? { onSecret: request.onSecret } : {}),
+  });
+  if (unchanged) {
+    request.onPlan?.(unchanged.plan, unchanged.outcome.location);
+    return { ...unchanged.outcome, plan: unchanged.plan };
+  }
+
+  // The full publish, and with it the YAML parsers, the schema validators and the manifest code.
+  const [{ loadPublishConfig, planPublish, readEvalReportBytes }, { resolveCreated }] = await Promise.all([
+    import('./publish-plan.js'),
+    import('./open-store.js'),
+  ]);
+  const config = loadPublishConfig(configPath);
   const plan = planPublish(config, {
     ...(request.registry ? { registry: request.registry } : {}),
     ...(request.repository ? { repository: request.repository } : {}),
@@ -105,7 +148,10 @@ export async function publishProject(request: PublishProjectRequest): Promise<Pu
     ...(checkout.owner ? { owner: checkout.owner } : {}),
     ...(request.modelcarBase ? { modelcarBase: request.modelcarBase } : {}),
   });
-  const report = request.report ? await readEvalReportBytes(at(request.report)) : undefined;
+  const reportPath = request.report ? at(request.report) : undefined;
+  const stamps = [configStamp, ...plan.files.map((file) => stampOf(file.source))];
+  if (reportPath) stamps.push(stampOf(reportPath));
+  const report = reportPath ? await readEvalReportBytes(reportPath) : undefined;
   const created = await resolveCreated({
     ...(request.created ? { explicit: request.created } : {}),
     ...(request.sourceDateEpoch ? { sourceDateEpoch: request.sourceDateEpoch } : {}),
@@ -119,11 +165,31 @@ export async function publishProject(request: PublishProjectRequest): Promise<Pu
     `Publishing ${plan.name} ${plan.version}`,
     'Raise timeout-minutes (the --timeout flag) if the model is large and the link slow; check the registry otherwise.',
   );
+  let outcome: PublishOutcome;
   try {
-    return await publishWithin(request, plan, checkout, report, created, registry, deadline.signal);
+    outcome = await publishWithin(
+      request,
+      plan,
+      checkout,
+      report,
+      created,
+      credentials(registry),
+      idleTimeoutMs,
+      deadline.signal,
+    );
   } finally {
     deadline.clear();
   }
+  const { plan: published, ...rest } = outcome;
+  keepReceipt({
+    projectDir,
+    inputs,
+    startedAtMs,
+    files: stamps,
+    plan: published,
+    outcome: rest,
+  });
+  return outcome;
 }
 
 async function publishWithin(
@@ -132,13 +198,14 @@ async function publishWithin(
   checkout: Checkout,
   report: Buffer | undefined,
   created: string | undefined,
-  registry: string,
+  credentials: RegistryCredentials,
+  idleTimeoutMs: number,
   signal: AbortSignal,
 ): Promise<PublishOutcome> {
-  const credentials = registryCredentials(registry, request.credentials ?? {}, checkout.owner);
+  const [{ openStore, openModelcarBase, modelcarMountFrom }, { publishModel }, { DigestCache }] =
+    await Promise.all([import('./open-store.js'), import('./publish.js'), import('./digest-cache.js')]);
   // A base in the same registry lends its layers by cross-repository mount instead of a download and upload.
   const mountFrom = [...(request.mountFrom ?? []), ...modelcarMountFrom(plan.modelcarBase, plan.target)];
-  const idleTimeoutMs = (request.idleTimeoutSeconds ?? DEFAULT_IDLE_TIMEOUT_MS / 1000) * 1000;
   const store = openStore(plan.target, {
     idleTimeoutMs,
     signal,
@@ -210,17 +277,12 @@ export function registryCredentials(
   return given.username ? { username: given.username } : {};
 }
 
-const git = promisify(execFile);
-
-async function gitOutput(dir: string, args: readonly string[]): Promise<string | undefined> {
-  try {
-    return (
-      (await git('git', ['-C', dir, ...args], { timeout: 10_000, env: gitEnvironment() })).stdout.trim() ||
-      undefined
+function gitOutput(dir: string, args: readonly string[]): Promise<string | undefined> {
+  return new Promise((done) => {
+    execFile('git', ['-C', dir, ...args], { timeout: 10_000, env: gitEnvironment() }, (error, stdout) =>
+      done((!error && stdout.trim()) || undefined),
     );
-  } catch {
-    return undefined;
-  }
+  });
 }
 
 interface Checkout {

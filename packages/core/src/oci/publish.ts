@@ -57,6 +57,7 @@ import {
   publishModelcar,
   readBase,
 } from './modelcar.js';
+import { DEFAULT_PARALLEL_UPLOADS } from './publish-defaults.js';
 import { TAG_PATTERN } from './reference.js';
 import type { ArtifactStore, StoredManifest } from './store.js';
 import { addToReferrersIndex, moveTag, versionExists, writeVersionTag } from './tag-write.js';
@@ -93,8 +94,7 @@ export interface PublishRequest {
   readonly parallelUploads?: number;
 }
 
-/** Enough to keep a registry busy while one file waits on a round trip; memory is two read buffers each. */
-export const DEFAULT_PARALLEL_UPLOADS = 4;
+export { DEFAULT_PARALLEL_UPLOADS };
 
 export interface PublishedBlob {
   readonly path: string;

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { sha256Digest } from './digest.js';
 import { BlobRejectedError, DigestMismatchError, RegistryError, VersionRaceLostError } from './errors.js';
 import type { Answer } from './http-exchange.js';
-import { OCI_INDEX, OCI_MANIFEST } from './media-types.js';
+import { MANIFEST_ACCEPT, OCI_INDEX } from './media-types.js';
 import type { Descriptor } from './model-manifest.js';
 import { RegistryConnection, type RegistryConnectionOptions } from './registry-http.js';
 import { DEFAULT_RETRY, RetryableStatusError, type RetryPolicy, withRetry } from './retry.js';
@@ -19,8 +19,6 @@ export interface RegistryStoreOptions extends RegistryConnectionOptions {
   /** Told about each retry, so long uploads do not look stuck. */
   readonly log?: (message: string) => void;
 }
-
-const MANIFEST_ACCEPT = [OCI_MANIFEST, OCI_INDEX].join(', ');
 
 export class RegistryStore implements ArtifactStore {
   readonly #http: RegistryConnection;

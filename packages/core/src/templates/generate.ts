@@ -9,7 +9,7 @@ import type { Answers } from './answers.js';
 import { findTemplate } from './catalog.js';
 import { git, gitRaw } from './git.js';
 import { digestsOf, recordPath, recordText } from './record.js';
-import { renderTemplate, substitute, variables } from './render.js';
+import { type RenderedFiles, readTemplateFiles, renderTemplate, substitute, variables } from './render.js';
 import { describeSource } from './source.js';
 
 export interface NewProjectRequest {
@@ -147,35 +147,42 @@ export async function newProject(request: NewProjectRequest): Promise<NewProject
   const spec = findTemplate(request.templatesRoot, request.template);
   const projectDir = resolve(request.parentDir, request.directory);
   assertTargetUsable(projectDir, request.force === true);
-  const source = await describeSource(resolve(request.templatesRoot));
-  const warnings = source.dirty
-    ? [
-        `The templates in ${source.record.repository} have uncommitted changes; \`slipway update\` will take commit ${source.record.commit?.slice(0, 12) ?? '(none)'} as what this project was generated from.`,
-      ]
-    : [];
-  const rendered = renderTemplate(
-    spec,
-    request.answers,
-    source.record.commit ? { commit: source.record.commit } : {},
-  );
-  const record = {
-    template: spec.name,
-    version: spec.version,
-    source: source.record,
-    answers: Object.fromEntries(spec.questions.map((key) => [key, request.answers[key] as string])),
-    files: digestsOf(rendered),
-  };
-
   const createdDir = !existsSync(projectDir);
   const written: string[] = [];
   // A folder this run makes gets its repository while the files are being written.
   let initialised: Promise<string> | undefined;
+  let rendered: RenderedFiles;
+  let warnings: string[];
   try {
+    // git describes the template source, and makes the project's repository, while the template's files
+    // are read: each is a process of its own, and only rendering needs the source's commit.
+    const described = describeSource(resolve(request.templatesRoot));
+    described.catch(() => undefined);
     if (request.git && createdDir) {
       mkdirSync(projectDir, { recursive: true });
       initialised = git(['init', '-q', '-b', 'main'], projectDir);
       initialised.catch(() => undefined);
     }
+    const templateFiles = readTemplateFiles(spec);
+    const source = await described;
+    warnings = source.dirty
+      ? [
+          `The templates in ${source.record.repository} have uncommitted changes; \`slipway update\` will take commit ${source.record.commit?.slice(0, 12) ?? '(none)'} as what this project was generated from.`,
+        ]
+      : [];
+    rendered = renderTemplate(
+      spec,
+      request.answers,
+      source.record.commit ? { commit: source.record.commit } : {},
+      templateFiles,
+    );
+    const record = {
+      template: spec.name,
+      version: spec.version,
+      source: source.record,
+      answers: Object.fromEntries(spec.questions.map((key) => [key, request.answers[key] as string])),
+      files: digestsOf(rendered),
+    };
     // Each folder made once, then the files written one after another: small files are written faster
     // straight away than through the thread pool, and git init runs beside them in its own process.
     const folders = new Set([...rendered.keys()].map((path) => dirname(join(projectDir, path))));

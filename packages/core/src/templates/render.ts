@@ -82,26 +82,37 @@ export function safePath(path: string, where: string): string {
   return path;
 }
 
-/** Renders a template folder with the answers, in memory; nothing is written. */
+/** A template's own files as they are on disk, by template-relative path: what rendering reads. */
+export type TemplateFiles = ReadonlyMap<string, Buffer>;
+
+/** Reads a template folder's files (not its skeleton); nothing is rendered yet. */
+export function readTemplateFiles(spec: TemplateSpec): TemplateFiles {
+  return new Map(filesBelow(spec.dir, skipped).map((path) => [path, readFileSync(join(spec.dir, path))]));
+}
+
+/**
+ * Renders a template folder with the answers, in memory; nothing is written. `files` are the template's
+ * files when they were read already (while something else ran).
+ */
 export function renderTemplate(
   spec: TemplateSpec,
   answers: Answers,
   context: RenderContext = {},
+  files: TemplateFiles = readTemplateFiles(spec),
 ): RenderedFiles {
   const values = variables(spec, answers, context);
-  const files = new Map<string, Buffer>();
+  const rendered = new Map<string, Buffer>();
   if (spec.skeleton !== undefined) {
     for (const [path, content] of renderSkeleton(join(spec.dir, spec.skeleton), values))
-      files.set(path, content);
+      rendered.set(path, content);
   }
-  for (const path of filesBelow(spec.dir, skipped)) {
+  for (const [path, content] of files) {
     const where = `${spec.name}/${path}`;
     const target = safePath(substitute(outputName(path), values, where), where);
-    const content = readFileSync(join(spec.dir, path));
-    files.set(
+    rendered.set(
       target,
       isText(content) ? Buffer.from(substitute(content.toString('utf8'), values, where)) : content,
     );
   }
-  return new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return new Map([...rendered.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

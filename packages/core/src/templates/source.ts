@@ -19,24 +19,41 @@ export interface DescribedSource {
 
 /** The git repository and commit of a templates folder on disk, when it is in one. */
 export async function describeSource(templatesRoot: string): Promise<DescribedSource> {
-  // One git for the top level and HEAD, one for uncommitted changes, started together: each process
-  // start counts here. Run in the folder itself, `-- .` is the same pathspec as the folder from the top.
-  const [found, status] = await Promise.all([
-    gitRaw(['rev-parse', '--show-toplevel', '--verify', '-q', 'HEAD'], templatesRoot).catch(() => undefined),
-    gitRaw(['status', '--porcelain', '--untracked-files=no', '--', '.'], templatesRoot).catch(
-      () => undefined,
-    ),
-  ]);
-  const [repository, commit] = found?.stdout.toString('utf8').trim().split('\n') ?? [];
+  // One git process tells the commit and whether the folder has uncommitted changes (porcelain v2's
+  // branch header carries HEAD's commit); each process start counts here. The work tree's top is found
+  // as git finds it, by the nearest .git up from the folder (git's own variables that could point it
+  // elsewhere are never passed on: see gitEnvironment). Run in the folder, `-- .` is the folder's pathspec.
+  const repository = enclosingWorkTree(templatesRoot);
   if (!repository) return { record: { repository: templatesRoot, path: '.' }, dirty: false };
-  const path = relative(repository, templatesRoot).split(sep).join('/') || '.';
-  if (found?.code !== 0 || !commit) return { record: { repository, path }, dirty: true };
-  if (status?.code !== 0) {
+  const status = await gitRaw(
+    ['status', '--porcelain=v2', '--branch', '--untracked-files=no', '--', '.'],
+    templatesRoot,
+  ).catch(() => undefined);
+  // 128: git does not take it for a repository after all (an unsafe owner, a broken .git).
+  if (!status || status.code === 128)
+    return { record: { repository: templatesRoot, path: '.' }, dirty: false };
+  if (status.code !== 0) {
     throw new Error(
-      `git status --porcelain --untracked-files=no -- . failed in ${templatesRoot} (exit ${status?.code}): ${status?.stderr.trim()}`,
+      `git status --porcelain=v2 --untracked-files=no -- . failed in ${templatesRoot} (exit ${status.code}): ${status.stderr.trim()}`,
     );
   }
-  return { record: { repository, path, commit }, dirty: status.stdout.toString('utf8').trim() !== '' };
+  const path = relative(repository, templatesRoot).split(sep).join('/') || '.';
+  const lines = status.stdout.toString('utf8').split('\n');
+  const commit = lines.find((line) => line.startsWith('# branch.oid '))?.slice('# branch.oid '.length);
+  // A repository without a commit yet: nothing to render an older version from.
+  if (!commit || !/^[0-9a-f]{40,64}$/.test(commit)) return { record: { repository, path }, dirty: true };
+  return {
+    record: { repository, path, commit },
+    dirty: lines.some((line) => line !== '' && !line.startsWith('#')),
+  };
+}
+
+/** The nearest folder at or above `dir` holding .git (a folder, or a file in a worktree or submodule). */
+function enclosingWorkTree(dir: string): string | undefined {
+  for (let at = dir; ; at = dirname(at)) {
+    if (existsSync(join(at, '.git'))) return at;
+    if (dirname(at) === at) return undefined;
+  }
 }
 
 /** A version of the source checked out into a temporary folder; `dispose` removes it. */

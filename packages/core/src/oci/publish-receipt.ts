@@ -1,0 +1,241 @@
+// The receipt of a project's last publish to a registry: everything that went into it, and what came out.
+//
+// A re-run given the same inputs asks the registry only whether the version tag and every moving tag still
+// name the recorded manifest, and whether its referrers (eval report, training record) are still there.
+// When they are, that is the publish: its outcome is the one a full no-op run gives, nothing is read and
+// nothing is sent, and slipway.yaml is not even parsed, nor its schema loaded (a no-op publish is mostly
+// start-up, and loading the YAML parsers, the schema validators and the manifest code was most of that).
+//
+// "The same inputs" is decided as the digest cache decides that a file is unchanged (see digest-cache.ts):
+// slipway.yaml, every model file and the eval report have the device, inode, size, mtime and ctime they
+// had when the publish began, on the same machine and boot, and none was written within the racy margin
+// before it began. Every option that shapes the manifest (registry, repository, version, tags, creation
+// time, the source repository and commit) must be equal too. Anything else (no receipt, one from another
+// machine, one changed input, a tag moved, the registry unreachable or answering oddly) runs the full
+// publish, which also says what went wrong: the receipt never reports an error of its own.
+//
+// Not kept: OCI layout targets (reading them is local already), modelcars (their base image can move
+// upstream) and publishes that held a moving tag back (that tag names another version).
+import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { RegistryCredentials } from './auth.js';
+import { DEFAULT_RACY_MARGIN_MS, thisMachine } from './machine.js';
+import { MANIFEST_ACCEPT } from './media-types.js';
+import type { PublishResult } from './publish.js';
+import type { PublishPlan } from './publish-plan.js';
+import { RegistryConnection } from './registry-http.js';
+
+export const PUBLISH_RECEIPT_FILE = '.slipway/cache/publish-receipt.json';
+
+const FORMAT = 'slipway.dev/publish-receipt/v1';
+
+/** What a publish outcome holds besides the plan, as publishProject returns it. */
+export interface ReceiptOutcome extends PublishResult {
+  readonly reference: string;
+  readonly servingReference: string;
+  readonly source: { readonly url?: string; readonly revision?: string };
+}
+
+/** A file's identity as strings (JSON has no bigint); see FileIdentity. */
+interface FileStamp {
+  readonly path: string;
+  readonly dev: string;
+  readonly ino: string;
+  readonly size: string;
+  readonly mtimeNs: string;
+  readonly ctimeNs: string;
+}
+
+interface Receipt {
+  readonly format: string;
+  readonly machine: string;
+  /** The inputs besides the files, as canonical JSON. */
+  readonly inputs: string;
+  /** Wall clock (ms) before any input was read: a file changed later than its margin is not trusted. */
+  readonly startedAtMs: number;
+  readonly files: readonly FileStamp[];
+  readonly plan: PublishPlan;
+  readonly outcome: ReceiptOutcome;
+}
+
+/** A file's identity now; undefined when it is gone or not a regular file. */
+export function stampOf(path: string): FileStamp | undefined {
+  try {
+    const info = statSync(path, { bigint: true });
+    if (!info.isFile()) return undefined;
+    return {
+      path,
+      dev: String(info.dev),
+      ino: String(info.ino),
+      size: String(info.size),
+      mtimeNs: String(info.mtimeNs),
+      ctimeNs: String(info.ctimeNs),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+function sameStamp(a: FileStamp, b: FileStamp | undefined): boolean {
+  return (
+    b !== undefined &&
+    a.path === b.path &&
+    a.dev === b.dev &&
+    a.ino === b.ino &&
+    a.size === b.size &&
+    a.mtimeNs === b.mtimeNs &&
+    a.ctimeNs === b.ctimeNs
+  );
+}
+
+export interface ReceiptCheck {
+  /** The project directory (slipway.yaml's). */
+  readonly projectDir: string;
+  /** Every option that shapes the manifest, and the source as git or GitHub gave it. */
+  readonly inputs: unknown;
+  readonly credentials: (registry: string) => RegistryCredentials;
+  readonly plainHttp?: boolean;
+  readonly idleTimeoutMs?: number;
+  readonly onSecret?: (secret: string) => void;
+  readonly racyMarginMs?: number;
+  readonly machine?: string;
+}
+
+/**
+ * The outcome of the last publish when nothing that went into it changed and the registry still holds it
+ * as it was left; undefined when the full publish has to run.
+ */
+export async function republishUnchanged(
+  check: ReceiptCheck,
+): Promise<{ plan: PublishPlan; outcome: ReceiptOutcome } | undefined> {
+  const receipt = readReceipt(join(check.projectDir, PUBLISH_RECEIPT_FILE));
+  if (
+    !receipt ||
+    receipt.machine !== (check.machine ?? thisMachine()) ||
+    receipt.inputs !== JSON.stringify(check.inputs) ||
+    receipt.plan.target.kind !== 'registry'
+  )
+    return undefined;
+  const margin = check.racyMarginMs ?? DEFAULT_RACY_MARGIN_MS;
+  for (const file of receipt.files) {
+    if (!sameStamp(file, stampOf(file.path))) return undefined;
+    // Racily clean: a write in the same tick as the stat before the publish would not have moved ctime.
+    if (Number(BigInt(file.ctimeNs) / 1_000_000n) > receipt.startedAtMs - margin) return undefined;
+  }
+  const { registry, repository } = receipt.plan.target;
+  const { outcome } = receipt;
+  try {
+    const connection = new RegistryConnection({
+      registry,
+      repository,
+      credentials: check.credentials(registry),
+      actions: 'pull',
+      ...(check.plainHttp ? { plainHttp: true } : {}),
+      ...(check.idleTimeoutMs !== undefined ? { idleTimeoutMs: check.idleTimeoutMs } : {}),
+      ...(check.onSecret ? { onSecret: check.onSecret } : {}),
+    });
+    const named = async (ref: string) => {
+      const response = await connection.send('HEAD', connection.url(`manifests/${ref}`), {
+        what: `HEAD manifest ${ref}`,
+        headers: { accept: MANIFEST_ACCEPT },
+      });
+      await response.body?.cancel();
+      return response.status === 200 ? response.headers.get('docker-content-digest') : undefined;
+    };
+    const tags = [outcome.versionTag, ...outcome.movingTags];
+    const referrers = [outcome.reportDigest, outcome.trainingRecordDigest].filter(
+      (digest): digest is string => digest !== undefined,
+    );
+    const answers = await Promise.all([...tags, ...referrers].map(named));
+    const expected = [...tags.map(() => outcome.digest), ...referrers];
+    if (answers.some((digest, i) => digest !== expected[i])) return undefined;
+  } catch {
+    // Unreachable, refused, odd: the full publish meets the same and says what it is.
+    return undefined;
+  }
+  return { plan: receipt.plan, outcome: asAlreadyPublished(outcome) };
+}
+
+/** A publish's outcome as a run that found every blob and every tag in place reports it. */
+function asAlreadyPublished(outcome: ReceiptOutcome): ReceiptOutcome {
+  return {
+    ...outcome,
+    bytesUploaded: 0,
+    bytesRead: 0,
+    bytesSkipped: outcome.blobs.reduce((total, blob) => total + blob.size, 0),
+    blobs: outcome.blobs.map((blob) => ({ ...blob, outcome: 'skipped' as const })),
+    alreadyPublished: true,
+  };
+}
+
+export interface ReceiptToKeep {
+  readonly projectDir: string;
+  readonly inputs: unknown;
+  readonly startedAtMs: number;
+  /** The inputs' identities taken before the publish read them (undefined: missing, so never trusted). */
+  readonly files: readonly (FileStamp | undefined)[];
+  readonly plan: PublishPlan;
+  readonly outcome: ReceiptOutcome;
+  readonly machine?: string;
+}
+
+/**
+ * Keeps the receipt of a publish that completed, when one may be kept and no input changed while it ran;
+ * otherwise removes any earlier receipt. It is only a cache: a receipt that cannot be written is skipped.
+ */
+export function keepReceipt(keep: ReceiptToKeep): void {
+  const file = join(keep.projectDir, PUBLISH_RECEIPT_FILE);
+  const keepable =
+    keep.plan.target.kind === 'registry' &&
+    keep.plan.modelcarBase === undefined &&
+    keep.outcome.modelcar === undefined &&
+    keep.outcome.heldBackTags.length === 0 &&
+    keep.files.every((stamp) => stamp !== undefined && sameStamp(stamp, stampOf(stamp.path)));
+  try {
+    if (!keepable) {
+      rmSync(file, { force: true });
+      return;
+    }
+    const receipt: Receipt = {
+      format: FORMAT,
+      machine: keep.machine ?? thisMachine(),
+      inputs: JSON.stringify(keep.inputs),
+      startedAtMs: keep.startedAtMs,
+      files: keep.files as FileStamp[],
+      plan: keep.plan,
+      outcome: keep.outcome,
+    };
+    mkdirSync(dirname(file), { recursive: true });
+    const temporary = `${file}.${process.pid}.${Date.now()}.partial`;
+    try {
+      writeFileSync(temporary, `${JSON.stringify(receipt, null, 1)}\n`);
+      renameSync(temporary, file);
+    } catch (error) {
+      rmSync(temporary, { force: true });
+      throw error;
+    }
+  } catch {
+    // A read-only project still publishes; the next run is simply a full one.
+  }
+}
+
+function readReceipt(file: string): Receipt | undefined {
+  try {
+    const receipt = JSON.parse(readFileSync(file, 'utf8')) as Partial<Receipt> | null;
+    if (
+      receipt?.format !== FORMAT ||
+      typeof receipt.machine !== 'string' ||
+      typeof receipt.inputs !== 'string' ||
+      typeof receipt.startedAtMs !== 'number' ||
+      !Array.isArray(receipt.files) ||
+      typeof receipt.plan?.target !== 'object' ||
+      typeof receipt.outcome?.digest !== 'string' ||
+      !Array.isArray(receipt.outcome.movingTags) ||
+      !Array.isArray(receipt.outcome.blobs)
+    )
+      return undefined;
+    return receipt as Receipt;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,140 @@
+// Publishing an unchanged project again against a real docker-registry (distribution 2.8): the receipt of
+// the last publish lets a re-run ask the registry only whether its tags still name the manifest, and every
+// change to what went in (a model file, an option, the tags in the registry, the machine) runs the full
+// publish instead. Requests are watched through the fault proxy, with no fault set.
+import { execFile } from 'node:child_process';
+import { readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { type PublishProjectRequest, publishProject } from '@slipway/core/oci/publish';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { type FaultProxy, startFaultProxy } from '../registry/fault-proxy.js';
+import { makeProject, skopeoRaw, uniqueRepository } from './publish-model.helpers.js';
+
+const registry = inject('registry');
+const run = promisify(execFile);
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+});
+
+const receiptFile = (dir: string) => join(dir, '.slipway/cache/publish-receipt.json');
+
+/** A project whose files were written over the racy margin (2 s) ago, and a proxy to the registry. */
+async function settledProject(tags: readonly string[] = ['latest']): Promise<{
+  dir: string;
+  proxy: FaultProxy;
+  request: (extra?: Partial<PublishProjectRequest>) => PublishProjectRequest;
+}> {
+  const dir = await makeProject({ tags });
+  const proxy = await startFaultProxy(registry, []);
+  cleanups.push(async () => {
+    await proxy.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+  // Identities are trusted only for files older than the margin, as the digest cache trusts them.
+  await new Promise((done) => setTimeout(done, 2100));
+  const repository = uniqueRepository('receipt');
+  return {
+    dir,
+    proxy,
+    request: (extra = {}) => ({
+      config: 'slipway.yaml',
+      root: dir,
+      registry: proxy.address,
+      repository,
+      sourceDateEpoch: '1700000000',
+      source: { repository: 'acme/iris', revision: '0123456789abcdef0123456789abcdef01234567' },
+      ...extra,
+    }),
+  };
+}
+
+const requests = (proxy: FaultProxy) => proxy.log.splice(0).map((r) => `${r.method} ${r.path}`);
+
+describe('publishing an unchanged project again', () => {
+  it('asks the registry only whether the tags still name the manifest, and says what a full no-op says', async () => {
+    const { dir, proxy, request } = await settledProject();
+    const first = await publishProject(request());
+    expect(first.alreadyPublished).toBe(false);
+    requests(proxy);
+
+    const again = await publishProject(request());
+    const asked = requests(proxy);
+    expect(asked).toHaveLength(2);
+    for (const line of asked) expect(line).toMatch(/^HEAD \/v2\/.+\/manifests\/(1\.0\.0|latest)$/);
+    expect(again.alreadyPublished).toBe(true);
+    expect(again.bytesRead).toBe(0);
+    expect(again.bytesUploaded).toBe(0);
+    expect(again.digest).toBe(first.digest);
+
+    // Without the receipt the full publish runs (and reads the manifest), and reports the very same.
+    rmSync(receiptFile(dir));
+    const full = await publishProject(request());
+    expect(requests(proxy).some((line) => line.startsWith('GET '))).toBe(true);
+    expect(again).toEqual(full);
+  });
+
+  it('publishes anew when a model file changed with its mtime restored (ctime moved)', async () => {
+    const { dir, request } = await settledProject();
+    await publishProject(request());
+    const weights = join(dir, 'model/weights.bin');
+    const before = readFileSync(weights);
+    const changed = Buffer.from(before);
+    changed[0] = changed[0]! ^ 0xff;
+    writeFileSync(weights, changed);
+    utimesSync(weights, new Date('2024-01-01T00:00:00Z'), new Date('2024-01-01T00:00:00Z'));
+    await new Promise((done) => setTimeout(done, 2100));
+    // The version exists with the other bytes: only the full publish, which hashes the file, can say so.
+    await expect(publishProject(request())).rejects.toThrow(/:1\.0\.0 already names sha256:/);
+  });
+
+  it('moves a tag back that someone pointed elsewhere, rather than trusting the receipt', async () => {
+    const { proxy, request } = await settledProject(['latest']);
+    const older = await publishProject(request({ version: '0.9.0' }));
+    // The receipt now is 1.0.0's, and latest names it.
+    const first = await publishProject(request());
+    const repository = request().repository!;
+    // latest back on 0.9.0's manifest, as a hand-made retag would leave it.
+    await run('skopeo', [
+      'copy',
+      '--quiet',
+      '--src-tls-verify=false',
+      '--dest-tls-verify=false',
+      `docker://${proxy.address}/${repository}@${older.digest}`,
+      `docker://${proxy.address}/${repository}:latest`,
+    ]);
+    const again = await publishProject(request());
+    expect(again.movingTags).toEqual(['latest']);
+    const { json } = await skopeoRaw(`docker://${proxy.address}/${repository}:latest`);
+    const { text } = await skopeoRaw(`docker://${proxy.address}/${repository}@${first.digest}`);
+    expect(JSON.stringify(json)).toBe(JSON.stringify(JSON.parse(text)));
+  });
+
+  it('runs the full publish for another option, or a receipt written on another machine', async () => {
+    const { dir, proxy, request } = await settledProject();
+    await publishProject(request());
+    requests(proxy);
+
+    const tagged = await publishProject(request({ tags: ['stable'] }));
+    expect(tagged.movingTags).toEqual(['latest', 'stable']);
+    expect(requests(proxy).some((line) => line.startsWith('GET '))).toBe(true);
+
+    const receipt = JSON.parse(readFileSync(receiptFile(dir), 'utf8')) as { machine: string };
+    writeFileSync(receiptFile(dir), JSON.stringify({ ...receipt, machine: 'elsewhere/another-boot' }));
+    const elsewhere = await publishProject(request({ tags: ['stable'] }));
+    expect(elsewhere.alreadyPublished).toBe(true);
+    expect(requests(proxy).some((line) => line.startsWith('GET '))).toBe(true);
+  });
+
+  it('does not trust the identity of a file written just before the publish began', async () => {
+    const { dir, proxy, request } = await settledProject();
+    writeFileSync(join(dir, 'model/config.json'), '{"layers": 4}\n');
+    await publishProject(request());
+    requests(proxy);
+    const again = await publishProject(request());
+    expect(again.alreadyPublished).toBe(true);
+    expect(requests(proxy).some((line) => line.startsWith('GET '))).toBe(true);
+  });
+});
