@@ -1,10 +1,10 @@
 // The templates a source offers: every folder of the templates root holding a `template.yaml`.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parse } from 'yaml';
 import { didYouMean } from '../config/did-you-mean.js';
 import { SlipwayError } from '../errors/index.js';
 import { questionFor } from './answers.js';
+import { parseYamlData } from './yaml-data.js';
 
 export interface TemplateSpec {
   readonly name: string;
@@ -39,7 +39,7 @@ function stringList(value: unknown, where: string, field: string): string[] {
 /** Reads one template's `template.yaml`; the folder name is the template's name. */
 export function readTemplateSpec(dir: string, name: string): TemplateSpec {
   const where = join(dir, templateFile);
-  const raw = parse(readFileSync(where, 'utf8')) as Record<string, unknown> | null;
+  const raw = parseYamlData(readFileSync(where, 'utf8'), where) as Record<string, unknown> | null;
   const version = raw?.version;
   if (typeof version !== 'string' || !/^\d+\.\d+\.\d+([-+].*)?$/.test(version)) {
     throw new SlipwayError(`${where} has no valid 'version'. Expected a semantic version such as 1.0.0.`, {

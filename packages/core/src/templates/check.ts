@@ -28,7 +28,7 @@ export async function checkTemplate(request: CheckTemplateRequest): Promise<Chec
   const spec = findTemplate(request.templatesRoot, record.template);
   const source = await describeSource(resolve(request.templatesRoot));
   const current = digestsOf(
-    renderTemplate(
+    await renderTemplate(
       spec,
       answersFor(spec, record, {}).answers,
       source.record.commit ? { commit: source.record.commit } : {},

@@ -107,10 +107,14 @@ export async function commitFiles(
   // core.bigFileThreshold) instead of one loose object each: a 200-file project otherwise makes git create
   // ~130 object directories and 200 files before its first commit. Only this command sees the setting.
   await git(['-c', 'core.bigFileThreshold=1', 'add', ...only], projectDir, pathspec);
+  // In a repository this run made, what was just staged is all there is, so a plain commit takes exactly
+  // these files, without the temporary index a commit limited to paths builds and merges back.
+  const scope = fresh ? [] : only;
+  const input = fresh ? undefined : pathspec;
   const commit = await gitRaw(
-    [...noMaintenance, 'commit', '-q', '--no-verify', '-m', message, ...only],
+    [...noMaintenance, 'commit', '-q', '--no-verify', '-m', message, ...scope],
     projectDir,
-    pathspec,
+    input,
   );
   if (commit.code !== 0) {
     // A machine without a git identity (CI, a fresh container) still gets its first commit.
@@ -126,10 +130,10 @@ export async function commitFiles(
         '--no-verify',
         '-m',
         message,
-        ...only,
+        ...scope,
       ],
       projectDir,
-      pathspec,
+      input,
     );
   }
   if (fresh) {
@@ -170,7 +174,7 @@ export async function newProject(request: NewProjectRequest): Promise<NewProject
           `The templates in ${source.record.repository} have uncommitted changes; \`slipway update\` will take commit ${source.record.commit?.slice(0, 12) ?? '(none)'} as what this project was generated from.`,
         ]
       : [];
-    rendered = renderTemplate(
+    rendered = await renderTemplate(
       spec,
       request.answers,
       source.record.commit ? { commit: source.record.commit } : {},

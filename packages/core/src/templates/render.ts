@@ -7,7 +7,6 @@ import { SlipwayError } from '../errors/index.js';
 import { type Answers, answerList } from './answers.js';
 import { type TemplateSpec, templateFile } from './catalog.js';
 import { filesBelow } from './files-below.js';
-import { renderSkeleton } from './skeleton.js';
 
 /** Rendered files by project-relative path (forward slashes), in path order. */
 export type RenderedFiles = ReadonlyMap<string, Buffer>;
@@ -94,15 +93,17 @@ export function readTemplateFiles(spec: TemplateSpec): TemplateFiles {
  * Renders a template folder with the answers, in memory; nothing is written. `files` are the template's
  * files when they were read already (while something else ran).
  */
-export function renderTemplate(
+export async function renderTemplate(
   spec: TemplateSpec,
   answers: Answers,
   context: RenderContext = {},
   files: TemplateFiles = readTemplateFiles(spec),
-): RenderedFiles {
+): Promise<RenderedFiles> {
   const values = variables(spec, answers, context);
   const rendered = new Map<string, Buffer>();
   if (spec.skeleton !== undefined) {
+    // Only a template with a skeleton (the environments one) loads the YAML editor that renders it.
+    const { renderSkeleton } = await import('./skeleton.js');
     for (const [path, content] of renderSkeleton(join(spec.dir, spec.skeleton), values))
       rendered.set(path, content);
   }

@@ -5,11 +5,11 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { parse } from 'yaml';
 import { SlipwayError } from '../errors/index.js';
 import { findTemplate, type TemplateSpec, templateFile } from './catalog.js';
 import { extractTree, git, gitRaw } from './git.js';
 import type { SourceRecord } from './record.js';
+import { parseYamlData } from './yaml-data.js';
 
 export interface DescribedSource {
   readonly record: SourceRecord;
@@ -104,7 +104,11 @@ async function resolveRevision(
     for (const commit of log.split('\n').filter(Boolean)) {
       const text = await gitRaw(['show', `${commit}:${templateDir}/${templateFile}`], repository);
       if (text.code !== 0) continue;
-      const version = (parse(text.stdout.toString('utf8')) as { version?: unknown } | null)?.version;
+      const version = (
+        parseYamlData(text.stdout.toString('utf8'), `${templateFile} at ${commit}`) as {
+          version?: unknown;
+        } | null
+      )?.version;
       if (version === to) return commit;
     }
     return undefined;

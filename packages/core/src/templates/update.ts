@@ -104,7 +104,7 @@ export async function renderRecorded(
     );
   }
   const old = await checkOutTemplate(source, record.template, source.commit);
-  return { ...old, files: renderTemplate(old.spec, record.answers, { commit: old.commit }), source };
+  return { ...old, files: await renderTemplate(old.spec, record.answers, { commit: old.commit }), source };
 }
 
 function resolveSource(source: string): string {
@@ -171,7 +171,7 @@ export async function updateProject(request: UpdateProjectRequest): Promise<Upda
       newSource = (described.value as DescribedSource).record;
     }
     const { answers, defaulted } = answersFor(spec, record, request.set ?? {});
-    const theirs = renderTemplate(spec, answers, newSource.commit ? { commit: newSource.commit } : {});
+    const theirs = await renderTemplate(spec, answers, newSource.commit ? { commit: newSource.commit } : {});
 
     const yours = (path: string): Buffer | undefined => {
       const file = join(projectDir, path);

@@ -104,19 +104,28 @@ describe('a template that misbehaves', () => {
     return readTemplateSpec(join(root, 'bad'), 'bad');
   }
 
+  it('names the line and column of a template.yaml that is not valid YAML', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'slipway-render-'));
+    await mkdir(join(root, 'broken'));
+    await writeFile(join(root, 'broken', 'template.yaml'), 'version: 1.0.0\nquestions: [name\n');
+    expect(() => readTemplateSpec(join(root, 'broken'), 'broken')).toThrow(
+      /broken\/template\.yaml:3:1: this is not valid YAML \(unexpected end of the stream within a flow collection\)/,
+    );
+  });
+
   it('fails on an unknown placeholder, naming the file and line', async () => {
     const spec = await template({ 'README.md': 'one\n{{ slipway.nmae }}\n' });
-    expect(() => renderTemplate(spec, { name: 'x' })).toThrow(
+    await expect(renderTemplate(spec, { name: 'x' })).rejects.toThrow(
       /^bad\/README\.md:2: unknown placeholder \{\{ slipway\.nmae \}\}/,
     );
   });
 
   it('refuses a file name that renders outside the project', async () => {
     const spec = await template({ '{{ slipway.name }}': 'x' });
-    expect(() => renderTemplate(spec, { name: '..' })).toThrow(
+    await expect(renderTemplate(spec, { name: '..' })).rejects.toThrow(
       "bad/{{ slipway.name }} renders to '..', which is outside the project.",
     );
-    expect(() => renderTemplate(spec, { name: '/etc/passwd' })).toThrow(/outside the project/);
-    expect(renderTemplate(spec, { name: '...txt' }).has('...txt')).toBe(true);
+    await expect(renderTemplate(spec, { name: '/etc/passwd' })).rejects.toThrow(/outside the project/);
+    expect((await renderTemplate(spec, { name: '...txt' })).has('...txt')).toBe(true);
   });
 });

@@ -1,0 +1,20 @@
+// Template metadata (template.yaml) and the project's record (.slipway/template.yaml) are plain YAML data,
+// read with js-yaml: generating a project then never loads the position-keeping parser, which is for the
+// files users edit and want findings in at file:line:col (see config/source.ts), and costs several times
+// more to start.
+import { CORE_SCHEMA, load, YAMLException } from 'js-yaml';
+import { SlipwayError } from '../errors/index.js';
+
+/** `text` read as YAML 1.2 (core schema); bad YAML is an error naming file:line:col. */
+export function parseYamlData(text: string, where: string): unknown {
+  try {
+    return load(text, { schema: CORE_SCHEMA, filename: where });
+  } catch (error) {
+    if (!(error instanceof YAMLException)) throw error;
+    const at = error.mark ? `${where}:${error.mark.line + 1}:${error.mark.column + 1}` : where;
+    throw new SlipwayError(`${at}: this is not valid YAML (${error.reason}).`, {
+      where: at,
+      expected: 'valid YAML',
+    });
+  }
+}
