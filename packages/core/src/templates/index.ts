@@ -30,7 +30,14 @@ export {
 } from './generate.js';
 export { locateTemplates } from './locate.js';
 export { type FileAction, isManaged, mergeText, type PlannedFile, planMerge } from './merge.js';
-export { digestOf, readRecord, recordPath, type SourceRecord, type TemplateRecord } from './record.js';
+export {
+  digestOf,
+  readRecord,
+  recordPath,
+  recordText,
+  type SourceRecord,
+  type TemplateRecord,
+} from './record.js';
 export { type RenderedFiles, renderTemplate, safePath, substitute } from './render.js';
 export { createTerminalPrompter } from './terminal-prompter.js';
 export { type UpdatedFile, type UpdateProjectRequest, type UpdateResult, updateProject } from './update.js';

@@ -37,13 +37,24 @@ export function digestsOf(files: RenderedFiles): Record<string, string> {
   return Object.fromEntries([...files].map(([path, content]) => [path, digestOf(content)]));
 }
 
-// Written, and read back, by js-yaml (see yaml-data.ts): a 200-file record takes it less than half the
-// time the position-keeping library's stringify took.
+// Read back with js-yaml (see yaml-data.ts). The digests, a line per generated file, are written here:
+// a plain key when the path cannot be read as anything else, else a JSON string (JSON's double-quoted
+// strings are YAML's too). js-yaml's dump weighs every scalar's style against its whole schema and took
+// ~10 ms for a 200-file project, more than writing the files' digests should.
+const plainKey = /^[A-Za-z_][A-Za-z0-9_./-]*$/;
+const coreWord = /^(null|true|false)$/i;
+const plainDigest = /^sha256:[0-9a-f]{64}$/;
+
 export function recordText(record: TemplateRecord): string {
+  const { files, ...rest } = record;
+  const lines = Object.entries(files).map(
+    ([path, digest]) =>
+      `  ${plainKey.test(path) && !coreWord.test(path) ? path : JSON.stringify(path)}: ${plainDigest.test(digest) ? digest : JSON.stringify(digest)}\n`,
+  );
   return `# Written by Slipway: the template this project was generated from, the answers given, and the digest of
 # each file as the template generated it. \`slipway update\` and \`slipway template check\` read it; edit the
 # answers with \`slipway update --set key=value\`, not here.
-${dump(record, { lineWidth: -1, noRefs: true })}`;
+${dump(rest, { lineWidth: -1, noRefs: true })}files:${lines.length === 0 ? ' {}\n' : `\n${lines.join('')}`}`;
 }
 
 export async function readRecord(projectDir: string): Promise<TemplateRecord> {
