@@ -230,8 +230,13 @@ function readReceipt(file: string): Receipt | undefined {
       !Array.isArray(receipt.files) ||
       typeof receipt.plan?.target !== 'object' ||
       typeof receipt.outcome?.digest !== 'string' ||
+      typeof receipt.outcome.versionTag !== 'string' ||
       !Array.isArray(receipt.outcome.movingTags) ||
-      !Array.isArray(receipt.outcome.blobs)
+      !receipt.outcome.movingTags.every((tag) => typeof tag === 'string') ||
+      !Array.isArray(receipt.outcome.blobs) ||
+      !receipt.outcome.blobs.every(
+        (blob) => typeof blob?.digest === 'string' && typeof blob.size === 'number',
+      )
     )
       return undefined;
     return receipt as Receipt;
