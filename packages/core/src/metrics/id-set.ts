@@ -8,8 +8,8 @@ const MAX_SLOTS = 1 << 23;
 const MAX_LOAD = 0.7;
 
 export class IdHashSet {
-  private high: Int32Array;
-  private low: Int32Array;
+  private high: Int32Array<ArrayBuffer>;
+  private low: Int32Array<ArrayBuffer>;
   private mask: number;
   private count = 0;
   private limit: number;
@@ -73,6 +73,10 @@ export class IdHashSet {
       const l = oldLow[j]!;
       if (h !== 0 || l !== 0) this.add(h, l);
     }
+    // The old table's memory goes back now, not at some later collection: detaching its buffers frees them,
+    // and the peak of a long evaluation is otherwise both tables at once (96 MiB at the last doubling).
+    oldHigh.buffer.transfer(0);
+    oldLow.buffer.transfer(0);
     return true;
   }
 }
