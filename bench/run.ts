@@ -2,7 +2,7 @@
 // turn, each in its own Node 24 process, and ends with the table of ratios they printed.
 // Benchmarks compare against a peer measured in the same run, alternating rounds (bench/harness.ts);
 // nothing here is a timed test.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -15,6 +15,9 @@ const benches = readdirSync(import.meta.dirname)
 const ratios: string[] = [];
 let failed = 0;
 for (const name of benches) {
+  // The disk settles first: the publish bench leaves gigabytes written, and their writeback would
+  // otherwise land in the timings of whichever bench runs next.
+  spawnSync('sync', [], { stdio: 'ignore' });
   process.stdout.write(`\n=== ${name} ===\n`);
   const child = spawn(process.execPath, [join(import.meta.dirname, name)], {
     stdio: ['ignore', 'pipe', 'inherit'],
