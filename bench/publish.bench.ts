@@ -32,7 +32,8 @@ import { compare, describeSpread, figure, median, runProcess, spread } from './h
 const root = resolve(import.meta.dirname, '..');
 const work = mkdtempSync(join(tmpdir(), 'slipway-bench-publish-'));
 const MiB = 1024 * 1024;
-const rounds = Number(process.env['SLIPWAY_BENCH_ROUNDS'] ?? 5);
+// Seven: a 1 GiB upload into a registry on this VM's disk swings by ±10 % from one run to the next.
+const rounds = Number(process.env['SLIPWAY_BENCH_ROUNDS'] ?? 7);
 
 function randomFile(path: string, bytes: number): void {
   const fd = openSync(path, 'w');
@@ -86,6 +87,9 @@ process.on('exit', () => {
 `,
 );
 const ioFile = join(work, 'io.txt');
+const settleDisk = () => {
+  execFileSync('sync');
+};
 const rchar = () => Number(/rchar: (\d+)/.exec(readFileSync(ioFile, 'utf8'))?.[1]);
 
 try {
@@ -153,6 +157,8 @@ try {
     console.log('\n-- publish 1 GiB: slipway publish vs curl -T of the same layer blob');
     const first = await compare({
       name: 'publish-vs-curl',
+      // Each side writes 1 GiB into the registry: its writeback must not land in the next side's time.
+      between: settleDisk,
       kind: 'slowdown',
       target: 1.05,
       rounds,
@@ -242,6 +248,7 @@ try {
     console.log('\n-- a 10-file model (10 × 24 MiB): in parallel vs one by one');
     await compare({
       name: 'publish-10-files-parallel-speedup',
+      between: settleDisk,
       kind: 'speedup',
       target: 1,
       rounds,
