@@ -41,7 +41,9 @@ const withoutOidc: Plugin = {
 // becomes one small ES module: the module required once, its plain (data) properties as named exports,
 // the module itself as the default export. A lazy getter (fs.promises, process.stdin…) is exported only
 // when some file imports it by name, and then read once as the module is evaluated, as Node's own ESM
-// import would: a first build leaves them all out and names those that were asked for.
+// import would: a first build leaves them all out and names those that were asked for. (esbuild takes a
+// name re-exported from a TypeScript file for a type, so `export { promises } from 'node:fs'` would go
+// unnoticed: Slipway's sources never re-export a built-in's member; import the sub-module instead.)
 const builtin = new RegExp(`^(?:node:)?(?:${builtinModules.join('|')})$`);
 const requireOf = createRequire(import.meta.url);
 type Getters = ReadonlyMap<string, ReadonlySet<string>>;
@@ -49,8 +51,10 @@ function builtinsByRequire(getters: Getters): Plugin {
   return {
     name: 'slipway-builtins-by-require',
     setup(pluginBuild) {
+      // Static imports only: a dynamic import() keeps Node's own namespace (what is destructured from it
+      // is then never silently undefined), and a require() is Node's already.
       pluginBuild.onResolve({ filter: builtin }, (args) =>
-        args.kind === 'import-statement' || args.kind === 'dynamic-import'
+        args.kind === 'import-statement'
           ? { path: args.path, namespace: 'slipway-builtin' }
           : { path: args.path, external: true },
       );

@@ -3,7 +3,15 @@
 // change to what went in (a model file, an option, the tags in the registry, the machine) runs the full
 // publish instead. Requests are watched through the fault proxy, with no fault set.
 import { execFile } from 'node:child_process';
-import { readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -125,6 +133,18 @@ describe('publishing an unchanged project again', () => {
     writeFileSync(receiptFile(dir), JSON.stringify({ ...receipt, machine: 'elsewhere/another-boot' }));
     const elsewhere = await publishProject(request({ tags: ['stable'] }));
     expect(elsewhere.alreadyPublished).toBe(true);
+    expect(requests(proxy).some((line) => line.startsWith('GET '))).toBe(true);
+  });
+
+  it('keeps no receipt for a model file reached through a symbolic link, which can move alone', async () => {
+    const { dir, proxy, request } = await settledProject();
+    renameSync(join(dir, 'model'), join(dir, 'run-7'));
+    symlinkSync('run-7', join(dir, 'model'));
+    await publishProject(request());
+    expect(existsSync(receiptFile(dir))).toBe(false);
+    requests(proxy);
+    const again = await publishProject(request());
+    expect(again.alreadyPublished).toBe(true);
     expect(requests(proxy).some((line) => line.startsWith('GET '))).toBe(true);
   });
 

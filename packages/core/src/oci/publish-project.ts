@@ -3,8 +3,9 @@
 // slipway.yaml + overrides → plan; the source (repository, commit) and the creation time are decided here,
 // once, so both doors write the same manifest, byte for byte, for the same commit.
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { gitEnvironment } from '../config/git-environment.js';
 import type { RegistryCredentials } from './auth.js';
 import { DEFAULT_PUBLISH_TIMEOUT_MINUTES, startDeadline } from './deadline.js';
@@ -116,6 +117,8 @@ export async function publishProject(request: PublishProjectRequest): Promise<Pu
     modelcarBase: request.modelcarBase,
     source: request.source ?? {},
     checkout,
+    // This very Slipway: another version may build another manifest from the same inputs.
+    build: buildIdentity(),
   };
   const credentials = (registry: string) =>
     registryCredentials(registry, request.credentials ?? {}, checkout.owner);
@@ -151,6 +154,10 @@ export async function publishProject(request: PublishProjectRequest): Promise<Pu
   const reportPath = request.report ? at(request.report) : undefined;
   const stamps = [configStamp, ...plan.files.map((file) => stampOf(file.source))];
   if (reportPath) stamps.push(stampOf(reportPath));
+  // A model file reached through a symbolic link can change with the link alone, which no stamp shows.
+  const throughLinks = !plan.files.every(
+    (file) => file.source === join(realDirectory(projectDir), file.path),
+  );
   const report = reportPath ? await readEvalReportBytes(reportPath) : undefined;
   const created = await resolveCreated({
     ...(request.created ? { explicit: request.created } : {}),
@@ -184,6 +191,7 @@ export async function publishProject(request: PublishProjectRequest): Promise<Pu
   keepReceipt({
     projectDir,
     inputs,
+    throughLinks,
     startedAtMs,
     files: stamps,
     plan: published,
@@ -344,4 +352,22 @@ export function parseRemote(url: string): { serverUrl: string; repository: strin
   const ssh = /^(?:ssh:\/\/)?[^@/]+@([^:/]+)(?::\d+)?[:/]([^/]+)\/([^/]+?)(?:\.git)?\/?$/.exec(url);
   if (ssh) return { serverUrl: `https://${ssh[1]}`, repository: `${ssh[2]}/${ssh[3]}` };
   return undefined;
+}
+
+/** `dir` with every symbolic link resolved; `dir` itself when it cannot be. */
+function realDirectory(dir: string): string {
+  try {
+    return realpathSync.native(dir);
+  } catch {
+    return dir;
+  }
+}
+
+/**
+ * The identity of the file this code runs from (a bundle's chunk, or the source in tests): installing
+ * another Slipway replaces it, so a receipt of the old one is not taken for the new one's.
+ */
+function buildIdentity(): string {
+  const stamp = stampOf(fileURLToPath(import.meta.url));
+  return stamp ? `${stamp.path}@${stamp.dev}:${stamp.ino}:${stamp.size}:${stamp.mtimeNs}` : 'unknown';
 }

@@ -108,6 +108,17 @@ export interface ReceiptCheck {
 export async function republishUnchanged(
   check: ReceiptCheck,
 ): Promise<{ plan: PublishPlan; outcome: ReceiptOutcome } | undefined> {
+  try {
+    return await confirmReceipt(check);
+  } catch {
+    // Unreadable, malformed, unreachable, refused: the full publish meets the same and says what it is.
+    return undefined;
+  }
+}
+
+async function confirmReceipt(
+  check: ReceiptCheck,
+): Promise<{ plan: PublishPlan; outcome: ReceiptOutcome } | undefined> {
   const receipt = readReceipt(join(check.projectDir, PUBLISH_RECEIPT_FILE));
   if (
     !receipt ||
@@ -124,35 +135,32 @@ export async function republishUnchanged(
   }
   const { registry, repository } = receipt.plan.target;
   const { outcome } = receipt;
-  try {
-    const connection = new RegistryConnection({
-      registry,
-      repository,
-      credentials: check.credentials(registry),
-      actions: 'pull',
-      ...(check.plainHttp ? { plainHttp: true } : {}),
-      ...(check.idleTimeoutMs !== undefined ? { idleTimeoutMs: check.idleTimeoutMs } : {}),
-      ...(check.onSecret ? { onSecret: check.onSecret } : {}),
+  // Asked with the push access a publish needs, so a token that may no longer push fails here as the
+  // full publish would, rather than passing on reads alone.
+  const connection = new RegistryConnection({
+    registry,
+    repository,
+    credentials: check.credentials(registry),
+    actions: 'pull,push',
+    ...(check.plainHttp ? { plainHttp: true } : {}),
+    ...(check.idleTimeoutMs !== undefined ? { idleTimeoutMs: check.idleTimeoutMs } : {}),
+    ...(check.onSecret ? { onSecret: check.onSecret } : {}),
+  });
+  const named = async (ref: string) => {
+    const response = await connection.send('HEAD', connection.url(`manifests/${ref}`), {
+      what: `HEAD manifest ${ref}`,
+      headers: { accept: MANIFEST_ACCEPT },
     });
-    const named = async (ref: string) => {
-      const response = await connection.send('HEAD', connection.url(`manifests/${ref}`), {
-        what: `HEAD manifest ${ref}`,
-        headers: { accept: MANIFEST_ACCEPT },
-      });
-      await response.body?.cancel();
-      return response.status === 200 ? response.headers.get('docker-content-digest') : undefined;
-    };
-    const tags = [outcome.versionTag, ...outcome.movingTags];
-    const referrers = [outcome.reportDigest, outcome.trainingRecordDigest].filter(
-      (digest): digest is string => digest !== undefined,
-    );
-    const answers = await Promise.all([...tags, ...referrers].map(named));
-    const expected = [...tags.map(() => outcome.digest), ...referrers];
-    if (answers.some((digest, i) => digest !== expected[i])) return undefined;
-  } catch {
-    // Unreachable, refused, odd: the full publish meets the same and says what it is.
-    return undefined;
-  }
+    await response.body?.cancel();
+    return response.status === 200 ? response.headers.get('docker-content-digest') : undefined;
+  };
+  const tags = [outcome.versionTag, ...outcome.movingTags];
+  const referrers = [outcome.reportDigest, outcome.trainingRecordDigest].filter(
+    (digest): digest is string => digest !== undefined,
+  );
+  const answers = await Promise.all([...tags, ...referrers].map(named));
+  const expected = [...tags.map(() => outcome.digest), ...referrers];
+  if (answers.some((digest, i) => digest !== expected[i])) return undefined;
   return { plan: receipt.plan, outcome: asAlreadyPublished(outcome) };
 }
 
@@ -171,6 +179,8 @@ function asAlreadyPublished(outcome: ReceiptOutcome): ReceiptOutcome {
 export interface ReceiptToKeep {
   readonly projectDir: string;
   readonly inputs: unknown;
+  /** A model file was reached through a symbolic link, which can move while every stamp stays. */
+  readonly throughLinks: boolean;
   readonly startedAtMs: number;
   /** The inputs' identities taken before the publish read them (undefined: missing, so never trusted). */
   readonly files: readonly (FileStamp | undefined)[];
@@ -186,6 +196,7 @@ export interface ReceiptToKeep {
 export function keepReceipt(keep: ReceiptToKeep): void {
   const file = join(keep.projectDir, PUBLISH_RECEIPT_FILE);
   const keepable =
+    !keep.throughLinks &&
     keep.plan.target.kind === 'registry' &&
     keep.plan.modelcarBase === undefined &&
     keep.outcome.modelcar === undefined &&
@@ -228,7 +239,8 @@ function readReceipt(file: string): Receipt | undefined {
       typeof receipt.inputs !== 'string' ||
       typeof receipt.startedAtMs !== 'number' ||
       !Array.isArray(receipt.files) ||
-      typeof receipt.plan?.target !== 'object' ||
+      !receipt.files.every((file) => typeof file?.path === 'string' && typeof file.ctimeNs === 'string') ||
+      typeof receipt.plan?.target?.kind !== 'string' ||
       typeof receipt.outcome?.digest !== 'string' ||
       typeof receipt.outcome.versionTag !== 'string' ||
       !Array.isArray(receipt.outcome.movingTags) ||

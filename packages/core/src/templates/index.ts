@@ -39,5 +39,6 @@ export {
   type TemplateRecord,
 } from './record.js';
 export { type RenderedFiles, renderTemplate, safePath, substitute } from './render.js';
+export { type DescribedSource, describeSource } from './source.js';
 export { createTerminalPrompter } from './terminal-prompter.js';
 export { type UpdatedFile, type UpdateProjectRequest, type UpdateResult, updateProject } from './update.js';

@@ -1,7 +1,7 @@
 // Where templates come from, and their earlier versions. A template's versions are its history in git:
 // the project records the commit it was generated from, and an update renders that commit again (with the
 // same answers) as the base of a three-way merge, the way Copier does with its template's tags.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -29,8 +29,8 @@ export async function describeSource(templatesRoot: string): Promise<DescribedSo
     ['status', '--porcelain=v2', '--branch', '--untracked-files=no', '--', '.'],
     templatesRoot,
   ).catch(() => undefined);
-  // 128: git does not take it for a repository after all (an unsafe owner, a broken .git).
-  if (!status || status.code === 128)
+  // git does not take it for a repository after all (owned by someone else, say): as with no .git.
+  if (!status || (status.code === 128 && /not a git repository|dubious ownership/i.test(status.stderr)))
     return { record: { repository: templatesRoot, path: '.' }, dirty: false };
   if (status.code !== 0) {
     throw new Error(
@@ -48,11 +48,23 @@ export async function describeSource(templatesRoot: string): Promise<DescribedSo
   };
 }
 
-/** The nearest folder at or above `dir` holding .git (a folder, or a file in a worktree or submodule). */
+/**
+ * The nearest folder at or above `dir` holding a .git that git would take: a folder with a HEAD, or a
+ * `gitdir:` file (a worktree or submodule). git passes over any other .git, and so does this.
+ */
 function enclosingWorkTree(dir: string): string | undefined {
   for (let at = dir; ; at = dirname(at)) {
-    if (existsSync(join(at, '.git'))) return at;
+    if (isGitDir(join(at, '.git'))) return at;
     if (dirname(at) === at) return undefined;
+  }
+}
+
+function isGitDir(path: string): boolean {
+  try {
+    if (statSync(path).isDirectory()) return existsSync(join(path, 'HEAD'));
+    return readFileSync(path, 'utf8').startsWith('gitdir:');
+  } catch {
+    return false;
   }
 }
 
