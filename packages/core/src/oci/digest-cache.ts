@@ -18,7 +18,13 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { isDigest } from './digest.js';
 import type { FileIdentity } from './layer.js';
-import { DEFAULT_RACY_MARGIN_MS, thisMachine } from './machine.js';
+import {
+  DEFAULT_RACY_MARGIN_MS,
+  type StoredIdentity,
+  storedIdentity,
+  thisMachine,
+  unchangedSince,
+} from './machine.js';
 
 export { DEFAULT_RACY_MARGIN_MS, thisMachine };
 
@@ -37,12 +43,7 @@ export interface CachedLayer {
   readonly size: number;
 }
 
-interface Entry {
-  readonly dev: string;
-  readonly ino: string;
-  readonly size: string;
-  readonly mtimeNs: string;
-  readonly ctimeNs: string;
+interface Entry extends StoredIdentity {
   /** Wall clock (ms) when the file was stat'ed before hashing. */
   readonly hashedAtMs: number;
   readonly digest: string;
@@ -92,16 +93,8 @@ export class DigestCache {
   lookup(source: string, layerPath: string, identity: FileIdentity): CachedLayer | undefined {
     const entry = this.#entries.get(key(source, layerPath));
     if (!entry) return undefined;
-    const same =
-      entry.dev === String(identity.dev) &&
-      entry.ino === String(identity.ino) &&
-      entry.size === String(identity.size) &&
-      entry.mtimeNs === String(identity.mtimeNs) &&
-      entry.ctimeNs === String(identity.ctimeNs);
-    if (!same) return undefined;
-    // Racily clean: a write in the same tick as the one before hashing would not have moved ctime.
-    const ctimeMs = Number(identity.ctimeNs / 1_000_000n);
-    if (ctimeMs > entry.hashedAtMs - this.#racyMarginMs) return undefined;
+    if (!unchangedSince(entry, storedIdentity(identity), entry.hashedAtMs, this.#racyMarginMs))
+      return undefined;
     return { digest: entry.digest, size: entry.layerSize };
   }
 
@@ -114,11 +107,7 @@ export class DigestCache {
     layer: CachedLayer,
   ): void {
     this.#entries.set(key(source, layerPath), {
-      dev: String(identity.dev),
-      ino: String(identity.ino),
-      size: String(identity.size),
-      mtimeNs: String(identity.mtimeNs),
-      ctimeNs: String(identity.ctimeNs),
+      ...storedIdentity(identity),
       hashedAtMs,
       digest: layer.digest,
       layerSize: layer.size,

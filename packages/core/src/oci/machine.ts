@@ -18,3 +18,54 @@ export function thisMachine(): string {
   }
   return `${hostname()}/${boot}`;
 }
+
+/** A file's identity as a cache keeps it: strings, since JSON has no bigint. */
+export interface StoredIdentity {
+  readonly dev: string;
+  readonly ino: string;
+  readonly size: string;
+  readonly mtimeNs: string;
+  readonly ctimeNs: string;
+}
+
+/** `stat(…, { bigint: true })`'s identity fields, as a cache keeps them. */
+export function storedIdentity(info: {
+  readonly dev: bigint;
+  readonly ino: bigint;
+  readonly size: bigint;
+  readonly mtimeNs: bigint;
+  readonly ctimeNs: bigint;
+}): StoredIdentity {
+  return {
+    dev: String(info.dev),
+    ino: String(info.ino),
+    size: String(info.size),
+    mtimeNs: String(info.mtimeNs),
+    ctimeNs: String(info.ctimeNs),
+  };
+}
+
+/** The same file, unchanged, as far as its identity tells. */
+export function sameIdentity(a: StoredIdentity, b: StoredIdentity): boolean {
+  return (
+    a.dev === b.dev &&
+    a.ino === b.ino &&
+    a.size === b.size &&
+    a.mtimeNs === b.mtimeNs &&
+    a.ctimeNs === b.ctimeNs
+  );
+}
+
+/**
+ * Whether a file whose identity was `recorded` at `takenAtMs` is provably that file now: the very same
+ * identity, and not changed within `marginMs` before it was taken (racily clean, in git's words: a write in
+ * the same timestamp tick would not have moved ctime).
+ */
+export function unchangedSince(
+  recorded: StoredIdentity,
+  now: StoredIdentity,
+  takenAtMs: number,
+  marginMs: number,
+): boolean {
+  return sameIdentity(recorded, now) && Number(BigInt(now.ctimeNs) / 1_000_000n) <= takenAtMs - marginMs;
+}

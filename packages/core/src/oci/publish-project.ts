@@ -12,11 +12,10 @@ import { DEFAULT_PUBLISH_TIMEOUT_MINUTES, startDeadline } from './deadline.js';
 import type { PublishProgress, PublishResult } from './publish.js';
 import type { PublishPlan } from './publish-plan.js';
 import { keepReceipt, republishUnchanged, stampOf } from './publish-receipt.js';
+import { DEFAULT_IDLE_TIMEOUT_MS } from './registry-http.js';
 
 export type { PublishProgress, PublishResult } from './publish.js';
 export { DEFAULT_PARALLEL_UPLOADS } from './publish-defaults.js';
-
-import { DEFAULT_IDLE_TIMEOUT_MS } from './registry-http.js';
 
 /** Where the model's source lives: GitHub's context in a workflow, the git checkout elsewhere. */
 export interface SourceContext {
@@ -155,9 +154,8 @@ export async function publishProject(request: PublishProjectRequest): Promise<Pu
   const stamps = [configStamp, ...plan.files.map((file) => stampOf(file.source))];
   if (reportPath) stamps.push(stampOf(reportPath));
   // A model file reached through a symbolic link can change with the link alone, which no stamp shows.
-  const throughLinks = !plan.files.every(
-    (file) => file.source === join(realDirectory(projectDir), file.path),
-  );
+  const realProject = realDirectory(projectDir);
+  const throughLinks = !plan.files.every((file) => file.source === join(realProject, file.path));
   const report = reportPath ? await readEvalReportBytes(reportPath) : undefined;
   const created = await resolveCreated({
     ...(request.created ? { explicit: request.created } : {}),

@@ -15,11 +15,19 @@
 // publish, which also says what went wrong: the receipt never reports an error of its own.
 //
 // Not kept: OCI layout targets (reading them is local already), modelcars (their base image can move
-// upstream) and publishes that held a moving tag back (that tag names another version).
+// upstream), model files reached through a symbolic link (the link can move while every file keeps its
+// identity) and publishes that held a moving tag back (that tag names another version).
 import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { RegistryCredentials } from './auth.js';
-import { DEFAULT_RACY_MARGIN_MS, thisMachine } from './machine.js';
+import {
+  DEFAULT_RACY_MARGIN_MS,
+  type StoredIdentity,
+  sameIdentity,
+  storedIdentity,
+  thisMachine,
+  unchangedSince,
+} from './machine.js';
 import { MANIFEST_ACCEPT } from './media-types.js';
 import type { PublishResult } from './publish.js';
 import type { PublishPlan } from './publish-plan.js';
@@ -36,14 +44,9 @@ export interface ReceiptOutcome extends PublishResult {
   readonly source: { readonly url?: string; readonly revision?: string };
 }
 
-/** A file's identity as strings (JSON has no bigint); see FileIdentity. */
-interface FileStamp {
+/** A file's identity, and where it is. */
+interface FileStamp extends StoredIdentity {
   readonly path: string;
-  readonly dev: string;
-  readonly ino: string;
-  readonly size: string;
-  readonly mtimeNs: string;
-  readonly ctimeNs: string;
 }
 
 interface Receipt {
@@ -62,30 +65,14 @@ interface Receipt {
 export function stampOf(path: string): FileStamp | undefined {
   try {
     const info = statSync(path, { bigint: true });
-    if (!info.isFile()) return undefined;
-    return {
-      path,
-      dev: String(info.dev),
-      ino: String(info.ino),
-      size: String(info.size),
-      mtimeNs: String(info.mtimeNs),
-      ctimeNs: String(info.ctimeNs),
-    };
+    return info.isFile() ? { path, ...storedIdentity(info) } : undefined;
   } catch {
     return undefined;
   }
 }
 
 function sameStamp(a: FileStamp, b: FileStamp | undefined): boolean {
-  return (
-    b !== undefined &&
-    a.path === b.path &&
-    a.dev === b.dev &&
-    a.ino === b.ino &&
-    a.size === b.size &&
-    a.mtimeNs === b.mtimeNs &&
-    a.ctimeNs === b.ctimeNs
-  );
+  return b !== undefined && a.path === b.path && sameIdentity(a, b);
 }
 
 export interface ReceiptCheck {
@@ -129,9 +116,8 @@ async function confirmReceipt(
     return undefined;
   const margin = check.racyMarginMs ?? DEFAULT_RACY_MARGIN_MS;
   for (const file of receipt.files) {
-    if (!sameStamp(file, stampOf(file.path))) return undefined;
-    // Racily clean: a write in the same tick as the stat before the publish would not have moved ctime.
-    if (Number(BigInt(file.ctimeNs) / 1_000_000n) > receipt.startedAtMs - margin) return undefined;
+    const now = stampOf(file.path);
+    if (!now || !unchangedSince(file, now, receipt.startedAtMs, margin)) return undefined;
   }
   const { registry, repository } = receipt.plan.target;
   const { outcome } = receipt;
