@@ -1,8 +1,8 @@
 // How model files reach a real docker-registry (distribution 2.8): a new file streams in one PATCH while
 // it is hashed and the upload is closed with the digest; the registry's digest is checked against ours;
 // files go in parallel; an unchanged model is neither read nor sent again.
-import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -14,8 +14,9 @@ import {
   pullModel,
   RegistryStore,
 } from '@slipway/core/oci';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, describe, expect, inject, it, vi } from 'vitest';
 import { startFaultProxy } from '../registry/fault-proxy.js';
+import { startRegistry } from '../registry/registry-server.js';
 import { skopeoRaw, uniqueRepository } from './publish-model.helpers.js';
 
 const registry = inject('registry');
@@ -144,5 +145,96 @@ describe('uploading model files to a registry', () => {
     expect(outcome).toMatchObject({ 'model/head.bin': 'uploaded', 'model/weights.bin': 'skipped' });
     // Each file read once: the weights to hash them, the head while it streamed.
     expect(next.bytesRead).toBe(4 * MiB + 1);
+  });
+
+  it("opens the config's upload session while the model streams, and sends the config without asking first", async () => {
+    const { files } = await modelDir({ 'model/weights.bin': 2 * MiB });
+    const proxy = await startFaultProxy(registry, []);
+    cleanups.push(() => proxy.stop());
+    const result = await publishModel({
+      store: new RegistryStore({
+        registry: proxy.address,
+        repository: uniqueRepository('ahead'),
+        actions: 'pull,push',
+      }),
+      files,
+      metadata: { name: 'iris', version: '1.0.0', created: '2024-05-01T12:00:00Z' },
+    });
+    const config = result.blobs.find((b) => b.path === '(config)')!;
+    expect(config.outcome).toBe('uploaded');
+    // The config's only HEAD is the check that it is there before the manifest names it.
+    expect(proxy.log.filter((r) => r.method === 'HEAD' && r.path.endsWith(config.digest))).toHaveLength(1);
+    // Both sessions (the file's and the config's) were asked for before the file's bytes were all sent.
+    const patch = proxy.log.find((r) => r.method === 'PATCH')!;
+    const posts = proxy.log.filter((r) => r.method === 'POST');
+    expect(posts).toHaveLength(2);
+    for (const post of posts) expect(post.start).toBeLessThan(patch.end!);
+    // Tag check, two sessions, the stream and its close, the config, two verifications, the check right
+    // before the tag, the manifest and its read-back: nothing else, and no session left to cancel.
+    expect(proxy.log.map((r) => r.method).sort()).toEqual(
+      ['GET', 'GET', 'GET', 'HEAD', 'HEAD', 'PATCH', 'POST', 'POST', 'PUT', 'PUT', 'PUT'].sort(),
+    );
+  });
+
+  it('closes the upload sessions it opened ahead when the version turns out to be there already', async () => {
+    const own = await startRegistry();
+    cleanups.push(() => own.stop());
+    const { files } = await modelDir({ 'model/weights.bin': MiB, 'model/config.json': 100 });
+    const repository = uniqueRepository('ahead');
+    const again = async () =>
+      publishModel({
+        store: new RegistryStore({ registry: own.address, repository, actions: 'pull,push' }),
+        files,
+        metadata: { name: 'iris', version: '1.0.0', created: '2024-05-01T12:00:00Z' },
+      });
+    const first = await again();
+    // Another machine (no digest cache): its sessions open with the tag check, which finds the version.
+    const second = await again();
+    expect([second.digest, second.alreadyPublished, second.bytesUploaded]).toEqual([first.digest, true, 0]);
+    // An open session is a directory with its start time and data; distribution's cancel removes both
+    // (and leaves an empty hash-state folder behind, which it never reads again).
+    const uploads = join(own.storage, 'docker/registry/v2/repositories', repository, '_uploads');
+    const sessions = await readdir(uploads).catch(() => []);
+    const open = [];
+    for (const session of sessions) {
+      const entries = await readdir(join(uploads, session));
+      if (entries.includes('startedat') || entries.includes('data')) open.push(session);
+    }
+    expect(open).toEqual([]);
+  });
+
+  it('opens a fresh session instead of one that waited too long, and cancels the old one', async () => {
+    const proxy = await startFaultProxy(registry, []);
+    cleanups.push(() => proxy.stop());
+    const store = new RegistryStore({
+      registry: proxy.address,
+      repository: uniqueRepository('aged'),
+      actions: 'pull,push',
+    });
+    const bytes = Buffer.from('{"aged":true}');
+    const blob = {
+      mediaType: 'application/json',
+      digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}`,
+      size: bytes.length,
+    };
+    vi.useFakeTimers({ toFake: ['performance'] });
+    try {
+      const session = store.openUpload();
+      await vi.waitFor(() => expect(proxy.log.filter((r) => r.method === 'POST' && r.end)).toHaveLength(1));
+      vi.advanceTimersByTime(61_000);
+      await store.putBlob(
+        blob,
+        async function* () {
+          yield bytes;
+        },
+        undefined,
+        session,
+      );
+      await session.release();
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(proxy.log.map((r) => r.method)).toEqual(['POST', 'DELETE', 'POST', 'PUT']);
+    expect(await store.hasBlob(blob)).toBe(true);
   });
 });

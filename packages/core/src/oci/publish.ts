@@ -59,7 +59,7 @@ import {
 } from './modelcar.js';
 import { DEFAULT_PARALLEL_UPLOADS } from './publish-defaults.js';
 import { TAG_PATTERN } from './reference.js';
-import type { ArtifactStore, StoredManifest } from './store.js';
+import type { ArtifactStore, StoredManifest, UploadSession } from './store.js';
 import { addToReferrersIndex, moveTag, versionExists, writeVersionTag } from './tag-write.js';
 
 export type PublishProgress =
@@ -167,13 +167,17 @@ export async function publishModel(request: PublishRequest): Promise<PublishResu
   const counted = (bytes: number) => {
     bytesRead += bytes;
   };
+  // Upload sessions opened ahead of their blobs: each one's round trip is taken while something else
+  // is on the wire. Any that no upload took are closed at the end.
+  const sessions: UploadSession[] = [];
+  const openUpload = () => {
+    const session = store.openUpload?.();
+    if (session) sessions.push(session);
+    return session;
+  };
+  let savedCache: Promise<void> | undefined;
   try {
-    // Independent of each other, so asked at once: who the files are, and what the tags name now.
-    const [stated, existing, moving] = await Promise.all([
-      Promise.all(files.map((file) => statModelFile(file))),
-      store.getManifest(tag),
-      Promise.all(movingTags.map((t) => store.getManifest(t))),
-    ]);
+    const stated = await Promise.all(files.map((file) => statModelFile(file)));
     const remember = (file: StatedFile, layer: Descriptor) =>
       cache?.record(file.file.source, file.file.path, file.identity, file.statedAtMs, layer);
     const hash = async (file: StatedFile): Promise<Descriptor> => {
@@ -190,6 +194,21 @@ export async function publishModel(request: PublishRequest): Promise<PublishResu
       const hit = cache?.lookup(file.file.source, file.file.path, file.identity);
       return hit ? layerDescriptor(file.file, hit.digest, hit.size) : undefined;
     });
+    // With no moving tag to learn the last version's files from and no sibling to mount from, every file
+    // whose digest is not known streams as soon as the version is known to be free: the sessions for the
+    // first of them, and for the config that follows them, open now, alongside the tag checks.
+    const unknown = known.filter((layer) => layer === undefined).length;
+    const ahead: Array<UploadSession | undefined> = [];
+    let configSession: UploadSession | undefined;
+    if (unknown > 0 && movingTags.length === 0 && !store.mountable) {
+      for (let i = 0; i < Math.min(unknown, limit.concurrency); i++) ahead.push(openUpload());
+      configSession = openUpload();
+    }
+    // Independent of each other, so asked at once: what the tags name now.
+    const [existing, moving] = await Promise.all([
+      store.getManifest(tag),
+      Promise.all(movingTags.map((t) => store.getManifest(t))),
+    ]);
 
     if (existing) {
       // The version exists: whether it names this very model must be known before a byte is sent.
@@ -222,7 +241,10 @@ export async function publishModel(request: PublishRequest): Promise<PublishResu
           if (!layer && (store.mountable || before.get(file.file.path) === size)) layer = await hash(file);
           if (layer) {
             try {
-              return { layer, outcome: await sendBlob(store, layer, file.file.path, open, onProgress) };
+              return {
+                layer,
+                outcome: await sendBlob(store, layer, file.file.path, open, onProgress, () => ahead.shift()),
+              };
             } catch (error) {
               // Not hashed again while sent: the store's own digest check is what caught a file that
               // changed in a way its identity (device, inode, size, mtime, ctime) did not show.
@@ -230,14 +252,18 @@ export async function publishModel(request: PublishRequest): Promise<PublishResu
               throw error;
             }
           }
+          // The config goes up once this is in: its session opens while this streams.
+          configSession ??= openUpload();
           // Hashed as it is sent: a digest the store disagrees with means the bytes changed on the way,
           // and its BlobRejectedError says so as it is.
+          const session = ahead.shift();
           const digest = await store.streamBlob({
             size,
             name: file.file.path,
             open,
             onProgress: (bytesDone) =>
               onProgress?.({ phase: 'upload', file: file.file.path, bytesDone, bytesTotal: size }),
+            ...(session ? { session } : {}),
           });
           layer = layerDescriptor(file.file, digest, size);
           remember(file, layer);
@@ -245,6 +271,8 @@ export async function publishModel(request: PublishRequest): Promise<PublishResu
         }),
       ),
     );
+    // Every digest this run will learn is known: the cache is written while the manifest goes up.
+    savedCache = cache?.save().catch(() => undefined);
     const layers = sent.map((s) => s.layer);
     const { config, manifest } = buildManifests(annotatedMetadata, layers);
     const blobs: PublishedBlob[] = sent.map(({ layer, outcome }, i) => ({
@@ -253,11 +281,17 @@ export async function publishModel(request: PublishRequest): Promise<PublishResu
       size: layer.size,
       outcome,
     }));
+    // A config that names a layer just sent is new (or, rarely, sent again): no HEAD for it first.
     const configOutcome = await sendBytes(
       store,
       config.descriptor,
       config.bytes,
-      early?.digest === config.descriptor.digest ? earlyConfigPresent : undefined,
+      blobs.some((b) => b.outcome === 'uploaded')
+        ? Promise.resolve(false)
+        : early?.digest === config.descriptor.digest
+          ? earlyConfigPresent
+          : undefined,
+      configSession,
     );
     blobs.push({
       path: '(config)',
@@ -266,24 +300,28 @@ export async function publishModel(request: PublishRequest): Promise<PublishResu
       outcome: configOutcome,
     });
 
-    // Verify before any manifest points at them: a registry that accepted an upload and lost it shows
+    // Verified before any manifest points at them: a registry that accepted an upload and lost it shows
     // here. A skipped blob was seen by its HEAD a moment ago.
     const received = blobs.filter((b) => b.outcome !== 'skipped');
-    const present = await Promise.all(
+    const verified = Promise.all(
       received.map((b) => store.hasBlob({ mediaType: '', digest: b.digest, size: b.size })),
-    );
-    const lost = received.find((_, i) => !present[i]);
-    if (lost) {
-      throw new OciError(
-        `${store.location}: blob ${lost.digest} (${lost.path}) is missing after its upload; no manifest was written.`,
-      );
-    }
+    ).then((present) => {
+      const lost = received.find((_, i) => !present[i]);
+      if (lost) {
+        throw new OciError(
+          `${store.location}: blob ${lost.digest} (${lost.path}) is missing after its upload; no manifest was written.`,
+        );
+      }
+    });
 
     // The version tag is written once (If-None-Match where the registry honours it, then read back); a
     // moving tag only ever moves up, by semver. Tags that already name this manifest are not touched.
+    // The check of the tag right before it is written goes out with the blobs' verification.
     const digest = manifest.descriptor.digest;
     const alreadyThere =
-      existing?.digest === digest ? true : (await writeVersionTag(store, manifest, tag)).alreadyThere;
+      existing?.digest === digest
+        ? (await verified, true)
+        : (await writeVersionTag(store, manifest, tag, verified)).alreadyThere;
     const moved: string[] = [];
     const heldBack: Array<{ tag: string; version: string }> = [];
     for (const [i, t] of movingTags.entries()) {
@@ -350,7 +388,10 @@ export async function publishModel(request: PublishRequest): Promise<PublishResu
     };
   } finally {
     // Only a cache: a project directory that cannot be written costs the next publish a read, no more.
-    await cache?.save().catch(() => undefined);
+    await Promise.all([
+      savedCache ?? cache?.save().catch(() => undefined),
+      ...sessions.map((session) => session.release()),
+    ]);
   }
 }
 
@@ -431,12 +472,14 @@ async function attachReferrer(
   return manifest.descriptor.digest;
 }
 
+/** `session`: an upload session opened ahead, taken only when the blob is really sent. */
 async function sendBlob(
   store: ArtifactStore,
   blob: Descriptor,
   file: string,
   open: (progress?: BytesProgress) => AsyncIterable<Uint8Array>,
-  onProgress?: (event: PublishProgress) => void,
+  onProgress: ((event: PublishProgress) => void) | undefined,
+  session: () => UploadSession | undefined,
 ): Promise<PublishedBlob['outcome']> {
   if (await store.hasBlob(blob)) {
     onProgress?.({ phase: 'skip', file, bytesTotal: blob.size });
@@ -448,21 +491,27 @@ async function sendBlob(
   }
   const report = (bytesDone: number) =>
     onProgress?.({ phase: 'upload', file, bytesDone, bytesTotal: blob.size });
-  await store.putBlob(blob, open, report);
+  await store.putBlob(blob, open, report, session());
   return 'uploaded';
 }
 
-/** `present`: the answer of a HEAD for this blob already on its way. */
+/** `present`: the answer of a HEAD for this blob already on its way; `session`: one opened ahead for it. */
 async function sendBytes(
   store: ArtifactStore,
   blob: Descriptor,
   bytes: Buffer,
   present: Promise<boolean> = store.hasBlob(blob),
+  session?: UploadSession,
 ): Promise<PublishedBlob['outcome']> {
   if (await present) return 'skipped';
-  await store.putBlob(blob, async function* () {
-    yield bytes;
-  });
+  await store.putBlob(
+    blob,
+    async function* () {
+      yield bytes;
+    },
+    undefined,
+    session,
+  );
   return 'uploaded';
 }
 

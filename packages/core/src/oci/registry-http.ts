@@ -67,6 +67,8 @@ export class RegistryConnection {
   readonly baseUrl: string;
   readonly #options: RegistryConnectionOptions;
   #authorization: string | undefined;
+  /** The login under way, which requests challenged meanwhile wait for rather than start their own. */
+  #authenticating: Promise<void> | undefined;
   /** Every secret this connection sends, removed from the messages it builds from what registries say. */
   readonly #redactor: Redactor;
 
@@ -96,6 +98,7 @@ export class RegistryConnection {
   /** Sends a request, authenticating once when challenged. Statuses are the caller's to judge. */
   async send(method: string, target: URL | string, options: RequestOptions): Promise<Answer> {
     const url = typeof target === 'string' ? new URL(target, this.baseUrl) : target;
+    const sentWith = this.#authorization;
     let response = await this.#sendFollowingRedirects(method, url, options);
     if (response.status === 401) {
       const header = response.headers.get('www-authenticate');
@@ -103,7 +106,14 @@ export class RegistryConnection {
       const challenge = header ? parseChallenge(header) : undefined;
       if (!challenge)
         throw new AuthError(`${this.location}: ${options.what} answered 401 without a challenge.`);
-      await this.#authenticate(challenge);
+      // Requests sent together are challenged together: one login serves them all, and a request that
+      // went out before a login that has since finished simply goes again with it.
+      if (this.#authorization === sentWith) {
+        this.#authenticating ??= this.#authenticate(challenge).finally(() => {
+          this.#authenticating = undefined;
+        });
+        await this.#authenticating;
+      }
       response = await this.#sendFollowingRedirects(method, url, options);
       if (response.status === 401) {
         await response.body?.cancel();

@@ -10,7 +10,50 @@ import { MANIFEST_ACCEPT, OCI_INDEX } from './media-types.js';
 import type { Descriptor } from './model-manifest.js';
 import { RegistryConnection, type RegistryConnectionOptions } from './registry-http.js';
 import { DEFAULT_RETRY, RetryableStatusError, type RetryPolicy, withRetry } from './retry.js';
-import type { ArtifactStore, NewBlob, OpenBlob, PutManifestOptions, StoredManifest } from './store.js';
+import type {
+  ArtifactStore,
+  NewBlob,
+  OpenBlob,
+  PutManifestOptions,
+  StoredManifest,
+  UploadSession,
+} from './store.js';
+
+/** A session opened ahead is used only while this young: a registry may expire an idle upload. */
+const SESSION_MAX_AGE_MS = 60_000;
+
+/** An upload session opened ahead of its blob (see ArtifactStore.openUpload). */
+class AheadSession implements UploadSession {
+  readonly #location: Promise<string | undefined>;
+  readonly #openedAt = performance.now();
+  readonly #cancel: (location: string) => Promise<void>;
+  #taken = false;
+
+  constructor(location: Promise<string>, cancel: (location: string) => Promise<void>) {
+    // One that failed to open is simply not there: the upload opens its own, and that one says what failed.
+    this.#location = location.catch(() => undefined);
+    this.#cancel = cancel;
+  }
+
+  /** Its location, for the one upload that takes it; undefined once taken, or when it did not open or aged. */
+  async take(): Promise<string | undefined> {
+    if (this.#taken) return undefined;
+    this.#taken = true;
+    const location = await this.#location;
+    if (location && performance.now() - this.#openedAt > SESSION_MAX_AGE_MS) {
+      await this.#cancel(location);
+      return undefined;
+    }
+    return location;
+  }
+
+  async release(): Promise<void> {
+    if (this.#taken) return;
+    this.#taken = true;
+    const location = await this.#location;
+    if (location) await this.#cancel(location);
+  }
+}
 
 export interface RegistryStoreOptions extends RegistryConnectionOptions {
   /** Upload in PATCH chunks of this many bytes instead of one streamed PUT (GHCR caps chunks at 4 MiB). */
@@ -66,8 +109,7 @@ export class RegistryStore implements ArtifactStore {
         if (response.status === 201) return true;
         // 202: not mountable, and the registry opened an upload session instead; close it.
         const location = response.headers.get('location');
-        if (location)
-          await (await this.#http.send('DELETE', location, { what: 'cancel of upload' })).body?.cancel();
+        if (location) await this.#cancelUpload(location);
         return false;
       });
       if (mounted) return true;
@@ -75,11 +117,20 @@ export class RegistryStore implements ArtifactStore {
     return false;
   }
 
-  async putBlob(blob: Descriptor, open: OpenBlob, onProgress?: (bytesDone: number) => void): Promise<void> {
+  openUpload(): UploadSession {
+    return new AheadSession(this.#startUpload('a blob'), (location) => this.#cancelUpload(location));
+  }
+
+  async putBlob(
+    blob: Descriptor,
+    open: OpenBlob,
+    onProgress?: (bytesDone: number) => void,
+    session?: UploadSession,
+  ): Promise<void> {
     await this.#retried(`upload of blob ${blob.digest}`, async (attempt) => {
       // A dropped connection may have come after the registry committed the blob.
       if (attempt > 1 && (await this.hasBlob(blob))) return;
-      const location = await this.#startUpload(blob.digest);
+      const location = (await take(session)) ?? (await this.#startUpload(blob.digest));
       const what = `upload of blob ${blob.digest}`;
       const chunkSize = this.#options.chunkSize;
       if (chunkSize && chunkSize > 0) {
@@ -99,7 +150,7 @@ export class RegistryStore implements ArtifactStore {
   async streamBlob(blob: NewBlob): Promise<string> {
     const { size, name, onProgress } = blob;
     return this.#retried(`upload of ${name}`, async () => {
-      const location = await this.#startUpload(name);
+      const location = (await take(blob.session)) ?? (await this.#startUpload(name));
       const hash = createHash('sha256');
       let received = 0;
       // Hashed as they go out: the digest is ready when the last byte is sent, for the closing PUT.
@@ -256,6 +307,16 @@ export class RegistryStore implements ArtifactStore {
     return new URL(location, this.#http.baseUrl).toString();
   }
 
+  /** Ends an upload session nothing will use; a registry that does not answer expires it in its own time. */
+  async #cancelUpload(location: string): Promise<void> {
+    try {
+      const response = await this.#http.send('DELETE', location, { what: 'cancel of upload' });
+      await response.body?.cancel();
+    } catch {
+      // Only tidiness is lost.
+    }
+  }
+
   /** PATCHes the bytes in chunks held in memory one at a time; returns the upload's location after the last. */
   async #patchChunks(
     start: string,
@@ -338,6 +399,11 @@ export class RegistryStore implements ArtifactStore {
       this.#options.signal,
     );
   }
+}
+
+/** The location of a session opened ahead, for the first upload given it; undefined otherwise. */
+async function take(session: UploadSession | undefined): Promise<string | undefined> {
+  return session instanceof AheadSession ? session.take() : undefined;
 }
 
 function withDigest(location: string, digest: string): string {

@@ -10,6 +10,15 @@ export interface PutManifestOptions {
   readonly ifAbsent?: boolean;
 }
 
+/**
+ * An upload session opened before its blob is ready to go, so that its round trip is taken while other
+ * work goes on. The first upload given it takes it; one that no upload took must be released.
+ */
+export interface UploadSession {
+  /** Ends the session unless an upload took it. Never throws: at worst the registry expires it. */
+  release(): Promise<void>;
+}
+
 /** A blob to send before its digest is known. */
 export interface NewBlob {
   readonly size: number;
@@ -17,6 +26,8 @@ export interface NewBlob {
   /** What it is, for messages: the model file's path. */
   readonly name: string;
   readonly onProgress?: (bytesDone: number) => void;
+  /** An upload session opened ahead for it (see ArtifactStore.openUpload). */
+  readonly session?: UploadSession;
 }
 
 export interface StoredManifest {
@@ -34,12 +45,22 @@ export interface ArtifactStore {
   hasBlob(blob: Descriptor): Promise<boolean>;
   /** Makes the blob present without sending it, from a sibling repository; false when that did not work. */
   mountBlob(blob: Descriptor): Promise<boolean>;
-  putBlob(blob: Descriptor, open: OpenBlob, onProgress?: (bytesDone: number) => void): Promise<void>;
+  putBlob(
+    blob: Descriptor,
+    open: OpenBlob,
+    onProgress?: (bytesDone: number) => void,
+    session?: UploadSession,
+  ): Promise<void>;
   /**
    * Sends a blob whose digest is not known yet, hashing it on the way (one read of its source), and
    * returns that digest once the store has checked it against what it received.
    */
   streamBlob(blob: NewBlob): Promise<string>;
+  /**
+   * Opens an upload session now, for a blob whose upload starts later (given to putBlob or streamBlob);
+   * absent where uploads need no session (an OCI layout).
+   */
+  openUpload?(): UploadSession;
   /** Streams a blob; the caller verifies its digest. */
   getBlob(blob: Descriptor): AsyncIterable<Uint8Array>;
   /** The manifest a tag or digest names, or undefined when there is none. */

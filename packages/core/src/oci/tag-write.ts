@@ -23,15 +23,20 @@ export interface VersionTagOutcome {
   readonly alreadyThere: boolean;
 }
 
-/** Writes the version tag once; throws VersionExistsError when it names another model, before or after. */
+/**
+ * Writes the version tag once; throws VersionExistsError when it names another model, before or after.
+ * `ready`: what must hold before the tag is written (the blobs verified present); the tag is checked
+ * while it settles.
+ */
 export async function writeVersionTag(
   store: ArtifactStore,
   manifest: Document<unknown>,
   tag: string,
+  ready?: Promise<unknown>,
 ): Promise<VersionTagOutcome> {
   const ours = manifest.descriptor.digest;
   const started = performance.now();
-  const before = await store.getManifest(tag);
+  const [before] = await Promise.all([store.getManifest(tag), ready]);
   if (before?.digest === ours) return { alreadyThere: true };
   if (before) throw versionExists(store, tag, before.digest, ours);
   await store.putManifest(manifest.bytes, manifest.descriptor, tag, { ifAbsent: true });
