@@ -318,10 +318,9 @@ export async function publishModel(request: PublishRequest): Promise<PublishResu
     // moving tag only ever moves up, by semver. Tags that already name this manifest are not touched.
     // The check of the tag right before it is written goes out with the blobs' verification.
     const digest = manifest.descriptor.digest;
-    const alreadyThere =
-      existing?.digest === digest
-        ? (await verified, true)
-        : (await writeVersionTag(store, manifest, tag, verified)).alreadyThere;
+    let alreadyThere = existing?.digest === digest;
+    if (alreadyThere) await verified;
+    else alreadyThere = (await writeVersionTag(store, manifest, tag, verified)).alreadyThere;
     const moved: string[] = [];
     const heldBack: Array<{ tag: string; version: string }> = [];
     for (const [i, t] of movingTags.entries()) {

@@ -24,23 +24,27 @@ const SESSION_MAX_AGE_MS = 60_000;
 
 /** An upload session opened ahead of its blob (see ArtifactStore.openUpload). */
 class AheadSession implements UploadSession {
-  readonly #location: Promise<string | undefined>;
+  readonly #location: Promise<string>;
   readonly #openedAt = performance.now();
   readonly #cancel: (location: string) => Promise<void>;
   #taken = false;
 
   constructor(location: Promise<string>, cancel: (location: string) => Promise<void>) {
-    // One that failed to open is simply not there: the upload opens its own, and that one says what failed.
-    this.#location = location.catch(() => undefined);
+    this.#location = location;
+    // Its failure belongs to the upload that takes it; one that no upload takes has nothing to report.
+    location.catch(() => undefined);
     this.#cancel = cancel;
   }
 
-  /** Its location, for the one upload that takes it; undefined once taken, or when it did not open or aged. */
+  /**
+   * Its location, for the one upload that takes it (which fails as its own POST would have, when the
+   * session could not be opened); undefined once taken, or when it waited too long to be trusted.
+   */
   async take(): Promise<string | undefined> {
     if (this.#taken) return undefined;
     this.#taken = true;
     const location = await this.#location;
-    if (location && performance.now() - this.#openedAt > SESSION_MAX_AGE_MS) {
+    if (performance.now() - this.#openedAt > SESSION_MAX_AGE_MS) {
       await this.#cancel(location);
       return undefined;
     }
@@ -50,7 +54,7 @@ class AheadSession implements UploadSession {
   async release(): Promise<void> {
     if (this.#taken) return;
     this.#taken = true;
-    const location = await this.#location;
+    const location = await this.#location.catch(() => undefined);
     if (location) await this.#cancel(location);
   }
 }
@@ -118,7 +122,9 @@ export class RegistryStore implements ArtifactStore {
   }
 
   openUpload(): UploadSession {
-    return new AheadSession(this.#startUpload('a blob'), (location) => this.#cancelUpload(location));
+    // Retried (and its retries told) as the upload's own POST would be.
+    const location = this.#retried('start of an upload', () => this.#startUpload('a blob'));
+    return new AheadSession(location, (at) => this.#cancelUpload(at));
   }
 
   async putBlob(
