@@ -176,31 +176,29 @@ describe('uploading model files to a registry', () => {
     );
   });
 
-  it('closes the upload sessions it opened ahead when the version turns out to be there already', async () => {
+  it('closes an upload session that no upload took, leaving nothing open in the registry', async () => {
     const own = await startRegistry();
     cleanups.push(() => own.stop());
-    const { files } = await modelDir({ 'model/weights.bin': MiB, 'model/config.json': 100 });
     const repository = uniqueRepository('ahead');
-    const again = async () =>
-      publishModel({
-        store: new RegistryStore({ registry: own.address, repository, actions: 'pull,push' }),
-        files,
-        metadata: { name: 'iris', version: '1.0.0', created: '2024-05-01T12:00:00Z' },
-      });
-    const first = await again();
-    // Another machine (no digest cache): its sessions open with the tag check, which finds the version.
-    const second = await again();
-    expect([second.digest, second.alreadyPublished, second.bytesUploaded]).toEqual([first.digest, true, 0]);
+    const store = new RegistryStore({ registry: own.address, repository, actions: 'pull,push' });
+    const uploads = join(own.storage, 'docker/registry/v2/repositories', repository, '_uploads');
     // An open session is a directory with its start time and data; distribution's cancel removes both
     // (and leaves an empty hash-state folder behind, which it never reads again).
-    const uploads = join(own.storage, 'docker/registry/v2/repositories', repository, '_uploads');
-    const sessions = await readdir(uploads).catch(() => []);
-    const open = [];
-    for (const session of sessions) {
-      const entries = await readdir(join(uploads, session));
-      if (entries.includes('startedat') || entries.includes('data')) open.push(session);
-    }
-    expect(open).toEqual([]);
+    const open = async () => {
+      const found = [];
+      for (const session of await readdir(uploads).catch(() => [])) {
+        const entries = await readdir(join(uploads, session));
+        if (entries.includes('startedat') || entries.includes('data')) found.push(session);
+      }
+      return found;
+    };
+    const kept = store.openUpload();
+    const released = store.openUpload();
+    await released.release();
+    // The other is still open (once its POST is answered).
+    await vi.waitFor(async () => expect(await open()).toHaveLength(1));
+    await kept.release();
+    expect(await open()).toEqual([]);
   });
 
   it('opens a fresh session instead of one that waited too long, and cancels the old one', async () => {

@@ -194,16 +194,10 @@ export async function publishModel(request: PublishRequest): Promise<PublishResu
       const hit = cache?.lookup(file.file.source, file.file.path, file.identity);
       return hit ? layerDescriptor(file.file, hit.digest, hit.size) : undefined;
     });
-    // With no moving tag to learn the last version's files from and no sibling to mount from, every file
-    // whose digest is not known streams as soon as the version is known to be free: the sessions for the
-    // first of them, and for the config that follows them, open now, alongside the tag checks.
-    const unknown = known.filter((layer) => layer === undefined).length;
+    // Sessions for files that stream are not opened with the tag check: a repository that does not exist
+    // yet, asked for a tag and upload sessions at once, once left distribution 2.8 answering nothing.
     const ahead: Array<UploadSession | undefined> = [];
     let configSession: UploadSession | undefined;
-    if (unknown > 0 && movingTags.length === 0 && !store.mountable) {
-      for (let i = 0; i < Math.min(unknown, limit.concurrency); i++) ahead.push(openUpload());
-      configSession = openUpload();
-    }
     // Independent of each other, so asked at once: what the tags name now.
     const [existing, moving] = await Promise.all([
       store.getManifest(tag),
