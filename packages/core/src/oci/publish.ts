@@ -167,17 +167,16 @@ export async function publishModel(request: PublishRequest): Promise<PublishResu
   const counted = (bytes: number) => {
     bytesRead += bytes;
   };
-  // Upload sessions opened ahead of their blobs: each one's round trip is taken while something else
-  // is on the wire. Any that no upload took are closed at the end.
-  const sessions: UploadSession[] = [];
-  const openUpload = () => {
-    const session = store.openUpload?.();
-    if (session) sessions.push(session);
-    return session;
-  };
+  // The config's upload session, opened while the first file streams; closed at the end if unused.
+  let configSession: UploadSession | undefined;
   let savedCache: Promise<void> | undefined;
   try {
-    const stated = await Promise.all(files.map((file) => statModelFile(file)));
+    // Independent of each other, so asked at once: who the files are, and what the tags name now.
+    const [stated, existing, moving] = await Promise.all([
+      Promise.all(files.map((file) => statModelFile(file))),
+      store.getManifest(tag),
+      Promise.all(movingTags.map((t) => store.getManifest(t))),
+    ]);
     const remember = (file: StatedFile, layer: Descriptor) =>
       cache?.record(file.file.source, file.file.path, file.identity, file.statedAtMs, layer);
     const hash = async (file: StatedFile): Promise<Descriptor> => {
@@ -194,15 +193,6 @@ export async function publishModel(request: PublishRequest): Promise<PublishResu
       const hit = cache?.lookup(file.file.source, file.file.path, file.identity);
       return hit ? layerDescriptor(file.file, hit.digest, hit.size) : undefined;
     });
-    // Sessions for files that stream are not opened with the tag check: a repository that does not exist
-    // yet, asked for a tag and upload sessions at once, once left distribution 2.8 answering nothing.
-    const ahead: Array<UploadSession | undefined> = [];
-    let configSession: UploadSession | undefined;
-    // Independent of each other, so asked at once: what the tags name now.
-    const [existing, moving] = await Promise.all([
-      store.getManifest(tag),
-      Promise.all(movingTags.map((t) => store.getManifest(t))),
-    ]);
 
     if (existing) {
       // The version exists: whether it names this very model must be known before a byte is sent.
@@ -235,10 +225,7 @@ export async function publishModel(request: PublishRequest): Promise<PublishResu
           if (!layer && (store.mountable || before.get(file.file.path) === size)) layer = await hash(file);
           if (layer) {
             try {
-              return {
-                layer,
-                outcome: await sendBlob(store, layer, file.file.path, open, onProgress, () => ahead.shift()),
-              };
+              return { layer, outcome: await sendBlob(store, layer, file.file.path, open, onProgress) };
             } catch (error) {
               // Not hashed again while sent: the store's own digest check is what caught a file that
               // changed in a way its identity (device, inode, size, mtime, ctime) did not show.
@@ -246,18 +233,18 @@ export async function publishModel(request: PublishRequest): Promise<PublishResu
               throw error;
             }
           }
-          // The config goes up once this is in: its session opens while this streams.
-          configSession ??= openUpload();
+          // The config goes up once this is in: its session opens while this streams. (Not earlier, with
+          // the tag check: a repository that did not exist yet, asked for a tag and upload sessions at
+          // once, left distribution 2.8 answering nothing in one of some 25 publishes.)
+          configSession ??= store.openUpload?.();
           // Hashed as it is sent: a digest the store disagrees with means the bytes changed on the way,
           // and its BlobRejectedError says so as it is.
-          const session = ahead.shift();
           const digest = await store.streamBlob({
             size,
             name: file.file.path,
             open,
             onProgress: (bytesDone) =>
               onProgress?.({ phase: 'upload', file: file.file.path, bytesDone, bytesTotal: size }),
-            ...(session ? { session } : {}),
           });
           layer = layerDescriptor(file.file, digest, size);
           remember(file, layer);
@@ -383,7 +370,7 @@ export async function publishModel(request: PublishRequest): Promise<PublishResu
     // Only a cache: a project directory that cannot be written costs the next publish a read, no more.
     await Promise.all([
       savedCache ?? cache?.save().catch(() => undefined),
-      ...sessions.map((session) => session.release()),
+      configSession?.release(),
     ]);
   }
 }
@@ -465,14 +452,12 @@ async function attachReferrer(
   return manifest.descriptor.digest;
 }
 
-/** `session`: an upload session opened ahead, taken only when the blob is really sent. */
 async function sendBlob(
   store: ArtifactStore,
   blob: Descriptor,
   file: string,
   open: (progress?: BytesProgress) => AsyncIterable<Uint8Array>,
-  onProgress: ((event: PublishProgress) => void) | undefined,
-  session: () => UploadSession | undefined,
+  onProgress?: (event: PublishProgress) => void,
 ): Promise<PublishedBlob['outcome']> {
   if (await store.hasBlob(blob)) {
     onProgress?.({ phase: 'skip', file, bytesTotal: blob.size });
@@ -484,7 +469,7 @@ async function sendBlob(
   }
   const report = (bytesDone: number) =>
     onProgress?.({ phase: 'upload', file, bytesDone, bytesTotal: blob.size });
-  await store.putBlob(blob, open, report, session());
+  await store.putBlob(blob, open, report);
   return 'uploaded';
 }
 

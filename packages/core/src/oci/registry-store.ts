@@ -156,7 +156,7 @@ export class RegistryStore implements ArtifactStore {
   async streamBlob(blob: NewBlob): Promise<string> {
     const { size, name, onProgress } = blob;
     return this.#retried(`upload of ${name}`, async () => {
-      const location = (await take(blob.session)) ?? (await this.#startUpload(name));
+      const location = await this.#startUpload(name);
       const hash = createHash('sha256');
       let received = 0;
       // Hashed as they go out: the digest is ready when the last byte is sent, for the closing PUT.

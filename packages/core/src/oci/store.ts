@@ -26,8 +26,6 @@ export interface NewBlob {
   /** What it is, for messages: the model file's path. */
   readonly name: string;
   readonly onProgress?: (bytesDone: number) => void;
-  /** An upload session opened ahead for it (see ArtifactStore.openUpload). */
-  readonly session?: UploadSession;
 }
 
 export interface StoredManifest {
@@ -57,7 +55,7 @@ export interface ArtifactStore {
    */
   streamBlob(blob: NewBlob): Promise<string>;
   /**
-   * Opens an upload session now, for a blob whose upload starts later (given to putBlob or streamBlob);
+   * Opens an upload session now, for a blob whose upload starts later (given to putBlob);
    * absent where uploads need no session (an OCI layout).
    */
   openUpload?(): UploadSession;
