@@ -368,10 +368,7 @@ export async function publishModel(request: PublishRequest): Promise<PublishResu
     };
   } finally {
     // Only a cache: a project directory that cannot be written costs the next publish a read, no more.
-    await Promise.all([
-      savedCache ?? cache?.save().catch(() => undefined),
-      configSession?.release(),
-    ]);
+    await Promise.all([savedCache ?? cache?.save().catch(() => undefined), configSession?.release()]);
   }
 }
 
