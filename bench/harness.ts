@@ -218,8 +218,10 @@ export interface ProcessSample extends Sample {
 export function runProcess(
   command: string,
   args: readonly string[],
-  options: { env?: Record<string, string>; cwd?: string; input?: string } = {},
+  options: { env?: Record<string, string>; cwd?: string; input?: string; timeoutMs?: number } = {},
 ): { sample: ProcessSample; stdout: string; stderr: string } {
+  // A run that hangs fails the bench with what it was, rather than holding it forever.
+  const timeoutMs = options.timeoutMs ?? 10 * 60_000;
   const dir = mkdtempSync(join(tmpdir(), 'slipway-bench-time-'));
   try {
     const rssFile = join(dir, 'rss');
@@ -228,10 +230,16 @@ export function runProcess(
       env: { ...process.env, ...options.env },
       encoding: 'utf8',
       maxBuffer: 256 * 1024 * 1024,
+      timeout: timeoutMs,
+      killSignal: 'SIGKILL',
       ...(options.cwd ? { cwd: options.cwd } : {}),
       ...(options.input !== undefined ? { input: options.input } : {}),
     });
     const ms = performance.now() - started;
+    if (result.error) {
+      const why = result.signal === 'SIGKILL' ? `ran past ${timeoutMs / 1000} s` : result.error.message;
+      throw new Error(`${command} ${args.join(' ')} failed: ${why}: ${result.stderr}`);
+    }
     if (result.status !== 0) {
       throw new Error(`${command} ${args.join(' ')} failed (exit ${result.status}): ${result.stderr}`);
     }
