@@ -1,12 +1,12 @@
 // Runs the project's eval command: no shell, output streamed line by line, a timeout, and the whole
 // process tree killed on timeout or cancellation. The command runs in its own process group and session
 // (detached), so one signal to the group reaches the grandchildren a Python or shell wrapper starts too;
-// those that leave both (setsid) are found by parentage as they appear (process-tree.ts). At the deadline
-// the pipes are closed, so nothing left holding them can keep the run open.
+// those that leave both (setsid) are found by parentage as they appear, or by the output pipes they hold
+// (process-tree.ts). At the deadline the pipes are closed, so nothing left holding them can keep the run open.
 import { spawn } from 'node:child_process';
 import { EvaluationError } from './errors.js';
 import { OutputLines } from './output-lines.js';
-import { ProcessTree } from './process-tree.js';
+import { ProcessTree, pipeName } from './process-tree.js';
 
 export type CommandSpec = string | readonly string[];
 
@@ -83,7 +83,11 @@ export async function runCommand(options: RunCommandOptions): Promise<CommandRes
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const pid = child.pid;
-  const tree = pid !== undefined ? new ProcessTree(pid) : undefined;
+  // Our ends of the pipes name the same pipes as the ends the command's processes hold.
+  const pipes = [child.stdout, child.stderr]
+    .map((stream) => pipeName((stream as unknown as { _handle?: { fd?: number } })._handle?.fd))
+    .filter((name): name is string => name !== undefined);
+  const tree = pid !== undefined ? new ProcessTree(pid, pipes) : undefined;
   const grace = options.killGraceMs ?? 3_000;
 
   const pipeLines = (stream: NodeJS.ReadableStream, name: 'stdout' | 'stderr') => {

@@ -1,8 +1,10 @@
 // Finds every process an eval command started, including one that left its process group and session
 // (`setsid`, a daemonising wrapper): a signal to the group misses those, and one holding the command's
 // stdout would keep the run open forever. Linux's /proc gives parent, group and session of each process;
-// elsewhere only the group is known and the group signal has to do.
-import { readdirSync, readFileSync } from 'node:fs';
+// elsewhere only the group is known and the group signal has to do. A process that left before any look
+// at /proc saw it, and whose parent has exited, is still found if it holds the command's stdout or stderr:
+// the pipes are the command's, and whatever holds them is what would keep the run open.
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 export interface ProcessEntry {
   readonly pid: number;
@@ -32,15 +34,46 @@ function readEntry(pid: number): ProcessEntry | undefined {
   }
 }
 
-function allProcesses(): ProcessEntry[] {
-  let names: string[];
+function listProc(): string[] {
   try {
-    names = readdirSync('/proc');
+    return readdirSync('/proc');
   } catch {
     return [];
   }
+}
+
+/** Whether one of the process's open files is one of `pipes`; false for a process not ours to look into. */
+function holdsAny(pid: number, pipes: ReadonlySet<string>): boolean {
+  let fds: string[];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return false;
+  }
+  for (const fd of fds) {
+    try {
+      if (pipes.has(readlinkSync(`/proc/${pid}/fd/${fd}`))) return true;
+    } catch {
+      // Closed meanwhile.
+    }
+  }
+  return false;
+}
+
+/** How /proc names the pipe behind one of this process's file descriptors (`pipe:[inode]`), if it is one. */
+export function pipeName(fd: number | undefined): string | undefined {
+  if (fd === undefined || fd < 0) return undefined;
+  try {
+    const target = readlinkSync(`/proc/self/fd/${fd}`);
+    return target.startsWith('pipe:') ? target : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function allProcesses(): ProcessEntry[] {
   const entries: ProcessEntry[] = [];
-  for (const name of names) {
+  for (const name of listProc()) {
     const pid = Number(name);
     if (!Number.isInteger(pid) || pid <= 0) continue;
     const entry = readEntry(pid);
@@ -59,8 +92,12 @@ export class ProcessTree {
 
   private readonly leader: number;
 
-  constructor(leader: number) {
+  /** The command's output pipes as /proc names them (`pipe:[inode]`). */
+  private readonly pipes: ReadonlySet<string>;
+
+  constructor(leader: number, pipes: readonly string[] = []) {
     this.leader = leader;
+    this.pipes = new Set(pipes);
   }
 
   /** Looks at /proc once and adds what belongs to the tree. */
@@ -86,10 +123,26 @@ export class ProcessTree {
     }
   }
 
-  /** Signals the leader's group, and each remembered process (and its group) that is still the same process. */
+  /** Adds every process (but this one) that holds one of the command's pipes open. */
+  private adoptPipeHolders(): void {
+    if (this.pipes.size === 0) return;
+    for (const name of listProc()) {
+      const pid = Number(name);
+      if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || this.known.has(pid)) continue;
+      if (!holdsAny(pid, this.pipes)) continue;
+      const entry = readEntry(pid);
+      if (entry) this.known.set(pid, entry);
+    }
+  }
+
+  /**
+   * Signals the leader's group, and each remembered process (and its group) that is still the same
+   * process, and whatever holds the command's pipes.
+   */
   kill(signal: NodeJS.Signals): void {
     signalGroup(this.leader, signal);
     this.scan();
+    this.adoptPipeHolders();
     for (const entry of this.known.values()) {
       const now = readEntry(entry.pid);
       if (!now || now.start !== entry.start) continue;

@@ -117,6 +117,23 @@ describe('running the eval command', () => {
     expect(alive(grandchild)).toBe(false);
   });
 
+  it('finds a setsid grandchild that no look at the tree saw, by the stdout it holds', async () => {
+    // Forked after the first scan (500 ms) and orphaned at once, before the second: by parentage it is
+    // lost, but it still holds the command's stdout.
+    const lines: string[] = [];
+    const result = await runCommand({
+      command: ['sh', '-c', 'sleep 0.7; setsid sleep 300 & echo $!'],
+      cwd: '.',
+      env,
+      killGraceMs: 5_000,
+      onLine: (l) => lines.push(l),
+    });
+    expect(result.exitCode).toBe(0);
+    const grandchild = Number(lines[0]);
+    expect(grandchild).toBeGreaterThan(0);
+    expect(alive(grandchild)).toBe(false);
+  });
+
   it('logs only the last frame of a 16 MB carriage-return progress bar, and cuts a 16 MB line short', async () => {
     // tqdm redraws its bar with `\r`; a terminal shows the last frame, and so does the log.
     const script =
