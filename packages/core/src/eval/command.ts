@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { EvaluationError } from './errors.js';
 import { OutputLines } from './output-lines.js';
-import { ProcessTree, pipeName } from './process-tree.js';
+import { outputFiles, ProcessTree } from './process-tree.js';
 
 export type CommandSpec = string | readonly string[];
 
@@ -83,11 +83,9 @@ export async function runCommand(options: RunCommandOptions): Promise<CommandRes
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const pid = child.pid;
-  // Our ends of the pipes name the same pipes as the ends the command's processes hold.
-  const pipes = [child.stdout, child.stderr]
-    .map((stream) => pipeName((stream as unknown as { _handle?: { fd?: number } })._handle?.fd))
-    .filter((name): name is string => name !== undefined);
-  const tree = pid !== undefined ? new ProcessTree(pid, pipes) : undefined;
+  // The command's ends of its output pipes, read as it starts (spawn returns once it has exec'd): whatever
+  // holds them later is one of its processes.
+  const tree = pid !== undefined ? new ProcessTree(pid, outputFiles(pid)) : undefined;
   const grace = options.killGraceMs ?? 3_000;
 
   const pipeLines = (stream: NodeJS.ReadableStream, name: 'stdout' | 'stderr') => {

@@ -60,15 +60,22 @@ function holdsAny(pid: number, pipes: ReadonlySet<string>): boolean {
   return false;
 }
 
-/** How /proc names the pipe behind one of this process's file descriptors (`pipe:[inode]`), if it is one. */
-export function pipeName(fd: number | undefined): string | undefined {
-  if (fd === undefined || fd < 0) return undefined;
-  try {
-    const target = readlinkSync(`/proc/self/fd/${fd}`);
-    return target.startsWith('pipe:') ? target : undefined;
-  } catch {
-    return undefined;
+/**
+ * What a process's stdout and stderr are, as /proc names them (`pipe:[inode]`, or `socket:[inode]` for the
+ * socket pair Node gives a child), read while it is the only one holding them: its descendants inherit
+ * these very files.
+ */
+export function outputFiles(pid: number): string[] {
+  const files: string[] = [];
+  for (const fd of [1, 2]) {
+    try {
+      const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+      if (target.startsWith('pipe:[') || target.startsWith('socket:[')) files.push(target);
+    } catch {
+      // Gone already, or not Linux.
+    }
   }
+  return files;
 }
 
 function allProcesses(): ProcessEntry[] {
@@ -92,7 +99,7 @@ export class ProcessTree {
 
   private readonly leader: number;
 
-  /** The command's output pipes as /proc names them (`pipe:[inode]`). */
+  /** The command's stdout and stderr as /proc names them (outputFiles). */
   private readonly pipes: ReadonlySet<string>;
 
   constructor(leader: number, pipes: readonly string[] = []) {
@@ -123,7 +130,7 @@ export class ProcessTree {
     }
   }
 
-  /** Adds every process (but this one) that holds one of the command's pipes open. */
+  /** Adds every process (but this one) that holds the command's stdout or stderr open. */
   private adoptPipeHolders(): void {
     if (this.pipes.size === 0) return;
     for (const name of listProc()) {

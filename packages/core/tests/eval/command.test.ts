@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { commandArgv, runCommand } from '../../src/eval/command.js';
 
 const env = { PATH: process.env.PATH };
@@ -13,6 +13,18 @@ function alive(pid: number): boolean {
     return false;
   }
 }
+
+// A test that fails must not leave its `sleep 300` behind.
+const strays: number[] = [];
+afterEach(() => {
+  for (const pid of strays.splice(0)) {
+    try {
+      if (alive(pid)) process.kill(pid, 'SIGKILL');
+    } catch {
+      // Gone.
+    }
+  }
+});
 
 describe('running the eval command', () => {
   it('splits a string command on whitespace and never hands it to a shell', async () => {
@@ -98,6 +110,7 @@ describe('running the eval command', () => {
     });
     await expect(run).rejects.toThrow(/ran past its timeout of 1\.5 s/);
     const grandchild = Number(lines[0]);
+    strays.push(grandchild);
     expect(grandchild).toBeGreaterThan(0);
     expect(alive(grandchild)).toBe(false);
   });
@@ -113,6 +126,7 @@ describe('running the eval command', () => {
     });
     expect(result.exitCode).toBe(0);
     const grandchild = Number(lines[0]);
+    strays.push(grandchild);
     expect(grandchild).toBeGreaterThan(0);
     expect(alive(grandchild)).toBe(false);
   });
@@ -130,6 +144,7 @@ describe('running the eval command', () => {
     });
     expect(result.exitCode).toBe(0);
     const grandchild = Number(lines[0]);
+    strays.push(grandchild);
     expect(grandchild).toBeGreaterThan(0);
     expect(alive(grandchild)).toBe(false);
   });
