@@ -132,7 +132,7 @@ export async function runCommand(options: RunCommandOptions): Promise<CommandRes
       // Children the leader leaves behind (a wrapper that forks and returns) die with it, or their
       // open stdout would hold the run open; the group outlives its leader, so it can still be signalled.
       child.once('exit', (exitCode, exitSignal) => {
-        tree?.kill('SIGKILL');
+        tree?.kill('SIGKILL', !(child.stdout.readableEnded && child.stderr.readableEnded));
         // What still holds the pipes a moment later is not ours to wait for.
         timers.push(setTimeout(closePipes, Math.min(grace, 1_000)));
         child.once('close', () => resolve([exitCode, exitSignal]));

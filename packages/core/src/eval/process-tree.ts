@@ -144,12 +144,13 @@ export class ProcessTree {
 
   /**
    * Signals the leader's group, and each remembered process (and its group) that is still the same
-   * process, and whatever holds the command's pipes.
+   * process, and whatever holds the command's pipes. `pipesOpen` false: the pipes are known to be closed
+   * at both ends, so no process can hold them and /proc's open files need not be read.
    */
-  kill(signal: NodeJS.Signals): void {
+  kill(signal: NodeJS.Signals, pipesOpen = true): void {
     signalGroup(this.leader, signal);
     this.scan();
-    this.adoptPipeHolders();
+    if (pipesOpen) this.adoptPipeHolders();
     for (const entry of this.known.values()) {
       const now = readEntry(entry.pid);
       if (!now || now.start !== entry.start) continue;
