@@ -58,9 +58,13 @@ function requests(logFile: string): LoggedRequest[] {
  * The session's opening POST is left out on both sides.
  */
 export function uploadSpanMs(logFile: string, repository: string): number {
+  return spanIn(requests(logFile), repository);
+}
+
+function spanIn(logged: readonly LoggedRequest[], repository: string): number {
   const sessions = new Map<string, { start: number; end: number }>();
   const prefix = `/v2/${repository}/blobs/uploads/`;
-  for (const request of requests(logFile)) {
+  for (const request of logged) {
     if (!request.uri.startsWith(prefix) || (request.method !== 'PATCH' && request.method !== 'PUT')) continue;
     const uuid = request.uri.slice(prefix.length).split('?')[0]!;
     const start = request.end - request.durationMs;
@@ -87,7 +91,8 @@ export async function uploadSpansMs(
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
-      return repositories.map((repository) => uploadSpanMs(logFile, repository));
+      const logged = requests(logFile);
+      return repositories.map((repository) => spanIn(logged, repository));
     } catch (error) {
       if (Date.now() > deadline) throw error;
       await new Promise((done) => setTimeout(done, 50));

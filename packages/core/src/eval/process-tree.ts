@@ -34,12 +34,15 @@ function readEntry(pid: number): ProcessEntry | undefined {
   }
 }
 
-function listProc(): string[] {
+/** The pids /proc lists; none where there is no /proc. */
+function procPids(): number[] {
+  let names: string[];
   try {
-    return readdirSync('/proc');
+    names = readdirSync('/proc');
   } catch {
     return [];
   }
+  return names.map(Number).filter((pid) => Number.isInteger(pid) && pid > 0);
 }
 
 /** Whether one of the process's open files is one of `pipes`; false for a process not ours to look into. */
@@ -80,9 +83,7 @@ export function outputFiles(pid: number): string[] {
 
 function allProcesses(): ProcessEntry[] {
   const entries: ProcessEntry[] = [];
-  for (const name of listProc()) {
-    const pid = Number(name);
-    if (!Number.isInteger(pid) || pid <= 0) continue;
+  for (const pid of procPids()) {
     const entry = readEntry(pid);
     if (entry) entries.push(entry);
   }
@@ -133,9 +134,8 @@ export class ProcessTree {
   /** Adds every process (but this one) that holds the command's stdout or stderr open. */
   private adoptPipeHolders(): void {
     if (this.pipes.size === 0) return;
-    for (const name of listProc()) {
-      const pid = Number(name);
-      if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || this.known.has(pid)) continue;
+    for (const pid of procPids()) {
+      if (pid === process.pid || this.known.has(pid)) continue;
       if (!holdsAny(pid, this.pipes)) continue;
       const entry = readEntry(pid);
       if (entry) this.known.set(pid, entry);
