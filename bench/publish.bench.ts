@@ -25,7 +25,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { bundleForNode } from '../scripts/bundle.ts';
+import { bundleCli } from '../scripts/bundle.ts';
 import { startRegistry } from '../test/registry/registry-server.ts';
 import { compare, describeSpread, figure, median, runProcess, type Sample, spread } from './harness.ts';
 import { uploadSpansMs } from './registry-log.ts';
@@ -129,8 +129,7 @@ const rchar = () => Number(/rchar: (\d+)/.exec(readFileSync(ioFile, 'utf8'))?.[1
 
 try {
   // Node runs .ts but does not map the sources' .js imports, so the CLI is bundled first, as users get it.
-  const cli = join(work, 'slipway.mjs');
-  await bundleForNode({ entry: join(root, 'packages/cli/src/slipway.ts'), outfile: cli, split: true });
+  const cli = await bundleCli(join(work, 'cli'));
   const env = { SOURCE_DATE_EPOCH: '1700000000', NO_COLOR: '1' };
   const uncached = (dir: string) => rmSync(join(dir, '.slipway/cache'), { recursive: true, force: true });
   // The timed runs are plain `slipway publish`, as users run it; the probe that reads /proc/self/io at

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { bundleForNode } from '../scripts/bundle.ts';
+import { bundleCli } from '../scripts/bundle.ts';
 import { compare, time } from './harness.ts';
 
 const root = resolve(import.meta.dirname, '..');
@@ -31,13 +31,7 @@ function fileText(i: number, version: string): string {
 }
 
 try {
-  const cli = join(work, 'slipway.js');
-  await bundleForNode({
-    entry: join(root, 'packages/cli/src/slipway.ts'),
-    outfile: cli,
-    shebang: true,
-    split: true,
-  });
+  const cli = await bundleCli(work);
   const slipway = (cwd: string, ...args: string[]) =>
     execFileSync(process.execPath, [cli, ...args], {
       cwd,

@@ -1,17 +1,32 @@
-// Bundles TypeScript for Node 24 into one ESM file with esbuild: the actions (committed as dist/index.js,
-// because `uses:` runs them straight from the repository), the CLI, and whatever a bench, a test or the main
-// job needs to run from source.
+// Bundles TypeScript for Node 24 into ESM files with esbuild: the actions (committed as dist/index.js,
+// because `uses:` runs them straight from the repository), the CLI (a file per command, see bundleCli),
+// and whatever a bench, a test or the main job needs to run from source.
 // Usage: node scripts/bundle.ts action            (run from actions/<name>/: src/index.ts → dist/index.js)
-//        node scripts/bundle.ts cli               (run from packages/cli/: src/slipway.ts → dist/slipway.js)
+//        node scripts/bundle.ts cli               (run from packages/cli/: the CLI into dist/)
+//        node scripts/bundle.ts command <entry.ts> <out.js>   (one file that starts with #!/usr/bin/env node)
 //        node scripts/bundle.ts <entry.ts> <out.mjs>
-import { rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
-import { basename, dirname, extname } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { type BuildOptions, build, formatMessages, type Message, type Plugin } from 'esbuild';
+import {
+  ALL_COMMANDS_BUNDLE,
+  bundleFor,
+  COMMANDS,
+  type CommandEntry,
+} from '../packages/cli/src/command-table.ts';
 
-// CommonJS dependencies (@actions/http-client → tunnel) call require(); ESM output has none.
-const requireBanner =
-  "import { createRequire as __slipwayCreateRequire } from 'node:module';\nconst require = __slipwayCreateRequire(import.meta.url);";
+const root = resolve(import.meta.dirname, '..');
+
+// CommonJS dependencies (commander, @actions/core → tunnel) call require(); ESM output has none. They only
+// ever ask for Node's built-ins, which process.getBuiltinModule gives without building a CommonJS require
+// for the file (createRequire cost about 1 ms of every command's start); anything else (a package a local
+// tool leaves external) gets a real require, made when first needed.
+const requireBanner = [
+  'let __slipwayRequire;',
+  'const require = (id) => process.getBuiltinModule(id) ??',
+  "  (__slipwayRequire ??= process.getBuiltinModule('node:module').createRequire(import.meta.url))(id);",
+].join('\n');
 
 // @actions/core loads @actions/http-client (and with it all of undici, ~800 KB) only for getIDToken().
 // No Slipway action asks the runner for an OIDC token, and parsing undici would triple an action's cold
@@ -32,13 +47,13 @@ const withoutOidc: Plugin = {
   },
 };
 
-// Node's built-in modules are loaded with require(), never by an ESM import, and each is wrapped once.
-// An ESM import of a built-in builds its whole namespace, which reads every lazy getter on it:
-// `import … from 'node:crypto'` loads all of WebCrypto, `node:fs` loads fs/promises (and with it
-// readline), file streams and more; on this machine five built-ins cost 68 ms as imports and 27 ms by
-// require(). esbuild's own CommonJS interop (__toESM) would instead copy every property of the module
+// Node's built-in modules are loaded with process.getBuiltinModule(), never by an ESM import, and each is
+// wrapped once. An ESM import of a built-in builds its whole namespace, which reads every lazy getter on
+// it: `import … from 'node:crypto'` loads all of WebCrypto, `node:fs` loads fs/promises (and with it
+// readline), file streams and more; on this machine five built-ins cost 68 ms as imports and 27 ms
+// without. esbuild's own CommonJS interop (__toESM) would instead copy every property of the module
 // into a fresh object in each importing file, which a no-op publish paid ~7 ms for. So each built-in
-// becomes one small ES module: the module required once, its plain (data) properties as named exports,
+// becomes one small ES module: the module fetched once, its plain (data) properties as named exports,
 // the module itself as the default export. A lazy getter (fs.promises, process.stdin…) is exported only
 // when some file imports it by name, and then read once as the module is evaluated, as Node's own ESM
 // import would: a first build leaves them all out and names those that were asked for. (esbuild takes a
@@ -52,7 +67,7 @@ function builtinsByRequire(getters: Getters): Plugin {
     name: 'slipway-builtins-by-require',
     setup(pluginBuild) {
       // Static imports only: a dynamic import() keeps Node's own namespace (what is destructured from it
-      // is then never silently undefined), and a require() is Node's already.
+      // is then never silently undefined), and a require() is the banner's.
       pluginBuild.onResolve({ filter: builtin }, (args) =>
         args.kind === 'import-statement'
           ? { path: args.path, namespace: 'slipway-builtin' }
@@ -66,7 +81,7 @@ function builtinsByRequire(getters: Getters): Plugin {
         const locals = names.map((name, i) => `${JSON.stringify(name)}: $${i}`).join(', ');
         const exported = names.map((name, i) => `$${i} as ${JSON.stringify(name)}`).join(', ');
         return {
-          contents: `const m = require(${JSON.stringify(args.path)});\nconst { ${locals} } = m;\nexport { ${exported} };\nexport default m;\n`,
+          contents: `const m = process.getBuiltinModule(${JSON.stringify(args.path)});\nconst { ${locals} } = m;\nexport { ${exported} };\nexport default m;\n`,
           loader: 'js',
         };
       });
@@ -97,12 +112,6 @@ export interface BundleOptions {
   readonly external?: readonly string[];
   /** Start with `#!/usr/bin/env node`, for a command. */
   readonly shebang?: boolean;
-  /**
-   * Put what is only loaded by `import()` (a command's code) in chunk files beside `outfile`, so a
-   * process parses only what it runs: the CLI's start-up is a large part of every command's time.
-   * Never for actions, whose one committed file is what `uses:` runs.
-   */
-  readonly split?: boolean;
 }
 
 /** One ESM file for Node 24, with @slipway/core resolved to its TypeScript sources. */
@@ -111,17 +120,76 @@ export async function bundleForNode({
   outfile,
   external = [],
   shebang = false,
-  split = false,
 }: BundleOptions): Promise<void> {
-  const extension = extname(outfile);
-  const where = split
-    ? {
-        entryPoints: [{ in: entry, out: basename(outfile, extension) }],
-        outdir: dirname(outfile),
-        outExtension: { '.js': extension },
-        splitting: true,
-      }
-    : { entryPoints: [entry], outfile };
+  await bundle({ entryPoints: [entry], outfile, external: [...external] }, shebang);
+}
+
+/**
+ * The CLI as users get it, into `outdir`: slipway.js, which starts the bundle of the command named on the
+ * command line; one bundle per command (slipway-<name>.js), each a single file with that command alone;
+ * and slipway-all.js with every command, for help, --version and unknown commands. Returns slipway.js.
+ *
+ * Why a file per command, not one file or esbuild's code splitting: a command is mostly start-up, and
+ * Node's ES module loader costs about half a millisecond a module. Split, a no-op `slipway publish` loaded
+ * 18 chunks and a first publish about 45, because esbuild gives each set of commands that share a module
+ * a chunk of its own; one file with every command would load them all. In a bundle of its own a command's
+ * code is one module, and what it loads lazily (the YAML parsers, the schema validators) is still
+ * evaluated only when reached. Each bundle has its own copy of core, which is also what keeps
+ * `instanceof SlipwayError` true where the program reports an error: one command, one copy.
+ */
+export async function bundleCli(outdir: string): Promise<string> {
+  // Not a command name: a name with a space cannot be typed as one.
+  const EVERY_COMMAND = 'every command';
+  const cli = join(root, 'packages/cli/src');
+  const entryOf = (commands: readonly CommandEntry[]): string =>
+    [
+      `import { runSlipway } from ${JSON.stringify(join(cli, 'program.ts'))};`,
+      ...commands.map(
+        (command, i) =>
+          `import { ${command.register} as r${i} } from ${JSON.stringify(join(cli, 'commands', `${command.file}.ts`))};`,
+      ),
+      `await runSlipway([${commands.map((_, i) => `r${i}`).join(', ')}]);`,
+    ].join('\n');
+  const commandEntries: Plugin = {
+    name: 'slipway-command-entries',
+    setup(pluginBuild) {
+      pluginBuild.onResolve({ filter: /^slipway-command:/ }, (args) => ({
+        path: args.path.slice('slipway-command:'.length),
+        namespace: 'slipway-command',
+      }));
+      pluginBuild.onLoad({ filter: /.*/, namespace: 'slipway-command' }, (args) => ({
+        contents: entryOf(
+          args.path === EVERY_COMMAND ? COMMANDS : COMMANDS.filter((command) => command.name === args.path),
+        ),
+        loader: 'ts',
+        resolveDir: cli,
+      }));
+    },
+  };
+  const out = (file: string) => basename(file, '.js');
+  mkdirSync(outdir, { recursive: true });
+  // The bundles are ES modules wherever they are put (a test's temporary folder has no package.json).
+  writeFileSync(join(outdir, 'package.json'), '{ "type": "module" }\n');
+  await bundle(
+    {
+      entryPoints: [
+        ...COMMANDS.map((command) => ({
+          in: `slipway-command:${command.name}`,
+          out: out(bundleFor(command.name)),
+        })),
+        { in: `slipway-command:${EVERY_COMMAND}`, out: out(ALL_COMMANDS_BUNDLE) },
+      ],
+      outdir,
+    },
+    false,
+    [commandEntries],
+  );
+  const main = join(outdir, 'slipway.js');
+  await bundle({ entryPoints: [join(cli, 'slipway.ts')], outfile: main }, true);
+  return main;
+}
+
+async function bundle(where: BuildOptions, shebang: boolean, plugins: readonly Plugin[] = []): Promise<void> {
   const options: BuildOptions = {
     ...where,
     bundle: true,
@@ -130,7 +198,6 @@ export async function bundleForNode({
     format: 'esm',
     conditions: ['source'],
     mainFields: ['module', 'main'],
-    external: [...external],
     banner: { js: shebang ? `#!/usr/bin/env node\n${requireBanner}` : requireBanner },
     minifySyntax: true,
     minifyWhitespace: true,
@@ -141,29 +208,34 @@ export async function bundleForNode({
   try {
     const { warnings } = await build({
       ...options,
-      plugins: [withoutOidc, builtinsByRequire(new Map())],
+      plugins: [...plugins, withoutOidc, builtinsByRequire(new Map())],
       logLevel: 'silent',
     });
     for (const line of await formatMessages(warnings, { kind: 'warning' })) process.stderr.write(line);
   } catch (failure) {
     const getters = gettersAskedFor(failure);
     if (!getters) throw failure;
-    await build({ ...options, plugins: [withoutOidc, builtinsByRequire(getters)], logLevel: 'warning' });
+    await build({
+      ...options,
+      plugins: [...plugins, withoutOidc, builtinsByRequire(getters)],
+      logLevel: 'warning',
+    });
   }
 }
 
 if (import.meta.main) {
-  const [kind, out] = process.argv.slice(2);
+  const [kind, entry, out] = process.argv.slice(2);
   if (kind === 'action') await bundleForNode({ entry: 'src/index.ts', outfile: 'dist/index.js' });
   else if (kind === 'cli') {
-    // The CLI's dist is made afresh, so chunks of earlier builds do not pile up beside it.
+    // The CLI's dist is made afresh, so files of earlier builds do not pile up beside it.
     rmSync('dist', { recursive: true, force: true });
-    await bundleForNode({ entry: 'src/slipway.ts', outfile: 'dist/slipway.js', shebang: true, split: true });
-  } else if (kind === 'cli-entry' && out && process.argv[4])
-    await bundleForNode({ entry: out, outfile: process.argv[4], shebang: true, split: true });
-  else if (kind?.endsWith('.ts') && out) await bundleForNode({ entry: kind, outfile: out });
+    await bundleCli('dist');
+  } else if (kind === 'command' && entry && out) await bundleForNode({ entry, outfile: out, shebang: true });
+  else if (kind?.endsWith('.ts') && entry) await bundleForNode({ entry: kind, outfile: entry });
   else {
-    console.error(`Unknown bundle '${kind ?? ''}'. Expected 'action', 'cli', or <entry.ts> <out.mjs>.`);
+    console.error(
+      `Unknown bundle '${kind ?? ''}'. Expected 'action', 'cli', 'command <entry.ts> <out.js>' or <entry.ts> <out.mjs>.`,
+    );
     process.exit(2);
   }
 }

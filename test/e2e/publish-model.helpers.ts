@@ -5,7 +5,7 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { bundleForNode } from '../../scripts/bundle.ts';
+import { bundleCli as bundleSlipway } from '../../scripts/bundle.ts';
 import { repoRoot } from '../harness/run-action.js';
 
 export interface ProjectOptions {
@@ -96,14 +96,7 @@ export function uniqueRepository(label: string): string {
 
 /** Bundles the CLI into `dir` with scripts/bundle.ts, so tests run what users run. */
 export async function bundleCli(dir: string): Promise<string> {
-  const outfile = join(dir, 'slipway.js');
-  await bundleForNode({
-    entry: join(repoRoot, 'packages/cli/src/slipway.ts'),
-    outfile,
-    shebang: true,
-    split: true,
-  });
-  return outfile;
+  return await bundleSlipway(dir);
 }
 
 /** Runs the bundled CLI; never throws, so tests can look at failures. */

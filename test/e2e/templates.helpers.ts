@@ -3,7 +3,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { mkdir, readdir, readFile, symlink } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
-import { bundleForNode } from '../../scripts/bundle.ts';
+import { bundleCli, bundleForNode } from '../../scripts/bundle.ts';
 import { repoRoot } from '../harness/run-action.js';
 
 const run = promisify(execFile);
@@ -18,17 +18,11 @@ export interface Doors {
 export async function bundleDoors(dir: string): Promise<Doors> {
   const slipway = join(dir, 'slipway.js');
   const createSlipway = join(dir, 'create-slipway.js');
-  await bundleForNode({
-    entry: join(repoRoot, 'packages/cli/src/slipway.ts'),
-    outfile: slipway,
-    shebang: true,
-    split: true,
-  });
+  await bundleCli(dir);
   await bundleForNode({
     entry: join(repoRoot, 'packages/create-slipway/src/index.ts'),
     outfile: createSlipway,
     shebang: true,
-    split: true,
   });
   return { slipway, createSlipway };
 }

@@ -2,24 +2,22 @@
 //
 // Not fetch: fetch is undici, which Node compiles on first use, and so is importing node:http as an ES
 // module (its namespace object reads the lazy WebSocket and EventSource getters). On a busy two-core
-// runner that load cost more than a whole no-op re-publish otherwise does, so http and https are
-// required through createRequire and the answer is a small class of our own rather than a Response.
+// runner that load cost more than a whole no-op re-publish otherwise does, so http and https are taken
+// with process.getBuiltinModule and the answer is a small class of our own rather than a Response.
 //
 // A streamed body is written a chunk at a time, the next chunk pulled only once the socket took the
 // last (the write callback): the body's reused buffers are safe, at most one chunk is in flight, and
 // memory stays flat whatever the blob's size. A registry may answer (401, 413) before the body is all
 // sent, and then the answer wins.
 import type { ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
-import { createRequire } from 'node:module';
 import { MAX_TIMER_MS } from './deadline.js';
 
-const require = createRequire(import.meta.url);
-const http = require('node:http') as typeof import('node:http');
+const http = process.getBuiltinModule('node:http');
 // TLS is loaded for the first https registry only: a plain-HTTP one (a local registry, a cluster's
 // in-house one behind a mesh) never needs it.
 let httpsModule: typeof import('node:https') | undefined;
 function https(): typeof import('node:https') {
-  httpsModule ??= require('node:https') as typeof import('node:https');
+  httpsModule ??= process.getBuiltinModule('node:https');
   return httpsModule;
 }
 
