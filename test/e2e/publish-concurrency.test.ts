@@ -117,4 +117,37 @@ describe('concurrent publishes to the real registry', () => {
       expect(latest?.digest, `round ${round}`).toBe(highest);
     }
   });
+
+  it('writes the moving tags and the report once the version is its own, together, not one settle after another', async () => {
+    // Every tag read and write, in order. Each of these writes is read back after a settle (100 ms at
+    // least); written one after the other, each would wait for the read-back of the one before it.
+    const events: string[] = [];
+    const recording = new (class extends RegistryStore {
+      override async getManifest(ref: string) {
+        events.push(`get ${ref}`);
+        return super.getManifest(ref);
+      }
+      override async putManifest(...args: Parameters<RegistryStore['putManifest']>) {
+        events.push(`put ${args[2]}`);
+        return super.putManifest(...args);
+      }
+    })({ registry, repository: uniqueRepository('together'), actions: 'pull,push' });
+    const result = await publishModel({
+      store: recording,
+      files: [await modelFile('model together')],
+      metadata: { name: 'iris', version: '1.0.0' },
+      movingTags: ['latest', 'stable'],
+      report: Buffer.from(evalReport()),
+    });
+    expect(result.movingTags).toEqual(['latest', 'stable']);
+    const index = referrersFallbackTag(result.digest);
+    const tags = ['latest', 'stable', index];
+    const written = tags.map((tag) => events.indexOf(`put ${tag}`));
+    const readBack = tags.map((tag, i) => events.indexOf(`get ${tag}`, written[i]! + 1));
+    for (const at of [...written, ...readBack]) expect(at, events.join('\n')).toBeGreaterThan(-1);
+    // Every write goes out before any of them is read back; the version tag's own read-back comes first.
+    expect(Math.max(...written), events.join('\n')).toBeLessThan(Math.min(...readBack));
+    const versionReadBack = events.indexOf('get 1.0.0', events.indexOf('put 1.0.0') + 1);
+    expect(versionReadBack).toBeLessThan(Math.min(...written));
+  });
 });

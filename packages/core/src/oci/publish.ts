@@ -302,19 +302,14 @@ export async function publishModel(request: PublishRequest): Promise<PublishResu
     let alreadyThere = existing?.digest === digest;
     if (alreadyThere) await verified;
     else alreadyThere = (await writeVersionTag(store, manifest, tag, verified)).alreadyThere;
-    const moved: string[] = [];
-    const heldBack: Array<{ tag: string; version: string }> = [];
-    for (const [i, t] of movingTags.entries()) {
-      const higher =
-        moving[i]?.digest === digest ? undefined : await moveTag(store, manifest, metadata.version, t);
-      if (higher === undefined) moved.push(t);
-      else heldBack.push({ tag: t, version: higher });
-    }
-
-    let reportDigest: string | undefined;
-    let trainingRecordDigest: string | undefined;
-    if (request.report) {
-      reportDigest = await attachReferrer(
+    // Once the version tag is this run's, the moving tags, the referrers and the modelcar are writes to
+    // different tags, each with its own read-back settle: they go out together, so a publish with a report
+    // and `latest` waits for one settle after the version's, not one per tag. (The two referrers share the
+    // fallback index tag, so they stay one after the other.) Every one of them finishes before a failure
+    // is reported: none is left half-way in the background.
+    const attachReferrers = async () => {
+      if (!request.report) return {};
+      const reportDigest = await attachReferrer(
         store,
         request.report,
         EVAL_REPORT_ARTIFACT_TYPE,
@@ -322,22 +317,27 @@ export async function publishModel(request: PublishRequest): Promise<PublishResu
         manifest,
         metadata.created,
       );
-      if (evaluated?.training !== undefined) {
-        const record = Buffer.from(`${JSON.stringify(evaluated.training, null, 2)}\n`);
-        trainingRecordDigest = await attachReferrer(
-          store,
-          record,
-          TRAINING_RECORD_ARTIFACT_TYPE,
-          'training-record.json',
-          manifest,
-          metadata.created,
-        );
-      }
-    }
-
-    const modelcar =
+      if (evaluated?.training === undefined) return { reportDigest };
+      const record = Buffer.from(`${JSON.stringify(evaluated.training, null, 2)}\n`);
+      const trainingRecordDigest = await attachReferrer(
+        store,
+        record,
+        TRAINING_RECORD_ARTIFACT_TYPE,
+        'training-record.json',
+        manifest,
+        metadata.created,
+      );
+      return { reportDigest, trainingRecordDigest };
+    };
+    const [higherVersions, { reportDigest, trainingRecordDigest }, modelcar] = await allFinished([
+      allFinished(
+        movingTags.map((t, i) =>
+          moving[i]?.digest === digest ? undefined : moveTag(store, manifest, metadata.version, t),
+        ),
+      ),
+      attachReferrers(),
       request.modelcar && modelcarBase
-        ? await publishModelcar({
+        ? publishModelcar({
             store,
             base: request.modelcar.base,
             resolvedBase: modelcarBase,
@@ -346,7 +346,15 @@ export async function publishModel(request: PublishRequest): Promise<PublishResu
             tag: modelcarTag(tag),
             modelDigest: digest,
           })
-        : undefined;
+        : undefined,
+    ] as const);
+    const moved: string[] = [];
+    const heldBack: Array<{ tag: string; version: string }> = [];
+    for (const [i, t] of movingTags.entries()) {
+      const higher = higherVersions[i];
+      if (higher === undefined) moved.push(t);
+      else heldBack.push({ tag: t, version: higher });
+    }
 
     const sum = (outcome: PublishedBlob['outcome'][]) =>
       blobs.filter((b) => outcome.includes(b.outcome)).reduce((total, b) => total + b.size, 0);
@@ -370,6 +378,18 @@ export async function publishModel(request: PublishRequest): Promise<PublishResu
     // Only a cache: a project directory that cannot be written costs the next publish a read, no more.
     await Promise.all([savedCache ?? cache?.save().catch(() => undefined), configSession?.release()]);
   }
+}
+
+/** Every promise's value once all have settled; the first failure, in the order given, once all have settled. */
+async function allFinished<T extends readonly unknown[]>(
+  promises: T,
+): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  const settled = await Promise.allSettled(promises);
+  const failed = settled.find((result) => result.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((result) => (result as PromiseFulfilledResult<unknown>).value) as {
+    -readonly [K in keyof T]: Awaited<T[K]>;
+  };
 }
 
 function buildManifests(metadata: ModelMetadata, layers: readonly Descriptor[]) {
@@ -428,8 +448,7 @@ async function attachReferrer(
   created: string | undefined,
 ): Promise<string> {
   const { blob, manifest } = buildReportManifest(report, subject.descriptor, created, artifactType, title);
-  await sendBytes(store, EMPTY_CONFIG, EMPTY_CONFIG_BYTES);
-  await sendBytes(store, blob, report);
+  await allFinished([sendBytes(store, EMPTY_CONFIG, EMPTY_CONFIG_BYTES), sendBytes(store, blob, report)]);
   const { subjectHandled } = await store.putManifest(
     manifest.bytes,
     manifest.descriptor,
