@@ -28,7 +28,7 @@ import { join, resolve } from 'node:path';
 import { bundleCli } from '../scripts/bundle.ts';
 import { startRegistry } from '../test/registry/registry-server.ts';
 import { compare, describeSpread, figure, median, runProcess, type Sample, spread } from './harness.ts';
-import { uploadSpansMs } from './registry-log.ts';
+import { settleGapsMs, uploadSpansMs } from './registry-log.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const work = mkdtempSync(join(tmpdir(), 'slipway-bench-publish-'));
@@ -102,6 +102,12 @@ async function explainUpload(
     `  the rest of the wall time (process start, config, the other requests, the tag's settle): slipway ${describeSpread(
       spread(a.map((r) => r.rest)),
     )}; curl ${describeSpread(spread(b.map((r) => r.rest)))}`,
+  );
+  const settles = await settleGapsMs(log, oursRepositories, '1.0.0');
+  console.log(
+    `    of which the version tag's settle (manifest PUT answered → read back), as the registry saw it: ${describeSpread(
+      spread(settles),
+    )}`,
   );
 }
 

@@ -99,3 +99,40 @@ export async function uploadSpansMs(
     }
   }
 }
+
+/**
+ * For each repository, how long the registry saw nothing of the version tag between the answer to the
+ * manifest PUT that wrote `tag` and the start of the next request that read it back: a publish's settle,
+ * its guard against a rival publish of the same version, as the registry timed it. Waits, like
+ * uploadSpansMs, until the log has every read-back.
+ */
+export async function settleGapsMs(
+  logFile: string,
+  repositories: readonly string[],
+  tag: string,
+  timeoutMs = 10_000,
+): Promise<number[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const logged = requests(logFile);
+      return repositories.map((repository) => settleIn(logged, repository, tag));
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((done) => setTimeout(done, 50));
+    }
+  }
+}
+
+function settleIn(logged: readonly LoggedRequest[], repository: string, tag: string): number {
+  const uri = `/v2/${repository}/manifests/${tag}`;
+  const written = logged.filter((request) => request.uri === uri && request.method === 'PUT').at(-1);
+  if (!written) throw new Error(`the registry's log has no PUT of ${uri}`);
+  const readBack = logged
+    .filter((request) => request.uri === uri && (request.method === 'GET' || request.method === 'HEAD'))
+    .map((request) => request.end - request.durationMs)
+    .filter((start) => start >= written.end)
+    .sort((a, b) => a - b)[0];
+  if (readBack === undefined) throw new Error(`the registry's log has no read of ${uri} after its PUT`);
+  return readBack - written.end;
+}

@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { goDurationMs, uploadSpanMs, uploadSpansMs } from '../../bench/registry-log.js';
+import { goDurationMs, settleGapsMs, uploadSpanMs, uploadSpansMs } from '../../bench/registry-log.js';
 import { type RunningRegistry, startRegistry } from '../registry/registry-server.js';
 
 let registry: RunningRegistry;
@@ -73,6 +73,46 @@ describe('the registry log the publish bench reads', () => {
     expect(patchSpan).toBeLessThanOrEqual(patchedMs + 1);
     // A repository with no upload in the log is an error, not a zero.
     expect(() => uploadSpanMs(registry.requestLog!, 'bench-log/never-used')).toThrow(/no upload/);
+  });
+
+  it("times a tag's settle: from the answer to its manifest PUT to the start of the next read of it", async () => {
+    const repository = `bench-log/settle-${randomBytes(3).toString('hex')}`;
+    const config = Buffer.from('{}');
+    const layer = randomBytes(1024);
+    for (const blob of [config, layer]) {
+      const put = await fetch(withDigest(await openUpload(repository), blob), { method: 'PUT', body: blob });
+      expect(put.status).toBe(201);
+    }
+    const descriptor = (mediaType: string, bytes: Buffer) => ({
+      mediaType,
+      digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}`,
+      size: bytes.length,
+    });
+    const manifest = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: descriptor('application/vnd.oci.image.config.v1+json', config),
+      layers: [descriptor('application/vnd.oci.image.layer.v1.tar', layer)],
+    });
+    const url = `http://${registry.address}/v2/${repository}/manifests/1.0.0`;
+    const accept = { accept: 'application/vnd.oci.image.manifest.v1+json' };
+    // A read before the write is no read-back.
+    expect((await fetch(url, { headers: accept })).status).toBe(404);
+    const put = await fetch(url, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
+      body: manifest,
+    });
+    expect(put.status).toBe(201);
+    const answered = performance.now();
+    await new Promise((done) => setTimeout(done, 150));
+    const sent = performance.now();
+    expect((await fetch(url, { method: 'HEAD', headers: accept })).status).toBe(200);
+    const [gap] = (await settleGapsMs(registry.requestLog!, [repository], '1.0.0')) as [number];
+    // The registry's clock sees the PUT end before the client does, and the read start after; ms resolution.
+    expect(gap).toBeGreaterThanOrEqual(149);
+    expect(gap).toBeLessThan(sent - answered + 1000);
+    await expect(settleGapsMs(registry.requestLog!, [repository], '2.0.0', 200)).rejects.toThrow(/no PUT/);
   });
 
   it('keeps serving while this process is blocked (the bench runs its commands synchronously)', () => {
