@@ -88,11 +88,17 @@ export async function uploadSpansMs(
   repositories: readonly string[],
   timeoutMs = 10_000,
 ): Promise<number[]> {
+  return await once(logFile, timeoutMs, (logged) =>
+    repositories.map((repository) => spanIn(logged, repository)),
+  );
+}
+
+/** What `read` makes of the log, once it stops throwing (a line not written yet), or its error after `timeoutMs`. */
+async function once<T>(logFile: string, timeoutMs: number, read: (logged: LoggedRequest[]) => T): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
-      const logged = requests(logFile);
-      return repositories.map((repository) => spanIn(logged, repository));
+      return read(requests(logFile));
     } catch (error) {
       if (Date.now() > deadline) throw error;
       await new Promise((done) => setTimeout(done, 50));
@@ -112,16 +118,9 @@ export async function settleGapsMs(
   tag: string,
   timeoutMs = 10_000,
 ): Promise<number[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const logged = requests(logFile);
-      return repositories.map((repository) => settleIn(logged, repository, tag));
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((done) => setTimeout(done, 50));
-    }
-  }
+  return await once(logFile, timeoutMs, (logged) =>
+    repositories.map((repository) => settleIn(logged, repository, tag)),
+  );
 }
 
 function settleIn(logged: readonly LoggedRequest[], repository: string, tag: string): number {
