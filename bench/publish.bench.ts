@@ -24,13 +24,12 @@ import {
   writeSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { bundleCli } from '../scripts/bundle.ts';
 import { startRegistry } from '../test/registry/registry-server.ts';
 import { compare, describeSpread, figure, median, runProcess, type Sample, spread } from './harness.ts';
 import { settleGapsMs, uploadSpansMs } from './registry-log.ts';
 
-const root = resolve(import.meta.dirname, '..');
 const work = mkdtempSync(join(tmpdir(), 'slipway-bench-publish-'));
 const MiB = 1024 * 1024;
 // Eleven: a 1 GiB upload into a registry on this VM swings by ±15 % from one round to the next (the

@@ -5,11 +5,10 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { bundleCli } from '../scripts/bundle.ts';
 import { compare, time } from './harness.ts';
 
-const root = resolve(import.meta.dirname, '..');
 const work = mkdtempSync(join(tmpdir(), 'slipway-bench-templates-'));
 // Eleven rounds, one process a side in each: a 2-core machine moves single runs by 30 %. One project to
 // update per round, and one for the warm-up.

@@ -6,7 +6,7 @@
 //        node scripts/bundle.ts command <entry.ts> <out.js>   (one file that starts with #!/usr/bin/env node)
 //        node scripts/bundle.ts <entry.ts> <out.mjs>
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { builtinModules, createRequire } from 'node:module';
+import { builtinModules } from 'node:module';
 import { basename, join, resolve } from 'node:path';
 import { type BuildOptions, build, formatMessages, type Message, type Plugin } from 'esbuild';
 import {
@@ -60,11 +60,10 @@ const withoutOidc: Plugin = {
 // name re-exported from a TypeScript file for a type, so `export { promises } from 'node:fs'` would go
 // unnoticed: Slipway's sources never re-export a built-in's member; import the sub-module instead.)
 const builtin = new RegExp(`^(?:node:)?(?:${builtinModules.join('|')})$`);
-const requireOf = createRequire(import.meta.url);
 type Getters = ReadonlyMap<string, ReadonlySet<string>>;
-function builtinsByRequire(getters: Getters): Plugin {
+function builtinsByGetBuiltinModule(getters: Getters): Plugin {
   return {
-    name: 'slipway-builtins-by-require',
+    name: 'slipway-builtins-by-get-builtin-module',
     setup(pluginBuild) {
       // Static imports only: a dynamic import() keeps Node's own namespace (what is destructured from it
       // is then never silently undefined), and a require() is the banner's.
@@ -75,7 +74,7 @@ function builtinsByRequire(getters: Getters): Plugin {
       );
       pluginBuild.onLoad({ filter: /.*/, namespace: 'slipway-builtin' }, (args) => {
         const wanted = getters.get(args.path) ?? new Set();
-        const names = Object.entries(Object.getOwnPropertyDescriptors(requireOf(args.path)))
+        const names = Object.entries(Object.getOwnPropertyDescriptors(process.getBuiltinModule(args.path)))
           .filter(([name, property]) => ('value' in property || wanted.has(name)) && name !== 'default')
           .map(([name]) => name);
         const locals = names.map((name, i) => `${JSON.stringify(name)}: $${i}`).join(', ');
@@ -208,7 +207,7 @@ async function bundle(where: BuildOptions, shebang: boolean, plugins: readonly P
   try {
     const { warnings } = await build({
       ...options,
-      plugins: [...plugins, withoutOidc, builtinsByRequire(new Map())],
+      plugins: [...plugins, withoutOidc, builtinsByGetBuiltinModule(new Map())],
       logLevel: 'silent',
     });
     for (const line of await formatMessages(warnings, { kind: 'warning' })) process.stderr.write(line);
@@ -217,7 +216,7 @@ async function bundle(where: BuildOptions, shebang: boolean, plugins: readonly P
     if (!getters) throw failure;
     await build({
       ...options,
-      plugins: [...plugins, withoutOidc, builtinsByRequire(getters)],
+      plugins: [...plugins, withoutOidc, builtinsByGetBuiltinModule(getters)],
       logLevel: 'warning',
     });
   }

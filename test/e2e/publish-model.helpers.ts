@@ -5,8 +5,6 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { bundleCli as bundleSlipway } from '../../scripts/bundle.ts';
-import { repoRoot } from '../harness/run-action.js';
 
 export interface ProjectOptions {
   readonly version?: string;
@@ -94,10 +92,8 @@ export function uniqueRepository(label: string): string {
   return `acme/${label}-${randomBytes(4).toString('hex')}`;
 }
 
-/** Bundles the CLI into `dir` with scripts/bundle.ts, so tests run what users run. */
-export async function bundleCli(dir: string): Promise<string> {
-  return await bundleSlipway(dir);
-}
+/** The CLI bundled into a folder as users get it (scripts/bundle.ts), so tests run what users run. */
+export { bundleCli } from '../../scripts/bundle.ts';
 
 /** Runs the bundled CLI; never throws, so tests can look at failures. */
 export async function runCli(

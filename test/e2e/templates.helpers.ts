@@ -16,9 +16,8 @@ export interface Doors {
 }
 
 export async function bundleDoors(dir: string): Promise<Doors> {
-  const slipway = join(dir, 'slipway.js');
+  const slipway = await bundleCli(dir);
   const createSlipway = join(dir, 'create-slipway.js');
-  await bundleCli(dir);
   await bundleForNode({
     entry: join(repoRoot, 'packages/create-slipway/src/index.ts'),
     outfile: createSlipway,
