@@ -86,8 +86,14 @@ describe('uploading model files to a registry', () => {
     });
     await expect(failure).rejects.toThrow(BlobRejectedError);
     await expect(failure).rejects.toThrow(/received have another digest \(DIGEST_INVALID\)/);
-    const closing = proxy.log.filter((r) => r.method === 'PUT' && /digest=sha256/.test(r.path));
+    // The layer's upload is closed once and not retried: a body the registry saw otherwise would only be
+    // sent again. (The config, whose digest was known with the layer's last byte, went up beside it, in
+    // a session of its own, and is left unreferenced.)
+    const session = (path: string) => path.split('?')[0];
+    const patched = new Set(proxy.log.filter((r) => r.method === 'PATCH').map((r) => session(r.path)));
+    const closing = proxy.log.filter((r) => r.method === 'PUT' && patched.has(session(r.path)));
     expect(closing).toHaveLength(1);
+    expect(closing[0]!.path).toMatch(/digest=sha256/);
     expect(await new RegistryStore({ registry, repository, actions: 'pull' }).getManifest('1.0.0')).toBe(
       undefined,
     );
@@ -174,6 +180,74 @@ describe('uploading model files to a registry', () => {
     expect(proxy.log.map((r) => r.method).sort()).toEqual(
       ['GET', 'GET', 'GET', 'HEAD', 'HEAD', 'PATCH', 'POST', 'POST', 'PUT', 'PUT', 'PUT'].sort(),
     );
+  });
+
+  it("sends the config once the model's last byte is hashed, beside the upload's closing request", async () => {
+    const { dir, files } = await modelDir({ 'model/weights.bin': 2 * MiB });
+    const repository = uniqueRepository('beside');
+    const events: string[] = [];
+    const store = new (class extends RegistryStore {
+      override async putBlob(...args: Parameters<RegistryStore['putBlob']>) {
+        events.push(`put ${args[0].digest}`);
+        return super.putBlob(...args);
+      }
+      override async streamBlob(blob: Parameters<RegistryStore['streamBlob']>[0]) {
+        const digest = await super.streamBlob(blob);
+        events.push(`closed ${digest}`);
+        return digest;
+      }
+    })({ registry, repository, actions: 'pull,push' });
+    const result = await publishModel({
+      store,
+      files,
+      metadata: { name: 'iris', version: '1.0.0', created: '2024-05-01T12:00:00Z' },
+    });
+    const [layer, config] = result.blobs;
+    expect(config!.outcome).toBe('uploaded');
+    // The config went up before the model's upload was closed: it waited for the digest, not the close.
+    expect(events).toEqual([`put ${config!.digest}`, `closed ${layer!.digest}`]);
+    const { json } = await skopeoRaw(`docker://${registry}/${repository}:1.0.0`);
+    expect((json['config'] as { digest: string }).digest).toBe(config!.digest);
+    const pulled = await pullModel({
+      store: new RegistryStore({ registry, repository, actions: 'pull' }),
+      ref: result.digest,
+      outputDir: join(dir, 'pulled'),
+    });
+    expect(pulled.files.map((f) => f.path)).toEqual(['model/weights.bin']);
+  });
+
+  it('sends the config again when the digest it went ahead with is not the one the upload closed with', async () => {
+    // As when a file changes between an upload attempt and its retry: the config sent ahead names a
+    // digest the layer does not have in the end.
+    const { dir, files } = await modelDir({ 'model/weights.bin': 2 * MiB });
+    const repository = uniqueRepository('again');
+    const configs: string[] = [];
+    const store = new (class extends RegistryStore {
+      override async putBlob(...args: Parameters<RegistryStore['putBlob']>) {
+        configs.push(args[0].digest);
+        return super.putBlob(...args);
+      }
+      override streamBlob(blob: Parameters<RegistryStore['streamBlob']>[0]) {
+        return super.streamBlob({ ...blob, onHashed: () => blob.onHashed?.(`sha256:${'0'.repeat(64)}`) });
+      }
+    })({ registry, repository, actions: 'pull,push' });
+    const result = await publishModel({
+      store,
+      files,
+      metadata: { name: 'iris', version: '1.0.0', created: '2024-05-01T12:00:00Z' },
+    });
+    const config = result.blobs.find((b) => b.path === '(config)')!;
+    expect(configs).toHaveLength(2);
+    expect(configs[1]).toBe(config.digest);
+    expect(configs[0]).not.toBe(config.digest);
+    const { json } = await skopeoRaw(`docker://${registry}/${repository}:1.0.0`);
+    expect((json['config'] as { digest: string }).digest).toBe(config.digest);
+    const pulled = await pullModel({
+      store: new RegistryStore({ registry, repository, actions: 'pull' }),
+      ref: result.digest,
+      outputDir: join(dir, 'pulled'),
+    });
+    expect(pulled.files.map((f) => f.path)).toEqual(['model/weights.bin']);
   });
 
   it('closes an upload session that no upload took, leaving nothing open in the registry', async () => {

@@ -215,7 +215,36 @@ export async function publishModel(request: PublishRequest): Promise<PublishResu
     const earlyConfigPresent = early ? store.hasBlob(early) : undefined;
     // Awaited below unless a layer fails first; its failure then is not the one to report.
     earlyConfigPresent?.catch(() => undefined);
-    const sent = await Promise.all(
+    // Otherwise a file streams, and the config that names it is new: it goes up as soon as every layer's
+    // digest is known (a streamed file's with its last byte), beside the uploads' closing requests
+    // rather than a round trip after them. It is built again from the layers as sent below, and sent
+    // again in the rare case they differ (a file that changed between an attempt and its retry).
+    const digestsKnown = stated.map(() => Promise.withResolvers<Descriptor>());
+    const knownAs = (i: number, layer: Descriptor) => {
+      digestsKnown[i]!.resolve(layer);
+      return layer;
+    };
+    let streamed = false;
+    let configAhead:
+      | { readonly digest: string; readonly outcome: Promise<PublishedBlob['outcome']> }
+      | undefined;
+    if (!early) {
+      void Promise.all(digestsKnown.map((known) => known.promise)).then((layers) => {
+        if (!streamed) return;
+        const { config } = buildManifests(annotatedMetadata, layers);
+        const outcome = sendBytes(
+          store,
+          config.descriptor,
+          config.bytes,
+          Promise.resolve(false),
+          configSession,
+        );
+        // Awaited below, or before a layer's failure is reported.
+        outcome.catch(() => undefined);
+        configAhead = { digest: config.descriptor.digest, outcome };
+      });
+    }
+    const sending = Promise.all(
       stated.map((file, i) =>
         limit(async (): Promise<{ layer: Descriptor; outcome: PublishedBlob['outcome'] }> => {
           const open = (progress?: BytesProgress) =>
@@ -224,6 +253,7 @@ export async function publishModel(request: PublishRequest): Promise<PublishResu
           let layer = known[i];
           if (!layer && (store.mountable || before.get(file.file.path) === size)) layer = await hash(file);
           if (layer) {
+            knownAs(i, layer);
             try {
               return { layer, outcome: await sendBlob(store, layer, file.file.path, open, onProgress) };
             } catch (error) {
@@ -237,6 +267,7 @@ export async function publishModel(request: PublishRequest): Promise<PublishResu
           // the tag check: a repository that did not exist yet, asked for a tag and upload sessions at
           // once, left distribution 2.8 answering nothing in one of some 25 publishes.)
           configSession ??= store.openUpload?.();
+          streamed = true;
           // Hashed as it is sent: a digest the store disagrees with means the bytes changed on the way,
           // and its BlobRejectedError says so as it is.
           const digest = await store.streamBlob({
@@ -245,13 +276,19 @@ export async function publishModel(request: PublishRequest): Promise<PublishResu
             open,
             onProgress: (bytesDone) =>
               onProgress?.({ phase: 'upload', file: file.file.path, bytesDone, bytesTotal: size }),
+            onHashed: (hashed) => knownAs(i, layerDescriptor(file.file, hashed, size)),
           });
-          layer = layerDescriptor(file.file, digest, size);
+          layer = knownAs(i, layerDescriptor(file.file, digest, size));
           remember(file, layer);
           return { layer, outcome: 'uploaded' };
         }),
       ),
     );
+    const sent = await sending.catch(async (error: unknown) => {
+      // The config may be on its way already: it finishes (or fails) before this failure is reported.
+      await configAhead?.outcome.catch(() => undefined);
+      throw error;
+    });
     // Every digest this run will learn is known: the cache is written while the manifest goes up.
     savedCache = cache?.save().catch(() => undefined);
     const layers = sent.map((s) => s.layer);
@@ -262,18 +299,25 @@ export async function publishModel(request: PublishRequest): Promise<PublishResu
       size: layer.size,
       outcome,
     }));
-    // A config that names a layer just sent is new (or, rarely, sent again): no HEAD for it first.
-    const configOutcome = await sendBytes(
-      store,
-      config.descriptor,
-      config.bytes,
-      blobs.some((b) => b.outcome === 'uploaded')
-        ? Promise.resolve(false)
-        : early?.digest === config.descriptor.digest
-          ? earlyConfigPresent
-          : undefined,
-      configSession,
-    );
+    // Sent ahead as these layers' config; or, rarely, sent ahead for other digests (finished first, not
+    // left in the background), and then it goes up now. A config that names a layer just sent is new
+    // (or, rarely, sent again): no HEAD for it first.
+    let configOutcome: PublishedBlob['outcome'];
+    if (configAhead?.digest === config.descriptor.digest) configOutcome = await configAhead.outcome;
+    else {
+      await configAhead?.outcome.catch(() => undefined);
+      configOutcome = await sendBytes(
+        store,
+        config.descriptor,
+        config.bytes,
+        blobs.some((b) => b.outcome === 'uploaded')
+          ? Promise.resolve(false)
+          : early?.digest === config.descriptor.digest
+            ? earlyConfigPresent
+            : undefined,
+        configSession,
+      );
+    }
     blobs.push({
       path: '(config)',
       digest: config.descriptor.digest,

@@ -159,13 +159,18 @@ export class RegistryStore implements ArtifactStore {
       const location = await this.#startUpload(name);
       const hash = createHash('sha256');
       let received = 0;
-      // Hashed as they go out: the digest is ready when the last byte is sent, for the closing PUT.
+      let digest: string | undefined;
+      // Hashed as they go out: the digest is ready when the last byte is sent, for the closing PUT, and
+      // told then, while the registry still takes in (and syncs) the body, not once it has answered.
       const hashed = async function* (progress?: (bytesDone: number) => void) {
         for await (const chunk of blob.open(progress)) {
           hash.update(chunk);
           received += chunk.length;
           yield chunk;
         }
+        if (received !== size) return;
+        digest = `sha256:${hash.digest('hex')}`;
+        blob.onHashed?.(digest);
       };
       const chunkSize = this.#options.chunkSize;
       let last: string;
@@ -189,10 +194,9 @@ export class RegistryStore implements ArtifactStore {
         await response.body?.cancel();
         last = new URL(response.headers.get('location') ?? location, this.#http.baseUrl).toString();
       }
-      if (received !== size) {
+      if (received !== size || digest === undefined) {
         throw new BlobRejectedError(`${this.location}: ${name} gave ${received} bytes, expected ${size}.`);
       }
-      const digest = `sha256:${hash.digest('hex')}`;
       await this.#close(last, digest, size, `completion of upload of ${name}`);
       return digest;
     });

@@ -26,6 +26,13 @@ export interface NewBlob {
   /** What it is, for messages: the model file's path. */
   readonly name: string;
   readonly onProgress?: (bytesDone: number) => void;
+  /**
+   * Told the digest as soon as the last byte is read and hashed, before the store closes the upload (a
+   * round trip, on a registry), so work that needs only the digest can start beside it. Told again if
+   * the upload is retried. A store may not tell it at all: the digest streamBlob returns is the one that
+   * counts.
+   */
+  readonly onHashed?: (digest: string) => void;
 }
 
 export interface StoredManifest {
