@@ -218,32 +218,31 @@ export async function publishModel(request: PublishRequest): Promise<PublishResu
     // Otherwise a file streams, and the config that names it is new: it goes up as soon as every layer's
     // digest is known (a streamed file's with its last byte), beside the uploads' closing requests
     // rather than a round trip after them. It is built again from the layers as sent below, and sent
-    // again in the rare case they differ (a file that changed between an attempt and its retry).
-    const digestsKnown = stated.map(() => Promise.withResolvers<Descriptor>());
-    const knownAs = (i: number, layer: Descriptor) => {
-      digestsKnown[i]!.resolve(layer);
-      return layer;
-    };
+    // again in the rare case they differ (a file that changed between an attempt and its retry). Started
+    // right as the last digest is learnt, never later, so the code below always knows whether it went.
+    const digests: Array<Descriptor | undefined> = stated.map(() => undefined);
+    let unknown = stated.length;
     let streamed = false;
     let configAhead:
       | { readonly digest: string; readonly outcome: Promise<PublishedBlob['outcome']> }
       | undefined;
-    if (!early) {
-      void Promise.all(digestsKnown.map((known) => known.promise)).then((layers) => {
-        if (!streamed) return;
-        const { config } = buildManifests(annotatedMetadata, layers);
-        const outcome = sendBytes(
-          store,
-          config.descriptor,
-          config.bytes,
-          Promise.resolve(false),
-          configSession,
-        );
-        // Awaited below, or before a layer's failure is reported.
-        outcome.catch(() => undefined);
-        configAhead = { digest: config.descriptor.digest, outcome };
-      });
-    }
+    const knownAs = (i: number, layer: Descriptor) => {
+      if (digests[i] !== undefined) return layer;
+      digests[i] = layer;
+      if (--unknown > 0 || !streamed || early) return layer;
+      const { config } = buildManifests(annotatedMetadata, digests as Descriptor[]);
+      const outcome = sendBytes(
+        store,
+        config.descriptor,
+        config.bytes,
+        Promise.resolve(false),
+        configSession,
+      );
+      // Awaited below, or before a layer's failure is reported.
+      outcome.catch(() => undefined);
+      configAhead = { digest: config.descriptor.digest, outcome };
+      return layer;
+    };
     const sending = Promise.all(
       stated.map((file, i) =>
         limit(async (): Promise<{ layer: Descriptor; outcome: PublishedBlob['outcome'] }> => {
