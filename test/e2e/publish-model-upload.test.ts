@@ -48,6 +48,30 @@ function publish(repository: string, files: ModelFile[], extra: Partial<PublishR
   });
 }
 
+/** The paths of the files a pull of `digest` writes: the pull checks every digest on the way. */
+async function pulledFiles(repository: string, digest: string, dir: string): Promise<string[]> {
+  const pulled = await pullModel({
+    store: new RegistryStore({ registry, repository, actions: 'pull' }),
+    ref: digest,
+    outputDir: join(dir, 'pulled'),
+  });
+  return pulled.files.map((f) => f.path);
+}
+
+/** A registry store that notes, in order, each blob it is given whole and each streamed upload it closed. */
+class RecordingStore extends RegistryStore {
+  readonly events: string[] = [];
+  override async putBlob(...args: Parameters<RegistryStore['putBlob']>) {
+    this.events.push(`put ${args[0].digest}`);
+    return super.putBlob(...args);
+  }
+  override async streamBlob(blob: Parameters<RegistryStore['streamBlob']>[0]) {
+    const digest = await super.streamBlob(blob);
+    this.events.push(`closed ${digest}`);
+    return digest;
+  }
+}
+
 /** Files written this instant are racily clean by design; these tests look past that with margin 0. */
 const cacheIn = (dir: string) =>
   DigestCache.open(join(dir, '.slipway/cache/digests.json'), { racyMarginMs: 0 });
@@ -63,12 +87,7 @@ describe('uploading model files to a registry', () => {
     const { json } = await skopeoRaw(`docker://${registry}/${repository}:1.0.0`);
     const layer = (json['layers'] as Array<{ digest: string }>)[0]!;
     expect(layer.digest).toBe(result.blobs[0]!.digest);
-    const pulled = await pullModel({
-      store: new RegistryStore({ registry, repository, actions: 'pull' }),
-      ref: result.digest,
-      outputDir: join(dir, 'pulled'),
-    });
-    expect(pulled.files.map((f) => f.path)).toEqual(['model/weights.bin']);
+    expect(await pulledFiles(repository, result.digest, dir)).toEqual(['model/weights.bin']);
   });
 
   it('refuses the upload when the registry received other bytes than were hashed, and tags nothing', async () => {
@@ -185,18 +204,7 @@ describe('uploading model files to a registry', () => {
   it("sends the config once the model's last byte is hashed, beside the upload's closing request", async () => {
     const { dir, files } = await modelDir({ 'model/weights.bin': 2 * MiB });
     const repository = uniqueRepository('beside');
-    const events: string[] = [];
-    const store = new (class extends RegistryStore {
-      override async putBlob(...args: Parameters<RegistryStore['putBlob']>) {
-        events.push(`put ${args[0].digest}`);
-        return super.putBlob(...args);
-      }
-      override async streamBlob(blob: Parameters<RegistryStore['streamBlob']>[0]) {
-        const digest = await super.streamBlob(blob);
-        events.push(`closed ${digest}`);
-        return digest;
-      }
-    })({ registry, repository, actions: 'pull,push' });
+    const store = new RecordingStore({ registry, repository, actions: 'pull,push' });
     const result = await publishModel({
       store,
       files,
@@ -205,15 +213,10 @@ describe('uploading model files to a registry', () => {
     const [layer, config] = result.blobs;
     expect(config!.outcome).toBe('uploaded');
     // The config went up before the model's upload was closed: it waited for the digest, not the close.
-    expect(events).toEqual([`put ${config!.digest}`, `closed ${layer!.digest}`]);
+    expect(store.events).toEqual([`put ${config!.digest}`, `closed ${layer!.digest}`]);
     const { json } = await skopeoRaw(`docker://${registry}/${repository}:1.0.0`);
     expect((json['config'] as { digest: string }).digest).toBe(config!.digest);
-    const pulled = await pullModel({
-      store: new RegistryStore({ registry, repository, actions: 'pull' }),
-      ref: result.digest,
-      outputDir: join(dir, 'pulled'),
-    });
-    expect(pulled.files.map((f) => f.path)).toEqual(['model/weights.bin']);
+    expect(await pulledFiles(repository, result.digest, dir)).toEqual(['model/weights.bin']);
   });
 
   it('sends the config again when the digest it went ahead with is not the one the upload closed with', async () => {
@@ -221,12 +224,7 @@ describe('uploading model files to a registry', () => {
     // digest the layer does not have in the end.
     const { dir, files } = await modelDir({ 'model/weights.bin': 2 * MiB });
     const repository = uniqueRepository('again');
-    const configs: string[] = [];
-    const store = new (class extends RegistryStore {
-      override async putBlob(...args: Parameters<RegistryStore['putBlob']>) {
-        configs.push(args[0].digest);
-        return super.putBlob(...args);
-      }
+    const store = new (class extends RecordingStore {
       override streamBlob(blob: Parameters<RegistryStore['streamBlob']>[0]) {
         return super.streamBlob({ ...blob, onHashed: () => blob.onHashed?.(`sha256:${'0'.repeat(64)}`) });
       }
@@ -237,17 +235,13 @@ describe('uploading model files to a registry', () => {
       metadata: { name: 'iris', version: '1.0.0', created: '2024-05-01T12:00:00Z' },
     });
     const config = result.blobs.find((b) => b.path === '(config)')!;
+    const configs = store.events.filter((event) => event.startsWith('put '));
     expect(configs).toHaveLength(2);
-    expect(configs[1]).toBe(config.digest);
-    expect(configs[0]).not.toBe(config.digest);
+    expect(configs[1]).toBe(`put ${config.digest}`);
+    expect(configs[0]).not.toBe(`put ${config.digest}`);
     const { json } = await skopeoRaw(`docker://${registry}/${repository}:1.0.0`);
     expect((json['config'] as { digest: string }).digest).toBe(config.digest);
-    const pulled = await pullModel({
-      store: new RegistryStore({ registry, repository, actions: 'pull' }),
-      ref: result.digest,
-      outputDir: join(dir, 'pulled'),
-    });
-    expect(pulled.files.map((f) => f.path)).toEqual(['model/weights.bin']);
+    expect(await pulledFiles(repository, result.digest, dir)).toEqual(['model/weights.bin']);
   });
 
   it('closes an upload session that no upload took, leaving nothing open in the registry', async () => {
