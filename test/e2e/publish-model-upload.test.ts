@@ -244,6 +244,73 @@ describe('uploading model files to a registry', () => {
     expect(await pulledFiles(repository, result.digest, dir)).toEqual(['model/weights.bin']);
   });
 
+  it('sends no config once an upload has failed, though another file still learns its digest after', async () => {
+    const { files } = await modelDir({ 'model/a.bin': 64 * 1024, 'model/b.bin': 2 * MiB });
+    const repository = uniqueRepository('failed');
+    let releaseB!: () => void;
+    const bMayStart = new Promise<void>((resolve) => {
+      releaseB = resolve;
+    });
+    let bDone!: Promise<unknown>;
+    const store = new (class extends RecordingStore {
+      override streamBlob(blob: Parameters<RegistryStore['streamBlob']>[0]) {
+        if (blob.name === 'model/a.bin') {
+          // Its digest is learnt, then its upload fails (as a closing request the registry refuses).
+          blob.onHashed?.(`sha256:${'a'.repeat(64)}`);
+          return Promise.reject(new Error('the upload of a.bin failed'));
+        }
+        bDone = bMayStart.then(() => super.streamBlob(blob)).catch(() => undefined);
+        return bDone as Promise<string>;
+      }
+    })({ registry, repository, actions: 'pull,push' });
+    await expect(
+      publishModel({
+        store,
+        files,
+        metadata: { name: 'iris', version: '1.0.0', created: '2024-05-01T12:00:00Z' },
+      }),
+    ).rejects.toThrow('the upload of a.bin failed');
+    // b.bin streams on after the failure was reported (as before), and learns its digest last.
+    releaseB();
+    await bDone;
+    expect(store.events.filter((event) => event.startsWith('closed'))).toHaveLength(1);
+    expect(store.events.filter((event) => event.startsWith('put'))).toEqual([]);
+  });
+
+  it('hashes a body afresh when the registry asks for it again after a challenge', async () => {
+    // The whole body goes through, then a 401 with a Basic challenge: the client logs in and sends the
+    // body again, and that second pass is hashed on its own.
+    const { files } = await modelDir({ 'model/weights.bin': 2 * MiB });
+    const proxy = await startFaultProxy(registry, [
+      {
+        method: 'PATCH',
+        path: /\/blobs\/uploads\//,
+        fault: {
+          kind: 'status',
+          status: 401,
+          afterBody: true,
+          headers: { 'www-authenticate': 'Basic realm="registry"' },
+        },
+        times: 1,
+      },
+    ]);
+    cleanups.push(() => proxy.stop());
+    const repository = uniqueRepository('challenged');
+    const result = await publishModel({
+      store: new RegistryStore({
+        registry: proxy.address,
+        repository,
+        actions: 'pull,push',
+        credentials: { username: 'ci', password: 'secret' },
+      }),
+      files,
+      metadata: { name: 'iris', version: '1.0.0', created: '2024-05-01T12:00:00Z' },
+    });
+    expect(proxy.log.filter((r) => r.method === 'PATCH')).toHaveLength(2);
+    const { json } = await skopeoRaw(`docker://${registry}/${repository}:1.0.0`);
+    expect((json['layers'] as Array<{ digest: string }>)[0]!.digest).toBe(result.blobs[0]!.digest);
+  });
+
   it('closes an upload session that no upload took, leaving nothing open in the registry', async () => {
     const own = await startRegistry();
     cleanups.push(() => own.stop());

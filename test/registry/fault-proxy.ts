@@ -5,7 +5,15 @@
 import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
 
 export type Fault =
-  | { readonly kind: 'status'; readonly status: number; readonly retryAfter?: number }
+  | {
+      readonly kind: 'status';
+      readonly status: number;
+      readonly retryAfter?: number;
+      /** Answer only once the whole body has been read (as a registry that checks auth late does). */
+      readonly afterBody?: boolean;
+      /** Further headers of the answer (e.g. a www-authenticate challenge). */
+      readonly headers?: Readonly<Record<string, string>>;
+    }
   /** Forward this many body bytes, then destroy both connections. */
   | { readonly kind: 'drop'; readonly afterBytes: number }
   /** Read this many body bytes, then stop reading and never answer: a registry that hangs. */
@@ -63,12 +71,17 @@ export async function startFaultProxy(
       entry.end = performance.now();
     });
     if (rule?.fault.kind === 'status') {
+      const fault = rule.fault;
+      const answer = () => {
+        const headers: Record<string, string> = { 'content-type': 'application/json', ...fault.headers };
+        if (fault.retryAfter !== undefined) headers['retry-after'] = String(fault.retryAfter);
+        res
+          .writeHead(fault.status, headers)
+          .end('{"errors":[{"code":"UNAVAILABLE","message":"injected fault"}]}');
+      };
       req.resume();
-      const headers: Record<string, string> = { 'content-type': 'application/json' };
-      if (rule.fault.retryAfter !== undefined) headers['retry-after'] = String(rule.fault.retryAfter);
-      res
-        .writeHead(rule.fault.status, headers)
-        .end('{"errors":[{"code":"UNAVAILABLE","message":"injected fault"}]}');
+      if (fault.afterBody) req.on('end', answer);
+      else answer();
       return;
     }
     if (rule?.fault.kind === 'stall') {

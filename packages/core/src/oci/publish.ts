@@ -223,13 +223,15 @@ export async function publishModel(request: PublishRequest): Promise<PublishResu
     const digests: Array<Descriptor | undefined> = stated.map(() => undefined);
     let unknown = stated.length;
     let streamed = false;
+    // Set the moment an upload fails: a digest learnt after that (another file still streaming) sends nothing.
+    let failed = false;
     let configAhead:
       | { readonly digest: string; readonly outcome: Promise<PublishedBlob['outcome']> }
       | undefined;
     const knownAs = (i: number, layer: Descriptor) => {
       if (digests[i] !== undefined) return layer;
       digests[i] = layer;
-      if (--unknown > 0 || !streamed || early) return layer;
+      if (--unknown > 0 || !streamed || early || failed) return layer;
       const { config } = buildManifests(annotatedMetadata, digests as Descriptor[]);
       const outcome = sendBytes(
         store,
@@ -284,7 +286,9 @@ export async function publishModel(request: PublishRequest): Promise<PublishResu
       ),
     );
     const sent = await sending.catch(async (error: unknown) => {
-      // The config may be on its way already: it finishes (or fails) before this failure is reported.
+      // The config may be on its way already: it finishes (or fails) before this failure is reported;
+      // and once this is set, none starts.
+      failed = true;
       await configAhead?.outcome.catch(() => undefined);
       throw error;
     });

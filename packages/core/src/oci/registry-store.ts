@@ -157,12 +157,15 @@ export class RegistryStore implements ArtifactStore {
     const { size, name, onProgress } = blob;
     return this.#retried(`upload of ${name}`, async () => {
       const location = await this.#startUpload(name);
-      const hash = createHash('sha256');
       let received = 0;
       let digest: string | undefined;
       // Hashed as they go out: the digest is ready when the last byte is sent, for the closing PUT, and
-      // told then, while the registry still takes in (and syncs) the body, not once it has answered.
+      // told then, while the registry still takes in (and syncs) the body, not once it has answered. A
+      // body sent again (after a 401 or a redirect) is hashed afresh.
       const hashed = async function* (progress?: (bytesDone: number) => void) {
+        const hash = createHash('sha256');
+        received = 0;
+        digest = undefined;
         for await (const chunk of blob.open(progress)) {
           hash.update(chunk);
           received += chunk.length;
