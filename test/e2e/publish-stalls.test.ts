@@ -1,6 +1,7 @@
 // A registry that stops moving bytes (issue 10): a stalled request is abandoned after the idle timeout
 // and retried, and the whole publish has a deadline; neither ever hangs, and a run that gives up leaves
 // no tag behind.
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,7 +9,7 @@ import { join } from 'node:path';
 import { type ModelFile, openStore, publishModel, RegistryStore, startDeadline } from '@slipway/core/oci';
 import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
 import { type FaultRule, startFaultProxy } from '../registry/fault-proxy.js';
-import { uniqueRepository } from './publish-model.helpers.js';
+import { bundleCli, makeProject, uniqueRepository } from './publish-model.helpers.js';
 
 const registry = inject('registry');
 const work = await mkdtemp(join(tmpdir(), 'slipway-stall-'));
@@ -100,4 +101,35 @@ describe('publishing to a registry that stalls', () => {
     expect(run.seconds).toBeLessThan(30);
     expect(run.landed).toBeUndefined();
   });
+  it('ends the other uploads when one fails, so `slipway publish` exits with its error instead of waiting on them', async () => {
+    // Two files stream at once: the first upload to arrive is never read (a registry that hangs on it),
+    // the second is refused. The publish has failed; the hanging upload must not keep the process alive
+    // until its idle timeout (here ten minutes).
+    const proxy = await startFaultProxy(registry, [
+      { method: 'PATCH', path: uploadBody, fault: { kind: 'stall', afterBytes: 0 }, times: 1 },
+      { method: 'PATCH', path: uploadBody, fault: { kind: 'status', status: 400 }, times: 1 },
+    ]);
+    cleanups.push(() => proxy.stop());
+    const project = await makeProject();
+    cleanups.push(() => rm(project, { recursive: true, force: true }));
+    const cli = await bundleCli(join(work, 'cli'));
+    const args = ['publish', '-c', join(project, 'slipway.yaml'), '--registry', proxy.address];
+    args.push('--repository', uniqueRepository('one-fails'), '--idle-timeout', '600');
+    // Killed after 30 s if it hangs, so a failing run does not outlive the test.
+    const ended = await new Promise<{ code: number | null; signal: string | null; stderr: string }>(
+      (done) => {
+        const child = execFile(
+          process.execPath,
+          [cli, ...args],
+          { timeout: 30_000 },
+          (_error, _out, stderr) => done({ code: child.exitCode, signal: child.signalCode, stderr }),
+        );
+      },
+    );
+    expect(ended.signal).toBeNull();
+    // A command that fails exits 2 with one sentence (1 is validate's "problems found").
+    expect(ended.code).toBe(2);
+    expect(ended.stderr).toMatch(/answered 400/);
+    expect(proxy.log.filter((r) => r.method === 'PATCH')).toHaveLength(2);
+  }, 60_000);
 });

@@ -13,6 +13,11 @@ export interface Deadline {
   readonly signal: AbortSignal;
   /** Stops the clock once the operation is over, so it holds nothing open. */
   clear(): void;
+  /**
+   * Ends whatever still runs under the signal, with `reason`: once the operation has failed, the rest of
+   * its work (another file's upload) stops rather than go on sending and keep the process alive.
+   */
+  stop(reason: unknown): void;
 }
 
 /**
@@ -25,7 +30,8 @@ export const MAX_TIMER_MS = 2 ** 31 - 1;
 export function startDeadline(minutes: number, what: string, hint: string): Deadline {
   const controller = new AbortController();
   const ms = minutes * 60_000;
-  if (!(ms <= MAX_TIMER_MS)) return { signal: controller.signal, clear: () => {} };
+  const stop = (reason: unknown) => controller.abort(reason);
+  if (!(ms <= MAX_TIMER_MS)) return { signal: controller.signal, clear: () => {}, stop };
   const timer = setTimeout(() => {
     controller.abort(
       new DeadlineError(
@@ -35,7 +41,7 @@ export function startDeadline(minutes: number, what: string, hint: string): Dead
     );
   }, ms);
   timer.unref();
-  return { signal: controller.signal, clear: () => clearTimeout(timer) };
+  return { signal: controller.signal, clear: () => clearTimeout(timer), stop };
 }
 
 function formatMinutes(minutes: number): string {

@@ -182,6 +182,11 @@ export async function publishProject(request: PublishProjectRequest): Promise<Pu
       idleTimeoutMs,
       deadline.signal,
     );
+  } catch (error) {
+    // A failed upload fails the publish at once, while other files may still be on their way: they end
+    // now, rather than go on sending (up to an idle timeout) and hold the process open after the error.
+    deadline.stop(error);
+    throw error;
   } finally {
     deadline.clear();
   }

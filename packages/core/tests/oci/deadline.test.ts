@@ -18,4 +18,15 @@ describe('the whole-publish deadline', () => {
       /Publishing iris 1\.0\.0 did not finish within its deadline/,
     );
   });
+
+  it('ends what runs under it with the reason it is given, with or without a timer', () => {
+    for (const minutes of [5, 1e10]) {
+      const deadline = startDeadline(minutes, 'Publishing iris 1.0.0', 'Raise --timeout.');
+      const failure = new Error('the upload of a.bin failed');
+      deadline.stop(failure);
+      deadline.clear();
+      expect(deadline.signal.aborted).toBe(true);
+      expect(deadline.signal.reason).toBe(failure);
+    }
+  });
 });
