@@ -277,39 +277,46 @@ describe('uploading model files to a registry', () => {
     expect(store.events.filter((event) => event.startsWith('put'))).toEqual([]);
   });
 
-  it('hashes a body afresh when the registry asks for it again after a challenge', async () => {
-    // The whole body goes through, then a 401 with a Basic challenge: the client logs in and sends the
-    // body again, and that second pass is hashed on its own.
-    const { files } = await modelDir({ 'model/weights.bin': 2 * MiB });
-    const proxy = await startFaultProxy(registry, [
-      {
-        method: 'PATCH',
-        path: /\/blobs\/uploads\//,
-        fault: {
-          kind: 'status',
-          status: 401,
-          afterBody: true,
-          headers: { 'www-authenticate': 'Basic realm="registry"' },
+  // A registry asks for credentials again on an upload when its token ran out (some last minutes, and
+  // a big model's files go one after another): at once, before reading the body, or after all of it.
+  it.each([
+    ['before reading the body', false],
+    ['after the whole body', true],
+  ])(
+    'hashes a body afresh when the registry asks for it again with a challenge %s',
+    async (_when, afterBody) => {
+      // The client logs in and sends the body again; that second pass is hashed and counted on its own.
+      const { files } = await modelDir({ 'model/weights.bin': 2 * MiB });
+      const proxy = await startFaultProxy(registry, [
+        {
+          method: 'PATCH',
+          path: /\/blobs\/uploads\//,
+          fault: {
+            kind: 'status',
+            status: 401,
+            afterBody,
+            headers: { 'www-authenticate': 'Basic realm="registry"' },
+          },
+          times: 1,
         },
-        times: 1,
-      },
-    ]);
-    cleanups.push(() => proxy.stop());
-    const repository = uniqueRepository('challenged');
-    const result = await publishModel({
-      store: new RegistryStore({
-        registry: proxy.address,
-        repository,
-        actions: 'pull,push',
-        credentials: { username: 'ci', password: 'secret' },
-      }),
-      files,
-      metadata: { name: 'iris', version: '1.0.0', created: '2024-05-01T12:00:00Z' },
-    });
-    expect(proxy.log.filter((r) => r.method === 'PATCH')).toHaveLength(2);
-    const { json } = await skopeoRaw(`docker://${registry}/${repository}:1.0.0`);
-    expect((json['layers'] as Array<{ digest: string }>)[0]!.digest).toBe(result.blobs[0]!.digest);
-  });
+      ]);
+      cleanups.push(() => proxy.stop());
+      const repository = uniqueRepository('challenged');
+      const result = await publishModel({
+        store: new RegistryStore({
+          registry: proxy.address,
+          repository,
+          actions: 'pull,push',
+          credentials: { username: 'ci', password: 'secret' },
+        }),
+        files,
+        metadata: { name: 'iris', version: '1.0.0', created: '2024-05-01T12:00:00Z' },
+      });
+      expect(proxy.log.filter((r) => r.method === 'PATCH')).toHaveLength(2);
+      const { json } = await skopeoRaw(`docker://${registry}/${repository}:1.0.0`);
+      expect((json['layers'] as Array<{ digest: string }>)[0]!.digest).toBe(result.blobs[0]!.digest);
+    },
+  );
 
   it('closes an upload session that no upload took, leaving nothing open in the registry', async () => {
     const own = await startRegistry();
