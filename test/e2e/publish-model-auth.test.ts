@@ -1,9 +1,13 @@
 // publish-model against a registry that demands token auth: distribution in its own token mode, with
 // a token server that checks Basic credentials and signs JWTs, as GHCR and Docker Hub do.
-import { rm } from 'node:fs/promises';
-import { RegistryStore } from '@slipway/core/oci';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { publishModel, RegistryStore } from '@slipway/core/oci';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ActionResult, cleanupRun, runAction } from '../harness/run-action.js';
+import { type FaultProxy, startFaultProxy } from '../registry/fault-proxy.js';
 import { type RunningRegistry, startRegistry } from '../registry/registry-server.js';
 import { startTokenServer, type TokenServer } from '../registry/token-server.js';
 import { makeProject, uniqueRepository } from './publish-model.helpers.js';
@@ -84,4 +88,60 @@ describe('publish-model with token auth', () => {
       /refused|Give a username and password/,
     );
   });
+});
+
+describe('a token server that is busy or stops answering', () => {
+  // The registry sends clients for tokens to a fault proxy in front of the token server.
+  let proxy: FaultProxy;
+  let behind: RunningRegistry;
+  beforeAll(async () => {
+    proxy = await startFaultProxy(new URL(tokens.auth.realm).host, []);
+    behind = await startRegistry({
+      token: { ...tokens.auth, realm: `http://${proxy.address}${new URL(tokens.auth.realm).pathname}` },
+    });
+  });
+  afterAll(async () => {
+    await behind?.stop();
+    await proxy?.stop();
+  });
+
+  async function publishThrough(idleTimeoutMs: number) {
+    const dir = await mkdtemp(join(tmpdir(), 'slipway-token-fault-'));
+    dirs.push(dir);
+    await writeFile(join(dir, 'weights.bin'), randomBytes(64 * 1024));
+    const repository = uniqueRepository('token-fault');
+    const store = new RegistryStore({
+      registry: behind.address,
+      repository,
+      actions: 'pull,push',
+      credentials: { username: 'alice', password: 'correct-horse' },
+      idleTimeoutMs,
+      retry: { attempts: 3, baseDelayMs: 50, maxDelayMs: 200 },
+    });
+    const publishing = publishModel({
+      store,
+      files: [{ path: 'weights.bin', source: join(dir, 'weights.bin'), type: 'weight' }],
+      metadata: { name: 'iris', version: '1.0.0' },
+    });
+    return { repository, publishing };
+  }
+
+  it('tries again when the token server answers 503 once, as it would a registry, and publishes', async () => {
+    proxy.rules.push({ method: 'GET', path: /^\/token/, fault: { kind: 'status', status: 503 }, times: 1 });
+    const { publishing } = await publishThrough(5_000);
+    const result = await publishing;
+    expect(result.digest).toMatch(/^sha256:/);
+    expect(proxy.log.filter((r) => r.fault === 'status')).toHaveLength(1);
+  });
+
+  it('abandons a token request that never answers, after the idle timeout and its retries', async () => {
+    proxy.rules.push({
+      method: 'GET',
+      path: /^\/token/,
+      fault: { kind: 'stall', afterBytes: 0 },
+      times: 100,
+    });
+    const { publishing } = await publishThrough(500);
+    await expect(publishing).rejects.toThrow(/failed after 3 tries: no bytes moved for 0\.5 s/);
+  }, 30_000);
 });

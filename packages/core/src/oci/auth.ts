@@ -1,7 +1,8 @@
 // Registry authentication: Basic, and the Bearer token exchange a `WWW-Authenticate` challenge asks for
 // (distribution's token spec, used by GHCR, Docker Hub, Harbor, ECR, ACR and GAR).
-import { AuthError } from './errors.js';
+import { AuthError, RETRYABLE_STATUSES } from './errors.js';
 import { exchange } from './http-exchange.js';
+import { parseRetryAfter, RetryableStatusError } from './retry.js';
 
 export interface RegistryCredentials {
   readonly username?: string;
@@ -48,6 +49,10 @@ export interface TokenRequest {
   readonly registry: string;
   /** Told every token, so the caller can mask it before anything is logged. */
   readonly onSecret?: (secret: string) => void;
+  /** The request is abandoned (and retried by the caller) when no bytes move for this long. */
+  readonly idleMs?: number;
+  /** Ends the request at once: the whole operation's deadline. */
+  readonly signal?: AbortSignal;
 }
 
 /** Exchanges credentials (or nothing, for anonymous pulls) for a Bearer token at the challenge's realm. */
@@ -66,7 +71,11 @@ export async function fetchToken(request: TokenRequest): Promise<string> {
   for (const scope of request.scopes) url.searchParams.append('scope', scope);
   const authorization = basicHeader(request.credentials);
   // Not followed if it redirects: a token server that does is answered as the failure it is.
-  const response = await exchange('GET', url, authorization ? { authorization } : {});
+  // Held to the registry's own limits: a token server that stops answering must not hang the publish.
+  const response = await exchange('GET', url, authorization ? { authorization } : {}, undefined, {
+    ...(request.idleMs !== undefined ? { idleMs: request.idleMs } : {}),
+    ...(request.signal ? { signal: request.signal } : {}),
+  });
   const body = await response.text();
   if (response.status === 401 || response.status === 403) {
     throw new AuthError(
@@ -77,9 +86,18 @@ export async function fetchToken(request: TokenRequest): Promise<string> {
     );
   }
   if (!response.ok) {
-    throw new AuthError(
-      `Token server ${url.origin} for ${request.registry} answered ${response.status}: ${body.slice(0, 200)}`,
-    );
+    const message = `Token server ${url.origin} for ${request.registry} answered ${response.status}: ${body.slice(0, 200)}`;
+    // Busy or briefly down (a token re-fetched mid-publish meets it as often as the first): tried again
+    // as a registry answering so would be, not taken for refused credentials.
+    if (RETRYABLE_STATUSES.has(response.status)) {
+      throw new RetryableStatusError(
+        message,
+        response.status,
+        [],
+        parseRetryAfter(response.headers.get('retry-after')),
+      );
+    }
+    throw new AuthError(message);
   }
   let token: unknown;
   try {

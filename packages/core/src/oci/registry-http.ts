@@ -202,6 +202,8 @@ export class RegistryConnection {
       credentials,
       registry: this.registry,
       ...(this.#options.onSecret ? { onSecret: this.#options.onSecret } : {}),
+      idleMs: this.#options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+      ...(this.#options.signal ? { signal: this.#options.signal } : {}),
     }).catch((error: unknown) => {
       if (error instanceof Error) error.message = this.#redactor.redact(error.message);
       throw error;

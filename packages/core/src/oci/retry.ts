@@ -94,15 +94,16 @@ export async function withRetry<T>(
         `${what} failed (${describe(error)}); try ${attempt + 1} of ${policy.attempts} in ${Math.round(delay)} ms`,
       );
       await new Promise<void>((done) => {
-        const timer = setTimeout(done, delay);
-        signal?.addEventListener(
-          'abort',
-          () => {
-            clearTimeout(timer);
-            done();
-          },
-          { once: true },
-        );
+        const onAbort = () => {
+          clearTimeout(timer);
+          done();
+        };
+        // Its listener goes with it: a long publish's retries must not pile them up on the signal.
+        const timer = setTimeout(() => {
+          signal?.removeEventListener('abort', onAbort);
+          done();
+        }, delay);
+        signal?.addEventListener('abort', onAbort, { once: true });
       });
     }
   }
