@@ -15,10 +15,11 @@ import {
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { RegistryStore, sha256Digest } from '@slipway/core/oci';
 import { type PublishProjectRequest, publishProject } from '@slipway/core/oci/publish';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { type FaultProxy, startFaultProxy } from '../registry/fault-proxy.js';
-import { makeProject, skopeoRaw, uniqueRepository } from './publish-model.helpers.js';
+import { evalReport, makeProject, skopeoRaw, uniqueRepository } from './publish-model.helpers.js';
 
 const registry = inject('registry');
 const run = promisify(execFile);
@@ -82,6 +83,61 @@ describe('publishing an unchanged project again', () => {
     const full = await publishProject(request());
     expect(requests(proxy).some((line) => line.startsWith('GET '))).toBe(true);
     expect(again).toEqual(full);
+  });
+
+  it('publishes anew when the report is no longer listed in the fallback index, and lists it again', async () => {
+    const { dir, proxy, request } = await settledProject();
+    writeFileSync(join(dir, 'report.json'), evalReport());
+    await new Promise((done) => setTimeout(done, 2100));
+    const first = await publishProject(request({ report: 'report.json' }));
+    // distribution 2.8 has no referrers API: the report is listed under the fallback tag.
+    const indexTag = first.referrersIndexTag!;
+    expect(indexTag).toMatch(/^sha256-[0-9a-f]{64}$/);
+    requests(proxy);
+
+    // Unchanged: the tags, the report, and the index that lists it, asked together.
+    const again = await publishProject(request({ report: 'report.json' }));
+    expect(again.alreadyPublished).toBe(true);
+    expect(requests(proxy).sort()).toEqual(
+      [
+        expect.stringMatching(/^GET \/v2\/.+\/manifests\/sha256-/),
+        expect.stringMatching(/^HEAD \/v2\/.+\/manifests\/1\.0\.0$/),
+        expect.stringMatching(/^HEAD \/v2\/.+\/manifests\/latest$/),
+        expect.stringMatching(/^HEAD \/v2\/.+\/manifests\/sha256:/),
+      ].sort(),
+    );
+
+    // The report is still stored, but a clean-up emptied the index: pull would no longer find it.
+    const store = new RegistryStore({
+      registry,
+      repository: first.location.split('/').slice(1).join('/'),
+      actions: 'pull,push',
+    });
+    const empty = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        manifests: [],
+      }),
+    );
+    await store.putManifest(
+      empty,
+      {
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        digest: sha256Digest(empty),
+        size: empty.length,
+      },
+      indexTag,
+    );
+    const repaired = await publishProject(request({ report: 'report.json' }));
+    expect(repaired.reportDigest).toBe(first.reportDigest);
+    expect(requests(proxy)).toContain(
+      `PUT /v2/${store.location.split('/').slice(1).join('/')}/manifests/${indexTag}`,
+    );
+    const index = JSON.parse((await store.getManifest(indexTag))!.bytes.toString('utf8')) as {
+      manifests: Array<{ digest: string }>;
+    };
+    expect(index.manifests.map((m) => m.digest)).toContain(first.reportDigest);
   });
 
   it('publishes anew when a model file changed with its mtime restored (ctime moved)', async () => {

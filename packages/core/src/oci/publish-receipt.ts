@@ -144,10 +144,35 @@ async function confirmReceipt(
   const referrers = [outcome.reportDigest, outcome.trainingRecordDigest].filter(
     (digest): digest is string => digest !== undefined,
   );
-  const answers = await Promise.all([...tags, ...referrers].map(named));
+  // Without a referrers API the report is found through the fallback tag's index, not by its digest: a
+  // report still stored but dropped from that index (a tag clean-up, another tool rewriting it) is lost
+  // to `slipway pull` and the gates, and the full publish puts it back. Read with the HEADs, at once.
+  const listed = outcome.referrersIndexTag
+    ? listedIn(connection, outcome.referrersIndexTag)
+    : Promise.resolve(undefined);
+  const [answers, index] = await Promise.all([Promise.all([...tags, ...referrers].map(named)), listed]);
   const expected = [...tags.map(() => outcome.digest), ...referrers];
   if (answers.some((digest, i) => digest !== expected[i])) return undefined;
+  if (index && referrers.some((digest) => !index.has(digest))) return undefined;
   return { plan: receipt.plan, outcome: asAlreadyPublished(outcome) };
+}
+
+/** The digests an index tag lists; empty when it is gone or not an index. */
+async function listedIn(connection: RegistryConnection, tag: string): Promise<Set<string>> {
+  const response = await connection.send('GET', connection.url(`manifests/${tag}`), {
+    what: `GET manifest ${tag}`,
+    headers: { accept: MANIFEST_ACCEPT },
+  });
+  if (response.status !== 200) {
+    await response.body?.cancel();
+    return new Set();
+  }
+  try {
+    const index = JSON.parse(await response.text()) as { manifests?: Array<{ digest?: unknown }> };
+    return new Set((index.manifests ?? []).map((entry) => String(entry.digest)));
+  } catch {
+    return new Set();
+  }
 }
 
 /** A publish's outcome as a run that found every blob and every tag in place reports it. */

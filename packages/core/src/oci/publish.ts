@@ -112,6 +112,11 @@ export interface PublishResult {
   /** Moving tags left where they were, because they name a higher version. */
   readonly heldBackTags: ReadonlyArray<{ readonly tag: string; readonly version: string }>;
   readonly reportDigest?: string;
+  /**
+   * The tag whose index lists the referrers (report, training record), when the registry has no
+   * referrers API and they were indexed by the fallback tag scheme instead.
+   */
+  readonly referrersIndexTag?: string;
   readonly bytesUploaded: number;
   readonly bytesSkipped: number;
   /** Bytes read from the model files: 0 when the digest cache knew every file and the store had them. */
@@ -354,9 +359,13 @@ export async function publishModel(request: PublishRequest): Promise<PublishResu
     // and `latest` waits for one settle after the version's, not one per tag. (The two referrers share the
     // fallback index tag, so they stay one after the other.) Every one of them finishes before a failure
     // is reported: none is left half-way in the background.
-    const attachReferrers = async () => {
+    const attachReferrers = async (): Promise<{
+      reportDigest?: string;
+      trainingRecordDigest?: string;
+      indexTag?: string;
+    }> => {
       if (!request.report) return {};
-      const reportDigest = await attachReferrer(
+      const report = await attachReferrer(
         store,
         request.report,
         EVAL_REPORT_ARTIFACT_TYPE,
@@ -364,9 +373,10 @@ export async function publishModel(request: PublishRequest): Promise<PublishResu
         manifest,
         metadata.created,
       );
-      if (evaluated?.training === undefined) return { reportDigest };
+      const reportDigest = report.digest;
+      if (evaluated?.training === undefined) return { reportDigest, ...report.indexed };
       const record = Buffer.from(`${JSON.stringify(evaluated.training, null, 2)}\n`);
-      const trainingRecordDigest = await attachReferrer(
+      const training = await attachReferrer(
         store,
         record,
         TRAINING_RECORD_ARTIFACT_TYPE,
@@ -374,9 +384,9 @@ export async function publishModel(request: PublishRequest): Promise<PublishResu
         manifest,
         metadata.created,
       );
-      return { reportDigest, trainingRecordDigest };
+      return { reportDigest, trainingRecordDigest: training.digest, ...training.indexed };
     };
-    const [higherVersions, { reportDigest, trainingRecordDigest }, modelcar] = await allFinished([
+    const [higherVersions, { reportDigest, trainingRecordDigest, indexTag }, modelcar] = await allFinished([
       allFinished(
         movingTags.map((t, i) =>
           moving[i]?.digest === digest ? undefined : moveTag(store, manifest, metadata.version, t),
@@ -412,6 +422,7 @@ export async function publishModel(request: PublishRequest): Promise<PublishResu
       movingTags: moved,
       heldBackTags: heldBack,
       ...(reportDigest ? { reportDigest } : {}),
+      ...(indexTag ? { referrersIndexTag: indexTag } : {}),
       bytesUploaded: sum(['uploaded']),
       bytesSkipped: sum(['skipped', 'mounted']),
       bytesRead,
@@ -485,7 +496,10 @@ async function checkAgainstReport(
   return { check, ...(parsed.training !== undefined ? { training: parsed.training } : {}) };
 }
 
-/** Attaches a JSON document (eval report, training record): a manifest with `subject`, indexed by the store or by the fallback tag. Returns its digest. */
+/**
+ * Attaches a JSON document (eval report, training record): a manifest with `subject`, indexed by the store
+ * or by the fallback tag. Returns its digest, and the fallback tag when that is where it is listed.
+ */
 async function attachReferrer(
   store: ArtifactStore,
   report: Buffer,
@@ -493,7 +507,7 @@ async function attachReferrer(
   title: string,
   subject: Document<unknown>,
   created: string | undefined,
-): Promise<string> {
+): Promise<{ digest: string; indexed?: { indexTag: string } }> {
   const { blob, manifest } = buildReportManifest(report, subject.descriptor, created, artifactType, title);
   await allFinished([sendBytes(store, EMPTY_CONFIG, EMPTY_CONFIG_BYTES), sendBytes(store, blob, report)]);
   const { subjectHandled } = await store.putManifest(
@@ -511,8 +525,9 @@ async function attachReferrer(
       ...(manifest.value.annotations ? { annotations: manifest.value.annotations } : {}),
     };
     await addToReferrersIndex(store, fallbackTag, entry);
+    return { digest: manifest.descriptor.digest, indexed: { indexTag: fallbackTag } };
   }
-  return manifest.descriptor.digest;
+  return { digest: manifest.descriptor.digest };
 }
 
 async function sendBlob(
