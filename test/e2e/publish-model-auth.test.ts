@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { publishModel, RegistryStore } from '@slipway/core/oci';
+import { publishModel, RegistryStore, sha256Digest } from '@slipway/core/oci';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ActionResult, cleanupRun, runAction } from '../harness/run-action.js';
 import { type FaultProxy, startFaultProxy } from '../registry/fault-proxy.js';
@@ -18,7 +18,11 @@ const dirs: string[] = [];
 const runs: ActionResult[] = [];
 
 beforeAll(async () => {
-  tokens = await startTokenServer({ users: { alice: 'correct-horse' } });
+  tokens = await startTokenServer({
+    users: { alice: 'correct-horse', bob: 'battery-staple' },
+    // A repository of bob's that alice may not read: it cannot lend her its blobs.
+    deny: { alice: ['acme/bobs-private'] },
+  });
   registry = await startRegistry({ token: tokens.auth });
 });
 afterAll(async () => {
@@ -144,4 +148,31 @@ describe('a token server that is busy or stops answering', () => {
     const { publishing } = await publishThrough(500);
     await expect(publishing).rejects.toThrow(/failed after 3 tries: no bytes moved for 0\.5 s/);
   }, 30_000);
+});
+
+describe('mounting a blob from a repository the credentials may not read', () => {
+  it('uploads the blob instead of failing the publish', async () => {
+    const bytes = randomBytes(32 * 1024);
+    const blob = { mediaType: 'application/octet-stream', digest: sha256Digest(bytes), size: bytes.length };
+    const send = async function* () {
+      yield bytes;
+    };
+    await new RegistryStore({
+      registry: registry.address,
+      repository: 'acme/bobs-private',
+      actions: 'pull,push',
+      credentials: { username: 'bob', password: 'battery-staple' },
+    }).putBlob(blob, send);
+
+    const alice = new RegistryStore({
+      registry: registry.address,
+      repository: uniqueRepository('mounting'),
+      actions: 'pull,push',
+      credentials: { username: 'alice', password: 'correct-horse' },
+      mountFrom: ['acme/bobs-private'],
+    });
+    expect(await alice.mountBlob(blob)).toBe(false);
+    await alice.putBlob(blob, send);
+    expect(await alice.hasBlob(blob)).toBe(true);
+  });
 });

@@ -24,6 +24,8 @@ export interface TokenServerOptions {
   readonly users: Readonly<Record<string, string>>;
   /** Lifetime of a token in seconds (short ones let tests see re-authentication). */
   readonly ttlSeconds?: number;
+  /** user → repositories that user is granted nothing on, whatever is asked (a private repository). */
+  readonly deny?: Readonly<Record<string, readonly string[]>>;
 }
 
 const run = promisify(execFile);
@@ -67,7 +69,14 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
     }
     requests.push({ user, scopes, granted: true });
     const now = Math.floor(Date.now() / 1000);
-    const access = user ? scopes.map(parseScope).filter((s) => s !== undefined) : []; // anonymous callers get a token that grants nothing
+    const denied = (user && options.deny?.[user]) || [];
+    // Anonymous callers get a token that grants nothing; a denied repository is left out of the token.
+    const access = user
+      ? scopes
+          .map(parseScope)
+          .filter((s) => s !== undefined)
+          .filter((s) => !denied.includes(s.name))
+      : [];
     const header = { typ: 'JWT', alg: 'ES256', x5c: [certDer] };
     const claims = {
       iss: issuer,

@@ -4,7 +4,13 @@
 // Docker-Content-Digest.
 import { createHash } from 'node:crypto';
 import { sha256Digest } from './digest.js';
-import { BlobRejectedError, DigestMismatchError, RegistryError, VersionRaceLostError } from './errors.js';
+import {
+  AuthError,
+  BlobRejectedError,
+  DigestMismatchError,
+  RegistryError,
+  VersionRaceLostError,
+} from './errors.js';
 import type { Answer } from './http-exchange.js';
 import { MANIFEST_ACCEPT, OCI_INDEX } from './media-types.js';
 import type { Descriptor } from './model-manifest.js';
@@ -99,6 +105,8 @@ export class RegistryStore implements ArtifactStore {
 
   async mountBlob(blob: Descriptor): Promise<boolean> {
     for (const from of this.#options.mountFrom ?? []) {
+      // A repository these credentials may not read cannot lend its blobs: the blob is uploaded instead
+      // (a refusal to push shows on that upload, with its own message).
       const mounted = await this.#retried(`mount of ${blob.digest} from ${from}`, async () => {
         const url = this.#http.url('blobs/uploads/');
         url.searchParams.set('mount', blob.digest);
@@ -115,6 +123,9 @@ export class RegistryStore implements ArtifactStore {
         const location = response.headers.get('location');
         if (location) await this.#cancelUpload(location);
         return false;
+      }).catch((error: unknown) => {
+        if (error instanceof AuthError) return false;
+        throw error;
       });
       if (mounted) return true;
     }
