@@ -226,7 +226,6 @@ export async function publishModel(request: PublishRequest): Promise<PublishResu
     // again in the rare case they differ (a file that changed between an attempt and its retry). Started
     // right as the last digest is learnt, never later, so the code below always knows whether it went.
     const digests: Array<Descriptor | undefined> = stated.map(() => undefined);
-    let unknown = stated.length;
     let streamed = false;
     // Set the moment an upload fails: a digest learnt after that (another file still streaming) sends nothing.
     let failed = false;
@@ -236,7 +235,7 @@ export async function publishModel(request: PublishRequest): Promise<PublishResu
     const knownAs = (i: number, layer: Descriptor) => {
       if (digests[i] !== undefined) return layer;
       digests[i] = layer;
-      if (--unknown > 0 || !streamed || early || failed) return layer;
+      if (digests.includes(undefined) || !streamed || early || failed) return layer;
       const { config } = buildManifests(annotatedMetadata, digests as Descriptor[]);
       const outcome = sendBytes(
         store,
@@ -374,7 +373,8 @@ export async function publishModel(request: PublishRequest): Promise<PublishResu
         metadata.created,
       );
       const reportDigest = report.digest;
-      if (evaluated?.training === undefined) return { reportDigest, ...report.indexed };
+      const indexed = report.indexTag ? { indexTag: report.indexTag } : {};
+      if (evaluated?.training === undefined) return { reportDigest, ...indexed };
       const record = Buffer.from(`${JSON.stringify(evaluated.training, null, 2)}\n`);
       const training = await attachReferrer(
         store,
@@ -384,7 +384,8 @@ export async function publishModel(request: PublishRequest): Promise<PublishResu
         manifest,
         metadata.created,
       );
-      return { reportDigest, trainingRecordDigest: training.digest, ...training.indexed };
+      // Both name the same subject, so both are listed (or not) under the same fallback tag.
+      return { reportDigest, trainingRecordDigest: training.digest, ...indexed };
     };
     const [higherVersions, { reportDigest, trainingRecordDigest, indexTag }, modelcar] = await allFinished([
       allFinished(
@@ -507,7 +508,7 @@ async function attachReferrer(
   title: string,
   subject: Document<unknown>,
   created: string | undefined,
-): Promise<{ digest: string; indexed?: { indexTag: string } }> {
+): Promise<{ digest: string; indexTag?: string }> {
   const { blob, manifest } = buildReportManifest(report, subject.descriptor, created, artifactType, title);
   await allFinished([sendBytes(store, EMPTY_CONFIG, EMPTY_CONFIG_BYTES), sendBytes(store, blob, report)]);
   const { subjectHandled } = await store.putManifest(
@@ -525,7 +526,7 @@ async function attachReferrer(
       ...(manifest.value.annotations ? { annotations: manifest.value.annotations } : {}),
     };
     await addToReferrersIndex(store, fallbackTag, entry);
-    return { digest: manifest.descriptor.digest, indexed: { indexTag: fallbackTag } };
+    return { digest: manifest.descriptor.digest, indexTag: fallbackTag };
   }
   return { digest: manifest.descriptor.digest };
 }
