@@ -1,8 +1,8 @@
 // HTTP to one repository of a registry: authentication on demand, manual redirects, error decoding.
 //
-// Authorization is attached only to requests for the registry's own host: a redirect to blob storage on
-// another host (S3, a CDN) is followed without it, so a token never leaks. Each request body is a
-// factory, because a 401 or a redirect means sending it again. Requests go through http-exchange.ts
+// Authorization is attached only to requests for the registry's own origin: a redirect to blob storage on
+// another host (S3, a CDN), or to plain http, is followed without it, so a token never leaks. Each request
+// body is a factory, because a 401 or a redirect means sending it again. Requests go through http-exchange.ts
 // (node:http, not fetch: see there why), which also ends a request that goes idle or outlives the deadline.
 import { createRedactor, type Redactor } from '../errors/index.js';
 import {
@@ -153,7 +153,9 @@ export class RegistryConnection {
     let url = start;
     for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
       const headers: Record<string, string> = { ...options.headers };
-      if (this.#authorization && url.host === new URL(this.baseUrl).host)
+      // The origin, not the host: a redirect from https to plain http on the same host would otherwise send
+      // the token in the clear.
+      if (this.#authorization && url.origin === new URL(this.baseUrl).origin)
         headers['authorization'] = this.#authorization;
       const response = await exchange(method, url, headers, options.body?.(), {
         idleMs: this.#options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
