@@ -89,6 +89,30 @@ describe('publish-model when the registry misbehaves', () => {
     expect(await direct(repository).getManifest('1.0.0')).toBeUndefined();
   });
 
+  it('takes a 412 on a retried version PUT as its own write when the first PUT landed and its answer was lost', async () => {
+    // A registry that honours If-None-Match refuses the retry, because the first try created the tag.
+    const { result, proxy, repository } = await publishThrough([
+      { method: 'PUT', path: manifestPut, fault: { kind: 'lose-answer' }, times: 1 },
+      { method: 'PUT', path: manifestPut, fault: { kind: 'status', status: 412 }, times: 1 },
+    ]);
+    expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+    expect(
+      proxy.log.filter((e) => e.method === 'PUT' && manifestPut.test(e.path)).map((e) => e.fault),
+    ).toEqual(['lose-answer', 'status']);
+    expect((await direct(repository).getManifest('1.0.0'))?.digest).toBe(result.outputs['digest']);
+  });
+
+  it('fails as a lost race when the version PUT is refused with 412 and the tag does not name its model', async () => {
+    const { result, repository } = await publishThrough([
+      { method: 'PUT', path: manifestPut, fault: { kind: 'status', status: 412 }, times: 1 },
+    ]);
+    expect(result.exitCode).not.toBe(0);
+    expect(result.annotations.find((a) => a.command === 'error')?.message).toMatch(
+      /1\.0\.0 was created by another publish just before this one wrote it \(412 Precondition Failed\)/,
+    );
+    expect(await direct(repository).getManifest('1.0.0')).toBeUndefined();
+  });
+
   it('waits as long as Retry-After asks when rate limited', async () => {
     const { result, proxy } = await publishThrough([
       {

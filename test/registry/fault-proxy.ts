@@ -1,6 +1,6 @@
 // A reverse proxy on 127.0.0.1 in front of a registry that misbehaves on purpose: it answers 500 or 503
 // to chosen requests, cuts the connection after part of an upload's body went through, or flips a byte
-// of a body on its way. Each fault
+// of a body on its way, or loses the answer to a request the registry carried out. Each fault
 // fires a set number of times; everything else is forwarded untouched.
 import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
 
@@ -19,7 +19,9 @@ export type Fault =
   /** Read this many body bytes, then stop reading and never answer: a registry that hangs. */
   | { readonly kind: 'stall'; readonly afterBytes: number }
   /** Forward the body with the byte at this offset flipped, as a broken middle box would. */
-  | { readonly kind: 'corrupt'; readonly atByte: number };
+  | { readonly kind: 'corrupt'; readonly atByte: number }
+  /** Forward the request whole, let the registry act on it, then cut the connection instead of answering. */
+  | { readonly kind: 'lose-answer' };
 
 export interface FaultRule {
   readonly method?: string;
@@ -100,6 +102,11 @@ export async function startFaultProxy(
     const forward = request(
       { host: upstreamHost, port: Number(upstreamPort), method: req.method, path, headers },
       (upstreamRes) => {
+        if (rule?.fault.kind === 'lose-answer') {
+          upstreamRes.resume();
+          upstreamRes.on('end', () => req.socket.destroy());
+          return;
+        }
         const location = upstreamRes.headers.location;
         // Keep the client talking to the proxy: the registry names itself in Location.
         if (location) upstreamRes.headers.location = location.replace(`//${upstream}`, `//${proxyAddress}`);

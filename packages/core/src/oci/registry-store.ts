@@ -270,6 +270,10 @@ export class RegistryStore implements ArtifactStore {
       });
       if (options.ifAbsent && response.status === 412) {
         await response.body?.cancel();
+        // The tag exists. It may be this very manifest: a try whose answer was lost after the registry
+        // wrote it, or an identical publish of the same model. Only another manifest is a lost race.
+        const present = await this.getManifest(ref);
+        if (present?.digest === descriptor.digest) return { subjectHandled: false };
         throw new VersionRaceLostError(
           `${this.location}:${ref} was created by another publish just before this one wrote it (412 Precondition Failed). ` +
             'Versions are immutable: this run lost; raise model.version to publish its model.',

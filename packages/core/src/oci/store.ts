@@ -72,7 +72,8 @@ export interface ArtifactStore {
   getManifest(ref: string): Promise<StoredManifest | undefined>;
   /**
    * Stores a manifest under a tag or its digest; `subjectHandled` is true when the store indexed its subject.
-   * With `ifAbsent`, a store that can write conditionally refuses (VersionExistsError) when the tag exists.
+   * With `ifAbsent`, a store that can write conditionally refuses (VersionRaceLostError) when the tag names
+   * another manifest; one that already names this manifest is success.
    */
   putManifest(
     bytes: Buffer,
