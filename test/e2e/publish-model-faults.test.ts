@@ -37,6 +37,18 @@ const uploadStart = /\/blobs\/uploads\/$/;
 // A model file whose digest is not known yet sends its bytes in one PATCH (hashed on the way), then PUT ?digest=.
 const uploadBody = /\/blobs\/uploads\/[^?]+/;
 const manifestPut = /\/manifests\/1\.0\.0$/;
+/**
+ * The closing PUT of an upload whose bytes went in PATCHes (a streamed file), not a monolithic PUT: the
+ * registry's _state names the offset the session reached.
+ */
+function closesAfterBody(path: string): boolean {
+  const url = new URL(path, 'http://registry');
+  const state = url.searchParams.get('_state');
+  if (!url.searchParams.has('digest') || !state) return false;
+  // distribution's _state is an HMAC, then JSON, in URL-safe base64.
+  const json = Buffer.from(state, 'base64url').toString('latin1');
+  return /"Offset":[1-9]/.test(json);
+}
 
 describe('publish-model when the registry misbehaves', () => {
   it('retries 503s with backoff and publishes the model', async () => {
@@ -87,6 +99,61 @@ describe('publish-model when the registry misbehaves', () => {
     );
     expect(proxy.log.some((entry) => entry.method === 'PUT' && /\/manifests\//.test(entry.path))).toBe(false);
     expect(await direct(repository).getManifest('1.0.0')).toBeUndefined();
+  });
+
+  it('sends a streamed file once when only the answer to its closing PUT was lost', async () => {
+    // The file's digest is learnt as it streams; the close that names it committed the blob, and only the
+    // answer went missing. The retry finds the blob there instead of sending its bytes again.
+    const { result, proxy, repository } = await publishThrough([
+      { method: 'PUT', path: closesAfterBody, fault: { kind: 'lose-answer' }, times: 1 },
+    ]);
+    expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+    const lost = proxy.log.find((e) => e.fault === 'lose-answer');
+    const digest = decodeURIComponent(/digest=([^&]+)/.exec(lost?.path ?? '')?.[1] ?? '');
+    expect(digest).toMatch(/^sha256:/);
+    // Both model files streamed (the 2 MiB weights and config.json's tar), each in one PATCH, and the blob
+    // whose close lost its answer was never closed again.
+    expect(proxy.log.filter((e) => e.method === 'PATCH')).toHaveLength(2);
+    expect(
+      proxy.log.filter((e) => e.method === 'PUT' && e.path.includes(encodeURIComponent(digest))),
+    ).toHaveLength(1);
+    expect(result.outputs['digest']).toMatch(/^sha256:/);
+    expect((await direct(repository).getManifest('1.0.0'))?.digest).toBe(result.outputs['digest']);
+  });
+
+  it('closes the same upload again when its close failed before the registry acted, and sends the bytes again when the session is gone', async () => {
+    // 500 before reaching the registry: the session is still open and takes the close again.
+    const kept = await publishThrough([
+      { method: 'PUT', path: closesAfterBody, fault: { kind: 'status', status: 500 }, times: 1 },
+    ]);
+    expect(kept.result.exitCode, kept.result.stdout).toBe(0);
+    expect(kept.proxy.log.filter((e) => e.method === 'PATCH')).toHaveLength(2);
+    const failed = kept.proxy.log.find((e) => e.fault === 'status');
+    const session = failed?.path.split('?')[0];
+    expect(kept.proxy.log.filter((e) => e.method === 'PUT' && e.path.split('?')[0] === session)).toHaveLength(
+      2,
+    );
+
+    // Then a 404 for the second close: the session is unknown, and the file is sent again in a new one.
+    let first: string | undefined;
+    const sessionOf = (path: string) => path.split('?')[0];
+    const lost = await publishThrough([
+      {
+        method: 'PUT',
+        path: (path) => closesAfterBody(path) && (first = sessionOf(path)) !== undefined,
+        fault: { kind: 'status', status: 500 },
+        times: 1,
+      },
+      {
+        method: 'PUT',
+        path: (path) => sessionOf(path) === first,
+        fault: { kind: 'status', status: 404 },
+        times: 1,
+      },
+    ]);
+    expect(lost.result.exitCode, lost.result.stdout).toBe(0);
+    expect(lost.proxy.log.filter((e) => e.method === 'PATCH')).toHaveLength(3);
+    expect((await direct(lost.repository).getManifest('1.0.0'))?.digest).toBe(lost.result.outputs['digest']);
   });
 
   it('takes a 412 on a retried version PUT as its own write when the first PUT landed and its answer was lost', async () => {

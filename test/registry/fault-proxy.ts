@@ -25,8 +25,8 @@ export type Fault =
 
 export interface FaultRule {
   readonly method?: string;
-  /** Matched against the request path (query included). */
-  readonly path: RegExp;
+  /** Matched against the request path (query included); a function for what a pattern cannot say. */
+  readonly path: RegExp | ((path: string) => boolean);
   readonly fault: Fault;
   /** How many matching requests get the fault before the rule goes quiet. */
   times: number;
@@ -59,7 +59,10 @@ export async function startFaultProxy(
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const path = req.url ?? '/';
     const rule = rules.find(
-      (r) => r.times > 0 && (!r.method || r.method === req.method) && r.path.test(path),
+      (r) =>
+        r.times > 0 &&
+        (!r.method || r.method === req.method) &&
+        (typeof r.path === 'function' ? r.path(path) : r.path.test(path)),
     );
     if (rule) rule.times -= 1;
     const entry: FaultProxy['log'][number] = {

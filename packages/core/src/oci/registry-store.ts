@@ -166,7 +166,22 @@ export class RegistryStore implements ArtifactStore {
 
   async streamBlob(blob: NewBlob): Promise<string> {
     const { size, name, onProgress } = blob;
+    // Set once the registry has taken the whole body: a retry then needs only the close, not the bytes.
+    let closing: { location: string; digest: string } | undefined;
     return this.#retried(`upload of ${name}`, async () => {
+      if (closing) {
+        const { location, digest } = closing;
+        // The close may have committed the blob and only its answer been lost.
+        if (await this.hasBlob({ mediaType: 'application/octet-stream', digest, size })) return digest;
+        try {
+          await this.#close(location, digest, size, `completion of upload of ${name}`);
+          return digest;
+        } catch (error) {
+          // A session the registry no longer knows (expired, or ended by the lost close): send it all again.
+          if (!(error instanceof RegistryError && error.status === 404)) throw error;
+          closing = undefined;
+        }
+      }
       const location = await this.#startUpload(name);
       let received = 0;
       let digest: string | undefined;
@@ -211,6 +226,7 @@ export class RegistryStore implements ArtifactStore {
       if (received !== size || digest === undefined) {
         throw new BlobRejectedError(`${this.location}: ${name} gave ${received} bytes, expected ${size}.`);
       }
+      closing = { location: last, digest };
       await this.#close(last, digest, size, `completion of upload of ${name}`);
       return digest;
     });
