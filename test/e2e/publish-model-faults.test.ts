@@ -140,7 +140,12 @@ describe('publish-model when the registry misbehaves', () => {
     const lost = await publishThrough([
       {
         method: 'PUT',
-        path: (path) => closesAfterBody(path) && (first = sessionOf(path)) !== undefined,
+        // The first streamed file's close: its session is remembered for the next rule.
+        path: (path) => {
+          if (!closesAfterBody(path)) return false;
+          first = sessionOf(path);
+          return true;
+        },
         fault: { kind: 'status', status: 500 },
         times: 1,
       },
