@@ -185,6 +185,25 @@ describe('publish-model when the registry misbehaves', () => {
     expect(await direct(repository).getManifest('1.0.0')).toBeUndefined();
   });
 
+  it('fails at once, saying so, when Retry-After asks for longer than it waits', async () => {
+    const started = performance.now();
+    const { result, proxy, repository } = await publishThrough([
+      {
+        method: 'POST',
+        path: uploadStart,
+        fault: { kind: 'status', status: 429, retryAfter: 600 },
+        times: 100,
+      },
+    ]);
+    expect(result.exitCode).not.toBe(0);
+    expect(result.annotations.find((a) => a.command === 'error')?.message).toMatch(
+      /answered 429.*asks to wait 600 s before another try \(Retry-After\), longer than Slipway waits \(60 s\)/,
+    );
+    // Not tried again sooner than asked: no upload start was sent twice (one per model file and the config).
+    expect(proxy.log.filter((e) => e.fault === 'status').length).toBeLessThanOrEqual(3);
+    expect(await direct(repository).getManifest('1.0.0')).toBeUndefined();
+  });
+
   it('waits as long as Retry-After asks when rate limited', async () => {
     const { result, proxy } = await publishThrough([
       {

@@ -6,10 +6,21 @@ export interface RetryPolicy {
   /** Tries in all, the first included. */
   readonly attempts: number;
   readonly baseDelayMs: number;
+  /** The longest backoff of our own choosing. */
   readonly maxDelayMs: number;
+  /**
+   * The longest Retry-After honoured. A registry asking for more is not hammered sooner than it asked:
+   * the request fails at once, saying how long it asked for.
+   */
+  readonly maxRetryAfterMs?: number;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 250, maxDelayMs: 8000 };
+export const DEFAULT_RETRY: RetryPolicy = {
+  attempts: 5,
+  baseDelayMs: 250,
+  maxDelayMs: 8000,
+  maxRetryAfterMs: 60_000,
+};
 
 /** A RegistryError carrying the server's Retry-After, in milliseconds. */
 export class RetryableStatusError extends RegistryError {
@@ -56,10 +67,11 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
+/** The wait before the next try: our backoff, or what the server's Retry-After asks when that is longer. */
 export function backoffDelay(policy: RetryPolicy, attempt: number, retryAfterMs?: number): number {
   const exponential = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
   const jittered = exponential / 2 + Math.random() * (exponential / 2);
-  return Math.min(policy.maxDelayMs, Math.max(jittered, retryAfterMs ?? 0));
+  return Math.max(jittered, retryAfterMs ?? 0);
 }
 
 export async function withRetry<T>(
@@ -85,11 +97,16 @@ export async function withRetry<T>(
         }
         throw error;
       }
-      const delay = backoffDelay(
-        policy,
-        attempt,
-        error instanceof RetryableStatusError ? error.retryAfterMs : undefined,
-      );
+      const retryAfterMs = error instanceof RetryableStatusError ? error.retryAfterMs : undefined;
+      const longest = policy.maxRetryAfterMs ?? DEFAULT_RETRY.maxRetryAfterMs ?? 0;
+      if (retryAfterMs !== undefined && retryAfterMs > longest) {
+        throw new RegistryError(
+          `${what} failed (${describe(error)}), and the registry asks to wait ${Math.ceil(retryAfterMs / 1000)} s ` +
+            `before another try (Retry-After), longer than Slipway waits (${longest / 1000} s). Try again later.`,
+          error instanceof RegistryError ? error.status : 0,
+        );
+      }
+      const delay = backoffDelay(policy, attempt, retryAfterMs);
       log?.(
         `${what} failed (${describe(error)}); try ${attempt + 1} of ${policy.attempts} in ${Math.round(delay)} ms`,
       );
