@@ -186,7 +186,6 @@ describe('publish-model when the registry misbehaves', () => {
   });
 
   it('fails at once, saying so, when Retry-After asks for longer than it waits', async () => {
-    const started = performance.now();
     const { result, proxy, repository } = await publishThrough([
       {
         method: 'POST',

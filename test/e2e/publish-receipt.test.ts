@@ -8,18 +8,27 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
   symlinkSync,
   utimesSync,
   writeFileSync,
 } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { RegistryStore, sha256Digest } from '@slipway/core/oci';
 import { type PublishProjectRequest, publishProject } from '@slipway/core/oci/publish';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { type FaultProxy, startFaultProxy } from '../registry/fault-proxy.js';
-import { evalReport, makeProject, skopeoRaw, uniqueRepository } from './publish-model.helpers.js';
+import {
+  bundleCli,
+  evalReport,
+  makeProject,
+  runCli,
+  skopeoRaw,
+  uniqueRepository,
+} from './publish-model.helpers.js';
 
 const registry = inject('registry');
 const run = promisify(execFile);
@@ -201,6 +210,60 @@ describe('publishing an unchanged project again', () => {
     requests(proxy);
     const again = await publishProject(request());
     expect(again.alreadyPublished).toBe(true);
+    expect(requests(proxy).some((line) => line.startsWith('GET '))).toBe(true);
+  });
+
+  it('keeps the receipt of a project reached through a symbolic link above it (a linked home, macOS /tmp)', async () => {
+    const { dir, proxy, request } = await settledProject();
+    // The project as the user reaches it: through a link to the folder that holds it.
+    const link = `${dir}-linked`;
+    symlinkSync(dirname(dir), link);
+    cleanups.push(() => rm(link, { force: true }));
+    const through = join(link, basename(dir));
+    await publishProject(request({ root: through }));
+    expect(existsSync(receiptFile(dir))).toBe(true);
+    requests(proxy);
+    const again = await publishProject(request({ root: through }));
+    expect(again.alreadyPublished).toBe(true);
+    expect(requests(proxy).every((line) => line.startsWith('HEAD '))).toBe(true);
+  });
+
+  it('does not take the receipt of another Slipway build of the same size installed in place, mtime restored', async () => {
+    const { dir, proxy, request } = await settledProject();
+    const cliDir = await mkdtemp(join(tmpdir(), 'slipway-receipt-cli-'));
+    cleanups.push(() => rm(cliDir, { recursive: true, force: true }));
+    const cli = await bundleCli(cliDir);
+    const repository = request().repository ?? '';
+    const args = ['publish', '--config', join(dir, 'slipway.yaml'), '--registry', proxy.address];
+    const publish = () =>
+      runCli(cli, [...args, '--repository', repository, '--json'], { SOURCE_DATE_EPOCH: '1700000000' });
+    expect((await publish()).code).toBe(0);
+    // The bundle is stamped over the racy margin before the publish that keeps the receipt.
+    await new Promise((done) => setTimeout(done, 2100));
+    expect((await publish()).code).toBe(0);
+    requests(proxy);
+    const same = JSON.parse((await publish()).stdout) as { alreadyPublished: boolean };
+    expect(same.alreadyPublished).toBe(true);
+    expect(requests(proxy).every((line) => line.startsWith('HEAD '))).toBe(true);
+
+    // Another release: the same file, the same size, rewritten in place (same inode), npm's fixed mtime.
+    const bundle = join(cliDir, 'slipway-publish.js');
+    const before = statSync(bundle, { bigint: true });
+    const text = readFileSync(bundle, 'utf8');
+    expect(text).toContain('Publish the model in slipway.yaml');
+    // touch -r keeps the timestamps to the nanosecond, where a Date would round them to the millisecond.
+    const reference = join(cliDir, 'timestamps');
+    writeFileSync(reference, '');
+    await run('touch', ['-r', bundle, reference]);
+    writeFileSync(
+      bundle,
+      text.replace('Publish the model in slipway.yaml', 'Publish the model in SLIPWAY.yaml'),
+    );
+    await run('touch', ['-r', reference, bundle]);
+    const after = statSync(bundle, { bigint: true });
+    expect([after.ino, after.size, after.mtimeNs]).toEqual([before.ino, before.size, before.mtimeNs]);
+    const other = await publish();
+    expect(other.code, other.stderr).toBe(0);
     expect(requests(proxy).some((line) => line.startsWith('GET '))).toBe(true);
   });
 

@@ -9,6 +9,8 @@
 //    ignored whole;
 //  - entries are keyed by the file's absolute path and its path inside the artifact (the tar header is
 //    part of the layer's digest), so a project copied or moved is read afresh;
+//  - the cache names the layer format it was written with (layerFormatKey: how files are framed as tar
+//    layers); a cache from a Slipway that framed them otherwise is ignored whole;
 //  - a file changed within one timestamp tick of being hashed could keep its ctime ("racily clean" in
 //    git's words), so an entry counts only when the file's ctime was older than the hash's start by a
 //    margin wider than any file system's tick; a fresh file is read again on the next publish, once.
@@ -17,7 +19,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { isDigest } from './digest.js';
-import type { FileIdentity } from './layer.js';
+import { type FileIdentity, layerFormatKey } from './layer.js';
 import {
   DEFAULT_RACY_MARGIN_MS,
   type StoredIdentity,
@@ -35,6 +37,8 @@ export interface DigestCacheOptions {
   readonly machine?: string;
   /** How much older than the hash's start a file's ctime must be for its entry to count. */
   readonly racyMarginMs?: number;
+  /** How files are framed as layers; defaults to this Slipway's (layerFormatKey). */
+  readonly layerFormat?: string;
 }
 
 /** A layer's digest and size, as the cache knows them. */
@@ -53,6 +57,7 @@ interface Entry extends StoredIdentity {
 interface CacheFile {
   readonly format: string;
   readonly machine: string;
+  readonly layerFormat: string;
   readonly entries: Record<string, Entry>;
 }
 
@@ -60,13 +65,21 @@ export class DigestCache {
   /** Where the cache is kept, e.g. <project>/.slipway/cache/digests.json. */
   readonly file: string;
   readonly #machine: string;
+  readonly #layerFormat: string;
   readonly #racyMarginMs: number;
   readonly #entries: Map<string, Entry>;
   #changed = false;
 
-  private constructor(file: string, machine: string, racyMarginMs: number, entries: Map<string, Entry>) {
+  private constructor(
+    file: string,
+    machine: string,
+    layerFormat: string,
+    racyMarginMs: number,
+    entries: Map<string, Entry>,
+  ) {
     this.file = file;
     this.#machine = machine;
+    this.#layerFormat = layerFormat;
     this.#racyMarginMs = racyMarginMs;
     this.#entries = entries;
   }
@@ -75,10 +88,16 @@ export class DigestCache {
   static async open(file: string, options: DigestCacheOptions = {}): Promise<DigestCache> {
     const path = resolve(file);
     const machine = options.machine ?? thisMachine();
+    const layerFormat = options.layerFormat ?? layerFormatKey();
     const entries = new Map<string, Entry>();
     try {
       const parsed = JSON.parse(await readFile(path, 'utf8')) as Partial<CacheFile>;
-      if (parsed.format === FORMAT && parsed.machine === machine && parsed.entries) {
+      if (
+        parsed.format === FORMAT &&
+        parsed.machine === machine &&
+        parsed.layerFormat === layerFormat &&
+        parsed.entries
+      ) {
         for (const [key, entry] of Object.entries(parsed.entries)) {
           if (isEntry(entry)) entries.set(key, entry);
         }
@@ -86,7 +105,13 @@ export class DigestCache {
     } catch {
       // Missing or corrupt: every file is simply read, and the cache is written afresh.
     }
-    return new DigestCache(path, machine, options.racyMarginMs ?? DEFAULT_RACY_MARGIN_MS, entries);
+    return new DigestCache(
+      path,
+      machine,
+      layerFormat,
+      options.racyMarginMs ?? DEFAULT_RACY_MARGIN_MS,
+      entries,
+    );
   }
 
   /** The layer's digest when `source` (absolute) as `layerPath` is provably the file that was hashed. */
@@ -121,6 +146,7 @@ export class DigestCache {
     const content: CacheFile = {
       format: FORMAT,
       machine: this.#machine,
+      layerFormat: this.#layerFormat,
       entries: Object.fromEntries([...this.#entries].sort(([a], [b]) => (a < b ? -1 : 1))),
     };
     await mkdir(dirname(this.file), { recursive: true });

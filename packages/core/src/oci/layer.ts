@@ -234,3 +234,18 @@ async function expectUnchanged(handle: FileHandle, file: ModelFile, hashed: File
     throw fileChangedError(file, 'it was written to after it was hashed');
   }
 }
+
+let formatKey: string | undefined;
+/**
+ * What a layer's bytes around a file are, as a short key: the digest of the layer this code makes of a
+ * small sample file (its tar header, padding and end blocks). A digest cached by a Slipway that framed
+ * files otherwise (another tar header) is another layer's, and the key tells them apart.
+ */
+export function layerFormatKey(): string {
+  if (!formatKey) {
+    const sample = Buffer.from('slipway');
+    const hash = createHash('sha256').update(tarFileHeader('sample/file.bin', sample.length));
+    formatKey = hash.update(sample).update(layerTail(sample.length)).digest('hex').slice(0, 16);
+  }
+  return formatKey;
+}

@@ -3,7 +3,7 @@
 // slipway.yaml + overrides → plan; the source (repository, commit) and the creation time are decided here,
 // once, so both doors write the same manifest, byte for byte, for the same commit.
 import { execFile } from 'node:child_process';
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gitEnvironment } from '../config/git-environment.js';
@@ -153,9 +153,10 @@ export async function publishProject(request: PublishProjectRequest): Promise<Pu
   const reportPath = request.report ? at(request.report) : undefined;
   const stamps = [configStamp, ...plan.files.map((file) => stampOf(file.source))];
   if (reportPath) stamps.push(stampOf(reportPath));
-  // A model file reached through a symbolic link can change with the link alone, which no stamp shows.
-  const realProject = realDirectory(projectDir);
-  const throughLinks = !plan.files.every((file) => file.source === join(realProject, file.path));
+  // A model file reached through a symbolic link below the project is stamped at the link's target, so
+  // the link could move alone, which no stamp shows; its source is then the resolved path. A link above
+  // the project (a linked home, macOS's /tmp) is followed afresh by every stat, config's included.
+  const throughLinks = !plan.files.every((file) => file.source === join(plan.projectDir, file.path));
   const report = reportPath ? await readEvalReportBytes(reportPath) : undefined;
   const created = await resolveCreated({
     ...(request.created ? { explicit: request.created } : {}),
@@ -357,20 +358,15 @@ export function parseRemote(url: string): { serverUrl: string; repository: strin
   return undefined;
 }
 
-/** `dir` with every symbolic link resolved; `dir` itself when it cannot be. */
-function realDirectory(dir: string): string {
-  try {
-    return realpathSync.native(dir);
-  } catch {
-    return dir;
-  }
-}
-
 /**
  * The identity of the file this code runs from (a bundle's chunk, or the source in tests): installing
  * another Slipway replaces it, so a receipt of the old one is not taken for the new one's.
  */
 function buildIdentity(): string {
   const stamp = stampOf(fileURLToPath(import.meta.url));
-  return stamp ? `${stamp.path}@${stamp.dev}:${stamp.ino}:${stamp.size}:${stamp.mtimeNs}` : 'unknown';
+  // ctime too: npm gives every installed file the same mtime, and a freed inode is soon reused, so
+  // another release of the same size installed over this one could match on the rest.
+  return stamp
+    ? `${stamp.path}@${stamp.dev}:${stamp.ino}:${stamp.size}:${stamp.mtimeNs}:${stamp.ctimeNs}`
+    : 'unknown';
 }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DigestCache } from '../../src/oci/digest-cache.js';
-import { type ModelFile, prepareLayer, statModelFile } from '../../src/oci/layer.js';
+import { layerFormatKey, type ModelFile, prepareLayer, statModelFile } from '../../src/oci/layer.js';
 import { LayoutStore } from '../../src/oci/layout-store.js';
 import { type PublishRequest, publishModel } from '../../src/oci/publish.js';
 
@@ -113,6 +113,20 @@ describe('the digest cache', () => {
     expect(again.bytesRead).toBe(3 * 1024 * 1024 + 5 + 14);
     // The same machine still trusts its own cache.
     expect((await publish(dir, files, await open(cacheFile, 'laptop/boot-7'))).bytesRead).toBe(0);
+  });
+
+  it('trusts nothing in a cache written by a Slipway that framed files as layers otherwise', async () => {
+    const { dir, files, cacheFile } = await project();
+    await publish(dir, files, await DigestCache.open(cacheFile, { racyMarginMs: 0, layerFormat: 'older' }));
+    expect(JSON.parse(await readFile(cacheFile, 'utf8')).layerFormat).toBe('older');
+    const now = await open(cacheFile);
+    for (const file of files) {
+      expect(now.lookup(file.source, file.path, (await statModelFile(file)).identity)).toBe(undefined);
+    }
+    expect((await publish(dir, files, now)).bytesRead).toBe(3 * 1024 * 1024 + 5 + 14);
+    // Written again in this Slipway's format, it is trusted.
+    expect(JSON.parse(await readFile(cacheFile, 'utf8')).layerFormat).toBe(layerFormatKey());
+    expect((await publish(dir, files, await open(cacheFile))).bytesRead).toBe(0);
   });
 
   it('trusts nothing for a project copied to another path, cache and timestamps included', async () => {
