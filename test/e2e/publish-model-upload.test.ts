@@ -120,7 +120,8 @@ describe('uploading model files to a registry', () => {
 
   it('uploads a 10-file model in parallel to the same manifest as one file at a time', async () => {
     const sizes: Record<string, number> = {};
-    for (let i = 0; i < 10; i++) sizes[`model/shard-${i}.bin`] = 256 * 1024 + i;
+    // Each over one read block (1 MiB), so an upload is in flight across several reads.
+    for (let i = 0; i < 10; i++) sizes[`model/shard-${i}.bin`] = 2 * 1024 * 1024 + i;
     const { files } = await modelDir(sizes);
     let inFlight = 0;
     let most = 0;
