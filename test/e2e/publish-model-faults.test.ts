@@ -161,6 +161,18 @@ describe('publish-model when the registry misbehaves', () => {
     expect((await direct(lost.repository).getManifest('1.0.0'))?.digest).toBe(lost.result.outputs['digest']);
   });
 
+  it('finds the blob after all when the close it lost the answer of was still committing at the first look', async () => {
+    // The close committed the blob, its answer was lost, and the first look came too soon (404). Closing
+    // again is refused, since that session is spent; a second look finds the blob, and nothing is resent.
+    const { result, proxy, repository } = await publishThrough([
+      { method: 'PUT', path: closesAfterBody, fault: { kind: 'lose-answer' }, times: 1 },
+      { method: 'HEAD', path: /\/blobs\/sha256:/, fault: { kind: 'status', status: 404 }, times: 1 },
+    ]);
+    expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+    expect(proxy.log.filter((e) => e.method === 'PATCH')).toHaveLength(2);
+    expect((await direct(repository).getManifest('1.0.0'))?.digest).toBe(result.outputs['digest']);
+  });
+
   it('takes a 412 on a retried version PUT as its own write when the first PUT landed and its answer was lost', async () => {
     // A registry that honours If-None-Match refuses the retry, because the first try created the tag.
     const { result, proxy, repository } = await publishThrough([

@@ -58,6 +58,8 @@ function forward(req: IncomingMessage, res: ServerResponse): void {
       answer.pipe(res);
     },
   );
+  // A reset on either side ends this exchange; the client's own error decides the test.
+  upstream.on('error', () => res.destroy());
   req.pipe(upstream);
 }
 
@@ -113,6 +115,7 @@ beforeAll(async () => {
   front = createNetServer((socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
     socket.once('data', (first) => {
       socket.pause();
       socket.unshift(first);

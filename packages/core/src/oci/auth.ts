@@ -94,7 +94,7 @@ export async function fetchToken(request: TokenRequest): Promise<string> {
         message,
         response.status,
         [],
-        parseRetryAfter(response.headers.get('retry-after')),
+        parseRetryAfter(response.headers.get('retry-after'), Date.now(), response.headers.get('date')),
       );
     }
     throw new AuthError(message);

@@ -26,6 +26,14 @@ export class RegistryError extends OciError {
   }
 }
 
+/**
+ * A request given up on: its retries are spent, or the registry asked to wait longer than Slipway waits.
+ * Never retried again, by this loop or by one around it (a blob check inside an upload's retries).
+ */
+export class RetriesExhaustedError extends RegistryError {
+  override name = 'RetriesExhaustedError';
+}
+
 /** Credentials missing or refused. Never retried: the same credentials will be refused again. */
 export class AuthError extends OciError {
   override name = 'AuthError';

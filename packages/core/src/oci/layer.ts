@@ -237,15 +237,22 @@ async function expectUnchanged(handle: FileHandle, file: ModelFile, hashed: File
 
 let formatKey: string | undefined;
 /**
- * What a layer's bytes around a file are, as a short key: the digest of the layer this code makes of a
- * small sample file (its tar header, padding and end blocks). A digest cached by a Slipway that framed
- * files otherwise (another tar header) is another layer's, and the key tells them apart.
+ * What a layer's bytes around a file are, as a short key: the digest of what this code writes around
+ * sample files of each kind of tar header (a short path, a long one split into prefix and name, one
+ * UTF-8 path and one over 8 GiB that take PAX records) and their padding and end blocks. A digest
+ * cached by a Slipway that framed files otherwise is another layer's, and the key tells them apart.
  */
 export function layerFormatKey(): string {
   if (!formatKey) {
-    const sample = Buffer.from('slipway');
-    const hash = createHash('sha256').update(tarFileHeader('sample/file.bin', sample.length));
-    formatKey = hash.update(sample).update(layerTail(sample.length)).digest('hex').slice(0, 16);
+    const hash = createHash('sha256').update('slipway layer format 1');
+    const samples: Array<[string, number]> = [
+      ['sample/file.bin', 7],
+      [`${'long-directory/'.repeat(8)}weights-0001.safetensors`, 513],
+      ['modèle/poids.bin', 1],
+      ['sample/large.bin', 2 ** 33 + 3],
+    ];
+    for (const [path, size] of samples) hash.update(tarFileHeader(path, size)).update(layerTail(size));
+    formatKey = hash.digest('hex').slice(0, 16);
   }
   return formatKey;
 }

@@ -143,7 +143,7 @@ export class RegistryConnection {
         message,
         response.status,
         codes,
-        parseRetryAfter(response.headers.get('retry-after')),
+        parseRetryAfter(response.headers.get('retry-after'), Date.now(), response.headers.get('date')),
       );
     }
     throw new RegistryError(message, response.status, codes);

@@ -15,7 +15,7 @@ import type { Answer } from './http-exchange.js';
 import { MANIFEST_ACCEPT, OCI_INDEX } from './media-types.js';
 import type { Descriptor } from './model-manifest.js';
 import { RegistryConnection, type RegistryConnectionOptions } from './registry-http.js';
-import { DEFAULT_RETRY, RetryableStatusError, type RetryPolicy, withRetry } from './retry.js';
+import { DEFAULT_RETRY, isRetryable, RetryableStatusError, type RetryPolicy, withRetry } from './retry.js';
 import type {
   ArtifactStore,
   NewBlob,
@@ -171,14 +171,19 @@ export class RegistryStore implements ArtifactStore {
     return this.#retried(`upload of ${name}`, async () => {
       if (closing) {
         const { location, digest } = closing;
+        const blob = { mediaType: 'application/octet-stream', digest, size };
         // The close may have committed the blob and only its answer been lost.
-        if (await this.hasBlob({ mediaType: 'application/octet-stream', digest, size })) return digest;
+        if (await this.hasBlob(blob)) return digest;
         try {
           await this.#close(location, digest, size, `completion of upload of ${name}`);
           return digest;
         } catch (error) {
-          // A session the registry no longer knows (expired, or ended by the lost close): send it all again.
-          if (!(error instanceof RegistryError && error.status === 404)) throw error;
+          if (isRetryable(error)) throw error;
+          // A first close still committing when its answer was given up on may have finished since.
+          if (await this.hasBlob(blob)) return digest;
+          // A session the registry no longer knows or will not close (expired, or ended by the close
+          // whose answer was lost, or its data moved mid-commit): the bytes go again, in a new one.
+          if (!sessionGone(error)) throw error;
           closing = undefined;
         }
       }
@@ -448,6 +453,17 @@ export class RegistryStore implements ArtifactStore {
 /** The location of a session opened ahead, for the first upload given it; undefined otherwise. */
 async function take(session: UploadSession | undefined): Promise<string | undefined> {
   return session instanceof AheadSession ? session.take() : undefined;
+}
+
+/** An upload session's close refused because the session is gone or no longer in a state to close. */
+function sessionGone(error: unknown): boolean {
+  if (error instanceof BlobRejectedError) return true;
+  if (!(error instanceof RegistryError)) return false;
+  return (
+    [404, 410, 416].includes(error.status) ||
+    error.codes.includes('BLOB_UPLOAD_UNKNOWN') ||
+    error.codes.includes('BLOB_UPLOAD_INVALID')
+  );
 }
 
 function withDigest(location: string, digest: string): string {

@@ -1,6 +1,6 @@
 // Retries with exponential backoff and jitter for what a registry does when it is briefly unwell:
 // dropped connections, 5xx, 429 (honouring Retry-After). Auth and digest errors are never retried.
-import { RETRYABLE_STATUSES, RegistryError } from './errors.js';
+import { RETRYABLE_STATUSES, RegistryError, RetriesExhaustedError } from './errors.js';
 
 export interface RetryPolicy {
   /** Tries in all, the first included. */
@@ -47,6 +47,7 @@ const NETWORK_CODES = new Set([
 
 /** True for failures another try may fix: transient statuses and broken connections. */
 export function isRetryable(error: unknown): boolean {
+  if (error instanceof RetriesExhaustedError) return false;
   if (error instanceof RetryableStatusError) return true;
   if (error instanceof RegistryError) return RETRYABLE_STATUSES.has(error.status);
   // fetch reports network failures as TypeError('fetch failed') with the socket error as its cause.
@@ -59,12 +60,21 @@ export function isRetryable(error: unknown): boolean {
   return false;
 }
 
-/** Parses Retry-After (seconds or an HTTP date) into milliseconds. */
-export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+/**
+ * Parses Retry-After (seconds or an HTTP date) into milliseconds. A date is read against the answer's own
+ * Date header when there is one (`serverDate`), so a runner whose clock is off waits what was meant.
+ */
+export function parseRetryAfter(
+  value: string | null,
+  now = Date.now(),
+  serverDate?: string | null,
+): number | undefined {
   if (!value) return undefined;
   if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
   const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+  if (Number.isNaN(at)) return undefined;
+  const server = serverDate ? Date.parse(serverDate) : Number.NaN;
+  return Math.max(0, at - (Number.isNaN(server) ? now : server));
 }
 
 /** The wait before the next try: our backoff, or what the server's Retry-After asks when that is longer. */
@@ -90,7 +100,7 @@ export async function withRetry<T>(
       if (signal?.aborted) throw signal.reason;
       if (attempt >= policy.attempts || !isRetryable(error)) {
         if (attempt > 1 && isRetryable(error)) {
-          throw new RegistryError(
+          throw new RetriesExhaustedError(
             `${what} failed after ${attempt} tries: ${describe(error)}`,
             error instanceof RegistryError ? error.status : 0,
           );
@@ -100,7 +110,7 @@ export async function withRetry<T>(
       const retryAfterMs = error instanceof RetryableStatusError ? error.retryAfterMs : undefined;
       const longest = policy.maxRetryAfterMs ?? DEFAULT_RETRY.maxRetryAfterMs ?? 0;
       if (retryAfterMs !== undefined && retryAfterMs > longest) {
-        throw new RegistryError(
+        throw new RetriesExhaustedError(
           `${what} failed (${describe(error)}), and the registry asks to wait ${Math.ceil(retryAfterMs / 1000)} s ` +
             `before another try (Retry-After), longer than Slipway waits (${longest / 1000} s). Try again later.`,
           error instanceof RegistryError ? error.status : 0,

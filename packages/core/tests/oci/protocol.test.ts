@@ -4,7 +4,14 @@ import { parseChallenge } from '../../src/oci/auth.js';
 import { RegistryError } from '../../src/oci/errors.js';
 import { addReferrer } from '../../src/oci/model-manifest.js';
 import { formatReference, parseReference } from '../../src/oci/reference.js';
-import { backoffDelay, DEFAULT_RETRY, isRetryable, parseRetryAfter } from '../../src/oci/retry.js';
+import {
+  backoffDelay,
+  DEFAULT_RETRY,
+  isRetryable,
+  parseRetryAfter,
+  RetryableStatusError,
+  withRetry,
+} from '../../src/oci/retry.js';
 
 describe('WWW-Authenticate challenges', () => {
   it('reads the realm, service and scope of a Bearer challenge, commas inside quotes included', () => {
@@ -97,6 +104,35 @@ describe('retries', () => {
     expect(parseRetryAfter('3')).toBe(3000);
     expect(parseRetryAfter(new Date(10_000).toUTCString(), 4000)).toBe(6000);
     expect(parseRetryAfter(null)).toBeUndefined();
+  });
+
+  it("reads a Retry-After date against the answer's own Date, whatever this machine's clock says", () => {
+    const server = new Date(1_000_000_000).toUTCString();
+    const retryAt = new Date(1_000_030_000).toUTCString();
+    // This machine's clock is five minutes behind the registry's: the wait is still 30 s.
+    expect(parseRetryAfter(retryAt, 1_000_000_000 - 300_000, server)).toBe(30_000);
+    expect(parseRetryAfter(retryAt, 1_000_000_000 - 300_000, 'not a date')).toBe(330_000);
+  });
+
+  it('does not retry again, around it, a request whose own retries gave up', async () => {
+    const policy = { attempts: 3, baseDelayMs: 1, maxDelayMs: 2, maxRetryAfterMs: 50 };
+    let inner = 0;
+    const busy = () =>
+      withRetry('inner', policy, async () => {
+        inner++;
+        throw new RetryableStatusError('answered 503', 503, [], undefined);
+      });
+    await expect(withRetry('outer', policy, busy)).rejects.toThrow(/inner failed after 3 tries/);
+    expect(inner).toBe(3);
+
+    let asked = 0;
+    const limited = () =>
+      withRetry('inner', policy, async () => {
+        asked++;
+        throw new RetryableStatusError('answered 429', 429, [], 600_000);
+      });
+    await expect(withRetry('outer', policy, limited)).rejects.toThrow(/asks to wait 600 s/);
+    expect(asked).toBe(1);
   });
 
   it('backs off within bounds and never sooner than Retry-After asks', () => {
