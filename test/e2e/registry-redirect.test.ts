@@ -6,7 +6,6 @@
 // The front here speaks TLS and plain HTTP on one port (it tells them apart by the first byte), in front
 // of a real token-auth docker-registry. Over TLS it forwards to the registry, but answers a blob GET with
 // a redirect; the redirect's target serves the blob and records the headers it was sent.
-import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import {
@@ -21,13 +20,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Duplex } from 'node:stream';
 import { setDefaultCACertificates } from 'node:tls';
-import { promisify } from 'node:util';
 import { RegistryStore } from '@slipway/core/oci';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { selfSignedCertificate } from '../registry/certificate.js';
 import { type RunningRegistry, startRegistry } from '../registry/registry-server.js';
 import { startTokenServer, type TokenServer } from '../registry/token-server.js';
-
-const run = promisify(execFile);
 
 let tokens: TokenServer;
 let registry: RunningRegistry;
@@ -67,27 +64,7 @@ beforeAll(async () => {
   tokens = await startTokenServer({ users: { alice: 'correct-horse' } });
   registry = await startRegistry({ token: tokens.auth });
   certDir = await mkdtemp(join(tmpdir(), 'slipway-tls-'));
-  const keyPath = join(certDir, 'key.pem');
-  const certPath = join(certDir, 'cert.pem');
-  await run('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-keyout',
-    keyPath,
-    '-out',
-    certPath,
-    '-subj',
-    '/CN=127.0.0.1',
-    '-addext',
-    'subjectAltName=IP:127.0.0.1',
-    '-days',
-    '2',
-  ]);
+  const { keyPath, certPath } = await selfSignedCertificate(certDir, '127.0.0.1', 'IP:127.0.0.1');
   const cert = await readFile(certPath, 'utf8');
   // The registry's certificate is trusted by this test's process, as a CA a runner installed would be.
   setDefaultCACertificates([cert]);

@@ -1,13 +1,12 @@
 // A token server as distribution's token auth expects: it checks Basic credentials, grants the asked
 // repository scopes, and signs an ES256 JWT whose x5c certificate is the registry's rootcertbundle.
 // Together with startRegistry({ token }) it is a real token-auth registry, like GHCR or Docker Hub.
-import { execFile } from 'node:child_process';
 import { createPrivateKey, randomUUID, sign, X509Certificate } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { selfSignedCertificate } from './certificate.js';
 import type { RegistryTokenAuth } from './registry-server.js';
 
 export interface TokenServer {
@@ -28,29 +27,9 @@ export interface TokenServerOptions {
   readonly deny?: Readonly<Record<string, readonly string[]>>;
 }
 
-const run = promisify(execFile);
-
 export async function startTokenServer(options: TokenServerOptions): Promise<TokenServer> {
   const dir = await mkdtemp(join(tmpdir(), 'slipway-token-'));
-  const keyPath = join(dir, 'key.pem');
-  const certPath = join(dir, 'cert.pem');
-  await run('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-keyout',
-    keyPath,
-    '-out',
-    certPath,
-    '-subj',
-    '/CN=slipway-test-token',
-    '-days',
-    '2',
-  ]);
+  const { keyPath, certPath } = await selfSignedCertificate(dir, 'slipway-test-token');
   const key = createPrivateKey(await readFile(keyPath));
   const certDer = new X509Certificate(await readFile(certPath)).raw.toString('base64');
   const service = 'slipway-test-registry';
