@@ -8,6 +8,7 @@ import { SlipwayError } from '../errors/index.js';
 import type { Answers } from './answers.js';
 import { findTemplate } from './catalog.js';
 import { git, gitRaw } from './git.js';
+import { type InTheWay, pathChecker } from './project-path.js';
 import { digestsOf, recordPath, recordText } from './record.js';
 import { type RenderedFiles, readTemplateFiles, renderTemplate, substitute, variables } from './render.js';
 import { describeSource } from './source.js';
@@ -70,6 +71,39 @@ export function assertTargetUsable(projectDir: string, force: boolean): void {
       `${projectDir} is not empty (${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', …' : ''}). Choose another directory, or pass --force to write into it.`,
       { where: projectDir, expected: 'an empty or new directory' },
     );
+  }
+}
+
+/**
+ * Refuses, before anything is written, a folder in which a template path (or the record) would be written
+ * through a symbolic link, or where a folder or file stands in the way of one.
+ */
+function assertPathsWritable(projectDir: string, paths: Iterable<string>): void {
+  const inTheWay = pathChecker(projectDir);
+  for (const path of paths) {
+    const found = inTheWay(path);
+    if (found) {
+      throw new SlipwayError(
+        `Cannot write ${path} in ${projectDir}: ${whatIsInTheWay(found)}. Move it away, or choose another directory.`,
+        {
+          where: join(projectDir, found.at),
+          expected: 'a plain file or nothing where the template has a file',
+        },
+      );
+    }
+  }
+}
+
+function whatIsInTheWay({ kind, at }: InTheWay): string {
+  switch (kind) {
+    case 'link':
+      return `'${at}' is a symbolic link, and Slipway does not write through links`;
+    case 'folder':
+      return `'${at}' is a folder, and the template has a file there`;
+    case 'file-above':
+      return `'${at}' is a file, and the template has a folder there`;
+    case 'other':
+      return `'${at}' is not a regular file`;
   }
 }
 
@@ -180,6 +214,7 @@ export async function newProject(request: NewProjectRequest): Promise<NewProject
       source.record.commit ? { commit: source.record.commit } : {},
       templateFiles,
     );
+    if (!createdDir) assertPathsWritable(projectDir, [...rendered.keys(), recordPath]);
     const record = {
       template: spec.name,
       version: spec.version,

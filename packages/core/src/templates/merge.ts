@@ -6,6 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gitRaw } from './git.js';
+import type { InTheWay } from './project-path.js';
 
 export type FileAction =
   /** Written as the template has it: new in the template, or changed by it where you had not. */
@@ -31,6 +32,8 @@ export interface MergeInputs {
   readonly theirs: ReadonlyMap<string, Buffer>;
   readonly yours: (path: string) => Buffer | undefined;
   readonly managed: readonly string[];
+  /** What is in the way of a path in the project (see pathChecker); `yours` is not asked for such a path. */
+  readonly inTheWay?: (path: string) => InTheWay | undefined;
 }
 
 const same = (a: Buffer | undefined, b: Buffer | undefined) =>
@@ -40,19 +43,46 @@ export function isManaged(path: string, managed: readonly string[]): boolean {
   return managed.some((prefix) => (prefix.endsWith('/') ? path.startsWith(prefix) : path === prefix));
 }
 
-/** What to do with every path either version of the template has. Pure: reads through `yours`. */
-export function planMerge({ base, theirs, yours, managed }: MergeInputs): PlannedFile[] {
+function inTheWayNote({ kind, at }: InTheWay, removed: boolean): string {
+  switch (kind) {
+    case 'link':
+      return `not ${removed ? 'removed' : 'written'}: '${at}' is a symbolic link; Slipway does not write through links`;
+    case 'folder':
+      return `'${at}' is a folder in the project; the template now has a file there: left as it is`;
+    case 'file-above':
+      return `'${at}' is a file in the project; the template now has a folder there: left as it is`;
+    case 'other':
+      return `'${at}' is not a regular file in the project; left as it is`;
+  }
+}
+
+/**
+ * What to do with every path either version of the template has. Pure: reads through `yours` and
+ * `inTheWay`. Removals must be applied before the rest: a file the template turned into a folder goes first.
+ */
+export function planMerge({ base, theirs, yours, managed, inTheWay }: MergeInputs): PlannedFile[] {
   const paths = [...new Set([...base.keys(), ...theirs.keys()])].sort();
   const plan: PlannedFile[] = [];
+  // Sorted, a file comes before the paths below it, so a removal is planned before what needs it gone.
+  const removed = new Set<string>();
   for (const path of paths) {
     const old = base.get(path);
     const next = theirs.get(path);
-    const current = yours(path);
     if (same(old, next)) continue; // the template did not change it: whatever you did stands
+    const blocked = inTheWay?.(path);
+    if (blocked && !(blocked.kind === 'file-above' && removed.has(blocked.at))) {
+      // Anything but a link in the way of a file the template removed means the file is already gone.
+      if (blocked.kind !== 'link' && next === undefined) continue;
+      plan.push({ path, action: 'keep', note: inTheWayNote(blocked, next === undefined) });
+      continue;
+    }
+    const current = yours(path);
     if (next === undefined) {
       if (current === undefined) continue;
-      if (same(current, old)) plan.push({ path, action: 'remove' });
-      else
+      if (same(current, old)) {
+        plan.push({ path, action: 'remove' });
+        removed.add(path);
+      } else
         plan.push({
           path,
           action: 'keep',

@@ -1,7 +1,8 @@
 // `slipway update`: the project moved to a newer template version (or new answers) by a three-way merge.
 // Non-overlapping edits merge cleanly; overlapping ones get diff3 markers and stay unmerged in git's index;
 // files you deleted stay deleted; managed files are replaced and your hand edits reported. Every file the
-// template changed appears in the result: nothing is dropped silently.
+// template changed appears in the result: nothing is dropped silently. As git merge does, it stops before
+// overwriting a file git does not track; and it never follows a symbolic link in the project.
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -10,6 +11,7 @@ import { type Answers, checkAnswer, questionFor } from './answers.js';
 import { findTemplate, type TemplateSpec } from './catalog.js';
 import { gitRaw } from './git.js';
 import { markUnmerged, mergeText, type PlannedFile, planMerge, type Unmerged } from './merge.js';
+import { pathChecker } from './project-path.js';
 import {
   digestsOf,
   readRecord,
@@ -88,6 +90,13 @@ async function assertClean(projectDir: string): Promise<void> {
   }
 }
 
+/** The files git tracks in the project (paths relative to it): any other file there is the user's alone. */
+async function trackedFiles(projectDir: string): Promise<Set<string>> {
+  const listed = await gitRaw(['ls-files', '-z'], projectDir);
+  // Outside a repository projectRepository says so; here an empty list is enough.
+  return new Set(listed.code === 0 ? listed.stdout.toString('utf8').split('\0').filter(Boolean) : []);
+}
+
 /** The version of the template the project was generated from, rendered with its answers. */
 export async function renderRecorded(
   record: TemplateRecord,
@@ -146,7 +155,11 @@ export async function updateProject(request: UpdateProjectRequest): Promise<Upda
   const record = await readRecord(projectDir);
   // Independent git processes are started together: each start is a large part of an update's time.
   // Outside a repository only the first fails (status prints nothing); in one, only the second can.
-  const [{ top, prefix }] = await Promise.all([projectRepository(projectDir), assertClean(projectDir)]);
+  const [{ top, prefix }, , tracked] = await Promise.all([
+    projectRepository(projectDir),
+    assertClean(projectDir),
+    trackedFiles(projectDir),
+  ]);
 
   const disposers: Array<() => Promise<void>> = [];
   try {
@@ -173,19 +186,50 @@ export async function updateProject(request: UpdateProjectRequest): Promise<Upda
     const { answers, defaulted } = answersFor(spec, record, request.set ?? {});
     const theirs = await renderTemplate(spec, answers, newSource.commit ? { commit: newSource.commit } : {});
 
+    const inTheWay = pathChecker(projectDir);
+    const recordInTheWay = inTheWay(recordPath);
+    if (recordInTheWay) {
+      throw new SlipwayError(
+        `${join(projectDir, recordPath)} cannot be written: '${recordInTheWay.at}' is ${recordInTheWay.kind === 'link' ? 'a symbolic link, and Slipway does not write through links' : 'in the way'}. Make ${recordPath} a plain file in the project, then run the update again.`,
+        { where: join(projectDir, recordPath), expected: 'a plain file inside the project' },
+      );
+    }
+    // Only a plain file is read: never one through a link, never a folder.
     const yours = (path: string): Buffer | undefined => {
       const file = join(projectDir, path);
-      return existsSync(file) ? readFileSync(file) : undefined;
+      return !inTheWay(path) && existsSync(file) ? readFileSync(file) : undefined;
     };
-    const plan = planMerge({ base: old.files, theirs, yours, managed: spec.managed });
+    const plan = planMerge({ base: old.files, theirs, yours, managed: spec.managed, inTheWay });
+    // As git merge does: a file git does not track has no copy anywhere, so the update stops before it.
+    const untracked = plan
+      .filter((step) => step.action !== 'keep' && !tracked.has(step.path))
+      .map((step) => step.path)
+      .filter((path) => existsSync(join(projectDir, path)));
+    if (untracked.length > 0) {
+      throw new SlipwayError(
+        `In ${projectDir}, untracked files would be overwritten by the update: ${untracked.join(', ')}; move or commit them first.`,
+        { where: projectDir, expected: 'no untracked files where the template changes files' },
+      );
+    }
     const labels = { yours: 'yours', base: `template ${record.version}`, theirs: `template ${spec.version}` };
-    // Files are independent: merge several at once (each git merge-file is a process start).
-    const outcomes = await mapLimited(plan, 8, (step) =>
-      apply(step, projectDir, { base: old.files, theirs, yours, labels }),
+    const context = { base: old.files, theirs, yours, labels };
+    const applyStep = (step: PlannedFile) => apply(step, projectDir, context);
+    // Removals first: a file the template turned into a folder is gone before the folder is made. Files
+    // are otherwise independent: merge several at once (each git merge-file is a process start).
+    const removals = await mapLimited(
+      plan.filter((step) => step.action === 'remove'),
+      8,
+      applyStep,
     );
+    const changes = await mapLimited(
+      plan.filter((step) => step.action !== 'remove'),
+      8,
+      applyStep,
+    );
+    const outcomes = [...removals, ...changes].sort((a, b) => (a.file.path < b.file.path ? -1 : 1));
     const files: UpdatedFile[] = outcomes.map((o) => o.file);
-    const unmerged: Unmerged[] = outcomes.flatMap((o, i) =>
-      o.unmerged ? [{ ...o.unmerged, path: `${prefix}${plan[i]?.path}` }] : [],
+    const unmerged: Unmerged[] = outcomes.flatMap((o) =>
+      o.unmerged ? [{ ...o.unmerged, path: `${prefix}${o.file.path}` }] : [],
     );
     await markUnmerged(top, unmerged);
     const next: TemplateRecord = {
@@ -226,15 +270,34 @@ async function mapLimited<T, R>(
   return results;
 }
 
+/** One planned step, a filesystem failure told as which file and what happened. */
 async function apply(
   step: PlannedFile,
   projectDir: string,
-  context: {
-    base: RenderedFiles;
-    theirs: RenderedFiles;
-    yours: (path: string) => Buffer | undefined;
-    labels: { yours: string; base: string; theirs: string };
-  },
+  context: ApplyContext,
+): Promise<{ file: UpdatedFile; unmerged?: Omit<Unmerged, 'path'> }> {
+  try {
+    return await carryOut(step, projectDir, context);
+  } catch (error) {
+    if (typeof (error as NodeJS.ErrnoException).code !== 'string') throw error;
+    throw new SlipwayError(
+      `Could not ${step.action === 'remove' ? 'remove' : 'write'} ${step.path} in ${projectDir} (${(error as Error).message}). The update stopped part-way and the template record was not moved on: \`git status\` shows what it changed.`,
+      { where: join(projectDir, step.path), expected: 'a file Slipway can write', cause: error },
+    );
+  }
+}
+
+interface ApplyContext {
+  readonly base: RenderedFiles;
+  readonly theirs: RenderedFiles;
+  readonly yours: (path: string) => Buffer | undefined;
+  readonly labels: { yours: string; base: string; theirs: string };
+}
+
+async function carryOut(
+  step: PlannedFile,
+  projectDir: string,
+  context: ApplyContext,
 ): Promise<{ file: UpdatedFile; unmerged?: Omit<Unmerged, 'path'> }> {
   const target = join(projectDir, step.path);
   const note = step.note ? { note: step.note } : {};
