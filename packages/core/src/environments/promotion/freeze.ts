@@ -4,7 +4,8 @@
 // Why wall-clock arithmetic: "Fridays at 16:00 in Europe/Berlin" means 16:00 on the wall clock in Berlin
 // whatever the UTC offset that week. Both libraries are run in UTC on *wall-clock* instants (the local
 // date and time written as if it were UTC), so a rule means what its reader sees, across DST changes; the
-// window's start and end are turned back into real instants only for the sentence on the pull request.
+// window's end is turned back into a real instant to compare with now (and both ends for the sentence on
+// the pull request), so the wall clock going back in a fall-back hour does not lift a freeze and restore it.
 import { CronExpressionParser } from 'cron-parser';
 import * as rruleModule from 'rrule';
 import { formatDuration } from './duration.js';
@@ -39,9 +40,13 @@ export function checkFreezeWindow(window: Omit<FreezeWindow, 'durationMs'>): str
     return undefined;
   } catch (error) {
     const what = window.rrule === undefined ? `cron '${window.cron}'` : `RRULE '${window.rrule}'`;
+    if (error instanceof RuleRefused) return `${what} ${error.message}`;
     return `${what} does not parse: ${(error as Error).message}`;
   }
 }
+
+/** A rule that parses but would not mean what its reader sees: said as it is, not as a parse failure. */
+class RuleRefused extends Error {}
 
 /** The window in force at `now`, if any (the one that ends last when several overlap). */
 export function activeFreeze(windows: readonly FreezeWindow[], now: Date): ActiveFreeze | undefined {
@@ -50,13 +55,11 @@ export function activeFreeze(windows: readonly FreezeWindow[], now: Date): Activ
     const wallNow = toWallClock(now, window.timezone);
     const start = latestStart(window, wallNow);
     if (!start) continue;
-    const end = new Date(start.getTime() + window.durationMs);
-    if (wallNow < end) {
-      const real = {
-        window,
-        start: fromWallClock(start, window.timezone),
-        end: fromWallClock(end, window.timezone),
-      };
+    // The end is compared as a real instant: in the hour a fall-back repeats, the wall clock goes back,
+    // and a window ending then would lift and come back an hour later.
+    const end = fromWallClock(new Date(start.getTime() + window.durationMs), window.timezone);
+    if (now < end) {
+      const real = { window, start: fromWallClock(start, window.timezone), end };
       if (!found || real.end > found.end) found = real;
     }
   }
@@ -88,6 +91,17 @@ function latestStart(window: Omit<FreezeWindow, 'durationMs'>, wallNow: Date): D
     const options = (rule as rruleModule.RRule).options;
     if (options && (options.freq === undefined || options.freq === null))
       throw new Error('it has no FREQ (expected e.g. FREQ=WEEKLY;BYDAY=FR;BYHOUR=16)');
+    // rrule turns a DTSTART with a zone (TZID=…, or Z for UTC) into that zone's instant, which is then
+    // read here as wall-clock time again: the window would move by the zone's offset.
+    const zone = options?.tzid
+      ? `TZID=${options.tzid}`
+      : /DTSTART(;[^:\s]*)?[:=]\d{8}T\d{6}Z/i.test(text)
+        ? 'Z'
+        : undefined;
+    if (zone)
+      throw new RuleRefused(
+        `gives DTSTART a time zone (${zone}), which would shift the window by its offset; expected a floating DTSTART like DTSTART:20260102T160000; the zone goes in \`timezone:\``,
+      );
     return rule.before(wallNow, true) ?? undefined;
   }
   if (window.cron !== undefined) {
@@ -125,17 +139,22 @@ export function toWallClock(at: Date, zone: string): Date {
   }).formatToParts(at);
   const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
   return new Date(
-    Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second')),
+    Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second')) +
+      at.getUTCMilliseconds(),
   );
 }
 
-/** The instant whose wall-clock reading in `zone` is `wall` (the earlier one in a DST overlap). */
+/**
+ * The instant whose wall-clock reading in `zone` is `wall`. In the hour a fall-back repeats, the later of
+ * the two (a freeze ending then lasts the longer way, in every zone alike); in the hour a spring-forward
+ * skips, the reading with the offset from before the change (02:30 → 03:30 summer time, as RFC 5545 has it).
+ */
 export function fromWallClock(wall: Date, zone: string): Date {
-  // Two passes settle the offset, DST transitions included.
-  let guess = new Date(wall.getTime());
-  for (let i = 0; i < 2; i++) {
-    const offset = toWallClock(guess, zone).getTime() - guess.getTime();
-    guess = new Date(wall.getTime() - offset);
-  }
-  return guess;
+  // Offsets a day either side are those before and after any change near `wall`.
+  const offset = (at: number) => toWallClock(new Date(at), zone).getTime() - at;
+  const day = 24 * 3600_000;
+  const before = wall.getTime() - offset(wall.getTime() - day);
+  const after = wall.getTime() - offset(wall.getTime() + day);
+  const fits = [before, after].filter((t) => toWallClock(new Date(t), zone).getTime() === wall.getTime());
+  return new Date(fits.length > 0 ? Math.max(...fits) : before);
 }

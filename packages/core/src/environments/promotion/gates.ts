@@ -86,12 +86,21 @@ export function verification(input: GateInput): Verification {
   }
   if (input.recordedVerifiedAt) {
     // Verified before and nothing failed since: a newer commit on main that the controller has not
-    // reported on yet does not withdraw it, and soak keeps counting from the recorded time.
-    return {
-      state: 'success',
-      at: input.recordedVerifiedAt,
-      why: `${verifiedPrefix}${policy.upstream.environments.join(', ')} at ${input.recordedVerifiedAt.toISOString()}`,
-    };
+    // reported on yet does not withdraw it, and soak keeps counting from the recorded time. That holds
+    // only where the upstream still runs this artifact: one rolled back to another no longer vouches for it.
+    const running = input.upstreams.filter((u) => u.artifactDigest === input.artifactDigest);
+    const gone = input.upstreams.filter((u) => u.artifactDigest !== input.artifactDigest);
+    if (policy.upstream.require === 'any' ? running.length > 0 : gone.length === 0)
+      return {
+        state: 'success',
+        at: input.recordedVerifiedAt,
+        why: `${verifiedPrefix}${running.map((u) => u.environment).join(', ')} at ${input.recordedVerifiedAt.toISOString()}`,
+      };
+    const moved = gone.map(
+      (u) =>
+        `${u.environment} no longer runs ${short(input.artifactDigest)} (it runs ${u.artifactDigest ? short(u.artifactDigest) : 'nothing'})`,
+    );
+    return { state: 'pending', why: `${moved.join('; ')}; verified and soaked again once it does.` };
   }
   const waiting = each.filter((v) => v.state === 'pending').map((v) => v.why);
   return { state: 'pending', why: `Awaiting ${waiting.join('; ')}.` };
@@ -101,7 +110,7 @@ function verifyOne(u: UpstreamState, digest: string): Verification {
   if (u.artifactDigest !== digest) {
     return {
       state: 'pending',
-      why: `${u.environment} to run ${digest.slice(7, 19)} (it runs ${u.artifactDigest ? u.artifactDigest.slice(7, 19) : 'nothing'})`,
+      why: `${u.environment} to run ${short(digest)} (it runs ${u.artifactDigest ? short(u.artifactDigest) : 'nothing'})`,
     };
   }
   if (u.contexts.length === 0) {
@@ -126,6 +135,9 @@ function verifyOne(u: UpstreamState, digest: string): Verification {
     return { state: 'pending', why: `${waiting.join(', ')} to report success in ${u.environment}` };
   return { state: 'success', at: new Date(latest), why: u.environment };
 }
+
+/** The first 12 hex digits of a sha256:… digest, as people quote them. */
+const short = (digest: string) => digest.slice(7, 19);
 
 /** The verified time a slipway/verified status recorded, when it is a success. */
 export function recordedVerification(status: ObservedStatus | undefined): Date | undefined {

@@ -141,6 +141,9 @@ export async function promote(octokit: GitHubClient, request: PromoteRequest): P
   const pulls = new Map(snapshot.pulls.map((p) => [p.headRefName, p]));
 
   const promotions: PromotionStep[] = [];
+  // A promotion that fails must not stop the gate pass below: a freeze or a hold that starts now has to
+  // turn pending on every pull request all the same. The first failure is thrown once the gates are set.
+  const failures: unknown[] = [];
   for (const environment of contract.order) {
     const policy = contract.policies.get(environment)!;
     if (policy.upstream.environments.length === 0) continue;
@@ -148,7 +151,16 @@ export async function promote(octokit: GitHubClient, request: PromoteRequest): P
     for (const model of contract.config.models.map((m) => m.name)) {
       if (request.models && !request.models.includes(model)) continue;
       if (!targets.has(key(environment, model))) continue;
-      const step = await promoteOne(environment, model);
+      let step: PromotionStep | undefined;
+      try {
+        step = await promoteOne(environment, model);
+      } catch (error) {
+        failures.push(error);
+        log(
+          `${model} → ${environment}: not promoted: ${error instanceof Error ? error.message : String(error)}`,
+        );
+        continue;
+      }
       if (step) {
         promotions.push(step);
         log(step.message);
@@ -191,7 +203,7 @@ export async function promote(octokit: GitHubClient, request: PromoteRequest): P
         message: `${environment} does not auto-promote; run \`slipway promote --environment ${environment} --model ${model}\` to propose ${model} ${version ?? digest} from ${upstream}.`,
       };
     const release = releaseOf(model, record, `${where} (${upstream}/${model})`);
-    const upstreamPull = await readUpstreamPull(octokit, at, proposalBranch(upstream, model));
+    const upstreamPull = await readUpstreamPull(octokit, at, proposalBranch(upstream, model), digest);
     const verified = verification({
       policy,
       model,
@@ -294,12 +306,18 @@ export async function promote(octokit: GitHubClient, request: PromoteRequest): P
         `PR #${head.number} (${model} → ${environment}): ${evaluated.map((g) => `${g.context} ${g.state}`).join(', ')}.`,
       );
   }
+  if (failures.length > 0) throw failures[0];
   return { repository: repo, commit: snapshot.commit, promotions, gates };
 
   /** Posts the gates that differ from what the head already carries; returns how many it posted. */
   async function postGates(head: OpenPull, evaluated: readonly GateStatus[]): Promise<number> {
     let posted = 0;
-    for (const gate of evaluated) {
+    // Every gate that is not green goes first: were a success posted first (soak turning green before
+    // freeze turns pending), all four would be green in between and auto-merge could merge right then.
+    const order = [...evaluated].sort(
+      (a, b) => Number(a.state === 'success') - Number(b.state === 'success'),
+    );
+    for (const gate of order) {
       const current = head.statuses.find((s) => s.context === gate.context);
       if (current?.state === gate.state && (current.description ?? '') === gate.description) continue;
       await octokit.rest.repos.createCommitStatus({

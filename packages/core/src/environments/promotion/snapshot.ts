@@ -4,6 +4,7 @@
 // A scheduled run over 100 models × 3 environments with nothing to do makes these two requests and stops.
 import type { GitHubClient } from '../../github/client.js';
 import type { EvalSummary, MetricRow } from '../eval-summary.js';
+import { parseMarker } from '../pr-content.js';
 import type { ObservedStatus } from './gates.js';
 
 export interface OpenPull {
@@ -148,11 +149,16 @@ export async function readFiles(
   return texts;
 }
 
-/** The merged pull request that last deployed `branch`, with who approved and merged it (one query). */
+/**
+ * The merged pull request on `branch` that deployed `artifactDigest` (the newest such, among the last 20),
+ * with who approved and merged it (one query). Not simply the last one merged: that may carry another
+ * artifact (a later version since rolled back), whose approvals and evaluation are not this one's.
+ */
 export async function readUpstreamPull(
   octokit: GitHubClient,
   at: { owner: string; repo: string },
   branch: string,
+  artifactDigest: string,
 ): Promise<
   | {
       number: number;
@@ -183,14 +189,16 @@ export async function readUpstreamPull(
   } = await octokit.graphql(
     `query SlipwayUpstreamPull($owner: String!, $name: String!, $head: String!) {
   repository(owner: $owner, name: $name) {
-    pullRequests(states: [MERGED], headRefName: $head, last: 1) {
+    pullRequests(states: [MERGED], headRefName: $head, last: 20) {
       nodes { number url body mergedAt mergedBy { login } mergeCommit { oid } reviews(states: [APPROVED], first: 50) { nodes { author { login } } } }
     }
   }
 }`,
     { owner: at.owner, name: at.repo, head: branch },
   );
-  const pull = data.repository?.pullRequests.nodes.at(-1);
+  const pull = data.repository?.pullRequests.nodes
+    .filter((p) => parseMarker(p.body)?.artifactDigest === artifactDigest)
+    .at(-1);
   if (!pull) return undefined;
   const approvedBy = [
     ...new Set((pull.reviews?.nodes ?? []).flatMap((r) => (r.author ? [r.author.login] : []))),

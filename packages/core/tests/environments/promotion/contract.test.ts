@@ -89,6 +89,30 @@ describe('the promotion contract in slipway.yaml', () => {
     expect(error!.expected).toContain('FREQ=WEEKLY');
   });
 
+  it('refuses an RRULE whose DTSTART carries a time zone, saying the zone goes in timezone', () => {
+    const zoned = config(`  - name: dev
+  - name: prod
+    policy:
+      freeze:
+        - rrule: "DTSTART;TZID=Europe/Berlin:20260102T160000\\nRRULE:FREQ=WEEKLY;BYDAY=FR"
+          duration: 1h
+          timezone: Europe/Berlin
+`);
+    expect(() => parsePromotionContract(zoned)).toThrow(
+      "slipway.yaml:8:18: freeze window of 'prod': RRULE 'DTSTART;TZID=Europe/Berlin:20260102T160000\nRRULE:FREQ=WEEKLY;BYDAY=FR' gives DTSTART a time zone (TZID=Europe/Berlin), which would shift the window by its offset; expected a floating DTSTART like DTSTART:20260102T160000; the zone goes in `timezone:`.",
+    );
+    const utc = config(`  - name: dev
+    policy:
+      freeze: [{ rrule: "DTSTART:20260102T160000Z\\nRRULE:FREQ=WEEKLY", duration: 1h }]
+`);
+    expect(() => parsePromotionContract(utc)).toThrow(/gives DTSTART a time zone \(Z\)/);
+    const floating = config(`  - name: dev
+    policy:
+      freeze: [{ rrule: "DTSTART:20260102T160000\\nRRULE:FREQ=WEEKLY", duration: 1h }]
+`);
+    expect(parsePromotionContract(floating).policies.get('dev')!.freeze).toHaveLength(1);
+  });
+
   it('refuses a cron expression out of range and a time zone that does not exist', () => {
     const cron = config(`  - name: dev
     policy:

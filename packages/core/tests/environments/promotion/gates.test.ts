@@ -98,6 +98,37 @@ describe('promotion gates', () => {
     expect(gates.verified.description).toBe('Awaiting dev to run aaaaaaaaaaaa (it runs bbbbbbbbbbbb).');
   });
 
+  it('stops counting a recorded verification once the upstream is rolled back to another artifact', () => {
+    // dev ran aaaa… and verified it yesterday; then dev was rolled back to bbbb…, whose Argo CD status is green.
+    const rolledBack = input({
+      recordedVerifiedAt: new Date('2026-12-01T10:00:00Z'),
+      upstreams: [{ ...input().upstreams[0]!, artifactDigest: `sha256:${'b'.repeat(64)}` }],
+    });
+    const gates = evaluateGates(rolledBack);
+    expect(gates.verified).toMatchObject({
+      state: 'pending',
+      description:
+        'dev no longer runs aaaaaaaaaaaa (it runs bbbbbbbbbbbb); verified and soaked again once it does.',
+    });
+    expect(gates.soak.state).toBe('pending');
+  });
+
+  it('keeps a recorded verification with any of several upstreams while one still runs the artifact', () => {
+    const policy = { ...staging, upstream: { require: 'any' as const, environments: ['dev', 'qa'] } };
+    const qa = { environment: 'qa', artifactDigest: `sha256:${'b'.repeat(64)}`, contexts: [], statuses: [] };
+    const dev = { ...input().upstreams[0]!, statuses: [] };
+    const recordedVerifiedAt = new Date('2026-12-01T10:00:00Z');
+    expect(evaluateGates(input({ policy, recordedVerifiedAt, upstreams: [dev, qa] })).verified).toMatchObject(
+      { state: 'success', description: 'Verified in dev at 2026-12-01T10:00:00.000Z' },
+    );
+    const bothGone = input({
+      policy,
+      recordedVerifiedAt,
+      upstreams: [{ ...dev, artifactDigest: `sha256:${'c'.repeat(64)}` }, qa],
+    });
+    expect(evaluateGates(bothGone).verified.state).toBe('pending');
+  });
+
   it('with any of several upstreams, one verified is enough', () => {
     const policy = { ...staging, upstream: { require: 'any' as const, environments: ['dev', 'qa'] } };
     const qa = { environment: 'qa', contexts: ['flux/iris-qa'], statuses: [] };
@@ -154,6 +185,31 @@ describe('promotion gates', () => {
     expect(activeFreeze(windows, new Date('2026-12-02T02:59:00Z'))).toBeUndefined();
     expect(activeFreeze(windows, new Date('2026-12-02T03:00:00Z'))?.end.toISOString()).toBe(
       '2026-12-02T11:00:00.000Z',
+    );
+  });
+
+  it('keeps a freeze that ends in the hour a fall-back repeats until the later of its two readings', () => {
+    // Berlin goes from 03:00 summer time back to 02:00 winter time at 01:00 UTC on 2026-10-25. The window
+    // runs from Saturday 00:00 to Sunday 02:30 on the wall clock, a time that comes twice that night.
+    const windows = [{ cron: '0 0 * * 6', durationMs: (26 * 60 + 30) * 60_000, timezone: 'Europe/Berlin' }];
+    const frozen = ['2026-10-25T00:15:00Z', '2026-10-25T00:45:00Z', '2026-10-25T01:15:00Z'].map((t) =>
+      activeFreeze(windows, new Date(t))?.end.toISOString(),
+    );
+    expect(frozen).toEqual(Array(3).fill('2026-10-25T01:30:00.000Z'));
+    expect(activeFreeze(windows, new Date('2026-10-25T01:30:00Z'))).toBeUndefined();
+  });
+
+  it("reads a floating DTSTART on the wall clock of the window's time zone", () => {
+    const windows = [
+      {
+        rrule: 'DTSTART:20260102T160000\nRRULE:FREQ=WEEKLY;BYDAY=FR',
+        durationMs: 3600_000,
+        timezone: 'Europe/Berlin',
+      },
+    ];
+    expect(activeFreeze(windows, new Date('2026-12-04T14:59:00Z'))).toBeUndefined();
+    expect(activeFreeze(windows, new Date('2026-12-04T15:00:00Z'))?.end.toISOString()).toBe(
+      '2026-12-04T16:00:00.000Z',
     );
   });
 
