@@ -1,7 +1,7 @@
 // `slipway validate`: the same findings for a person, and as JSON for machines.
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleCli, runCli } from './publish-model.helpers.js';
 
@@ -30,6 +30,24 @@ describe('slipway validate', () => {
     expect(result.stdout).toContain("project/slipway.yaml:6:7 error 'task' is 'regresion'");
     expect(result.stdout).toContain('1 file checked: 3 errors, 0 warnings.');
     expect(result.stdout).not.toContain('\u001b['); // no colour when not a terminal
+  });
+
+  it("reports an environment repository's promotion contract problem at its line", async () => {
+    const shipped = await readFile(resolve(import.meta.dirname, '../../environments/slipway.yaml'), 'utf8');
+    await mkdir(join(dir, 'envs'));
+    await writeFile(
+      join(dir, 'envs', 'slipway.yaml'),
+      shipped.replace('  - name: prod\n', '  - name: prod\n    promote-from: stagign\n'),
+    );
+    const result = await runCli(cli, ['validate', '--cwd', dir, 'envs/slipway.yaml']);
+    expect(result.code).toBe(1);
+    const line = shipped.split('\n').indexOf('  - name: prod') + 2;
+    expect(result.stdout).toMatch(
+      new RegExp(
+        `envs/slipway.yaml:${line}:\\d+ error environment 'prod' is promoted from 'stagign'.*Did you mean 'staging'\\?`,
+      ),
+    );
+    expect(result.stdout).toContain('1 file checked: 1 error, 0 warnings.');
   });
 
   it('gives machines the findings as JSON', async () => {

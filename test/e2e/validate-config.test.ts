@@ -1,8 +1,8 @@
 // validate-config, run exactly as the GitHub runner runs it, over real files in a workspace.
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type ActionResult, runAction } from '../harness/run-action.js';
 
@@ -247,6 +247,38 @@ describe('validate-config', () => {
     expect(errorsOf(result).map((a) => a.message)).toEqual([
       expect.stringContaining('found a FIFO, socket or device'),
     ]);
+  });
+
+  it("flags what promote would refuse in an environment repository's contract, at its line", async () => {
+    // The environment repository Slipway ships, valid as it is; then a freeze rule that carries its own
+    // zone, which would shift the window by the zone's offset.
+    const shipped = await readFile(resolve(import.meta.dirname, '../../environments/slipway.yaml'), 'utf8');
+    const valid = await validate({ 'slipway.yaml': shipped });
+    expect(valid.exitCode, valid.stdout).toBe(0);
+    expect(valid.outputs).toMatchObject({ valid: 'true', 'files-checked': '1' });
+
+    const zoned = shipped.replace(
+      '- rrule: FREQ=WEEKLY;BYDAY=FR;BYHOUR=16;BYMINUTE=0;BYSECOND=0',
+      '- rrule: "DTSTART;TZID=Europe/Berlin:20260102T160000\\nRRULE:FREQ=WEEKLY;BYDAY=FR"',
+    );
+    expect(zoned).not.toBe(shipped);
+    const line = zoned.split('\n').findIndex((l) => l.includes('DTSTART;TZID')) + 1;
+    const result = await validate({ 'slipway.yaml': zoned });
+    expect(result.exitCode).toBe(1);
+    expect(result.outputs).toMatchObject({ valid: 'false', 'error-count': '1' });
+    const [error] = errorsOf(result);
+    expect(error?.properties).toMatchObject({ file: 'slipway.yaml', line: String(line) });
+    expect(error?.message).toMatch(
+      /^freeze window of 'prod': .*TZID=Europe\/Berlin.*the zone goes in `timezone:`/s,
+    );
+    expect(error?.properties.title).toBe('environments.promotion');
+
+    // An upstream that is not an environment there.
+    const unknown = shipped.replace('  - name: prod\n', '  - name: prod\n    promote-from: stagign\n');
+    expect(unknown).not.toBe(shipped);
+    const typo = await validate({ 'slipway.yaml': unknown });
+    expect(typo.exitCode).toBe(1);
+    expect(errorsOf(typo)[0]?.message).toMatch(/promoted from 'stagign'.*Did you mean 'staging'\?/);
   });
 
   it('fails clearly when no file matches', async () => {

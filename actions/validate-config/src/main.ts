@@ -11,6 +11,11 @@ export async function run(): Promise<void> {
     const report = await validateConfigs({
       root: settings.root,
       ...(settings.files ? { patterns: settings.files } : {}),
+      deeper: {
+        // An environment repository's promotion contract: a bundle of its own, loaded only for such a file.
+        environments: async (text, file) =>
+          (await import('./on-demand/contract-findings.js')).contractFindings(text, file),
+      },
     });
 
     for (const file of report.files) {

@@ -21,7 +21,15 @@ export function registerValidate(program: Command): void {
     .option('-C, --cwd <dir>', 'directory the paths are relative to', '.')
     .action(async (paths: string[], options: { json?: boolean; failOnWarning?: boolean; cwd: string }) => {
       const root = resolve(options.cwd);
-      const report = await validateConfigs({ root, patterns: paths });
+      const report = await validateConfigs({
+        root,
+        patterns: paths,
+        deeper: {
+          // An environment repository's promotion contract, loaded only when such a file is validated.
+          environments: async (text, file) =>
+            (await import('@slipway/core/environments/contract-findings')).contractFindings(text, file),
+        },
+      });
       if (options.json) {
         process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       } else {

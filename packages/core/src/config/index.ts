@@ -46,6 +46,7 @@ export type {
 export {
   type CheckedConfig,
   checkConfigFile,
+  type DeeperChecks,
   defaultConfigGlobs,
   findConfigFiles,
   NoConfigFilesError,

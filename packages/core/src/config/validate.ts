@@ -1,6 +1,7 @@
 // Validates Slipway config files: finds them, reads them safely, selects the schema by `kind`, and reports
 // every problem located in the YAML source.
 
+import { readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { SlipwayError } from '../errors/index.js';
 import type { CompiledValidator } from './compiled-validator.js';
@@ -136,18 +137,33 @@ export function checkConfigFile(path: string, file = path): CheckedConfig {
   return { report: { file, schema: schemaName, findings }, data };
 }
 
+/**
+ * Checks beyond the schema for a kind of config, by schema name, run on a file the schema passed: the rules
+ * another room owns (an environment repository's promotion contract), given by the door that validates.
+ */
+export type DeeperChecks = Readonly<Record<string, (text: string, file: string) => Promise<Finding[]>>>;
+
 export interface ValidateOptions extends FindOptions {
   /** Globs or paths, relative to root. */
   readonly patterns?: readonly string[];
+  readonly deeper?: DeeperChecks;
 }
 
 export async function validateConfigs({
   root,
   patterns = defaultConfigGlobs,
+  deeper = {},
 }: ValidateOptions): Promise<ValidationReport> {
   const files = await findConfigFiles(patterns, { root });
   if (files.length === 0) throw new NoConfigFilesError(patterns, root);
   const reports: FileReport[] = [];
-  for (const file of files) reports.push(await validateConfigFile(join(root, file), file));
+  for (const file of files) {
+    const report = await validateConfigFile(join(root, file), file);
+    const check = report.schema ? deeper[report.schema] : undefined;
+    if (check && report.findings.length === 0) {
+      const findings = await check(readFileSync(join(root, file), 'utf8'), file);
+      reports.push({ ...report, findings });
+    } else reports.push(report);
+  }
   return summarize(reports);
 }
