@@ -161,6 +161,18 @@ describe('update never writes through a symbolic link', () => {
   });
 });
 
+/** `slipway new p --force` from the templates in `root`, into `root/p`, which exists already. */
+function forceNew(root: string): Promise<unknown> {
+  return newProject({
+    templatesRoot: join(root, 'templates'),
+    template: 't',
+    directory: 'p',
+    parentDir: root,
+    answers: { name: 'p' },
+    force: true,
+  });
+}
+
 describe('new --force never writes through a symbolic link', () => {
   it('refuses a folder whose link the template would write through, before writing anything', async () => {
     const root = join(dir, 'new-link');
@@ -176,16 +188,7 @@ describe('new --force never writes through a symbolic link', () => {
     await writeFile(join(project, 'keep.txt'), 'mine\n');
     await symlink('../shared', join(project, 'docs'));
 
-    const error = await refusal(
-      newProject({
-        templatesRoot: join(root, 'templates'),
-        template: 't',
-        directory: 'p',
-        parentDir: root,
-        answers: { name: 'p' },
-        force: true,
-      }),
-    );
+    const error = await refusal(forceNew(root));
 
     expect(error.message).toContain("'docs' is a symbolic link");
     expect(await readdir(join(root, 'shared'))).toEqual([]);
@@ -202,16 +205,7 @@ describe('new --force never writes through a symbolic link', () => {
     const project = join(root, 'p');
     await mkdir(join(project, 'notes.md'), { recursive: true });
 
-    const error = await refusal(
-      newProject({
-        templatesRoot: join(root, 'templates'),
-        template: 't',
-        directory: 'p',
-        parentDir: root,
-        answers: { name: 'p' },
-        force: true,
-      }),
-    );
+    const error = await refusal(forceNew(root));
 
     expect(error.message).toContain("'notes.md' is a folder, and the template has a file there");
     expect(await readdir(project)).toEqual(['notes.md']);
