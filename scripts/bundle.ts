@@ -131,6 +131,8 @@ async function bundleAction(): Promise<void> {
     },
   };
   await bundle({ entryPoints: ['src/index.ts'], outfile: 'dist/index.js' }, false, [leaveOnDemand]);
+  // Made afresh, so the bundle of a module no longer on demand does not stay behind, committed and unseen.
+  rmSync('dist/on-demand', { recursive: true, force: true });
   for (const file of onDemand) {
     const name = basename(file, '.ts');
     await bundleForNode({ entry: `src/on-demand/${file}`, outfile: `dist/on-demand/${name}.js` });

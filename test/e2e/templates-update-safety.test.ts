@@ -243,6 +243,23 @@ describe('update never destroys a file git does not track', () => {
   });
 });
 
+describe('update and files git ignores', () => {
+  it('replaces an ignored file where the template adds a managed one, as git merge does', async () => {
+    const { templates, project, release } = await fixture('ignored', { 'README.md': 'hello\n' });
+    await writeFile(join(project, '.gitignore'), '.github/local.yml\n');
+    git(project, 'add', '.gitignore');
+    git(project, 'commit', '-q', '-m', 'ignore a local workflow');
+    await mkdir(join(project, '.github'), { recursive: true });
+    await writeFile(join(project, '.github/local.yml'), 'a local file\n');
+    await release('1.1.0', { '.github/local.yml': 'the template now ships it\n' });
+
+    const result = await updateProject({ projectDir: project, templatesRoot: templates });
+
+    expect(result.files.map((f) => [f.path, f.outcome])).toEqual([['.github/local.yml', 'replaced']]);
+    expect(readFileSync(join(project, '.github/local.yml'), 'utf8')).toBe('the template now ships it\n');
+  });
+});
+
 describe('update where the template turned a file into a folder, or a folder into a file', () => {
   it('removes the file and writes the folder the template made of it', async () => {
     const { templates, project, release } = await fixture('file-to-folder', {

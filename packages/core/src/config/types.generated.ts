@@ -176,7 +176,7 @@ export interface EnvironmentsPolicy {
 }
 export interface Freeze1 {
   /**
-   * When the window starts, as an RFC 5545 recurrence rule: FREQ=WEEKLY;BYDAY=FR;BYHOUR=16;BYMINUTE=0 (optionally with a floating DTSTART line such as DTSTART:20260102T160000, read in timezone; a DTSTART with TZID or ending in Z is refused). Give rrule or cron, not both.
+   * When the window starts, as an RFC 5545 recurrence rule: FREQ=WEEKLY;BYDAY=FR;BYHOUR=16;BYMINUTE=0 (optionally with a floating DTSTART line such as DTSTART:20260102T160000, read in timezone; a DTSTART with TZID is refused, and one ending in Z unless timezone is UTC). Give rrule or cron, not both.
    */
   rrule?: string;
   /**

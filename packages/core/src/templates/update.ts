@@ -97,6 +97,17 @@ async function trackedFiles(projectDir: string): Promise<Set<string>> {
   return new Set(listed.code === 0 ? listed.stdout.toString('utf8').split('\0').filter(Boolean) : []);
 }
 
+/** Which of `paths` git reports as untracked and not ignored (paths relative to the project). */
+async function untrackedAmong(projectDir: string, paths: readonly string[]): Promise<string[]> {
+  const listed = await gitRaw(
+    ['ls-files', '--others', '--exclude-standard', '-z', '--', ...paths.map((path) => `:(literal)${path}`)],
+    projectDir,
+  );
+  if (listed.code !== 0) return [...paths];
+  const others = new Set(listed.stdout.toString('utf8').split('\0').filter(Boolean));
+  return paths.filter((path) => others.has(path));
+}
+
 /** The version of the template the project was generated from, rendered with its answers. */
 export async function renderRecorded(
   record: TemplateRecord,
@@ -200,11 +211,14 @@ export async function updateProject(request: UpdateProjectRequest): Promise<Upda
       return !inTheWay(path) && existsSync(file) ? readFileSync(file) : undefined;
     };
     const plan = planMerge({ base: old.files, theirs, yours, managed: spec.managed, inTheWay });
-    // As git merge does: a file git does not track has no copy anywhere, so the update stops before it.
-    const untracked = plan
+    // As git merge does: a file git does not track (and does not ignore) has no copy anywhere, so the
+    // update stops before it. Git has the last word on what the quick look finds: it matches paths as the
+    // file system does (a template renaming Readme.md to README.md on macOS) and knows what is ignored.
+    const candidates = plan
       .filter((step) => step.action !== 'keep' && !tracked.has(step.path))
       .map((step) => step.path)
       .filter((path) => existsSync(join(projectDir, path)));
+    const untracked = candidates.length > 0 ? await untrackedAmong(projectDir, candidates) : [];
     if (untracked.length > 0) {
       throw new SlipwayError(
         `In ${projectDir}, untracked files would be overwritten by the update: ${untracked.join(', ')}; move or commit them first.`,

@@ -92,10 +92,12 @@ function latestStart(window: Omit<FreezeWindow, 'durationMs'>, wallNow: Date): D
     if (options && (options.freq === undefined || options.freq === null))
       throw new Error('it has no FREQ (expected e.g. FREQ=WEEKLY;BYDAY=FR;BYHOUR=16)');
     // rrule turns a DTSTART with a zone (TZID=…, or Z for UTC) into that zone's instant, which is then
-    // read here as wall-clock time again: the window would move by the zone's offset.
+    // read here as wall-clock time again: the window would move by the zone's offset. A UTC start in a
+    // UTC window (the default) moves by nothing, and contracts written so before this check still stand.
+    const utcWindow = window.timezone === 'UTC' || window.timezone === 'Etc/UTC';
     const zone = options?.tzid
       ? `TZID=${options.tzid}`
-      : /DTSTART(;[^:\s]*)?[:=]\d{8}T\d{6}Z/i.test(text)
+      : !utcWindow && /DTSTART(;[^:\s]*)?[:=]\d{8}T\d{6}Z/i.test(text)
         ? 'Z'
         : undefined;
     if (zone)

@@ -100,7 +100,10 @@ export function verification(input: GateInput): Verification {
       (u) =>
         `${u.environment} no longer runs ${short(input.artifactDigest)} (it runs ${u.artifactDigest ? short(u.artifactDigest) : 'nothing'})`,
     );
-    return { state: 'pending', why: `${moved.join('; ')}; verified and soaked again once it does.` };
+    return {
+      state: 'pending',
+      why: `${moved.join('; ')}; this PR waits until it does (or promote what runs there now, or close it).`,
+    };
   }
   const waiting = each.filter((v) => v.state === 'pending').map((v) => v.why);
   return { state: 'pending', why: `Awaiting ${waiting.join('; ')}.` };

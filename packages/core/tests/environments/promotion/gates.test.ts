@@ -108,7 +108,7 @@ describe('promotion gates', () => {
     expect(gates.verified).toMatchObject({
       state: 'pending',
       description:
-        'dev no longer runs aaaaaaaaaaaa (it runs bbbbbbbbbbbb); verified and soaked again once it does.',
+        'dev no longer runs aaaaaaaaaaaa (it runs bbbbbbbbbbbb); this PR waits until it does (or promote what runs there now, or close it).',
     });
     expect(gates.soak.state).toBe('pending');
   });

@@ -164,7 +164,7 @@ describe('promote', () => {
       { context: 'slipway/soak', state: 'pending' },
     ]);
     expect(result?.gates[0]?.gates[0]?.description).toBe(
-      'staging no longer runs bbbbbbbbbbbb (it runs aaaaaaaaaaaa); verified and soaked again once it does.',
+      'staging no longer runs bbbbbbbbbbbb (it runs aaaaaaaaaaaa); this PR waits until it does (or promote what runs there now, or close it).',
     );
   });
 
