@@ -1,7 +1,6 @@
 // Validates Slipway config files: finds them, reads them safely, selects the schema by `kind`, and reports
 // every problem located in the YAML source.
 
-import { readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { SlipwayError } from '../errors/index.js';
 import type { CompiledValidator } from './compiled-validator.js';
@@ -66,6 +65,8 @@ export interface CheckedConfig {
   readonly report: FileReport;
   /** The document as data, when it could be read (it may still have findings). */
   readonly data?: unknown;
+  /** The file's text, when it could be read. */
+  readonly text?: string;
 }
 
 /** Reads and validates one file once, keeping both the findings and the data. */
@@ -73,7 +74,7 @@ export function checkConfigFile(path: string, file = path): CheckedConfig {
   const read = readConfigSource(path, file);
   if (!read.ok) return { report: { file, findings: [read.finding] } };
   const source = read.source;
-  const data = source.data;
+  const { data, text } = source;
   // Positions are parsed only when a finding needs one.
   const context = {
     file,
@@ -101,7 +102,7 @@ export function checkConfigFile(path: string, file = path): CheckedConfig {
         },
       ],
     };
-    return { report, data };
+    return { report, data, text };
   }
   const kind = (data as Record<string, unknown>).kind;
   const knownKinds = Object.keys(validators.kinds);
@@ -127,14 +128,14 @@ export function checkConfigFile(path: string, file = path): CheckedConfig {
         },
       ],
     };
-    return { report, data };
+    return { report, data, text };
   }
 
   const validator = (validators as unknown as Record<string, CompiledValidator>)[schemaName]!;
   const findings: Finding[] = validator(data) ? [] : schemaFindings(validator.errors ?? [], context);
   // Deeper checks only make sense on a document of the right shape.
   if (findings.length === 0 && kind === 'Project') findings.push(...projectChecks(data, context, path));
-  return { report: { file, schema: schemaName, findings }, data };
+  return { report: { file, schema: schemaName, findings }, data, text };
 }
 
 /**
@@ -158,11 +159,10 @@ export async function validateConfigs({
   if (files.length === 0) throw new NoConfigFilesError(patterns, root);
   const reports: FileReport[] = [];
   for (const file of files) {
-    const report = await validateConfigFile(join(root, file), file);
+    const { report, text } = checkConfigFile(join(root, file), file);
     const check = report.schema ? deeper[report.schema] : undefined;
-    if (check && report.findings.length === 0) {
-      const findings = await check(readFileSync(join(root, file), 'utf8'), file);
-      reports.push({ ...report, findings });
+    if (check && text !== undefined && report.findings.length === 0) {
+      reports.push({ ...report, findings: await check(text, file) });
     } else reports.push(report);
   }
   return summarize(reports);

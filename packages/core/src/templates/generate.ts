@@ -8,7 +8,7 @@ import { SlipwayError } from '../errors/index.js';
 import type { Answers } from './answers.js';
 import { findTemplate } from './catalog.js';
 import { git, gitRaw } from './git.js';
-import { type InTheWay, pathChecker } from './project-path.js';
+import { describeInTheWay, pathChecker } from './project-path.js';
 import { digestsOf, recordPath, recordText } from './record.js';
 import { type RenderedFiles, readTemplateFiles, renderTemplate, substitute, variables } from './render.js';
 import { describeSource } from './source.js';
@@ -84,26 +84,13 @@ function assertPathsWritable(projectDir: string, paths: Iterable<string>): void 
     const found = inTheWay(path);
     if (found) {
       throw new SlipwayError(
-        `Cannot write ${path} in ${projectDir}: ${whatIsInTheWay(found)}. Move it away, or choose another directory.`,
+        `Cannot write ${path} in ${projectDir}: ${describeInTheWay(found)}. Move it away, or choose another directory.`,
         {
           where: join(projectDir, found.at),
           expected: 'a plain file or nothing where the template has a file',
         },
       );
     }
-  }
-}
-
-function whatIsInTheWay({ kind, at }: InTheWay): string {
-  switch (kind) {
-    case 'link':
-      return `'${at}' is a symbolic link, and Slipway does not write through links`;
-    case 'folder':
-      return `'${at}' is a folder, and the template has a file there`;
-    case 'file-above':
-      return `'${at}' is a file, and the template has a folder there`;
-    case 'other':
-      return `'${at}' is not a regular file`;
   }
 }
 

@@ -51,3 +51,17 @@ export function pathChecker(projectDir: string): (path: string) => InTheWay | un
     return undefined;
   };
 }
+
+/** What stands in the way, in one clause for a message: "'docs' is a symbolic link, …". */
+export function describeInTheWay({ kind, at }: InTheWay): string {
+  switch (kind) {
+    case 'link':
+      return `'${at}' is a symbolic link, and Slipway does not write through links`;
+    case 'folder':
+      return `'${at}' is a folder, and the template has a file there`;
+    case 'file-above':
+      return `'${at}' is a file, and the template has a folder there`;
+    case 'other':
+      return `'${at}' is not a regular file`;
+  }
+}

@@ -11,7 +11,7 @@ import { type Answers, checkAnswer, questionFor } from './answers.js';
 import { findTemplate, type TemplateSpec } from './catalog.js';
 import { gitRaw } from './git.js';
 import { markUnmerged, mergeText, type PlannedFile, planMerge, type Unmerged } from './merge.js';
-import { pathChecker } from './project-path.js';
+import { describeInTheWay, pathChecker } from './project-path.js';
 import {
   digestsOf,
   readRecord,
@@ -201,7 +201,7 @@ export async function updateProject(request: UpdateProjectRequest): Promise<Upda
     const recordInTheWay = inTheWay(recordPath);
     if (recordInTheWay) {
       throw new SlipwayError(
-        `${join(projectDir, recordPath)} cannot be written: '${recordInTheWay.at}' is ${recordInTheWay.kind === 'link' ? 'a symbolic link, and Slipway does not write through links' : 'in the way'}. Make ${recordPath} a plain file in the project, then run the update again.`,
+        `${join(projectDir, recordPath)} cannot be written: ${describeInTheWay(recordInTheWay)}. Make ${recordPath} a plain file in the project, then run the update again.`,
         { where: join(projectDir, recordPath), expected: 'a plain file inside the project' },
       );
     }
