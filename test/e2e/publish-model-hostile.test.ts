@@ -1,13 +1,15 @@
 // publish-model against a hostile project and a misbehaving registry (issue 10): every run either
 // publishes what it says or fails saying why; nothing from outside the project reaches the registry.
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RegistryStore } from '@slipway/core/oci';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { type ActionResult, cleanupRun, runAction } from '../harness/run-action.js';
+import { selfSignedCertificate } from '../registry/certificate.js';
 import { startFaultProxy } from '../registry/fault-proxy.js';
 import { makeProject, uniqueRepository } from './publish-model.helpers.js';
 
@@ -144,6 +146,32 @@ describe('publish-model with a registry that is not quite a registry', () => {
       "Registry 'https://ghcr.io/acme' is not a registry host: expected a host and optional port such as ghcr.io or localhost:5000. Leave out the scheme: ghcr.io.",
     );
     expect(failureOf(result)).not.toMatch(/Invalid URL|Cannot read properties/);
+  });
+});
+
+describe('publish-model with a registry it cannot connect to', () => {
+  it('says the TLS connection failed and what to do, for a certificate the runner does not trust', async () => {
+    // 127.0.0.2 is loopback too, but not one of the hosts Slipway talks plain HTTP to by default.
+    const certs = await mkdtemp(join(tmpdir(), 'slipway-tls-'));
+    cleanups.push(() => rm(certs, { recursive: true, force: true }));
+    const { keyPath, certPath } = await selfSignedCertificate(certs, 'registry', 'IP:127.0.0.2');
+    const server = createHttpsServer(
+      { key: await readFile(keyPath), cert: await readFile(certPath) },
+      (_, res) => res.end(),
+    );
+    await new Promise<void>((done) => server.listen(0, '127.0.0.2', done));
+    cleanups.push(() => new Promise<void>((done) => server.close(() => done())));
+    const host = `127.0.0.2:${(server.address() as { port: number }).port}`;
+    const dir = await project({ registry: host, repository: uniqueRepository('tls') });
+    const result = await publish(dir);
+    expect(result.exitCode).toBe(1);
+    expect(failureOf(result)).toMatch(
+      new RegExp(
+        `^Cannot open a TLS connection to ${host.replaceAll('.', '\\.')}: self-signed certificate.*\\(DEPTH_ZERO_SELF_SIGNED_CERT\\)\\. ` +
+          'A registry whose certificate comes from a private CA needs that CA in NODE_EXTRA_CA_CERTS\\.$',
+      ),
+    );
+    expect(result.stdout + result.stderr).not.toContain('bug in Slipway');
   });
 });
 

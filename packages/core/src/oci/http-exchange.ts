@@ -11,6 +11,7 @@
 // sent, and then the answer wins.
 import type { ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
 import { MAX_TIMER_MS } from './deadline.js';
+import { OciError } from './errors.js';
 
 const http = process.getBuiltinModule('node:http');
 // TLS is loaded for the first https registry only: a plain-HTTP one (a local registry, a cluster's
@@ -120,6 +121,51 @@ export function idleError(idleMs: number): Error {
   });
 }
 
+// Connection failures another try will not fix: the host is unknown or unreachable, or TLS cannot be set
+// up with it. They are the user's to fix (a mistyped registry, a private CA, a plain-HTTP registry), so
+// they are said as such rather than reported as a crash. Anything transient (refused, reset, timed out)
+// is left to the retries.
+const UNREACHABLE = new Set(['ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH']);
+const CERTIFICATE_CODES = new Set([
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+]);
+
+/** A user's error for a connection that cannot be made to `url`, or undefined for any other failure. */
+export function connectionError(error: unknown, url: URL): OciError | undefined {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (!code) return undefined;
+  const host = url.host;
+  const message = (error as Error).message;
+  if (UNREACHABLE.has(code)) {
+    return new OciError(
+      `Cannot reach ${host}: ${code === 'ENOTFOUND' ? 'no such host (its DNS lookup found nothing)' : `${message}`}. ` +
+        'Check the host name and port.',
+      { where: host, expected: 'a host name this machine can resolve and reach', cause: error },
+    );
+  }
+  const certificate = CERTIFICATE_CODES.has(code) || code.startsWith('ERR_TLS_CERT');
+  if (certificate || code === 'EPROTO' || code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_')) {
+    return new OciError(
+      `Cannot open a TLS connection to ${host}: ${message} (${code}). ` +
+        (certificate
+          ? 'A registry whose certificate comes from a private CA needs that CA in NODE_EXTRA_CA_CERTS.'
+          : 'A registry that speaks plain HTTP needs plain-http (--plain-http, or the action input plain-http).'),
+      {
+        where: host,
+        expected: 'an HTTPS server with a certificate this machine trusts for that name',
+        cause: error,
+      },
+    );
+  }
+  return undefined;
+}
+
 /** Sends one request; resolves with the answer's status and headers, its body still to be read. */
 export async function exchange(
   method: string,
@@ -155,7 +201,7 @@ export async function exchange(
   const streamed = body !== undefined && typeof body !== 'string' && !Buffer.isBuffer(body);
   const answer = new Promise<Answer>((done, fail) => {
     failed = fail;
-    request.on('error', fail);
+    request.on('error', (error) => fail(connectionError(error, url) ?? error));
     request.on('response', (incoming) => {
       answered = true;
       if (!streamed) {

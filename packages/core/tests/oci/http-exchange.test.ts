@@ -2,11 +2,17 @@
 // no bytes move either way for the idle timeout, whichever direction stopped, and at once when the
 // deadline's signal aborts, with the deadline's own error.
 import { getEventListeners } from 'node:events';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { exchange } from '../../src/oci/http-exchange.js';
+import { selfSignedCertificate } from '../../../../test/registry/certificate.js';
+import { SlipwayError } from '../../src/errors/index.js';
+import { connectionError, exchange } from '../../src/oci/http-exchange.js';
 
-const servers: Server[] = [];
+const servers: Array<Server | import('node:https').Server> = [];
 afterEach(async () => {
   for (const server of servers.splice(0)) {
     server.closeAllConnections();
@@ -111,5 +117,58 @@ describe('one registry request', () => {
     }
     await new Promise((done) => setImmediate(done));
     expect(getEventListeners(deadline.signal, 'abort')).toHaveLength(0);
+  });
+});
+
+describe('a connection that cannot be made', () => {
+  it('says the host is unknown, for a user to fix, not as a crash', () => {
+    const dns = Object.assign(new Error('getaddrinfo ENOTFOUND registry.invalid'), { code: 'ENOTFOUND' });
+    const error = connectionError(dns, new URL('https://registry.invalid:5000/v2/'));
+    expect(error).toBeInstanceOf(SlipwayError);
+    expect(error?.message).toBe(
+      'Cannot reach registry.invalid:5000: no such host (its DNS lookup found nothing). Check the host name and port.',
+    );
+    expect(error?.where).toBe('registry.invalid:5000');
+  });
+
+  it('leaves what another try may fix, and what is not the connection, to the caller', () => {
+    const url = new URL('https://r.example/v2/');
+    for (const code of ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EAI_AGAIN', 'ENOENT', undefined]) {
+      expect(connectionError(Object.assign(new Error('x'), { code }), url)).toBeUndefined();
+    }
+  });
+
+  it('says TLS failed, and what to do, for a certificate this machine does not trust', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'slipway-tls-'));
+    try {
+      const { keyPath, certPath } = await selfSignedCertificate(dir, 'localhost', 'IP:127.0.0.1');
+      const server = createHttpsServer(
+        { key: await readFile(keyPath), cert: await readFile(certPath) },
+        (_, res) => res.end(),
+      );
+      servers.push(server);
+      await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+      const { port } = server.address() as { port: number };
+      const failure = exchange('GET', new URL(`https://127.0.0.1:${port}/v2/`), {});
+      await expect(failure).rejects.toBeInstanceOf(SlipwayError);
+      await expect(failure).rejects.toThrow(
+        new RegExp(
+          `^Cannot open a TLS connection to 127\\.0\\.0\\.1:${port}: self-signed certificate.*\\(DEPTH_ZERO_SELF_SIGNED_CERT\\)\\. ` +
+            'A registry whose certificate comes from a private CA needs that CA in NODE_EXTRA_CA_CERTS\\.$',
+        ),
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('says TLS failed, and names plain-http, for a server that speaks plain HTTP', async () => {
+    const url = await serve((_, res) => res.end());
+    url.protocol = 'https:';
+    const failure = exchange('GET', url, {});
+    await expect(failure).rejects.toBeInstanceOf(SlipwayError);
+    await expect(failure).rejects.toThrow(
+      /^Cannot open a TLS connection to 127\.0\.0\.1:\d+: .*\(EPROTO\)\..*needs plain-http/s,
+    );
   });
 });
