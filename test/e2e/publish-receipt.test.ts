@@ -5,6 +5,7 @@
 import { execFile } from 'node:child_process';
 import {
   existsSync,
+  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
@@ -37,7 +38,21 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) await cleanup();
 });
 
-const receiptFile = (dir: string) => join(dir, '.slipway/cache/publish-receipt.json');
+/** The project's receipts, the most recently written first. */
+function receipts(dir: string): string[] {
+  const folder = join(dir, '.slipway/cache/publish-receipts');
+  if (!existsSync(folder)) return [];
+  return readdirSync(folder)
+    .filter((name) => name.endsWith('.json'))
+    .map((name) => join(folder, name))
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+}
+/** The receipt of the last publish. */
+const receiptFile = (dir: string) => {
+  const [last] = receipts(dir);
+  if (!last) throw new Error(`no receipt in ${dir}`);
+  return last;
+};
 
 /** A project whose files were written over the racy margin (2 s) ago, and a proxy to the registry. */
 async function settledProject(tags: readonly string[] = ['latest']): Promise<{
@@ -92,6 +107,35 @@ describe('publishing an unchanged project again', () => {
     const full = await publishProject(request());
     expect(requests(proxy).some((line) => line.startsWith('GET '))).toBe(true);
     expect(again).toEqual(full);
+  });
+
+  it('keeps a receipt for each registry a project is published to, and the last eight only', async () => {
+    const { dir, proxy, request } = await settledProject();
+    const other = await startFaultProxy(registry, []);
+    cleanups.push(() => other.stop());
+    const toOther = () => request({ registry: other.address });
+    await publishProject(request());
+    await publishProject(toOther());
+    expect(receipts(dir)).toHaveLength(2);
+    requests(proxy);
+    requests(other);
+
+    // Back and forth: each registry is asked only whether its tags still name the manifest.
+    for (const [publish, watched] of [
+      [request, proxy],
+      [toOther, other],
+    ] as const) {
+      const again = await publishProject(publish());
+      expect(again.alreadyPublished).toBe(true);
+      expect(requests(watched).every((line) => line.startsWith('HEAD '))).toBe(true);
+    }
+
+    // Eight more targets: the oldest receipts go, the newest stay.
+    for (let i = 0; i < 8; i++) await publishProject(request({ repository: uniqueRepository(`many-${i}`) }));
+    expect(receipts(dir)).toHaveLength(8);
+    requests(proxy);
+    await publishProject(request());
+    expect(requests(proxy).some((line) => line.startsWith('GET '))).toBe(true);
   });
 
   it('publishes anew when the report is no longer listed in the fallback index, and lists it again', async () => {
@@ -206,7 +250,7 @@ describe('publishing an unchanged project again', () => {
     renameSync(join(dir, 'model'), join(dir, 'run-7'));
     symlinkSync('run-7', join(dir, 'model'));
     await publishProject(request());
-    expect(existsSync(receiptFile(dir))).toBe(false);
+    expect(receipts(dir)).toEqual([]);
     requests(proxy);
     const again = await publishProject(request());
     expect(again.alreadyPublished).toBe(true);
@@ -221,7 +265,7 @@ describe('publishing an unchanged project again', () => {
     cleanups.push(() => rm(link, { force: true }));
     const through = join(link, basename(dir));
     await publishProject(request({ root: through }));
-    expect(existsSync(receiptFile(dir))).toBe(true);
+    expect(receipts(dir)).toHaveLength(1);
     requests(proxy);
     const again = await publishProject(request({ root: through }));
     expect(again.alreadyPublished).toBe(true);

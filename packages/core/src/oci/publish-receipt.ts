@@ -1,4 +1,6 @@
-// The receipt of a project's last publish to a registry: everything that went into it, and what came out.
+// The receipts of a project's last publishes to registries: everything that went into each, and what came
+// out. One is kept per set of inputs (a file named by their hash), up to RECEIPTS_KEPT, so a project that
+// publishes to two registries, or alternates two repositories, keeps a receipt for each.
 //
 // A re-run given the same inputs asks the registry only whether the version tag and every moving tag still
 // name the recorded manifest, and whether its referrers (eval report, training record) are still there.
@@ -17,7 +19,7 @@
 // Not kept: OCI layout targets (reading them is local already), modelcars (their base image can move
 // upstream), model files reached through a symbolic link (the link can move while every file keeps its
 // identity) and publishes that held a moving tag back (that tag names another version).
-import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { RegistryCredentials } from './auth.js';
 import {
@@ -33,7 +35,27 @@ import type { PublishResult } from './publish.js';
 import type { PublishPlan } from './publish-plan.js';
 import { RegistryConnection } from './registry-http.js';
 
-export const PUBLISH_RECEIPT_FILE = '.slipway/cache/publish-receipt.json';
+export const PUBLISH_RECEIPTS_DIR = '.slipway/cache/publish-receipts';
+/** The most receipts a project keeps; the least recently written go first. */
+export const RECEIPTS_KEPT = 8;
+
+/**
+ * The receipt's file for these inputs. The name is a hash of them only to find the file: the receipt
+ * holds the inputs whole and is trusted only when they are equal, so two inputs that share a name simply
+ * take turns. FNV-1a, twice over with different seeds, for 64 bits: hand-written because node:crypto is
+ * not otherwise loaded on a no-op re-publish, whose time is mostly start-up.
+ */
+export function receiptFile(projectDir: string, inputs: string): string {
+  let a = 0x811c9dc5;
+  let b = 0x050c5d1f;
+  for (let i = 0; i < inputs.length; i++) {
+    const c = inputs.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x01000193);
+  }
+  const hex = (n: number) => (n >>> 0).toString(16).padStart(8, '0');
+  return join(projectDir, PUBLISH_RECEIPTS_DIR, `${hex(a)}${hex(b)}.json`);
+}
 
 const FORMAT = 'slipway.dev/publish-receipt/v1';
 
@@ -106,11 +128,12 @@ export async function republishUnchanged(
 async function confirmReceipt(
   check: ReceiptCheck,
 ): Promise<{ plan: PublishPlan; outcome: ReceiptOutcome } | undefined> {
-  const receipt = readReceipt(join(check.projectDir, PUBLISH_RECEIPT_FILE));
+  const inputs = JSON.stringify(check.inputs);
+  const receipt = readReceipt(receiptFile(check.projectDir, inputs));
   if (
     !receipt ||
     receipt.machine !== (check.machine ?? thisMachine()) ||
-    receipt.inputs !== JSON.stringify(check.inputs) ||
+    receipt.inputs !== inputs ||
     receipt.plan.target.kind !== 'registry'
   )
     return undefined;
@@ -205,7 +228,8 @@ export interface ReceiptToKeep {
  * otherwise removes any earlier receipt. It is only a cache: a receipt that cannot be written is skipped.
  */
 export function keepReceipt(keep: ReceiptToKeep): void {
-  const file = join(keep.projectDir, PUBLISH_RECEIPT_FILE);
+  const inputs = JSON.stringify(keep.inputs);
+  const file = receiptFile(keep.projectDir, inputs);
   const keepable =
     !keep.throughLinks &&
     keep.plan.target.kind === 'registry' &&
@@ -221,7 +245,7 @@ export function keepReceipt(keep: ReceiptToKeep): void {
     const receipt: Receipt = {
       format: FORMAT,
       machine: keep.machine ?? thisMachine(),
-      inputs: JSON.stringify(keep.inputs),
+      inputs,
       startedAtMs: keep.startedAtMs,
       files: keep.files as FileStamp[],
       plan: keep.plan,
@@ -236,9 +260,28 @@ export function keepReceipt(keep: ReceiptToKeep): void {
       rmSync(temporary, { force: true });
       throw error;
     }
+    forgetOldest(dirname(file));
   } catch {
     // A read-only project still publishes; the next run is simply a full one.
   }
+}
+
+/** Removes the least recently written receipts beyond RECEIPTS_KEPT (and any left partial by a crash). */
+function forgetOldest(dir: string): void {
+  const receipts: Array<{ path: string; mtimeMs: number }> = [];
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (name.endsWith('.partial')) {
+      // Another run's may still be on its way to its name: only one old enough to be a crash's goes.
+      const info = statSync(path, { throwIfNoEntry: false });
+      if (info && Date.now() - info.mtimeMs > 60_000) rmSync(path, { force: true });
+    } else if (name.endsWith('.json')) {
+      const info = statSync(path, { throwIfNoEntry: false });
+      if (info) receipts.push({ path, mtimeMs: info.mtimeMs });
+    }
+  }
+  receipts.sort((x, y) => y.mtimeMs - x.mtimeMs);
+  for (const old of receipts.slice(RECEIPTS_KEPT)) rmSync(old.path, { force: true });
 }
 
 function readReceipt(file: string): Receipt | undefined {
