@@ -129,6 +129,11 @@ export function describeGitHubFailure(error: unknown): string {
     textsOf(e)
       .map((t) => t.replace(/ - https:\/\/docs\.github\.com\S*$/, ''))
       .find((t) => t.length > 0) ?? 'no message';
+  // Octokit reports a request that got no answer at all (no such host, connection refused, TLS) as a 500
+  // without a response: say it was not reached, and where the address comes from.
+  if (status === 500 && !e.response) {
+    return `GitHub API ${where} could not be reached: ${detail}${attempts}. Check the API URL (--api-url, or GITHUB_API_URL in Actions) and this machine's network.`;
+  }
   const answered = status ? `failed with ${status}: ${detail}` : `failed: ${detail}`;
   return `GitHub API ${where} ${answered}${attempts}.`;
 }

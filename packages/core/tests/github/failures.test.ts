@@ -76,4 +76,20 @@ describe('known GitHub failures', () => {
     );
     expect(line).not.toContain('ghs_secret');
   });
+
+  it('says a request that got no answer was not reached, not that GitHub failed with a 500', () => {
+    const request = {
+      method: 'POST' as const,
+      url: 'https://github.invalid/api/graphql',
+      headers: {},
+      request: { retryCount: 3 },
+    };
+    const line = describeGitHubFailure(
+      new RequestError('getaddrinfo ENOTFOUND github.invalid', 500, { request }),
+    );
+    expect(line).toBe(
+      'GitHub API POST https://github.invalid/api/graphql could not be reached: getaddrinfo ENOTFOUND github.invalid after 4 attempts. ' +
+        "Check the API URL (--api-url, or GITHUB_API_URL in Actions) and this machine's network.",
+    );
+  });
 });
