@@ -9,49 +9,26 @@
 // same report without Slipway: a shallow clone of the environment repository (git's real transfer protocol
 // over file://) and `skopeo inspect --raw` of the referrer by digest.
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { build } from 'esbuild';
 import { startFaultProxy } from '../test/registry/fault-proxy.ts';
 import { startRegistry } from '../test/registry/registry-server.ts';
 import { compare, figure, roundTrips, time } from './harness.ts';
+import { loadSources } from './sources.ts';
 
-const root = resolve(import.meta.dirname, '..');
 const run = promisify(execFile);
 const rounds = 7;
 
-// Node runs .ts but does not map the sources' .js imports, so the simulator and core are bundled first.
-const cache = join(root, 'node_modules/.cache/slipway-bench');
-mkdirSync(cache, { recursive: true });
-const entry = join(cache, 'baseline-entry.ts');
-writeFileSync(
-  entry,
-  [
-    `export { startGitHubSim } from ${JSON.stringify(join(root, 'test/github-sim/index.ts'))};`,
-    `export { findBaseline } from ${JSON.stringify(join(root, 'packages/core/src/environments/index.ts'))};`,
-    `export { publishModel, RegistryStore } from ${JSON.stringify(join(root, 'packages/core/src/oci/index.ts'))};`,
-  ].join('\n'),
-);
-const bundle = join(cache, 'baseline.mjs');
-await build({
-  entryPoints: [entry],
-  outfile: bundle,
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  conditions: ['source'],
-  banner: {
-    js: "import { createRequire as __benchRequire } from 'node:module'; const require = __benchRequire(import.meta.url);",
-  },
-  external: ['@octokit/openapi', '@octokit/graphql-schema'],
-  logLevel: 'warning',
-});
 type Lib = typeof import('../test/github-sim/index.js') &
   typeof import('../packages/core/src/environments/index.js') &
   typeof import('../packages/core/src/oci/index.js');
-const lib = (await import(bundle)) as Lib;
+const lib = await loadSources<Lib>('baseline', {
+  'test/github-sim/index.ts': ['startGitHubSim'],
+  'packages/core/src/environments/index.ts': ['findBaseline'],
+  'packages/core/src/oci/index.ts': ['publishModel', 'RegistryStore'],
+});
 
 const work = mkdtempSync(join(tmpdir(), 'slipway-bench-baseline-'));
 const registry = await startRegistry();

@@ -8,40 +8,19 @@
 // The peer, in the same run against the same repository: a per-model poller that reads each model's
 // manifests and the base branch's combined status through REST, as a controller-less promoter without a
 // batched read would. Its requests for the nothing-to-do run are compared with ours.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { build } from 'esbuild';
+import { loadSources } from './sources.ts';
 
 const root = resolve(import.meta.dirname, '..');
-const cache = join(root, 'node_modules/.cache/slipway-bench');
-mkdirSync(cache, { recursive: true });
-const entry = join(cache, 'promote-entry.ts');
-writeFileSync(
-  entry,
-  [
-    `export { startGitHubSim } from ${JSON.stringify(join(root, 'test/github-sim/index.ts'))};`,
-    `export { createGitHubClient } from ${JSON.stringify(join(root, 'packages/core/src/github/index.ts'))};`,
-    `export { promote } from ${JSON.stringify(join(root, 'packages/core/src/environments/promotion/index.ts'))};`,
-  ].join('\n'),
-);
-const bundle = join(cache, 'promote.mjs');
-await build({
-  entryPoints: [entry],
-  outfile: bundle,
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  conditions: ['source'],
-  banner: {
-    js: "import { createRequire as __benchRequire } from 'node:module'; const require = __benchRequire(import.meta.url);",
-  },
-  external: ['@octokit/openapi', '@octokit/graphql-schema'],
-  logLevel: 'warning',
-});
 type Lib = typeof import('../test/github-sim/index.js') &
   typeof import('../packages/core/src/github/index.js') &
   typeof import('../packages/core/src/environments/promotion/index.js');
-const lib = (await import(bundle)) as Lib;
+const lib = await loadSources<Lib>('promote', {
+  'test/github-sim/index.ts': ['startGitHubSim'],
+  'packages/core/src/github/index.ts': ['createGitHubClient'],
+  'packages/core/src/environments/promotion/index.ts': ['promote'],
+});
 
 const template = readFileSync(join(root, 'environments/dev/iris/inferenceservice.yaml'), 'utf8');
 const digest = (n: number) => `sha256:${n.toString(16).padStart(64, '0')}`;

@@ -14,11 +14,11 @@
 // per round; the median of the rounds is compared. Ours is also timed on a small repository, to show it does
 // not grow with the repository.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { build } from 'esbuild';
 import { compare, figure, roundTrips, time, traceRequests } from './harness.ts';
+import { loadSources } from './sources.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const files = Number(process.env['SLIPWAY_BENCH_FILES'] ?? 10_000);
@@ -27,36 +27,19 @@ const rounds = Number(process.env['SLIPWAY_BENCH_ROUNDS'] ?? 5);
 
 // Node runs .ts but does not map the sources' .js imports, so the simulator and core are bundled first.
 // The bundle sits under node_modules/.cache so its package imports resolve from the repository.
-const cache = join(root, 'node_modules/.cache/slipway-bench');
-mkdirSync(cache, { recursive: true });
-const entry = join(cache, 'propose-entry.ts');
-writeFileSync(
-  entry,
-  [
-    `export { startGitHubSim } from ${JSON.stringify(join(root, 'test/github-sim/index.ts'))};`,
-    `export { createGitHubClient } from ${JSON.stringify(join(root, 'packages/core/src/github/index.ts'))};`,
-    `export { openEnvironmentPr, parseEnvironmentsConfig, planManifestChange, resolveTarget } from ${JSON.stringify(join(root, 'packages/core/src/environments/index.ts'))};`,
-  ].join('\n'),
-);
-const bundle = join(cache, 'propose.mjs');
-await build({
-  entryPoints: [entry],
-  outfile: bundle,
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  conditions: ['source'],
-  // CommonJS dependencies call require(); the schema packages are read from disk, not bundled.
-  banner: {
-    js: "import { createRequire as __benchRequire } from 'node:module'; const require = __benchRequire(import.meta.url);",
-  },
-  external: ['@octokit/openapi', '@octokit/graphql-schema'],
-  logLevel: 'warning',
-});
 type Lib = typeof import('../test/github-sim/index.js') &
   typeof import('../packages/core/src/github/index.js') &
   typeof import('../packages/core/src/environments/index.js');
-const lib = (await import(bundle)) as Lib;
+const lib = await loadSources<Lib>('propose', {
+  'test/github-sim/index.ts': ['startGitHubSim'],
+  'packages/core/src/github/index.ts': ['createGitHubClient'],
+  'packages/core/src/environments/index.ts': [
+    'openEnvironmentPr',
+    'parseEnvironmentsConfig',
+    'planManifestChange',
+    'resolveTarget',
+  ],
+});
 
 // One model per proposal, so each opens a new pull request: warm-ups and rounds of three comparisons.
 const models = Array.from({ length: 4 * (rounds + 1) + 2 }, (_, i) => `m${i}`);
