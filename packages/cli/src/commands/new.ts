@@ -36,6 +36,18 @@ export function templatesRoot(given: string | undefined): string {
   return given ?? locateTemplates(import.meta.url);
 }
 
+/**
+ * Slipway's own templates, for a project whose record says it came from them; none when this install has
+ * none to find (the project's recorded templates are used then).
+ */
+export function ownTemplates(): { builtinTemplatesRoot: string } | Record<string, never> {
+  try {
+    return { builtinTemplatesRoot: locateTemplates(import.meta.url) };
+  } catch {
+    return {};
+  }
+}
+
 /** Adds `new`'s argument, flags and action to `command` (a subcommand of slipway, or create-slipway itself). */
 /** The template list of `new --list`, `npm create slipway -- --list` and `template list`: one format. */
 export function printTemplates(templates: ReturnType<typeof listTemplates>, json: boolean): void {
@@ -106,6 +118,7 @@ export function defineNewCommand(command: Command): Command {
         answers,
         force: options.force === true,
         git,
+        builtin: options.templates === undefined,
       });
       if (options.json) {
         process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

@@ -3,7 +3,7 @@
 import { resolve } from 'node:path';
 import { checkTemplate, listTemplates } from '@slipway/core/templates';
 import type { Command } from 'commander';
-import { printTemplates, templatesRoot } from './new.js';
+import { ownTemplates, printTemplates, templatesRoot } from './new.js';
 
 export function registerTemplate(program: Command): void {
   const template = program
@@ -21,12 +21,16 @@ export function registerTemplate(program: Command): void {
     .command('check')
     .description('Exit 1 when the project is behind its template (for CI).')
     .argument('[directory]', 'the project (default: the current folder)', '.')
-    .option('--templates <dir>', "folder of templates to compare with (default: Slipway's own)")
+    .option(
+      '--templates <dir>',
+      'folder of templates to compare with (default: the ones the project was generated from)',
+    )
     .option('--json', 'print the result as JSON')
     .action(async (directory: string, options: { templates?: string; json?: boolean }) => {
       const result = await checkTemplate({
         projectDir: resolve(directory),
-        templatesRoot: templatesRoot(options.templates),
+        ...(options.templates !== undefined ? { templatesRoot: options.templates } : {}),
+        ...ownTemplates(),
       });
       if (options.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       else if (result.behind)

@@ -3,7 +3,7 @@
 import { parseSetPairs, type UpdateResult, updateProject } from '@slipway/core/templates';
 import type { Command } from 'commander';
 import pc from 'picocolors';
-import { templatesRoot } from './new.js';
+import { ownTemplates } from './new.js';
 
 interface UpdateOptions {
   to?: string;
@@ -24,7 +24,10 @@ export function registerUpdate(program: Command): void {
     .argument('[directory]', 'the project (default: the current folder)', '.')
     .option('--to <version>', 'template version (or git revision of the template source) to update to')
     .option('--set <key=value>', 'change an answer (repeatable)', collect, [])
-    .option('--templates <dir>', "folder of templates to update to (default: Slipway's own)")
+    .option(
+      '--templates <dir>',
+      'folder of templates to update to (default: the ones the project was generated from)',
+    )
     .option(
       '--source <repository>',
       'git repository (path or URL) holding the template history, if not the recorded one',
@@ -34,7 +37,10 @@ export function registerUpdate(program: Command): void {
       const set = parseSetPairs(options.set);
       const result = await updateProject({
         projectDir: directory,
-        ...(options.to === undefined ? { templatesRoot: templatesRoot(options.templates) } : {}),
+        ...(options.to === undefined && options.templates !== undefined
+          ? { templatesRoot: options.templates }
+          : {}),
+        ...ownTemplates(),
         ...(options.to !== undefined ? { to: options.to } : {}),
         set,
         ...(options.source ? { source: options.source } : {}),

@@ -1,17 +1,20 @@
 // `slipway template check`: is the project behind its template? For CI (cruft check's job): the current
 // template, rendered with the project's answers, is compared with the digests recorded at the last
 // generate or update. Behind means `slipway update` would change something.
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { SlipwayError } from '../errors/index.js';
 import { findTemplate } from './catalog.js';
-import { digestsOf, readRecord } from './record.js';
+import { digestsOf, readRecord, recordPath } from './record.js';
 import { renderTemplate } from './render.js';
 import { describeSource } from './source.js';
-import { answersFor } from './update.js';
+import { answersFor, recordedFolder } from './update.js';
 
 export interface CheckTemplateRequest {
   readonly projectDir: string;
-  /** The templates folder to compare with (the ones shipped with Slipway by default). */
-  readonly templatesRoot: string;
+  /** The templates folder to compare with. Default: the one the project was generated from, as updates take it. */
+  readonly templatesRoot?: string;
+  /** Where the running Slipway's own templates are, for a project generated from them (see updateProject). */
+  readonly builtinTemplatesRoot?: string;
 }
 
 export interface CheckTemplateResult {
@@ -24,9 +27,20 @@ export interface CheckTemplateResult {
 }
 
 export async function checkTemplate(request: CheckTemplateRequest): Promise<CheckTemplateResult> {
-  const record = await readRecord(resolve(request.projectDir));
-  const spec = findTemplate(request.templatesRoot, record.template);
-  const source = await describeSource(resolve(request.templatesRoot));
+  const projectDir = resolve(request.projectDir);
+  const record = await readRecord(projectDir);
+  const templatesRoot =
+    request.templatesRoot ??
+    (record.source.builtin ? request.builtinTemplatesRoot : recordedFolder(record.source));
+  if (templatesRoot === undefined) {
+    const recorded = resolve(record.source.repository, record.source.path);
+    throw new SlipwayError(
+      `The templates ${projectDir} was generated from (${recorded}) are not on this machine: pass --templates <folder> with a checkout of them.`,
+      { where: join(projectDir, recordPath), expected: `the templates folder ${recorded}` },
+    );
+  }
+  const spec = findTemplate(templatesRoot, record.template);
+  const source = await describeSource(resolve(templatesRoot));
   const current = digestsOf(
     await renderTemplate(
       spec,

@@ -1,7 +1,16 @@
 // `slipway new` / `npm create slipway`: one template rendered into a new project folder, its answers and
 // file digests recorded, optionally a git repository with a first commit. Nothing is written outside the
 // target, and a failure part-way removes what this run wrote.
-import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { SlipwayError } from '../errors/index.js';
@@ -26,6 +35,8 @@ export interface NewProjectRequest {
   readonly force?: boolean;
   /** `git init` and commit the generated files. */
   readonly git?: boolean;
+  /** templatesRoot is Slipway's own templates: the record says so, and updates take them from the Slipway that runs. */
+  readonly builtin?: boolean;
 }
 
 export interface NewProjectResult {
@@ -92,6 +103,12 @@ function assertPathsWritable(projectDir: string, paths: Iterable<string>): void 
       );
     }
   }
+}
+
+/** Executable where readable, as git checks out a 100755 file; a file --force overwrote gets it too. */
+function makeExecutable(file: string): void {
+  const { mode } = statSync(file);
+  chmodSync(file, (mode | ((mode & 0o444) >> 2)) & 0o7777);
 }
 
 // A first commit leaves nothing for git's automatic maintenance to do, and checking costs a process start.
@@ -205,7 +222,7 @@ export async function newProject(request: NewProjectRequest): Promise<NewProject
     const record = {
       template: spec.name,
       version: spec.version,
-      source: source.record,
+      source: request.builtin ? { ...source.record, builtin: true } : source.record,
       answers: Object.fromEntries(spec.questions.map((key) => [key, request.answers[key] as string])),
       files: digestsOf(rendered),
     };
@@ -217,6 +234,7 @@ export async function newProject(request: NewProjectRequest): Promise<NewProject
       const target = join(projectDir, path);
       writeFileSync(target, content);
       written.push(target);
+      if (rendered.executable.has(path)) makeExecutable(target);
     }
     const recordFile = join(projectDir, recordPath);
     mkdirSync(dirname(recordFile), { recursive: true });

@@ -9,19 +9,31 @@ export interface GitResult {
   readonly stderr: string;
 }
 
-/** Runs git; resolves with its exit code instead of throwing, for commands whose code means something. */
-export function gitRaw(args: readonly string[], cwd: string, input?: Buffer | string): Promise<GitResult> {
+/**
+ * Runs git; resolves with its exit code instead of throwing, for commands whose code means something.
+ * `env` adds variables after gitEnvironment has dropped the ones tying git to a repository (a command that
+ * needs its own GIT_INDEX_FILE names it here).
+ */
+export function gitRaw(
+  args: readonly string[],
+  cwd: string,
+  input?: Buffer | string,
+  env: Readonly<Record<string, string>> = {},
+): Promise<GitResult> {
   return new Promise((done, fail) => {
     const child = execFile(
       'git',
       [...args],
-      { cwd, encoding: 'buffer', maxBuffer: 1 << 30, env: gitEnvironment() },
+      { cwd, encoding: 'buffer', maxBuffer: 1 << 30, env: { ...gitEnvironment(), ...env } },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
         if (error && typeof error.code !== 'number') fail(error);
         else done({ code, stdout, stderr: stderr.toString('utf8') });
       },
     );
+    // A git that exits before reading all of its input says why by its exit code and stderr: the
+    // broken pipe that writing the rest meets is no error of its own.
+    child.stdin?.on('error', () => undefined);
     if (input !== undefined) child.stdin?.end(input);
   });
 }

@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { dump } from 'js-yaml';
 import { SlipwayError } from '../errors/index.js';
 import type { Answers } from './answers.js';
-import type { RenderedFiles } from './render.js';
 import { parseYamlData } from './yaml-data.js';
 
 export const recordPath = '.slipway/template.yaml';
@@ -18,6 +17,11 @@ export interface SourceRecord {
   readonly path: string;
   /** The commit generated from; absent when the source is not a git repository. */
   readonly commit?: string;
+  /**
+   * Slipway's own templates: an update takes them from whichever Slipway runs it, wherever that one is
+   * installed (an npm or npx install moves with every version), not from the folder recorded here.
+   */
+  readonly builtin?: boolean;
 }
 
 export interface TemplateRecord {
@@ -33,7 +37,7 @@ export function digestOf(content: Buffer): string {
   return `sha256:${createHash('sha256').update(content).digest('hex')}`;
 }
 
-export function digestsOf(files: RenderedFiles): Record<string, string> {
+export function digestsOf(files: ReadonlyMap<string, Buffer>): Record<string, string> {
   return Object.fromEntries([...files].map(([path, content]) => [path, digestOf(content)]));
 }
 
@@ -84,5 +88,10 @@ export async function readRecord(projectDir: string): Promise<TemplateRecord> {
       },
     );
   }
-  return raw as TemplateRecord;
+  // Read as a string like every value; only `true` marks Slipway's own templates.
+  const { builtin, ...source } = raw.source as SourceRecord & { builtin?: unknown };
+  return {
+    ...(raw as TemplateRecord),
+    source: String(builtin) === 'true' ? { ...source, builtin: true } : source,
+  };
 }

@@ -1,7 +1,7 @@
 // Rendering a template: its files with `{{ slipway.<key> }}` replaced by the answers. Substitution only,
 // no logic in templates: an unrendered template is still valid YAML, Python and workflow syntax, so the
 // repository's own linters check the templates as they are, and a typo in a key fails loudly.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { SlipwayError } from '../errors/index.js';
 import { type Answers, answerList } from './answers.js';
@@ -9,7 +9,15 @@ import { type TemplateSpec, templateFile } from './catalog.js';
 import { filesBelow } from './files-below.js';
 
 /** Rendered files by project-relative path (forward slashes), in path order. */
-export type RenderedFiles = ReadonlyMap<string, Buffer>;
+export interface RenderedFiles extends ReadonlyMap<string, Buffer> {
+  /** Paths whose template file is executable: the one mode bit git keeps, so the project keeps it too. */
+  readonly executable: ReadonlySet<string>;
+  /**
+   * The template file each path was rendered from. Two versions rendering one origin to different paths is
+   * a rename by an answer (`{{ slipway.name }}.py`), and an update carries your edits across it.
+   */
+  readonly origin: ReadonlyMap<string, string>;
+}
 
 /** Facts about the source, not asked of the user, that templates may use. */
 export interface RenderContext {
@@ -82,11 +90,18 @@ export function safePath(path: string, where: string): string {
 }
 
 /** A template's own files as they are on disk, by template-relative path: what rendering reads. */
-export type TemplateFiles = ReadonlyMap<string, Buffer>;
+export interface TemplateFiles extends ReadonlyMap<string, Buffer> {
+  /** Template-relative paths of the files that are executable on disk. */
+  readonly executable?: ReadonlySet<string>;
+}
 
-/** Reads a template folder's files (not its skeleton); nothing is rendered yet. */
+/** Reads a template folder's files (not its skeleton) and which are executable; nothing is rendered yet. */
 export function readTemplateFiles(spec: TemplateSpec): TemplateFiles {
-  return new Map(filesBelow(spec.dir, skipped).map((path) => [path, readFileSync(join(spec.dir, path))]));
+  const paths = filesBelow(spec.dir, skipped);
+  const executable = new Set(paths.filter((path) => (statSync(join(spec.dir, path)).mode & 0o111) !== 0));
+  return Object.assign(new Map(paths.map((path) => [path, readFileSync(join(spec.dir, path))])), {
+    executable,
+  });
 }
 
 /**
@@ -101,11 +116,15 @@ export async function renderTemplate(
 ): Promise<RenderedFiles> {
   const values = variables(spec, answers, context);
   const rendered = new Map<string, Buffer>();
+  const origin = new Map<string, string>();
+  const executable = new Set<string>();
   if (spec.skeleton !== undefined) {
     // Only a template with a skeleton (the environments one) loads the YAML editor that renders it.
     const { renderSkeleton } = await import('./skeleton.js');
-    for (const [path, content] of renderSkeleton(join(spec.dir, spec.skeleton), values))
-      rendered.set(path, content);
+    for (const [path, file] of renderSkeleton(join(spec.dir, spec.skeleton), values)) {
+      rendered.set(path, file.content);
+      origin.set(path, `skeleton:${file.origin}`);
+    }
   }
   for (const [path, content] of files) {
     const where = `${spec.name}/${path}`;
@@ -114,6 +133,9 @@ export async function renderTemplate(
       target,
       isText(content) ? Buffer.from(substitute(content.toString('utf8'), values, where)) : content,
     );
+    origin.set(target, path);
+    if (files.executable?.has(path)) executable.add(target);
   }
-  return new Map([...rendered.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  const sorted = new Map([...rendered.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return Object.assign(sorted, { executable, origin });
 }

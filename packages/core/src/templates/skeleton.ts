@@ -53,7 +53,16 @@ function replaceWords(text: string, map: ReadonlyMap<string, string>): string {
   );
 }
 
-export function renderSkeleton(dir: string, values: Readonly<Record<string, string>>): Map<string, Buffer> {
+/** A rendered skeleton file, with what it came from: its skeleton path, and the environment it is for. */
+export interface SkeletonFile {
+  readonly content: Buffer;
+  readonly origin: string;
+}
+
+export function renderSkeleton(
+  dir: string,
+  values: Readonly<Record<string, string>>,
+): Map<string, SkeletonFile> {
   const names = readNames(dir);
   const environments = answerList(values.environments);
   const model = values.name ?? names.model;
@@ -99,7 +108,9 @@ export function renderSkeleton(dir: string, values: Readonly<Record<string, stri
     return map;
   };
 
-  const out = new Map<string, Buffer>();
+  const out = new Map<string, SkeletonFile>();
+  const put = (path: string, text: string, origin = path) =>
+    out.set(path, { content: Buffer.from(text), origin });
   for (const path of filesBelow(dir)) {
     const text = readFileSync(join(dir, path), 'utf8');
     const [first, ...rest] = path.split('/');
@@ -107,20 +118,15 @@ export function renderSkeleton(dir: string, values: Readonly<Record<string, stri
       environments.forEach((environment, index) => {
         if (skeletonFor(index) !== first) return;
         const target = [environment, ...rest.map((p) => (p === names.model ? model : p))].join('/');
-        out.set(target, Buffer.from(replaceWords(common(text), environmentWords(index))));
+        // By position: renaming an environment renames its folder, and an update carries edits across.
+        put(target, replaceWords(common(text), environmentWords(index)), `${path}#${index}`);
       });
     } else if (path === 'slipway.yaml') {
-      out.set(
-        path,
-        Buffer.from(common(renderContract(text, names, environments, model, reviewers, skeletonFor))),
-      );
+      put(path, common(renderContract(text, names, environments, model, reviewers, skeletonFor)));
     } else if (path.endsWith('.yaml') || path.endsWith('.yml')) {
-      out.set(
-        path,
-        Buffer.from(common(renderPerEnvironment(text, names, environments, skeletonFor, environmentWords))),
-      );
+      put(path, common(renderPerEnvironment(text, names, environments, skeletonFor, environmentWords)));
     } else {
-      out.set(path, Buffer.from(common(text)));
+      put(path, common(text));
     }
   }
   return out;

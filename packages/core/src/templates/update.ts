@@ -2,16 +2,19 @@
 // Non-overlapping edits merge cleanly; overlapping ones get diff3 markers and stay unmerged in git's index;
 // files you deleted stay deleted; managed files are replaced and your hand edits reported. Every file the
 // template changed appears in the result: nothing is dropped silently. As git merge does, it stops before
-// overwriting a file git does not track; and it never follows a symbolic link in the project.
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+// overwriting a file git does not track; and it never follows a symbolic link in the project. Files are
+// compared as git stores them (a CRLF checkout is not an edit) and written as git would check them out;
+// the executable bit merges three ways; a path an answer renames takes your edits along. Without a
+// templates folder it updates from the source its record names, never from another of the same name.
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join, relative, resolve, sep } from 'node:path';
 import { SlipwayError } from '../errors/index.js';
 import { type Answers, checkAnswer, questionFor } from './answers.js';
 import { findTemplate, type TemplateSpec } from './catalog.js';
 import { gitRaw } from './git.js';
-import { markUnmerged, mergeText, type PlannedFile, planMerge, type Unmerged } from './merge.js';
-import { describeInTheWay, pathChecker } from './project-path.js';
+import { markUnmerged, planMerge, renamedPaths } from './merge.js';
+import { describeInTheWay, type InTheWay, pathChecker } from './project-path.js';
 import {
   digestsOf,
   readRecord,
@@ -22,25 +25,29 @@ import {
 } from './record.js';
 import { type RenderedFiles, renderTemplate } from './render.js';
 import { type CheckedOut, checkOutTemplate, type DescribedSource, describeSource } from './source.js';
+import { applyPlan, type UpdatedFile } from './update-apply.js';
+import { cleanForms, type ProjectCheckout, readCheckout, workTreeForms } from './worktree.js';
+
+export type { UpdatedFile, UpdateOutcome } from './update-apply.js';
 
 export interface UpdateProjectRequest {
   readonly projectDir: string;
-  /** The templates folder to update to, as it is on disk (the ones shipped with Slipway by default). */
+  /**
+   * The templates folder to update to, as it is on disk. Default: the one the project was generated from,
+   * as its record says (Copier's `_src_path`); when that is not on this machine, its source's latest commit.
+   */
   readonly templatesRoot?: string;
+  /**
+   * Where the running Slipway's own templates are: the default for a project generated from Slipway's own
+   * templates (its record says `builtin`), wherever the Slipway that generated it was installed.
+   */
+  readonly builtinTemplatesRoot?: string;
   /** Update to this template version (or git revision) of the recorded source instead. */
   readonly to?: string;
   /** Changed answers. */
   readonly set?: Readonly<Record<string, string>>;
   /** Where the template's history is, when not where the record says. */
   readonly source?: string;
-}
-
-export type UpdateOutcome = 'written' | 'merged' | 'conflict' | 'removed' | 'replaced' | 'kept';
-
-export interface UpdatedFile {
-  readonly path: string;
-  readonly outcome: UpdateOutcome;
-  readonly note?: string;
 }
 
 export interface UpdateResult {
@@ -88,13 +95,6 @@ async function assertClean(projectDir: string): Promise<void> {
       { where: projectDir, expected: 'a clean working tree' },
     );
   }
-}
-
-/** The files git tracks in the project (paths relative to it): any other file there is the user's alone. */
-async function trackedFiles(projectDir: string): Promise<Set<string>> {
-  const listed = await gitRaw(['ls-files', '-z'], projectDir);
-  // Outside a repository projectRepository says so; here an empty list is enough.
-  return new Set(listed.code === 0 ? listed.stdout.toString('utf8').split('\0').filter(Boolean) : []);
 }
 
 /** Which of `paths` git reports as untracked and not ignored (paths relative to the project). */
@@ -161,188 +161,237 @@ export function answersFor(
   return { answers: answers as Answers, defaulted };
 }
 
+/** The folder a record's source names, when it is on this machine: its repository and templates path. */
+/** The templates folder a record names, when it is on this machine. */
+export function recordedFolder(source: SourceRecord): string | undefined {
+  if (/^[a-z]+:\/\//.test(source.repository) || !existsSync(source.repository)) return undefined;
+  const folder = resolve(source.repository, source.path);
+  return existsSync(folder) ? folder : undefined;
+}
+
+const realFolder = (folder: string) => (existsSync(folder) ? realpathSync(folder) : resolve(folder));
+
+/**
+ * Refuses to update from templates other than those the project was generated from, unless --source says
+ * where the template's history now is: the templates given might be Slipway's own by default, and an
+ * update from another source's template of the same name would rewrite the project as that one.
+ */
+function assertRecordedSource(
+  projectDir: string,
+  record: TemplateRecord,
+  templatesRoot: string,
+  described: SourceRecord,
+): void {
+  const recorded = resolve(record.source.repository, record.source.path);
+  const given = resolve(described.repository, described.path);
+  if (!record.source.commit || realFolder(recorded) === realFolder(given)) return;
+  const where = join(projectDir, recordPath);
+  throw new SlipwayError(
+    `${projectDir} was generated from the '${record.template}' template in ${recorded} (${where}), not from ${templatesRoot}. ` +
+      `Run \`slipway update --templates ${recorded}\` to update from the templates it came from; to move it to ${templatesRoot} instead, pass --source <git repository of those templates> as well.`,
+    { where, expected: `templates from ${recorded}` },
+  );
+}
+
+interface NewVersion {
+  readonly spec: TemplateSpec;
+  readonly source: SourceRecord;
+  readonly dispose?: () => Promise<void>;
+}
+
+/** The version to update to: a revision of the recorded source (--to), a templates folder, or the latest. */
+async function newVersion(
+  request: UpdateProjectRequest,
+  projectDir: string,
+  record: TemplateRecord,
+  old: RenderedVersion,
+  /** describeSource of request.templatesRoot, when started already (beside rendering the old version). */
+  early?: Promise<DescribedSource>,
+): Promise<NewVersion> {
+  const builtin = old.source.builtin === true && request.builtinTemplatesRoot !== undefined;
+  const byDefault = builtin ? request.builtinTemplatesRoot : recordedFolder(old.source);
+  const templatesRoot = request.to === undefined ? (request.templatesRoot ?? byDefault) : undefined;
+  if (templatesRoot === undefined) {
+    const checkedOut = await checkOutTemplate(old.source, record.template, request.to ?? 'HEAD');
+    return {
+      spec: checkedOut.spec,
+      source: { ...old.source, commit: checkedOut.commit },
+      dispose: checkedOut.dispose,
+    };
+  }
+  const described = await (early ?? describeSource(resolve(templatesRoot)));
+  // Slipway's own templates stay marked as such while they are what the project updates from.
+  const own = builtin && realFolder(templatesRoot) === realFolder(request.builtinTemplatesRoot!);
+  if (request.templatesRoot !== undefined && request.source === undefined && !own)
+    assertRecordedSource(projectDir, record, request.templatesRoot, described.record);
+  return {
+    spec: findTemplate(templatesRoot, record.template),
+    source: own ? { ...described.record, builtin: true } : described.record,
+  };
+}
+
+/** Every path the merge looks at: what either version changed (content or mode), as the project has it. */
+function changedPaths(base: RenderedFiles, theirs: RenderedFiles): string[] {
+  return [...new Set([...base.keys(), ...theirs.keys()])].filter(
+    (path) =>
+      !(base.get(path) ?? Buffer.alloc(0)).equals(theirs.get(path) ?? Buffer.alloc(0)) ||
+      base.has(path) !== theirs.has(path) ||
+      base.executable.has(path) !== theirs.executable.has(path),
+  );
+}
+
+/**
+ * The project's files the merge reads, in git's clean form: in a checkout git converts (CRLF line endings,
+ * a clean filter) a file is compared as `git add` would store it. Only a plain file is read: never one
+ * through a link, never a folder.
+ */
+async function readYours(
+  projectDir: string,
+  paths: readonly string[],
+  versions: { base: RenderedFiles; theirs: RenderedFiles },
+  inTheWay: (path: string) => InTheWay | undefined,
+  checkout: ProjectCheckout,
+): Promise<Map<string, Buffer>> {
+  const yours = new Map<string, Buffer>();
+  for (const path of paths) {
+    const file = join(projectDir, path);
+    if (!inTheWay(path) && existsSync(file)) yours.set(path, readFileSync(file));
+  }
+  if (!checkout.converts) return yours;
+  // A file as either version has it needs no cleaning: git would store it as it is.
+  const unsure = [...yours]
+    .filter(([path, content]) => !versions.base.get(path)?.equals(content))
+    .filter(([path, content]) => !versions.theirs.get(path)?.equals(content))
+    .map(([path]) => path);
+  for (const [path, clean] of await cleanForms(projectDir, unsure)) yours.set(path, clean);
+  return yours;
+}
+
+/** Whether a project file is executable: as git records it when tracked (core.fileMode may be off). */
+function executableIn(projectDir: string, checkout: ProjectCheckout, yours: ReadonlyMap<string, Buffer>) {
+  return (path: string): boolean | undefined => {
+    if (!yours.has(path)) return undefined;
+    return checkout.tracked.get(path) ?? (statSync(join(projectDir, path)).mode & 0o111) !== 0;
+  };
+}
+
+/** Refuses, as git merge does, to overwrite a file git does not track (and does not ignore). */
+async function assertNoUntracked(
+  projectDir: string,
+  paths: readonly string[],
+  checkout: ProjectCheckout,
+): Promise<void> {
+  // Git has the last word on what the quick look finds: it matches paths as the file system does (a
+  // template renaming Readme.md to README.md on macOS) and knows what is ignored.
+  const candidates = paths.filter(
+    (path) => !checkout.tracked.has(path) && existsSync(join(projectDir, path)),
+  );
+  const untracked = candidates.length > 0 ? await untrackedAmong(projectDir, candidates) : [];
+  if (untracked.length > 0) {
+    throw new SlipwayError(
+      `In ${projectDir}, untracked files would be overwritten by the update: ${untracked.join(', ')}; move or commit them first.`,
+      { where: projectDir, expected: 'no untracked files where the template changes files' },
+    );
+  }
+}
+
+function assertRecordWritable(projectDir: string, inTheWay: (path: string) => InTheWay | undefined): void {
+  const recordInTheWay = inTheWay(recordPath);
+  if (recordInTheWay) {
+    throw new SlipwayError(
+      `${join(projectDir, recordPath)} cannot be written: ${describeInTheWay(recordInTheWay)}. Make ${recordPath} a plain file in the project, then run the update again.`,
+      { where: join(projectDir, recordPath), expected: 'a plain file inside the project' },
+    );
+  }
+}
+
+/** The record's content, with the line endings the checkout gives its other files. */
+async function recordForm(projectDir: string, text: string, checkout: ProjectCheckout): Promise<Buffer> {
+  const content = Buffer.from(text);
+  if (!checkout.converts) return content;
+  return (await workTreeForms(projectDir, new Map([[recordPath, content]]))).get(recordPath) ?? content;
+}
+
 export async function updateProject(request: UpdateProjectRequest): Promise<UpdateResult> {
   const projectDir = resolve(request.projectDir);
   const record = await readRecord(projectDir);
   // Independent git processes are started together: each start is a large part of an update's time.
   // Outside a repository only the first fails (status prints nothing); in one, only the second can.
-  const [{ top, prefix }, , tracked] = await Promise.all([
+  const [{ top, prefix }, , checkout] = await Promise.all([
     projectRepository(projectDir),
     assertClean(projectDir),
-    trackedFiles(projectDir),
+    readCheckout(projectDir),
   ]);
 
   const disposers: Array<() => Promise<void>> = [];
   try {
-    const fromTemplatesRoot = request.to === undefined && request.templatesRoot !== undefined;
-    const [recorded, described] = await Promise.allSettled([
-      renderRecorded(record, request.source),
-      fromTemplatesRoot ? describeSource(resolve(request.templatesRoot as string)) : undefined,
-    ]);
-    if (recorded.status === 'fulfilled') disposers.push(recorded.value.dispose);
-    if (recorded.status === 'rejected') throw recorded.reason;
-    const old = recorded.value;
-    let spec: TemplateSpec;
-    let newSource: SourceRecord;
-    if (!fromTemplatesRoot || request.templatesRoot === undefined) {
-      const checkedOut = await checkOutTemplate(old.source, record.template, request.to ?? 'HEAD');
-      disposers.push(checkedOut.dispose);
-      spec = checkedOut.spec;
-      newSource = { ...old.source, commit: checkedOut.commit };
-    } else {
-      spec = findTemplate(request.templatesRoot, record.template);
-      if (described.status === 'rejected') throw described.reason;
-      newSource = (described.value as DescribedSource).record;
-    }
+    // git describes the templates given while the old version renders: each is a process of its own.
+    const given = request.to === undefined ? request.templatesRoot : undefined;
+    const early = given === undefined ? undefined : describeSource(resolve(given));
+    early?.catch(() => undefined);
+    const old = await renderRecorded(record, request.source);
+    disposers.push(old.dispose);
+    const next = await newVersion(request, projectDir, record, old, early);
+    if (next.dispose) disposers.push(next.dispose);
+    const { spec } = next;
     const { answers, defaulted } = answersFor(spec, record, request.set ?? {});
-    const theirs = await renderTemplate(spec, answers, newSource.commit ? { commit: newSource.commit } : {});
+    const theirs = await renderTemplate(
+      spec,
+      answers,
+      next.source.commit ? { commit: next.source.commit } : {},
+    );
 
     const inTheWay = pathChecker(projectDir);
-    const recordInTheWay = inTheWay(recordPath);
-    if (recordInTheWay) {
-      throw new SlipwayError(
-        `${join(projectDir, recordPath)} cannot be written: ${describeInTheWay(recordInTheWay)}. Make ${recordPath} a plain file in the project, then run the update again.`,
-        { where: join(projectDir, recordPath), expected: 'a plain file inside the project' },
-      );
-    }
-    // Only a plain file is read: never one through a link, never a folder.
-    const yours = (path: string): Buffer | undefined => {
-      const file = join(projectDir, path);
-      return !inTheWay(path) && existsSync(file) ? readFileSync(file) : undefined;
-    };
-    const plan = planMerge({ base: old.files, theirs, yours, managed: spec.managed, inTheWay });
-    // As git merge does: a file git does not track (and does not ignore) has no copy anywhere, so the
-    // update stops before it. Git has the last word on what the quick look finds: it matches paths as the
-    // file system does (a template renaming Readme.md to README.md on macOS) and knows what is ignored.
-    const candidates = plan
-      .filter((step) => step.action !== 'keep' && !tracked.has(step.path))
-      .map((step) => step.path)
-      .filter((path) => existsSync(join(projectDir, path)));
-    const untracked = candidates.length > 0 ? await untrackedAmong(projectDir, candidates) : [];
-    if (untracked.length > 0) {
-      throw new SlipwayError(
-        `In ${projectDir}, untracked files would be overwritten by the update: ${untracked.join(', ')}; move or commit them first.`,
-        { where: projectDir, expected: 'no untracked files where the template changes files' },
-      );
-    }
-    const labels = { yours: 'yours', base: `template ${record.version}`, theirs: `template ${spec.version}` };
-    const context = { base: old.files, theirs, yours, labels };
-    const applyStep = (step: PlannedFile) => apply(step, projectDir, context);
-    // Removals first: a file the template turned into a folder is gone before the folder is made. Files
-    // are otherwise independent: merge several at once (each git merge-file is a process start).
-    const removals = await mapLimited(
-      plan.filter((step) => step.action === 'remove'),
-      8,
-      applyStep,
+    assertRecordWritable(projectDir, inTheWay);
+    const versions = { base: old.files, theirs };
+    const yours = await readYours(projectDir, changedPaths(old.files, theirs), versions, inTheWay, checkout);
+    const plan = planMerge({
+      base: old.files,
+      theirs,
+      yours: (path) => yours.get(path),
+      managed: spec.managed,
+      inTheWay,
+      modes: {
+        base: old.files.executable,
+        theirs: theirs.executable,
+        yours: executableIn(projectDir, checkout, yours),
+      },
+      renames: renamedPaths(old.files, theirs),
+    });
+    await assertNoUntracked(
+      projectDir,
+      plan.filter((step) => step.action !== 'keep').map((step) => step.path),
+      checkout,
     );
-    const changes = await mapLimited(
-      plan.filter((step) => step.action !== 'remove'),
-      8,
-      applyStep,
-    );
-    const outcomes = [...removals, ...changes].sort((a, b) => (a.file.path < b.file.path ? -1 : 1));
-    const files: UpdatedFile[] = outcomes.map((o) => o.file);
-    const unmerged: Unmerged[] = outcomes.flatMap((o) =>
-      o.unmerged ? [{ ...o.unmerged, path: `${prefix}${o.file.path}` }] : [],
-    );
-    await markUnmerged(top, unmerged);
-    const next: TemplateRecord = {
+    const nextRecord: TemplateRecord = {
       template: spec.name,
       version: spec.version,
-      source: newSource,
+      source: next.source,
       answers: Object.fromEntries(spec.questions.map((key) => [key, answers[key] as string])),
       files: digestsOf(theirs),
     };
-    await writeFile(join(projectDir, recordPath), recordText(next));
+    // Worked out before anything is written, as every file's content is (see applyPlan).
+    const recordContent = await recordForm(projectDir, recordText(nextRecord), checkout);
+    const labels = { yours: 'yours', base: `template ${record.version}`, theirs: `template ${spec.version}` };
+    const applied = await applyPlan(plan, {
+      projectDir,
+      ...versions,
+      yours,
+      labels,
+      converts: checkout.converts,
+    });
+    const unmerged = applied.unmerged.map((u) => ({ ...u, path: `${prefix}${u.path}` }));
+    await markUnmerged(top, unmerged);
+    await writeFile(join(projectDir, recordPath), recordContent);
     return {
       template: spec.name,
       from: record.version,
       to: spec.version,
-      files,
-      conflicts: unmerged.map((u) => u.path.slice(prefix.length)),
+      files: applied.files,
+      conflicts: applied.unmerged.map((u) => u.path),
       defaulted,
     };
   } finally {
     for (const dispose of disposers) await dispose();
-  }
-}
-
-async function mapLimited<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
-
-/** One planned step, a filesystem failure told as which file and what happened. */
-async function apply(
-  step: PlannedFile,
-  projectDir: string,
-  context: ApplyContext,
-): Promise<{ file: UpdatedFile; unmerged?: Omit<Unmerged, 'path'> }> {
-  try {
-    return await carryOut(step, projectDir, context);
-  } catch (error) {
-    if (typeof (error as NodeJS.ErrnoException).code !== 'string') throw error;
-    throw new SlipwayError(
-      `Could not ${step.action === 'remove' ? 'remove' : 'write'} ${step.path} in ${projectDir} (${(error as Error).message}). The update stopped part-way and the template record was not moved on: \`git status\` shows what it changed.`,
-      { where: join(projectDir, step.path), expected: 'a file Slipway can write', cause: error },
-    );
-  }
-}
-
-interface ApplyContext {
-  readonly base: RenderedFiles;
-  readonly theirs: RenderedFiles;
-  readonly yours: (path: string) => Buffer | undefined;
-  readonly labels: { yours: string; base: string; theirs: string };
-}
-
-async function carryOut(
-  step: PlannedFile,
-  projectDir: string,
-  context: ApplyContext,
-): Promise<{ file: UpdatedFile; unmerged?: Omit<Unmerged, 'path'> }> {
-  const target = join(projectDir, step.path);
-  const note = step.note ? { note: step.note } : {};
-  const theirs = context.theirs.get(step.path);
-  switch (step.action) {
-    case 'write':
-    case 'replace':
-      await mkdir(dirname(target), { recursive: true });
-      await writeFile(target, theirs as Buffer);
-      return {
-        file: { path: step.path, outcome: step.action === 'write' ? 'written' : 'replaced', ...note },
-      };
-    case 'remove':
-      await rm(target, { force: true });
-      return { file: { path: step.path, outcome: 'removed' } };
-    case 'keep':
-      return { file: { path: step.path, outcome: 'kept', ...note } };
-    case 'merge': {
-      const yours = context.yours(step.path) as Buffer;
-      const base = context.base.get(step.path);
-      const merged = await mergeText(yours, base, theirs as Buffer, context.labels);
-      await writeFile(target, merged.content);
-      if (merged.conflicts === 0) return { file: { path: step.path, outcome: 'merged' } };
-      return {
-        file: {
-          path: step.path,
-          outcome: 'conflict',
-          note: `${merged.conflicts} conflicting change${merged.conflicts === 1 ? '' : 's'}: resolve the <<<<<<< blocks, then \`git add\` it`,
-        },
-        unmerged: { ...(base ? { base } : {}), yours, theirs: theirs as Buffer },
-      };
-    }
   }
 }

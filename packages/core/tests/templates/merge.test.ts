@@ -104,3 +104,55 @@ describe('merging text with git merge-file', () => {
     );
   });
 });
+
+describe('planning the modes and renames of a template update', () => {
+  const base = files({ 'run.sh': 'run', 'old.py': 'model' });
+  const modes = (executable: { base: string[]; theirs: string[]; yours: string[] }) => ({
+    base: new Set(executable.base),
+    theirs: new Set(executable.theirs),
+    yours: (path: string) => executable.yours.includes(path),
+  });
+
+  it('carries a mode the template changed, unless you had changed it yourself', () => {
+    const planned = (yours: string[]) =>
+      planMerge({
+        base,
+        theirs: base,
+        yours: (path) => base.get(path),
+        managed: [],
+        modes: modes({ base: [], theirs: ['run.sh', 'old.py'], yours }),
+      });
+    expect(planned([])).toEqual([
+      { path: 'old.py', action: 'mode', executable: true, note: 'made executable, as in the template' },
+      { path: 'run.sh', action: 'mode', executable: true, note: 'made executable, as in the template' },
+    ]);
+    expect(planned(['run.sh', 'old.py'])).toEqual([]);
+  });
+
+  it('plans a renamed file as its removal and your file carried to the new name', () => {
+    const theirs = files({ 'run.sh': 'run', 'new.py': 'model, changed' });
+    const renames = new Map([['old.py', 'new.py']]);
+    const yours = files({ 'run.sh': 'run', 'old.py': 'model, mine' });
+    expect(planMerge({ base, theirs, yours: (p) => yours.get(p), managed: [], renames })).toEqual([
+      { path: 'old.py', action: 'remove', note: 'renamed to new.py' },
+      {
+        path: 'new.py',
+        from: 'old.py',
+        action: 'merge',
+        note: 'renamed from old.py: your edits carried over',
+      },
+    ]);
+  });
+
+  it('keeps a renamed file you deleted deleted, naming both paths', () => {
+    const theirs = files({ 'run.sh': 'run', 'new.py': 'model' });
+    const renames = new Map([['old.py', 'new.py']]);
+    expect(planMerge({ base, theirs, yours: () => undefined, managed: [], renames })).toEqual([
+      {
+        path: 'new.py',
+        action: 'keep',
+        note: 'you deleted old.py, which the template now names new.py; it stays deleted',
+      },
+    ]);
+  });
+});

@@ -1,0 +1,128 @@
+// `slipway update` of a project generated from a template folder of its own (a fork of Slipway's
+// classification template): it never quietly becomes Slipway's template of the same name.
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readRecord } from '@slipway/core/templates';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleDoors, type Doors, git, runIn, templatesRoot } from './templates.helpers.js';
+
+let dir: string;
+let doors: Doors;
+let fork: string;
+let project: string;
+const env = { SLIPWAY_TEMPLATES: templatesRoot };
+
+async function edit(file: string, change: (text: string) => string): Promise<void> {
+  await writeFile(file, change(await readFile(file, 'utf8')));
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'slipway-update-source-'));
+  doors = await bundleDoors(dir);
+  const source = join(dir, 'fork');
+  fork = join(source, 'templates');
+  const template = join(fork, 'classification');
+  await mkdir(fork, { recursive: true });
+  await cp(join(templatesRoot, 'classification'), template, { recursive: true });
+  await edit(join(template, 'README.md'), (t) => `${t}\nAcme's fork: ask #ml-platform.\n`);
+  git(source, 'init', '-q', '-b', 'main');
+  git(source, 'add', '-A');
+  git(source, 'commit', '-q', '-m', 'fork classification 1.0.0');
+  const created = await runIn(
+    dir,
+    doors.slipway,
+    ['new', 'churn', '--template', 'classification', '--templates', fork, '--yes', '--org', 'acme'],
+    env,
+  );
+  expect(created.code).toBe(0);
+  project = join(dir, 'churn');
+  await edit(join(template, 'template.yaml'), (t) => t.replace('version: 1.0.0', 'version: 1.1.0'));
+  await writeFile(join(template, 'CONTRIBUTING.md'), 'Acme reviews every change.\n');
+  git(source, 'add', '-A');
+  git(source, 'commit', '-q', '-m', 'fork classification 1.1.0');
+}, 120_000);
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+describe('updating a project generated from a template folder of its own', () => {
+  it('slipway update refuses Slipway’s own templates given by mistake, naming the folder to pass with --templates', async () => {
+    const result = await runIn(project, doors.slipway, ['update', '--templates', templatesRoot], env);
+
+    expect(result.stderr).toContain(
+      `was generated from the 'classification' template in ${fork} (${join(project, '.slipway/template.yaml')}), not from ${templatesRoot}.`,
+    );
+    expect(result.stderr).toContain(`Run \`slipway update --templates ${fork}\``);
+    expect(result.stderr).not.toMatch(/\n\s+at /); // a message, not a stack trace
+    expect(result.code).toBe(2);
+    expect(git(project, 'status', '--porcelain')).toBe('');
+  });
+
+  it('slipway template check, with no templates given, compares with the folder its record names', async () => {
+    const result = await runIn(project, doors.slipway, ['template', 'check', '--json'], env);
+
+    expect(result.code, result.stderr).toBe(1);
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      recordedVersion: '1.0.0',
+      currentVersion: '1.1.0',
+      behind: true,
+      changed: expect.arrayContaining(['CONTRIBUTING.md']),
+    });
+  });
+
+  it('slipway update, with no templates given, updates from the folder its record names', async () => {
+    const result = await runIn(project, doors.slipway, ['update', '--json'], env);
+
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ from: '1.0.0', to: '1.1.0', conflicts: [] });
+    expect(JSON.parse(result.stdout).files).toContainEqual({ path: 'CONTRIBUTING.md', outcome: 'written' });
+    expect(await readFile(join(project, 'README.md'), 'utf8')).toContain("Acme's fork");
+    expect((await readRecord(project)).source).toMatchObject({
+      repository: join(dir, 'fork'),
+      path: 'templates',
+    });
+    expect((await readRecord(project)).source.builtin).toBeUndefined();
+  });
+});
+
+describe('a project generated from Slipway’s own templates', () => {
+  let own: string;
+  beforeAll(async () => {
+    const created = await runIn(
+      dir,
+      doors.slipway,
+      ['new', 'iris', '--template', 'classification', '--yes', '--org', 'acme'],
+      env,
+    );
+    expect(created.code, created.stderr).toBe(0);
+    own = join(dir, 'iris');
+  }, 60_000);
+
+  it('says so in its record, and keeps saying so through an update', async () => {
+    expect(await readFile(join(own, '.slipway/template.yaml'), 'utf8')).toMatch(/\n {2}builtin: true\n/);
+    const result = await runIn(own, doors.slipway, ['update', '--json'], env);
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout).files).toEqual([]);
+    expect((await readRecord(own)).source.builtin).toBe(true);
+  });
+
+  it('is checked against the running Slipway’s templates wherever the one that made it was installed', async () => {
+    // Made by a Slipway installed elsewhere (another npx cache, a developer's laptop), checked in CI.
+    const record = join(own, '.slipway/template.yaml');
+    const moved = (await readFile(record, 'utf8')).replace(
+      /repository: .*/,
+      `repository: ${join(dir, 'gone/node_modules/@slipway/cli')}`,
+    );
+    await writeFile(record, moved);
+    const checked = await runIn(own, doors.slipway, ['template', 'check'], env);
+    expect(checked.code, checked.stderr).toBe(0);
+    expect(checked.stdout).toContain('Up to date with the classification template');
+
+    // A record that does not say the templates were Slipway's own is checked against what it names only.
+    await writeFile(record, moved.replace(/\n {2}builtin: true\n/, '\n'));
+    const unknown = await runIn(own, doors.slipway, ['template', 'check'], env);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain(
+      `The templates ${own} was generated from (${join(dir, 'gone/node_modules/@slipway/cli/templates')}) are not on this machine: pass --templates <folder> with a checkout of them.`,
+    );
+  });
+});
