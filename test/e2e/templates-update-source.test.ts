@@ -126,3 +126,69 @@ describe('a project generated from Slipway’s own templates', () => {
     );
   });
 });
+
+describe('a project generated from templates outside git, as an npm package holds them', () => {
+  let plain: string;
+  let upstream: string;
+  beforeAll(async () => {
+    // Slipway's templates as npm installs them: a plain folder, no history.
+    const installed = join(dir, 'npm/node_modules/@slipway/cli/templates');
+    await mkdir(installed, { recursive: true });
+    await cp(join(templatesRoot, 'classification'), join(installed, 'classification'), { recursive: true });
+    const created = await runIn(
+      dir,
+      doors.slipway,
+      ['new', 'plain', '--template', 'classification', '--templates', installed, '--yes', '--org', 'acme'],
+      env,
+    );
+    expect(created.code, created.stderr).toBe(0);
+    plain = join(dir, 'plain');
+    // The repository they were packed from, where the template has since moved on to 1.1.0.
+    upstream = join(dir, 'upstream');
+    const template = join(upstream, 'templates/classification');
+    await mkdir(join(upstream, 'templates'), { recursive: true });
+    await cp(join(templatesRoot, 'classification'), template, { recursive: true });
+    git(upstream, 'init', '-q', '-b', 'main');
+    git(upstream, 'add', '-A');
+    git(upstream, 'commit', '-q', '-m', 'classification 1.0.0');
+    await edit(join(template, 'template.yaml'), (t) => t.replace('version: 1.0.0', 'version: 1.1.0'));
+    await writeFile(join(template, 'CONTRIBUTING.md'), 'Every change is reviewed.\n');
+    git(upstream, 'add', '-A');
+    git(upstream, 'commit', '-q', '-m', 'classification 1.1.0');
+  }, 60_000);
+
+  it('says to name the templates’ repository with --source, which has no commit to render the base from', async () => {
+    const result = await runIn(plain, doors.slipway, ['update'], env);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      "Pass --source <git repository of the templates> (a path or URL): the template's version 1.0.0 is found in its history.",
+    );
+    expect(git(plain, 'status', '--porcelain')).toBe('');
+  });
+
+  it('updates with --source: the base is the commit whose template.yaml says the recorded version, wherever the folder is', async () => {
+    const result = await runIn(plain, doors.slipway, ['update', '--source', upstream, '--json'], env);
+
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ from: '1.0.0', to: '1.1.0', conflicts: [] });
+    // The base was found, as generated: nothing is taken for a hand edit. (The workflows and README now
+    // pin Slipway's actions to the templates' commit, which a folder without history could not name.)
+    const files = JSON.parse(result.stdout).files as Array<{ path: string; outcome: string }>;
+    expect(files).toContainEqual({ path: 'CONTRIBUTING.md', outcome: 'written' });
+    expect(files.filter((file) => file.outcome !== 'written')).toEqual([]);
+    expect(await readFile(join(plain, '.github/workflows/main.yml'), 'utf8')).toContain(
+      git(upstream, 'rev-parse', 'HEAD').trim(),
+    );
+    const record = await readRecord(plain);
+    expect(record.source).toEqual({
+      repository: upstream,
+      path: 'templates',
+      commit: git(upstream, 'rev-parse', 'HEAD').trim(),
+    });
+    git(plain, 'add', '-A');
+    git(plain, 'commit', '-q', '-m', 'update to classification 1.1.0');
+    // From now on the record names a repository with history: check and update need no flag.
+    const checked = await runIn(plain, doors.slipway, ['template', 'check'], env);
+    expect(checked.code, checked.stderr).toBe(0);
+  });
+});

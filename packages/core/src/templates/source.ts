@@ -72,6 +72,8 @@ function isGitDir(path: string): boolean {
 export interface CheckedOut {
   readonly spec: TemplateSpec;
   readonly commit: string;
+  /** The templates folder in the repository it was found in (the source's, unless searched for). */
+  readonly path: string;
   readonly dispose: () => Promise<void>;
 }
 
@@ -135,13 +137,32 @@ async function resolveRevision(
 }
 
 /**
- * Checks out template `name` of the source at `revision` (a commit, or a version with `byVersion`) into
- * a temporary folder, with the skeleton it renders from when it has one.
+ * The folders of `repository` that ever held a template called `name` (their template.yaml), the
+ * source's own first: a templates folder copied out of a repository (an npm package's) knows only that
+ * it was `.`, while the repository keeps it under templates/.
+ */
+async function templateDirs(repository: string, path: string, name: string): Promise<string[]> {
+  const own = path === '.' ? name : `${path}/${name}`;
+  const log = await gitRaw(
+    ['log', '--all', '--format=', '--name-only', '--', `:(glob)**/${name}/${templateFile}`],
+    repository,
+  ).catch(() => undefined);
+  const found = (log?.code === 0 ? log.stdout.toString('utf8').split('\n') : [])
+    .filter((line) => line.endsWith(`/${templateFile}`) || line === `${name}/${templateFile}`)
+    .map((line) => line.slice(0, -`/${templateFile}`.length));
+  return [...new Set([own, ...found.sort()])];
+}
+
+/**
+ * Checks out template `name` of the source at `revision` (a commit, or a template version) into a
+ * temporary folder, with the skeleton it renders from when it has one. With `searchPaths`, a version is
+ * looked for in every folder of the repository that held the template, not only the source's path.
  */
 export async function checkOutTemplate(
   source: SourceRecord,
   name: string,
   revision: string,
+  searchPaths = false,
 ): Promise<CheckedOut> {
   const scratch = await mkdtemp(join(tmpdir(), 'slipway-template-'));
   const dispose = () => rm(scratch, { recursive: true, force: true });
@@ -149,16 +170,26 @@ export async function checkOutTemplate(
     const repository = await localRepository(source.repository, scratch).catch((error: Error) => {
       throw unrenderable(source, `it could not be read (${error.message})`);
     });
-    const templateDir = source.path === '.' ? name : `${source.path}/${name}`;
-    const commit = await resolveRevision(repository, templateDir, revision);
+    let templateDir = source.path === '.' ? name : `${source.path}/${name}`;
+    let commit = await resolveRevision(repository, templateDir, revision);
+    if (commit === undefined && searchPaths) {
+      for (const dir of (await templateDirs(repository, source.path, name)).slice(1)) {
+        commit = await resolveRevision(repository, dir, revision);
+        if (commit !== undefined) {
+          templateDir = dir;
+          break;
+        }
+      }
+    }
     if (commit === notARepository) throw unrenderable(source, 'it is not a git repository');
     if (!commit) throw unrenderable(source, `no commit of template '${name}' matches '${revision}'`);
+    const path = templateDir === name ? '.' : templateDir.slice(0, -`/${name}`.length);
     const tree = join(scratch, 'tree');
     await mkdir(tree);
     await extractTree(repository, commit, [templateDir], tree).catch(() => {
       throw unrenderable(source, `template '${name}' does not exist at ${commit.slice(0, 12)}`);
     });
-    const root = resolve(tree, source.path);
+    const root = resolve(tree, path);
     const spec = findTemplate(root, name);
     if (spec.skeleton !== undefined) {
       const skeleton = relative(tree, resolve(spec.dir, spec.skeleton)).split(sep).join('/');
@@ -167,7 +198,7 @@ export async function checkOutTemplate(
       await mkdir(dirname(join(tree, skeleton)), { recursive: true });
       await extractTree(repository, commit, [skeleton], tree);
     }
-    return { spec, commit, dispose };
+    return { spec, commit, path, dispose };
   } catch (error) {
     await dispose();
     throw error;

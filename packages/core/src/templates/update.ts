@@ -117,14 +117,23 @@ export async function renderRecorded(
     ...record.source,
     ...(sourceOverride ? { repository: resolveSource(sourceOverride) } : {}),
   };
-  if (!source.commit) {
+  if (!source.commit && !sourceOverride) {
     throw new SlipwayError(
-      `The project records no commit of its template source (${source.repository} was not a git repository when it was generated), so its base version cannot be rendered. Pass --source <git repository of the templates>.`,
+      `The project records no commit of its template source (${source.repository} was not a git repository when it was generated), so its base version cannot be rendered. Pass --source <git repository of the templates> (a path or URL): the template's version ${record.version} is found in its history.`,
       { where: recordPath, expected: 'source.commit' },
     );
   }
-  const old = await checkOutTemplate(source, record.template, source.commit);
-  return { ...old, files: await renderTemplate(old.spec, record.answers, { commit: old.commit }), source };
+  // Without a commit (templates copied out of their repository, as an npm package has them), the base
+  // is the commit of the --source repository whose template.yaml says the recorded version.
+  const old = source.commit
+    ? await checkOutTemplate(source, record.template, source.commit)
+    : await checkOutTemplate(source, record.template, record.version, true);
+  return {
+    ...old,
+    // Rendered as it was generated: what a commit fills in (the actions' ref) was not known then.
+    files: await renderTemplate(old.spec, record.answers, source.commit ? { commit: old.commit } : {}),
+    source: { ...source, path: old.path, commit: old.commit },
+  };
 }
 
 function resolveSource(source: string): string {
@@ -209,7 +218,13 @@ async function newVersion(
   early?: Promise<DescribedSource>,
 ): Promise<NewVersion> {
   const builtin = old.source.builtin === true && request.builtinTemplatesRoot !== undefined;
-  const byDefault = builtin ? request.builtinTemplatesRoot : recordedFolder(old.source);
+  // --source names where the template's history is: its latest version is the one to update to.
+  const byDefault =
+    request.source !== undefined
+      ? undefined
+      : builtin
+        ? request.builtinTemplatesRoot
+        : recordedFolder(old.source);
   const templatesRoot = request.to === undefined ? (request.templatesRoot ?? byDefault) : undefined;
   if (templatesRoot === undefined) {
     const checkedOut = await checkOutTemplate(old.source, record.template, request.to ?? 'HEAD');
