@@ -16,6 +16,7 @@ export async function writeBusyboxBase(
   store: ArtifactStore,
   tag: string,
   busybox = '/bin/busybox',
+  architecture = 'amd64',
 ): Promise<string> {
   let binary: Buffer;
   try {
@@ -38,7 +39,7 @@ export async function writeBusyboxBase(
   const layer = gzipSync(layerTar);
   const config = Buffer.from(
     JSON.stringify({
-      architecture: 'amd64',
+      architecture,
       os: 'linux',
       config: { Env: ['PATH=/bin'], Cmd: ['sh'] },
       rootfs: { type: 'layers', diff_ids: [sha256(layerTar)] },

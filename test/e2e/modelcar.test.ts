@@ -183,6 +183,28 @@ describe('the KServe modelcar publish-model builds beside the artifact', () => {
     expect(response.status).toBe(404);
   });
 
+  it('refuses a single-platform base built for another architecture, before anything is published', async () => {
+    const repository = uniqueRepository('busybox-arm');
+    await writeBusyboxBase(
+      new RegistryStore({ registry, repository, actions: 'pull,push' }),
+      'arm',
+      '/bin/busybox',
+      'arm64',
+    );
+    const armBase = `${registry}/${repository}:arm`;
+    const target = uniqueRepository('iris');
+    const dir = await makeProject({ registry, repository: target, files: { 'model/weights.bin': 'w' } });
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const result = await runAction('publish-model', { workspace: dir, inputs: { 'modelcar-base': armBase } });
+    cleanups.push(() => cleanupRun(result));
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout + result.stderr).toContain(
+      `The base image ${armBase} is a linux/arm64 image; the modelcar is for linux/amd64.`,
+    );
+    const response = await fetch(`http://${registry}/v2/${target}/manifests/1.0.0`, { method: 'HEAD' });
+    expect(response.status).toBe(404);
+  });
+
   it('refuses a ModelPack artifact as the base: it has no shell for KServe to run', async () => {
     const repository = uniqueRepository('iris');
     const model = await publishWithModelcar(repository, { 'model/weights.bin': 'w' });

@@ -1,7 +1,7 @@
 // `slipway pull <reference>`: a model by tag or digest into a directory, every blob verified against
 // its digest, and its eval report next to it.
-import { writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { SlipwayError } from '@slipway/core/errors';
 import {
   LayoutStore,
@@ -53,28 +53,27 @@ export function registerPull(program: Command): void {
               log: (line) => process.stderr.write(`${pc.yellow('retry')} ${line}\n`),
             });
       const output = resolve(options.output);
-      const result = await pullModel({ store, ref: reference.ref, outputDir: output });
-      let reportPath: string | undefined;
-      if (result.report) {
-        reportPath = resolve(options.report ?? join(output, 'eval-report.json'));
-        if (result.files.some((file) => resolve(output, file.path) === reportPath)) {
-          throw new SlipwayError(
-            `The model has a file at ${reportPath}; give --report another path for the eval report.`,
-          );
-        }
-        await writeFile(reportPath, result.report.bytes);
-      }
-      let trainingPath: string | undefined;
+      const reportPath = resolve(options.report ?? join(output, 'eval-report.json'));
+      const trainingPath = resolve(options.trainingRecord ?? join(output, 'training-record.json'));
+      const result = await pullModel({
+        store,
+        ref: reference.ref,
+        outputDir: output,
+        reserved: [
+          { path: reportPath, what: 'the eval report (--report)', for: 'report' },
+          { path: trainingPath, what: 'the training record (--training-record)', for: 'training' },
+        ],
+      });
+      if (result.report) await writeBeside(reportPath, result.report.bytes);
       let training: { commit?: string; wallTimeSeconds?: number; parameters?: object } | undefined;
       if (result.training) {
-        trainingPath = resolve(options.trainingRecord ?? join(output, 'training-record.json'));
-        if (result.files.some((file) => resolve(output, file.path) === trainingPath)) {
-          throw new Error(
-            `The model has a file at ${trainingPath}; give --training-record another path for the training record.`,
-          );
-        }
-        await writeFile(trainingPath, result.training.bytes);
+        await writeBeside(trainingPath, result.training.bytes);
         training = JSON.parse(result.training.bytes.toString('utf8')) as typeof training;
+      }
+      for (const entry of result.skipped) {
+        process.stderr.write(
+          `${pc.yellow('warning')} ${entry.path} (${entry.type}) in layer ${entry.layer} was not written: a pull writes regular files only.\n`,
+        );
       }
       if (options.json) {
         const { manifest: _manifest, report, training: trained, ...rest } = result;
@@ -88,11 +87,21 @@ export function registerPull(program: Command): void {
       }
       process.stdout.write(`${pc.green('Pulled')} ${store.location}@${result.digest}\n`);
       for (const file of result.files) process.stdout.write(`  ${file.path}  ${pc.dim(file.digest)}\n`);
-      process.stdout.write(reportPath ? `  eval report → ${reportPath}\n` : '  no eval report attached\n');
+      process.stdout.write(result.report ? `  eval report → ${reportPath}\n` : '  no eval report attached\n');
       process.stdout.write(
-        trainingPath && training
+        training
           ? `  training record → ${trainingPath} (commit ${String(training.commit).slice(0, 12)}, ${training.wallTimeSeconds} s, parameters ${JSON.stringify(training.parameters ?? {})})\n`
           : '  no training record attached\n',
       );
     });
+}
+
+/** Writes a file the user named, making its folder; a path that cannot be written is said as such. */
+async function writeBeside(path: string, bytes: Buffer): Promise<void> {
+  try {
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, bytes);
+  } catch (error) {
+    throw new SlipwayError(`${path} could not be written: ${(error as Error).message}.`, { where: path });
+  }
 }

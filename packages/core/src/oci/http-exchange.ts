@@ -80,9 +80,20 @@ export class Answer {
     return this.status >= 200 && this.status < 300;
   }
 
-  async bytes(): Promise<Buffer> {
+  /** The whole body; with `limit`, undefined as soon as it is longer (the rest is not read). */
+  async bytes(): Promise<Buffer>;
+  async bytes(limit: number): Promise<Buffer | undefined>;
+  async bytes(limit = Number.POSITIVE_INFINITY): Promise<Buffer | undefined> {
     const chunks: Buffer[] = [];
-    for await (const chunk of this.#incoming) chunks.push(chunk);
+    let length = 0;
+    for await (const chunk of this.#incoming) {
+      length += chunk.length;
+      if (length > limit) {
+        await this.body?.cancel();
+        return undefined;
+      }
+      chunks.push(chunk);
+    }
     return Buffer.concat(chunks);
   }
 

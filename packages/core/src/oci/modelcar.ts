@@ -188,6 +188,13 @@ export async function readBase(
   if (config.os && config.os !== platform.os) {
     throw new OciError(`The ${where} is a ${config.os} image; KServe runs ${platform.os} images.`);
   }
+  // A single-platform base names its architecture only here: an arm64 base would fail on amd64 nodes
+  // with an exec format error at the modelcar's first command.
+  if (config.architecture && config.architecture !== platform.architecture) {
+    throw new OciError(
+      `The ${where} is a ${config.os ?? platform.os}/${config.architecture} image; the modelcar is for ${platform.os}/${platform.architecture}. Name a base built for ${platform.os}/${platform.architecture}, or a multi-platform index that has one.`,
+    );
+  }
   const diffIds = config.rootfs?.diff_ids ?? [];
   if (diffIds.length !== manifest.layers.length) {
     throw new OciError(

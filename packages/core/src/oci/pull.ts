@@ -1,14 +1,13 @@
 // pullModel: fetches a model by tag or digest, verifies every blob against its digest while streaming it,
-// unpacks each layer's files, and fetches the eval report attached as a referrer.
+// unpacks each layer's files, and fetches the eval report and training record attached as referrers.
 //
-// Files land in a staging directory inside the output directory and are moved into place only after
-// their layer's digest checked out, so a corrupt blob never leaves a file that looks pulled.
+// Nothing lands in the output directory until everything checked out: every layer unpacks into a
+// staging folder inside the output, verified as it streams (see unpack.ts); every path is checked
+// against the others and the output; the referrers are fetched and read; only then are the files moved
+// into place. A corrupt blob, a hostile path or a bad referrer leaves the output as it was.
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
-import { dirname, join, resolve, sep } from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { lstat, mkdir, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { isDigest, referrersFallbackTag, sha256Digest } from './digest.js';
 import { DigestMismatchError, OciError } from './errors.js';
 import {
@@ -20,6 +19,7 @@ import {
 } from './media-types.js';
 import type { Descriptor, ImageIndex, ImageManifest } from './model-manifest.js';
 import type { ArtifactStore } from './store.js';
+import { checkPlacement, formatOf, moveIntoPlace, unpackLayer } from './unpack.js';
 
 /** A report larger than this is not an eval report. */
 const MAX_REPORT_BYTES = 64 * 1024 * 1024;
@@ -30,13 +30,27 @@ export interface PullRequest {
   readonly ref: string;
   /** Where the model's files are written, by their paths in the artifact. */
   readonly outputDir: string;
+  /**
+   * Paths (absolute) where the caller writes what is attached to the model, when it is (the eval report,
+   * the training record): a model file there is refused before anything is written.
+   */
+  readonly reserved?: ReadonlyArray<{
+    readonly path: string;
+    readonly what: string;
+    readonly for: 'report' | 'training';
+  }>;
   readonly onProgress?: (event: { file: string; bytesDone: number; bytesTotal: number }) => void;
 }
 
 export interface PullResult {
   readonly digest: string;
   readonly manifest: ImageManifest;
+  /** Each layer: its file path annotation (or digest), digest and size. */
   readonly files: ReadonlyArray<{ path: string; digest: string; size: number }>;
+  /** Every file written, relative to the output directory. */
+  readonly written: readonly string[];
+  /** Entries of the layers that were not written (links, devices): a pull writes regular files only. */
+  readonly skipped: ReadonlyArray<{ readonly layer: string; readonly path: string; readonly type: string }>;
   readonly report?: { readonly digest: string; readonly bytes: Buffer };
   /** The training record attached as a referrer, when the model was trained by Slipway. */
   readonly training?: { readonly digest: string; readonly bytes: Buffer };
@@ -45,45 +59,91 @@ export interface PullResult {
 export async function pullModel(request: PullRequest): Promise<PullResult> {
   const { store, ref } = request;
   const { manifest, digest } = await fetchManifest(store, ref);
+  const where = `${store.location}@${digest}`;
   if (manifest.artifactType !== MODEL_ARTIFACT_TYPE || manifest.config?.mediaType !== MODEL_CONFIG) {
     throw new OciError(
       `${store.location}:${ref} is not a ModelPack model (artifactType ${manifest.artifactType ?? 'none'}, expected ${MODEL_ARTIFACT_TYPE}).`,
     );
   }
-  const config = JSON.parse((await readSmallBlob(store, manifest.config)).toString('utf8')) as {
-    modelfs?: { diffIds?: string[]; diff_ids?: string[] };
-  };
-  // `diff_ids` is how the spec named them before v0.0.7 (and how Slipway wrote them): still read.
-  const diffIds = config.modelfs?.diffIds ?? config.modelfs?.diff_ids ?? [];
-  if (diffIds.join() !== manifest.layers.map((l) => l.digest).join()) {
-    throw new OciError(
-      `${store.location}@${digest}: the config's modelfs.diffIds do not match the manifest's layers.`,
-    );
-  }
+  for (const layer of manifest.layers) formatOf(where, layer);
+  const diffIds = await readDiffIds(store, manifest, where);
 
   const output = resolve(request.outputDir);
+  const there = await lstat(output).catch(() => undefined);
+  if (there && !there.isDirectory())
+    throw new OciError(`${output} is a file; expected a folder to pull the model into.`, { where: output });
   const staging = join(output, `.slipway-pull-${randomBytes(6).toString('hex')}`);
   await mkdir(staging, { recursive: true });
-  const files: Array<{ path: string; digest: string; size: number }> = [];
   try {
-    const moves: string[] = [];
-    for (const layer of manifest.layers) {
+    const layers: Array<{ label: string; into: string; paths: readonly string[] }> = [];
+    const skipped: Array<{ layer: string; path: string; type: string }> = [];
+    for (const [i, layer] of manifest.layers.entries()) {
       const label = layer.annotations?.[ANNOTATION_FILEPATH] ?? layer.digest;
-      moves.push(...(await unpackLayer(store, layer, staging, label, request.onProgress)));
-      files.push({ path: label, digest: layer.digest, size: layer.size });
+      const into = join(staging, String(i));
+      const progress = (bytesDone: number) =>
+        request.onProgress?.({ file: label, bytesDone, bytesTotal: layer.size });
+      const unpacked = await unpackLayer({
+        where,
+        layer,
+        bytes: verified(store, layer, progress),
+        diffId: diffIds[i]!,
+        into,
+      });
+      layers.push({ label, into, paths: unpacked.paths });
+      skipped.push(...unpacked.skipped.map((entry) => ({ layer: label, ...entry })));
     }
-    for (const path of moves) {
-      await mkdir(dirname(join(output, path)), { recursive: true });
-      await rename(join(staging, path), join(output, path));
-    }
+    // Read before any file is moved: a referrer that is not what it says fails the pull as a whole.
+    const referrers = await listReferrers(store, digest);
+    const report = await fetchReferrer(store, digest, EVAL_REPORT_ARTIFACT_TYPE, referrers);
+    const training = await fetchReferrer(store, digest, TRAINING_RECORD_ARTIFACT_TYPE, referrers);
+    if (training) parsedJson(training.bytes, `${store.location}: the training record ${training.digest}`);
+    const attached = { report: report !== undefined, training: training !== undefined };
+    const reserved = (request.reserved ?? []).filter((entry) => attached[entry.for]);
+    await checkPlacement(where, output, layers, reserved);
+    await moveIntoPlace(output, layers);
+    return {
+      digest,
+      manifest,
+      files: manifest.layers.map((layer, i) => ({
+        path: layers[i]!.label,
+        digest: layer.digest,
+        size: layer.size,
+      })),
+      written: layers.flatMap((layer) => layer.paths),
+      skipped,
+      ...(report ? { report } : {}),
+      ...(training ? { training } : {}),
+    };
   } finally {
     await rm(staging, { recursive: true, force: true });
   }
+}
 
-  const referrers = await listReferrers(store, digest);
-  const report = await fetchReferrer(store, digest, EVAL_REPORT_ARTIFACT_TYPE, referrers);
-  const training = await fetchReferrer(store, digest, TRAINING_RECORD_ARTIFACT_TYPE, referrers);
-  return { digest, manifest, files, ...(report ? { report } : {}), ...(training ? { training } : {}) };
+/** The config's modelfs.diffIds, one per layer. */
+async function readDiffIds(store: ArtifactStore, manifest: ImageManifest, where: string): Promise<string[]> {
+  const config = parsedJson(await readSmallBlob(store, manifest.config), `${where}: the model's config`) as {
+    modelfs?: { diffIds?: unknown; diff_ids?: unknown };
+  } | null;
+  // `diff_ids` is how the spec named them before v0.0.7 (and how Slipway wrote them): still read.
+  const diffIds = config?.modelfs?.diffIds ?? config?.modelfs?.diff_ids;
+  if (
+    !Array.isArray(diffIds) ||
+    diffIds.length !== manifest.layers.length ||
+    !diffIds.every((id) => typeof id === 'string')
+  ) {
+    throw new OciError(
+      `${where}: the config's modelfs.diffIds do not match the manifest's layers (expected one digest per layer, ${manifest.layers.length} in all).`,
+    );
+  }
+  return diffIds as string[];
+}
+
+function parsedJson(bytes: Buffer, what: string): unknown {
+  try {
+    return JSON.parse(bytes.toString('utf8'));
+  } catch (error) {
+    throw new OciError(`${what} is not JSON (${(error as Error).message}).`);
+  }
 }
 
 /** The newest eval report attached to a manifest, through the referrers API or the fallback tag. */
@@ -159,7 +219,27 @@ function checkedManifest(
       `${store.location}: manifest ${ref} has digest ${digest}, expected ${expected}.`,
     );
   }
-  return { manifest: JSON.parse(stored.bytes.toString('utf8')) as ImageManifest, digest };
+  const manifest = parsedJson(stored.bytes, `${store.location}: manifest ${ref}`) as ImageManifest | null;
+  const isDescriptor = (d: unknown): d is Descriptor =>
+    typeof d === 'object' &&
+    d !== null &&
+    typeof (d as Descriptor).digest === 'string' &&
+    isDigest((d as Descriptor).digest) &&
+    typeof (d as Descriptor).mediaType === 'string' &&
+    Number.isSafeInteger((d as Descriptor).size) &&
+    (d as Descriptor).size >= 0;
+  if (
+    !manifest ||
+    typeof manifest !== 'object' ||
+    !isDescriptor(manifest.config) ||
+    !Array.isArray(manifest.layers) ||
+    !manifest.layers.every(isDescriptor)
+  ) {
+    throw new OciError(
+      `${store.location}: manifest ${ref} (${digest}) is not an image manifest: expected a config descriptor and a list of layer descriptors.`,
+    );
+  }
+  return { manifest, digest };
 }
 
 /** The layer's content embedded in its descriptor (`data`), checked against its digest and size like a fetched blob. */
@@ -203,54 +283,4 @@ async function* verified(
       `${store.location}: blob ${blob.digest} arrived as ${digest} (${size} of ${blob.size} bytes); nothing from it was kept.`,
     );
   }
-}
-
-/** Unpacks one layer's regular files into `staging`; returns their paths once the layer is verified. */
-async function unpackLayer(
-  store: ArtifactStore,
-  layer: Descriptor,
-  staging: string,
-  label: string,
-  onProgress?: PullRequest['onProgress'],
-): Promise<string[]> {
-  const written: string[] = [];
-  // Loaded here, not at the top: tar-stream and its stream polyfills are most of what importing the oci
-  // room costs, and a publish (which shares this room) never unpacks a layer.
-  const { default: tar } = await import('tar-stream');
-  const extract = tar.extract();
-  extract.on('entry', (header, stream, next) => {
-    const done = (error?: unknown) => (error ? extract.destroy(error as Error) : next());
-    if (header.type !== 'file' && header.type !== 'contiguous-file') {
-      stream.resume();
-      stream.on('end', () => next());
-      return;
-    }
-    const path = safeRelative(header.name, label);
-    if (!path) {
-      stream.destroy();
-      extract.destroy(
-        new OciError(`${store.location}: layer ${label} holds an unsafe path '${header.name}'.`),
-      );
-      return;
-    }
-    const target = join(staging, path);
-    mkdir(dirname(target), { recursive: true })
-      .then(() => pipeline(stream, createWriteStream(target)))
-      .then(() => {
-        written.push(path);
-        done();
-      }, done);
-  });
-  const progress = (bytesDone: number) => onProgress?.({ file: label, bytesDone, bytesTotal: layer.size });
-  await pipeline(Readable.from(verified(store, layer, progress)), extract);
-  return written;
-}
-
-/** A tar entry's path when it stays inside the output directory. */
-function safeRelative(name: string, _label: string): string | undefined {
-  const normalized = name.replace(/^\.\//, '');
-  if (!normalized || normalized.startsWith('/') || normalized.split('/').includes('..')) return undefined;
-  const root = resolve('/slipway-root');
-  const joined = resolve(root, normalized);
-  return joined.startsWith(root + sep) ? normalized : undefined;
 }

@@ -8,6 +8,7 @@ import {
   AuthError,
   BlobRejectedError,
   DigestMismatchError,
+  OciError,
   RegistryError,
   VersionRaceLostError,
 } from './errors.js';
@@ -27,6 +28,9 @@ import type {
 
 /** A session opened ahead is used only while this young: a registry may expire an idle upload. */
 const SESSION_MAX_AGE_MS = 60_000;
+const MiB = 1024 * 1024;
+/** The distribution spec's bound on manifests: a registry answering more is not sending one. */
+const MAX_MANIFEST_BYTES = 4 * MiB;
 
 /** An upload session opened ahead of its blob (see ArtifactStore.openUpload). */
 class AheadSession implements UploadSession {
@@ -260,7 +264,12 @@ export class RegistryStore implements ArtifactStore {
         return undefined;
       }
       await this.#http.expect(response, [200], what);
-      const bytes = await response.bytes();
+      const bytes = await response.bytes(MAX_MANIFEST_BYTES);
+      if (!bytes) {
+        throw new OciError(
+          `${this.location}: manifest ${ref} is larger than ${MAX_MANIFEST_BYTES / MiB} MiB, the most a registry need accept (OCI distribution spec); it is not read.`,
+        );
+      }
       const mediaType = (response.headers.get('content-type') ?? '').split(';')[0]!.trim();
       // Without Docker-Content-Digest the digest is the body's own: the tag name is no digest at all.
       return {
