@@ -21,6 +21,7 @@
 // identity) and publishes that held a moving tag back (that tag names another version).
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { hashHigh, hashId, hashLow } from '../metrics/id-hash.js';
 import type { RegistryCredentials } from './auth.js';
 import {
   DEFAULT_RACY_MARGIN_MS,
@@ -42,19 +43,13 @@ export const RECEIPTS_KEPT = 8;
 /**
  * The receipt's file for these inputs. The name is a hash of them only to find the file: the receipt
  * holds the inputs whole and is trusted only when they are equal, so two inputs that share a name simply
- * take turns. FNV-1a, twice over with different seeds, for 64 bits: hand-written because node:crypto is
- * not otherwise loaded on a no-op re-publish, whose time is mostly start-up.
+ * take turns. 64 bits of the example ids' hash, not node:crypto, which a no-op re-publish (mostly
+ * start-up) otherwise never loads.
  */
 export function receiptFile(projectDir: string, inputs: string): string {
-  let a = 0x811c9dc5;
-  let b = 0x050c5d1f;
-  for (let i = 0; i < inputs.length; i++) {
-    const c = inputs.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x01000193);
-  }
+  hashId(inputs);
   const hex = (n: number) => (n >>> 0).toString(16).padStart(8, '0');
-  return join(projectDir, PUBLISH_RECEIPTS_DIR, `${hex(a)}${hex(b)}.json`);
+  return join(projectDir, PUBLISH_RECEIPTS_DIR, `${hex(hashHigh())}${hex(hashLow())}.json`);
 }
 
 const FORMAT = 'slipway.dev/publish-receipt/v1';
