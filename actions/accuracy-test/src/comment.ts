@@ -1,10 +1,8 @@
 // The sticky pull-request comment: one per project config, updated in place on every re-run.
 import * as core from '@actions/core';
-import { logSafeText } from '@slipway/core/errors';
+import { fitBody, logSafeText } from '@slipway/core/errors';
+import { EVAL_SUMMARY_LIMIT } from '@slipway/core/eval';
 import type { AccuracyTestSettings } from './inputs.js';
-
-/** GitHub rejects comments over 65,536 characters. */
-const maxCommentLength = 65_000;
 
 export async function postStickyReport(
   settings: AccuracyTestSettings,
@@ -24,10 +22,12 @@ export async function postStickyReport(
     );
     return;
   }
-  const body =
-    summary.length <= maxCommentLength
-      ? summary
-      : `${summary.slice(0, maxCommentLength)}\n\n…cut to fit a comment; the job summary has the whole report.\n`;
+  // renderEvalSummary already fits the summary to EVAL_SUMMARY_LIMIT, cut at a line outside its chart;
+  // this only guards that promise, with the same limit, so it never cuts a second time elsewhere.
+  const body = fitBody(summary, {
+    limit: EVAL_SUMMARY_LIMIT,
+    rest: 'The job summary has the whole report.',
+  });
   // Octokit and its plugins are a quarter of the bundle; most runs (pushes, shards) never post, so the
   // client is only set up here (esbuild inlines the import, so dist stays one file).
   const { createGitHubClient, describeGitHubFailure, upsertStickyComment } = await import(

@@ -7,7 +7,7 @@ import { checkArtifactPath } from './artifact-path.js';
 import { didYouMean } from './did-you-mean.js';
 import type { Finding, Severity } from './finding.js';
 import { formatPath, locateValue, type PathSegment } from './locate.js';
-import { metricsByTask, perClassMetrics } from './metric-catalogue.js';
+import { metricDirection, metricsByTask, perClassMetrics } from './metric-catalogue.js';
 import type { Project } from './types.generated.js';
 
 // Metrics Slipway computes from predictions come from the catalogue (classification adds precision.<class>,
@@ -82,6 +82,22 @@ export function projectChecks(data: unknown, context: Context, path: string): Fi
     );
   };
 
+  // A threshold's direction says which side of the value passes. Against the metric's own direction it
+  // inverts the gate: `mae … direction: higher` passes any model whose error is at least the value.
+  const checkDirection = (threshold: { metric?: string; direction?: string }, segments: PathSegment[]) => {
+    const better = threshold.metric ? metricDirection(threshold.metric) : undefined;
+    if (!better || !threshold.direction || threshold.direction === better) return;
+    const bound = better === 'higher' ? 'at least' : 'at most';
+    report(
+      'error',
+      'project.threshold-direction',
+      [...segments, 'direction'],
+      `Threshold direction '${threshold.direction}' contradicts ${threshold.metric}, which is ${better}-is-better: ` +
+        `the gate would pass models on the wrong side of the value. Use direction: ${better} (${threshold.metric} ${bound} the value).`,
+      better,
+    );
+  };
+
   const base = dirname(resolve(path));
   testSets.forEach((testSet, t) => {
     if (testSet.path && !existsSync(resolve(base, testSet.path))) {
@@ -94,6 +110,7 @@ export function projectChecks(data: unknown, context: Context, path: string): Fi
     }
     for (const [i, threshold] of (testSet.thresholds ?? []).entries()) {
       checkMetric(threshold.metric, ['test-sets', t, 'thresholds', i, 'metric']);
+      checkDirection(threshold, ['test-sets', t, 'thresholds', i]);
     }
     duplicates(testSet.slices?.map((s) => s.name) ?? [], (index, name) =>
       report(
@@ -106,6 +123,7 @@ export function projectChecks(data: unknown, context: Context, path: string): Fi
     for (const [s, slice] of (testSet.slices ?? []).entries()) {
       for (const [i, threshold] of (slice.thresholds ?? []).entries()) {
         checkMetric(threshold.metric, ['test-sets', t, 'slices', s, 'thresholds', i, 'metric']);
+        checkDirection(threshold, ['test-sets', t, 'slices', s, 'thresholds', i]);
       }
     }
   });

@@ -49,7 +49,10 @@ export interface EvaluateProjectRequest {
   readonly trainingRecord?: string;
   /** Where the report is written; default `.slipway/eval/report.json` beside slipway.yaml. */
   readonly reportPath?: string;
-  /** The environment the eval command inherits; also names the runner and commit (RUNNER_NAME, GITHUB_SHA). */
+  /**
+   * The environment the eval command inherits, less action inputs (INPUT_*) and runner credentials, which
+   * are withheld (commandEnvironment); also names the runner and commit (RUNNER_NAME, GITHUB_SHA).
+   */
   readonly env: Record<string, string | undefined>;
   /** The command's output and Slipway's progress, line by line. */
   readonly log?: (line: string) => void;

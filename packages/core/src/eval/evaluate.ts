@@ -12,10 +12,11 @@ import {
   type TestSetConfig,
 } from '../metrics/index.js';
 import { type CommandSpec, commandArgv, formatDuration, runCommand } from './command.js';
+import { commandEnvironment } from './command-environment.js';
 import { EvaluationError } from './errors.js';
 import type { Gpu } from './gpus.js';
 import { type EvalProject, evalTimeoutMs, type LoadedProject, selectTestSets } from './project.js';
-import { finishReport, type ProvenanceOptions } from './provenance.js';
+import { artifactFileDigests, finishReport, type ProvenanceOptions } from './provenance.js';
 import type { RunnerIdentity } from './report-context.js';
 import { type LocalShard, planLocalShards, type Shard, wholeTestSet } from './shards.js';
 import { writeJsonAtomic } from './write.js';
@@ -33,7 +34,10 @@ export interface EvaluateOptions {
   readonly timeoutMinutes?: number;
   /** Where predictions and partial files go (created if missing). */
   readonly workDir: string;
-  /** The environment the command inherits (process.env in an action); SLIPWAY_* are set on top. */
+  /**
+   * The environment the command inherits (process.env in an action), less action inputs and runner
+   * credentials (commandEnvironment); SLIPWAY_* are set on top.
+   */
   readonly env: Record<string, string | undefined>;
   readonly runner: RunnerIdentity;
   readonly baseline?: EvalReport;
@@ -95,7 +99,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
       }));
       const outputs = await Promise.all(shardRuns.map(runShardCommand));
       const ingested = Promise.all(shardRuns.map((run, i) => ingestShard(run, outputs[i]!))).then((parts) =>
-        parts.length === 1 ? parts[0]! : mergePartials(parts),
+        parts.length === 1 ? parts[0]! : mergePartials(parts, outputs),
       );
       ingested.catch(() => stop.abort());
       ingesting.push(ingested);
@@ -108,13 +112,16 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
   const results = await Promise.all(ingesting);
 
   if (shard.count > 1) {
+    // The merge job runs in another checkout: each shard says which model files it evaluated.
+    const artifactFiles = await artifactFileDigests(options.loaded);
+    const partials = results.map((partial) => (artifactFiles ? { ...partial, artifactFiles } : partial));
     const partialFiles: string[] = [];
-    for (const partial of results) {
+    for (const partial of partials) {
       const file = join(options.workDir, 'partials', partialFileName(partial.testSet, shard));
       await writeJsonAtomic(file, partial);
       partialFiles.push(file);
     }
-    return { kind: 'partials', shard, partialFiles, partials: results };
+    return { kind: 'partials', shard, partialFiles, partials };
   }
   return { kind: 'report', report: await finishReport(results, { ...options, argv }), partials: results };
 }
@@ -149,15 +156,14 @@ async function runShardCommand(run: ShardRun): Promise<string> {
   );
   const prefix =
     local.count > 1 ? `[${testSet.name} ${local.index + 1}/${local.count}] ` : `[${testSet.name}] `;
-  const env: Record<string, string | undefined> = {
-    ...run.env,
+  const env = commandEnvironment(run.env, {
     SLIPWAY_TEST_SET: testSet.name,
     SLIPWAY_TEST_SET_PATH: run.dataPath,
     SLIPWAY_SHARD_INDEX: String(local.index),
     SLIPWAY_SHARD_COUNT: String(local.count),
     SLIPWAY_OUTPUT: output,
     SLIPWAY_OUTPUT_FORMAT: format,
-  };
+  });
   if (local.gpu !== undefined) env.CUDA_VISIBLE_DEVICES = String(local.gpu);
 
   run.log(`${prefix}running ${run.argv.join(' ')}`);

@@ -49,6 +49,7 @@ export {
 } from './shards.js';
 export {
   baselineLine,
+  EVAL_SUMMARY_LIMIT,
   gatesVerdict,
   renderEvalSummary,
   type SummaryOptions,

@@ -2,7 +2,13 @@
 // each test set exactly once, then merged through their sufficient statistics (never averages), so the
 // report's metrics equal an unsharded run's exactly.
 import { relative } from 'node:path';
-import { type EvalReport, mergePartials, type PartialResult, readPartialResult } from '../metrics/index.js';
+import {
+  type EvalReport,
+  mergePartials,
+  type PartialResult,
+  type RecordedFile,
+  readPartialResult,
+} from '../metrics/index.js';
 import { type CommandSpec, commandArgv } from './command.js';
 import { EvaluationError } from './errors.js';
 import type { Gpu } from './gpus.js';
@@ -85,13 +91,74 @@ export async function mergeShardResults(options: MergeOptions): Promise<MergeRes
           `Found ${group.map(({ file, partial }) => `${shown(file)} (${partial.shards.join(', ')})`).join(', ')}.`,
       );
     }
-    merged.push(mergePartials(group.map(({ partial }) => partial)));
+    merged.push(
+      mergePartials(
+        group.map(({ partial }) => partial),
+        group.map(({ file }) => shown(file)),
+      ),
+    );
   }
 
   const argv = commandArgv(options.command ?? project.eval.command);
+  const artifactFiles = agreedArtifactFiles(
+    [...byTestSet.values()].flat().sort((a, b) => (a.file < b.file ? -1 : 1)),
+    options.loaded,
+    shown,
+  );
+  const provenance = { ...options.provenance, ...(artifactFiles ? { artifactFiles } : {}) };
   return {
-    report: await finishReport(merged, { ...options, argv }),
+    report: await finishReport(merged, { ...options, argv, provenance }),
     files: files.map(shown),
     merged,
   };
+}
+
+/**
+ * The artifact files the shards evaluated, which every partial file must agree on: the report's digests are
+ * what publishing checks the artifact against, and hashing the merge job's checkout would vouch for bytes
+ * no shard evaluated. Undefined when neither the shards nor slipway.yaml name artifact files.
+ */
+function agreedArtifactFiles(
+  entries: ReadonlyArray<{ file: string; partial: PartialResult }>,
+  loaded: LoadedProject,
+  shown: (file: string) => string,
+): RecordedFile[] | undefined {
+  const declared = (loaded.project as { artifact?: { files?: unknown[] } }).artifact?.files ?? [];
+  const first = entries.find(({ partial }) => partial.artifactFiles) ?? entries[0]!;
+  const expected = first.partial.artifactFiles;
+  if (!expected && declared.length === 0) return undefined;
+  for (const { file, partial } of entries) {
+    if (!partial.artifactFiles) {
+      throw new EvaluationError(
+        `${shown(file)} does not say which artifact files its shard evaluated, though ${shown(loaded.configPath)} ` +
+          'names artifact.files: it was written by an older Slipway. Run every shard again with this version.',
+        { where: shown(file), expected: 'a partial result with artifactFiles' },
+      );
+    }
+    const difference = firstDifference(expected ?? [], partial.artifactFiles);
+    if (difference) {
+      throw new EvaluationError(
+        `The shards evaluated different artifact files: ${shown(first.file)} and ${shown(file)} disagree on ${difference}. ` +
+          'Every shard must evaluate the same model files; run them all from one commit (and one training run).',
+        {
+          where: `${shown(first.file)} and ${shown(file)}`,
+          expected: 'the same artifact file digests in every shard',
+        },
+      );
+    }
+  }
+  return expected;
+}
+
+/** The first file two digest lists disagree on, in words; undefined when they agree. */
+function firstDifference(a: readonly RecordedFile[], b: readonly RecordedFile[]): string | undefined {
+  const describe = (file: RecordedFile | undefined) =>
+    file ? `${file.digest} (${file.size} bytes)` : 'absent';
+  for (const path of [...new Set([...a, ...b].map((file) => file.path))].sort()) {
+    const x = a.find((file) => file.path === path);
+    const y = b.find((file) => file.path === path);
+    if (x?.digest !== y?.digest || x?.size !== y?.size)
+      return `${path}: ${describe(x)} against ${describe(y)}`;
+  }
+  return undefined;
 }

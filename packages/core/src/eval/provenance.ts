@@ -23,6 +23,8 @@ export interface ProvenanceOptions {
   readonly trainingRecord?: string;
   /** What the baseline was (a file, a deployed model, or nothing deployed). */
   readonly baselineSource?: BaselineSource;
+  /** The artifact files as the shards evaluated them (a merge); undefined: hashed from the checkout now. */
+  readonly artifactFiles?: readonly RecordedFile[];
 }
 
 export interface FinishReportOptions {
@@ -57,20 +59,26 @@ export async function finishReport(
   return addProvenance(report, options.loaded, options.provenance);
 }
 
+/** The digests of artifact.files as they are now; undefined when slipway.yaml names none. */
+export async function artifactFileDigests(loaded: LoadedProject): Promise<RecordedFile[] | undefined> {
+  const { projectDir, project } = loaded;
+  const files = (project as { artifact?: { files?: Array<{ path: string }> } }).artifact?.files ?? [];
+  if (files.length === 0) return undefined;
+  return recordFiles(
+    projectDir,
+    files.map((file) => file.path),
+  );
+}
+
 export async function addProvenance(
   report: EvalReport,
   loaded: LoadedProject,
   options: ProvenanceOptions = {},
 ): Promise<EvalReport> {
-  const { projectDir, project } = loaded;
-  const files = (project as { artifact?: { files?: Array<{ path: string }> } }).artifact?.files ?? [];
-  const artifactFiles: RecordedFile[] | undefined =
-    files.length > 0
-      ? await recordFiles(
-          projectDir,
-          files.map((file) => file.path),
-        )
-      : undefined;
+  const { projectDir } = loaded;
+  const artifactFiles = options.artifactFiles
+    ? [...options.artifactFiles]
+    : await artifactFileDigests(loaded);
   const recordPath = options.trainingRecord ?? defaultRecordPath(projectDir);
   const explicit = options.trainingRecord !== undefined;
   const training: TrainingRecord | undefined =

@@ -68,17 +68,27 @@ export function renderEvalSummary(report: EvalReport, options: SummaryOptions = 
     }
   }
   const primary = metrics[0];
-  if (primary) lines.push('', ...chart(report, primary, options));
-  if (options.reportPath) lines.push('', `Report: \`${options.reportPath}\``);
+  const chartLines = primary ? ['', ...chart(report, primary, options)] : [];
+  const reportLine = options.reportPath ? ['', `Report: \`${options.reportPath}\``] : [];
+  const whole = `${[...lines, ...chartLines, ...reportLine].join('\n')}\n`;
+  if (whole.length <= EVAL_SUMMARY_LIMIT) return whole;
   // The summary is also the sticky PR comment: however many gates fail, it fits GitHub's limit (less
-  // room for the comment's marker line).
-  return fitBody(`${lines.join('\n')}\n`, {
-    limit: GITHUB_BODY_LIMIT - 256,
+  // room for the comment's marker line). Too long, it loses the chart first: a cut inside its code block
+  // would leave the block open, and the note saying where the rest is would vanish into it.
+  return fitBody(`${[...lines, ...reportLine].join('\n')}\n`, {
+    limit: EVAL_SUMMARY_LIMIT,
     rest: options.reportPath
       ? `The full report is ${cell(options.reportPath)}.`
       : 'The full report is in the eval report file.',
   });
 }
+
+/**
+ * The longest summary renderEvalSummary writes: GitHub's comment limit less room for the sticky comment's
+ * marker line. The comment posts the summary as it is; cutting it again elsewhere at another length would
+ * cut inside the chart's code block and leave it open.
+ */
+export const EVAL_SUMMARY_LIMIT = GITHUB_BODY_LIMIT - 256;
 
 /** Which version and digest the change was compared with, or why it was compared with nothing. */
 export function baselineLine(report: EvalReport, baseline: EvalReport | undefined): string | undefined {
@@ -222,8 +232,12 @@ function formatDelta(value: MetricValue | undefined, base: MetricValue | undefin
 
 const fixed = (value: number) => (Number.isInteger(value) ? String(value) : value.toFixed(3));
 const round = (value: number) => Math.round(value * 1e4) / 1e4;
-/** Report text (slice and test-set names, reasons) is the user's: shown as text, never as Markdown or HTML. */
-const cell = (text: string) => markdownSafe(text);
+/**
+ * Report text (slice and test-set names, example ids, reasons) is the user's: shown as text, never as
+ * Markdown or HTML, and never as a mention. An example id `@acme/security-team` in a warning would
+ * notify that team on every pull request; a zero-width space after the `@` keeps it readable, unlinked.
+ */
+const cell = (text: string) => markdownSafe(text).replace(/@/g, '@\u200b');
 /** Mermaid strings cannot hold double quotes, and a label must not end the code block or the line. */
 const quote = (text: string) =>
   text

@@ -10,6 +10,7 @@ import { trainingRecord as validateTrainingRecord } from '../config/validators.g
 import { SlipwayError } from '../errors/index.js';
 import type { TrainingRecord } from '../metrics/index.js';
 import { type CommandSpec, commandArgv, formatDuration, runCommand } from './command.js';
+import { commandEnvironment } from './command-environment.js';
 import { assertGpuAvailable, describeGpus, detectGpus, type Gpu } from './gpus.js';
 import { type LoadedProject, loadProject } from './project.js';
 import { reportContext, runnerIdentity } from './report-context.js';
@@ -31,7 +32,10 @@ export interface TrainRequest {
   readonly timeoutMinutes?: number;
   /** Fail when the machine has no GPU. */
   readonly requireGpu?: boolean;
-  /** The environment the command inherits (SLIPWAY_* are set on top); also names the runner and commit. */
+  /**
+   * The environment the command inherits, less action inputs and runner credentials (commandEnvironment);
+   * SLIPWAY_* are set on top. Also names the runner and commit.
+   */
   readonly env: Record<string, string | undefined>;
   /** Where the record is written (absolute, or relative to `root`); default .slipway/train/record.json beside slipway.yaml. */
   readonly recordPath?: string;
@@ -86,11 +90,10 @@ export async function trainProject(request: TrainRequest): Promise<TrainOutcome>
     recordFiles(projectDir, dataPaths),
   ]);
 
-  const env: Record<string, string | undefined> = {
-    ...request.env,
+  const env = commandEnvironment(request.env, {
     SLIPWAY_TRAIN_PARAMETERS: parametersPath,
     SLIPWAY_PROJECT_DIR: projectDir,
-  };
+  });
   // Training is one process and gets every GPU of the runner; it decides how to use them.
   if (gpus.length > 0) env.CUDA_VISIBLE_DEVICES = gpus.map((gpu) => gpu.index).join(',');
   const minutes = request.timeoutMinutes ?? project.train?.['timeout-minutes'] ?? 60;

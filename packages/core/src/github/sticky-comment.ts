@@ -50,9 +50,25 @@ export function isStickyComment(commentBody: string | null | undefined, marker: 
 }
 
 /**
+ * True when a listed comment is one Slipway may take over: its body starts with the marker, and a bot wrote
+ * it. Slipway comments with GITHUB_TOKEN (github-actions[bot]) or a GitHub App's token, both bots; anyone
+ * can type the marker into a comment of their own, and a report written into it would stay theirs to edit
+ * into a passing verdict. A person's account is never a Bot, so a planted marker is ignored (and a comment
+ * written with a personal access token is not reused: it gets a fresh comment on each run).
+ */
+export function isAdoptableStickyComment(
+  comment: { body?: string | null; user?: { type?: string } | null },
+  marker: string,
+): boolean {
+  return comment.user?.type === 'Bot' && isStickyComment(comment.body, marker);
+}
+
+/**
  * Creates the comment for `marker` on the issue/PR, or updates it in place when one exists.
  * Reads comments page by page (100 at a time) and stops at the first match, so a busy PR costs
  * ceil(position / 100) reads plus at most one write; an identical body costs no write at all.
+ * Only a bot's comment is taken over (isAdoptableStickyComment): the author is in the listing, so the
+ * check costs no request.
  *
  * @example
  * await upsertStickyComment(octokit, { owner, repo, issueNumber: pr, marker: 'slipway:accuracy-test', body });
@@ -70,7 +86,7 @@ export async function upsertStickyComment(
     per_page: 100,
   });
   for await (const page of pages) {
-    const existing = page.data.find((comment) => isStickyComment(comment.body, marker));
+    const existing = page.data.find((comment) => isAdoptableStickyComment(comment, marker));
     if (!existing) continue;
     if (existing.body === body)
       return { action: 'unchanged', commentId: existing.id, url: existing.html_url };

@@ -25,7 +25,7 @@ export function thresholdGate(
     ? `${t.metric} was not computed for this ${slice ? 'slice' : 'test set'}`
     : actual === null
       ? `${t.metric} is undefined on this data (no examples)`
-      : `${t.metric} ${format(actual)} ${passed ? 'is' : 'is not'} ${bound} ${format(t.value)}`;
+      : `${t.metric} ${formatPair(actual, t.value).join(` ${passed ? 'is' : 'is not'} ${bound} `)}`;
   return {
     testSet,
     ...(slice !== undefined && { slice }),
@@ -106,7 +106,7 @@ export function baselineGates(
     const beyond = worse > settings.tolerance + EPSILON;
     const significant = pValue === null || pValue < settings.significance;
     const passed = !(beyond && significant);
-    const delta = `${format(current.value)} vs baseline ${format(base.value)}`;
+    const delta = formatPair(current.value, base.value).join(' vs baseline ');
     const reason = !beyond
       ? `${delta}: within the tolerance of ${format(settings.tolerance)}`
       : pValue === null
@@ -130,6 +130,20 @@ export function findBaselineGroup(
   return set.slices.find((s) => s.name === slice);
 }
 
-function format(x: number): string {
-  return Number.isInteger(x) ? String(x) : x.toPrecision(4);
+function format(x: number, digits = 4): string {
+  return Number.isInteger(x) ? String(x) : x.toPrecision(digits);
+}
+
+/**
+ * Two numbers a verdict compares, each with as many digits as it takes to tell them apart: at four
+ * digits 0.89996 and 0.9 both read 0.9000, and "0.9000 is not at least 0.9000" reads as a bug.
+ */
+export function formatPair(a: number, b: number): [string, string] {
+  if (a === b) return [format(a), format(b)];
+  for (let digits = 4; digits <= 17; digits++) {
+    const pair: [string, string] = [format(a, digits), format(b, digits)];
+    // Compared as numbers: 1 and 1.000 are the same reading.
+    if (Number(pair[0]) !== Number(pair[1])) return pair;
+  }
+  return [String(a), String(b)];
 }

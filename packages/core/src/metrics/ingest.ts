@@ -55,7 +55,20 @@ export async function ingestPredictions(
   const notes: string[] = [];
   let ignoredTags = 0;
 
-  await forEachLine(stream, (line, lineNumber) => {
+  await forEachLine(stream, onLine, {
+    name,
+    onFirstCharacter: (character, lineNumber) => {
+      // A JSON array is one line long or one row per line with brackets and commas around them; either
+      // way it is known from its first character, before a line of any length has been read.
+      if (character === '[') {
+        throw new MetricsInputError(
+          `${name}:${lineNumber}`,
+          `starts with '[': a JSON array, expected one JSON object per line (JSONL) without enclosing brackets or commas: ${EXPECTED_LINE}.`,
+        );
+      }
+    },
+  });
+  function onLine(line: string, lineNumber: number): void {
     // Most lines start with '{'; only others need the blank-line check.
     if (line.charCodeAt(0) !== 123 && line.trim().length === 0) return;
     // Built only for a message: a template string per row costs as much as the checks themselves.
@@ -166,7 +179,7 @@ export async function ingestPredictions(
       }
       add(group, task, hash, a, b);
     }
-  });
+  }
 
   if (ids.unchecked > 0) {
     notes.push(

@@ -1,14 +1,17 @@
 // Merging shards of one test set: every statistic adds (counts, exact sums, bottom-k samples), so the merged
 // result is the unsharded one exactly, whatever the number and order of shards.
 import { readJsonFile } from '../config/json-file.js';
-import { MetricsInputError } from './errors.js';
+import { DataProblemError, MetricsInputError } from './errors.js';
 import { emptyGroup, mergeGroups } from './group-stats.js';
 import { mergeProblems } from './problems.js';
 import { DEFAULT_SAMPLE_LIMIT } from './sample.js';
-import type { GroupStats, PartialResult } from './types.js';
+import type { GroupStats, PartialResult, RecordedFile } from './types.js';
 
-/** Merges shards of one test set; the result equals an unsharded run's exactly. */
-export function mergePartials(parts: readonly PartialResult[]): PartialResult {
+/**
+ * Merges shards of one test set; the result equals an unsharded run's exactly. `names` (the shards' files)
+ * name them in messages; by default each is named by its shard label.
+ */
+export function mergePartials(parts: readonly PartialResult[], names?: readonly string[]): PartialResult {
   const first = parts[0];
   if (!first)
     throw new MetricsInputError('merge', 'no partial results to merge. Expected at least one shard.');
@@ -29,6 +32,7 @@ export function mergePartials(parts: readonly PartialResult[]): PartialResult {
     );
   }
   if (parts.length === 1) return first;
+  assertDisjointShards(parts, names ?? parts.map((p) => `shard ${p.shards.join(', ')}`));
   if (first.source === 'metrics') {
     throw new MetricsInputError(
       'merge',
@@ -64,6 +68,45 @@ export function mergePartials(parts: readonly PartialResult[]): PartialResult {
   return merged;
 }
 
+/**
+ * Shards must hold different examples. An eval command that ignores SLIPWAY_SHARD_INDEX/COUNT evaluates the
+ * whole test set in every shard, and each shard's statistics are sound on their own, so the merge would
+ * count every example once per shard without a word. Each shard's sample holds the examples with the
+ * smallest id hashes, the same ids whichever shard reads them: a hash in two shards' samples is one example
+ * counted twice. This catches a command that ignores sharding outright (every shard's sample is then the
+ * same); an overlap of a few examples among more than the sample holds can slip through.
+ */
+function assertDisjointShards(parts: readonly PartialResult[], names: readonly string[]): void {
+  const holder = new Map<number, number>();
+  for (const [p, part] of parts.entries()) {
+    for (const hash of part.overall.sample.hash) {
+      const other = holder.get(hash);
+      if (other === undefined) holder.set(hash, p);
+      else if (other !== p) throw sharedExamplesError(parts, names, other, p);
+    }
+  }
+}
+
+function sharedExamplesError(
+  parts: readonly PartialResult[],
+  names: readonly string[],
+  a: number,
+  b: number,
+): DataProblemError {
+  const first = new Set(parts[a]!.overall.sample.hash);
+  const shared = parts[b]!.overall.sample.hash.filter((hash) => first.has(hash)).length;
+  const where = `${names[a]} and ${names[b]}`;
+  return new DataProblemError(
+    'duplicate-id',
+    `duplicate-id: ${where} both hold ${shared === 1 ? 'an example' : `${shared} examples`} with the same id ` +
+      `(test set '${parts[a]!.testSet}'): every example must be in exactly one shard, or the merged metrics ` +
+      `count it once per shard. The eval command must honour SLIPWAY_SHARD_INDEX and SLIPWAY_SHARD_COUNT, ` +
+      `evaluating only the rows of its shard (e.g. row i when i % SLIPWAY_SHARD_COUNT == SLIPWAY_SHARD_INDEX); ` +
+      `if the test set itself repeats ids, remove the repeats.`,
+    { where, expected: 'each example id in exactly one shard' },
+  );
+}
+
 /** Reads a partial result file written by a shard (merge mode), checking it is one. */
 export async function readPartialResult(path: string): Promise<PartialResult> {
   const { value } = await readJsonFile(path, "a shard's partial result");
@@ -83,6 +126,7 @@ export function checkPartial(value: unknown, where: string): PartialResult {
   if (v.source !== 'predictions' && v.source !== 'metrics') problems.push('source');
   if (!Array.isArray(v.shards)) problems.push('shards');
   if (!Array.isArray(v.problems)) problems.push('problems');
+  if (v.artifactFiles !== undefined && !isRecordedFileList(v.artifactFiles)) problems.push('artifactFiles');
   if (typeof v.slices !== 'object' || v.slices === null) problems.push('slices');
   const groups: [string, unknown][] = [
     ['overall', v.overall],
@@ -107,6 +151,20 @@ export function checkPartial(value: unknown, where: string): PartialResult {
     );
   }
   return v as PartialResult;
+}
+
+function isRecordedFileList(value: unknown): boolean {
+  return (
+    Array.isArray(value) &&
+    value.every(
+      (file: Partial<RecordedFile> | null) =>
+        typeof file === 'object' &&
+        file !== null &&
+        typeof file.path === 'string' &&
+        typeof file.digest === 'string' &&
+        Number.isInteger(file.size),
+    )
+  );
 }
 
 export const defaultSampleLimit = DEFAULT_SAMPLE_LIMIT;

@@ -111,6 +111,11 @@ export interface PartialResult {
   problems: ProblemCount[];
   /** Limits that were reached (for example the duplicate-id check's memory bound), reported as warnings. */
   notes?: string[];
+  /**
+   * A matrix shard's digests of the artifact files it evaluated (artifact.files of slipway.yaml). The merge
+   * job's checkout may hold other bytes; the report records these, once every shard agrees on them.
+   */
+  artifactFiles?: RecordedFile[];
 }
 
 export type IntervalMethod = 'wilson' | 'bootstrap' | 'reported' | 'none';
