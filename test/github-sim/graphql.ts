@@ -18,6 +18,7 @@ import {
   validate,
 } from 'graphql';
 import { ZERO_SHA } from './git.js';
+import { forcePushRefusal } from './handlers/protection.js';
 import { combinedState, latestStatuses } from './handlers/statuses.js';
 import { packageFile } from './openapi.js';
 import { nodeId, nowIso, parseNodeId, type SimPull, type SimRepo, type SimUser } from './state.js';
@@ -240,6 +241,11 @@ async function updateRefs(
         !(await repo.git.isAncestor(current, after))
       )
         throw unprocessable(`Update of ${name} is not a fast forward.`);
+      const refused =
+        update.force && current !== ZERO_SHA && after !== ZERO_SHA
+          ? await forcePushRefusal(repo, name, current, after)
+          : undefined;
+      if (refused) throw unprocessable(refused.trim());
       planned.push({ ref: name, after, before });
     }
     // git checks each old value again inside one transaction: a writer that slipped in still loses.

@@ -14,6 +14,7 @@
 //   sim().inject({ path: 'git/create-ref', status: 502, when: 'after' });      // applied, then the answer is lost
 //   sim().injectRefConflict({ repo: 'acme/envs', ref: 'heads/main' });         // next update of it meets a real commit
 //                                         (REST git/refs and GraphQL updateRefs alike; updateRefs then fails its beforeOid)
+//   sim().blockForcePushes('acme/envs', 'slipway/**');                           // a ruleset: forced rewrites refused
 //   await sim().pushCommit('acme/envs', { branch: 'slipway/prod/fraud', files: { 'x.yaml': 'y\n' } }); // a person pushes
 //   sim().addComment('acme/envs', 1, 'LGTM', 'grace');                          // a person comments
 //

@@ -151,6 +151,7 @@ export class GitHubSim {
       statuses: new Map(),
       reviews: new Map(),
       protection: new Map(),
+      forcePushBlocked: [],
     });
     this.user(owner);
     return { owner, name, path, defaultBranch };
@@ -250,6 +251,15 @@ export class GitHubSim {
       contexts: rule.contexts ?? [],
       approvals: rule.approvals ?? 0,
     });
+  }
+
+  /**
+   * An administrator adds a ruleset with "Block force pushes" for branches matching `pattern`
+   * (`slipway/**`): a forced update that is not a fast-forward is then refused, by REST git/refs (422) and
+   * GraphQL updateRefs alike, and the branch stays where it was.
+   */
+  blockForcePushes(fullName: string, pattern: string): void {
+    this.repo(fullName).forcePushBlocked.push(pattern);
   }
 
   /** Answers matching requests with a fault (see FaultSpec); returns a handle that counts hits. */

@@ -117,6 +117,8 @@ export interface SimRepo {
   readonly reviews: Map<number, SimReview[]>;
   /** Branch protection by branch name. */
   readonly protection: Map<string, SimProtection>;
+  /** Rulesets that block force pushes, by branch pattern (`*` within a path segment, `**` across them). */
+  readonly forcePushBlocked: string[];
 }
 
 /** Ids unique across the simulator, as GitHub's are. */

@@ -26,8 +26,12 @@ export async function run(): Promise<void> {
       ...(settings.now ? { now: settings.now } : {}),
       log: (line) => core.info(line),
     });
-    for (const step of result.promotions)
-      if (step.outcome === 'left-alone' || step.outcome === 'held') core.warning(step.message);
+    for (const step of result.promotions) {
+      if (step.outcome === 'left-alone' || step.outcome === 'held' || step.outcome === 'stale-left-open')
+        core.warning(step.message);
+      for (const warning of step.warnings ?? [])
+        core.warning(`${step.model} → ${step.environment}: ${warning}`);
+    }
     core.setOutput('commit', result.commit);
     core.setOutput('promotions', JSON.stringify(result.promotions));
     core.setOutput('pull-requests', result.gates.map((g) => g.pullRequest.number).join(','));

@@ -3,6 +3,7 @@ import { type TreeEntry, ZERO_SHA } from '../git.js';
 import { GitHubHttpError, type Handler, notFound, type SimContext } from '../http.js';
 import { gitCommitJson, gitRefJson, gitTreeJson } from '../shapes.js';
 import type { SimRepo } from '../state.js';
+import { forcePushRefusal } from './protection.js';
 
 const SHA = /^[0-9a-f]{40}$/;
 
@@ -55,6 +56,8 @@ export const updateRef: Handler = async (ctx, request, repo) => {
   if (!force && !(await repo.git.isAncestor(current, sha))) {
     throw new GitHubHttpError(422, 'Update is not a fast forward');
   }
+  const refused = force ? await forcePushRefusal(repo, ref, current, sha) : undefined;
+  if (refused) throw new GitHubHttpError(422, refused);
   // Compare-and-swap against what we checked: a writer in between makes this a non-fast-forward, as on GitHub.
   if (!(await repo.git.compareAndSwapRef(ref, sha, current))) {
     throw new GitHubHttpError(422, 'Update is not a fast forward');

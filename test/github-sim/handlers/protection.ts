@@ -32,6 +32,37 @@ export function protectionBlocks(repo: SimRepo, pull: SimPull, headSha: string):
   return undefined;
 }
 
+/**
+ * GitHub's text when a ruleset blocks a forced update of `ref` (a full ref name), else undefined. Only
+ * rewrites are refused: a fast-forward is no force push, whatever the `force` flag says.
+ */
+export async function forcePushRefusal(
+  repo: SimRepo,
+  ref: string,
+  current: string,
+  after: string,
+): Promise<string | undefined> {
+  const branch = ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : undefined;
+  if (branch === undefined || !repo.forcePushBlocked.some((p) => branchPattern(p).test(branch)))
+    return undefined;
+  if (await repo.git.isAncestor(current, after)) return undefined;
+  return 'Repository rule violations found\n\nCannot force-push to this branch\n\n';
+}
+
+/** A ruleset's branch pattern as a RegExp: `*` within a path segment, `**` across segments. */
+function branchPattern(pattern: string): RegExp {
+  const body = pattern
+    .split('**')
+    .map((part) =>
+      part
+        .split('*')
+        .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+        .join('[^/]*'),
+    )
+    .join('.*');
+  return new RegExp(`^${body}$`);
+}
+
 /** Merges every open pull request whose auto-merge is on and that nothing blocks any more. */
 export async function fireAutoMerge(_ctx: SimContext, repo: SimRepo): Promise<void> {
   for (const pull of repo.pulls.values()) {

@@ -58,6 +58,11 @@ export function registerPromote(program: Command): void {
           ]),
         )}\n`,
       );
+    for (const p of result.promotions) {
+      const notes = [...(p.outcome === 'stale-left-open' ? [p.message] : []), ...(p.warnings ?? [])];
+      for (const note of notes)
+        process.stderr.write(`${pc.yellow('warning')} ${p.model} → ${p.environment}: ${note}\n`);
+    }
     for (const g of result.gates) {
       const waiting = g.gates.filter((gate) => gate.state !== 'success');
       process.stdout.write(

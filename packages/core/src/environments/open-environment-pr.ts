@@ -17,12 +17,16 @@
 //   write makes the move fail and the next attempt sees that push, instead of erasing it.
 // - A write that loses a race (the ref moved, a PR was opened meanwhile) restarts the whole attempt: base,
 //   manifest and PR are read again and the commit is rebuilt on the new base, a bounded number of times.
+//   A refused move of a branch that is still where Slipway saw it is a rule (branch protection, a ruleset
+//   on slipway/**), not a race: the run stops at once and says what to allow.
+// - A leftover branch (no open PR) carrying a newer version stands while it may be another run's proposal
+//   in flight; once a closed PR shows people decided on it, a lower version (a hotfix) takes the branch.
 
 import { SlipwayError } from '../errors/index.js';
 import type { GitHubClient } from '../github/client.js';
 import { isGitHubFailure } from '../github/failures.js';
 import {
-  type CommitInfo,
+  BranchUpdateRefused,
   commitFile,
   createBranch,
   deleteBranch,
@@ -58,6 +62,7 @@ import {
   proposalTitle,
   readTrailers,
 } from './pr-content.js';
+import { closedPullRequestAt, isSlipwayCommit, slipwayHead } from './proposal-branch.js';
 import {
   type DeploymentTarget,
   defaultManifestPath,
@@ -150,6 +155,7 @@ export async function openEnvironmentPr(
       const result = await proposeOnce(attempt);
       return { ...result, attempts: n };
     } catch (error) {
+      if (error instanceof BranchUpdateRefused) throw refusedByRule(request.repository, error);
       if (!(error instanceof LostRace)) throw error;
       if (n >= maxAttempts) {
         throw new ProposalError(
@@ -229,7 +235,7 @@ async function proposeOnce(a: Attempt): Promise<Result> {
         'already-deployed',
         `${target.environment.name} already runs ${release.model} ${release.artifactDigest}; nothing to propose.`,
       );
-    if (!marker || !(await slipwayHead(a, pr.headSha, marker, target)))
+    if (!marker || !(await slipwayHead(octokit, at, pr.headSha, marker, target)))
       return leaveAlone(a, pr, release, result);
     await closePullRequest(
       octokit,
@@ -272,7 +278,7 @@ async function proposeOnce(a: Attempt): Promise<Result> {
   });
 
   if (pr) {
-    const head = await slipwayHead(a, pr.headSha, marker, target);
+    const head = await slipwayHead(octokit, at, pr.headSha, marker, target);
     if (!head) return leaveAlone(a, pr, release, result);
     // The branch, not only the PR's text, says what is proposed: a run stopped between moving the
     // branch and rewriting the text (cancelled, killed) leaves a newer commit under an older record.
@@ -347,9 +353,17 @@ async function proposeOnce(a: Attempt): Promise<Result> {
       );
     }
     if (trailers.version && compareVersions(trailers.version, release.version) > 0) {
-      return result(
-        'superseded',
-        `Branch ${branch} already carries the newer ${release.model} ${trailers.version}; ${release.version} does not replace it.`,
+      // A newer version whose PR was closed (rejected, or merged already) is no live proposal: a hotfix
+      // of a lower version must not stay blocked behind it for ever.
+      const closed = await closedPullRequestAt(octokit, at, branch, baseBranch, tip);
+      if (!closed) {
+        return result(
+          'superseded',
+          `Branch ${branch} already carries the newer ${release.model} ${trailers.version}; ${release.version} does not replace it.`,
+        );
+      }
+      a.log(
+        `Branch ${branch} still carries ${release.model} ${trailers.version} from PR #${closed.number}, which was ${closed.merged ? 'merged' : 'closed'}; proposing ${release.version} in its place.`,
       );
     }
     const repository = await octokit.rest.repos.get({ owner: at.owner, repo: at.repo });
@@ -386,36 +400,17 @@ async function proposeOnce(a: Attempt): Promise<Result> {
 }
 
 /**
- * A commit is Slipway's only when it is exactly what Slipway wrote: its trailers name this environment
- * and model, and its one parent and its tree are the base and tree the trailers recorded. A person who
- * amends it (`--amend`: same message, same parent, their content) makes a commit that fails the tree check.
+ * GitHub refused to force-move the branch although nobody else had moved it: a rule, not a race, so
+ * retrying (three more trees and commits each time) cannot help. Say which rule and what to allow.
  */
-function isSlipwayCommit(commit: CommitInfo, target: DeploymentTarget): boolean {
-  const recorded = readTrailers(commit.message);
-  return (
-    recorded.proposal === `${target.environment.name}/${target.model.name}` &&
-    commit.parents.length === 1 &&
-    commit.parents[0] === recorded.base &&
-    recorded.tree !== undefined &&
-    commit.tree === recorded.tree
+function refusedByRule(repository: string, error: BranchUpdateRefused): ProposalError {
+  return new ProposalError(
+    `${repository}: GitHub refused to move ${error.branch} to Slipway's new commit (${error.reason}), and nobody else had moved it: branch protection or a ruleset on slipway/** forbids it. Each run replaces the one commit on its slipway/<environment>/<model> branch, which is a force push: allow force pushes to slipway/** for the token Slipway uses (exclude slipway/** from the rule, or add Slipway's app or user to the ruleset's bypass list); see environments/branch-protection.md. No pull request was changed by this run.`,
+    {
+      where: `${repository}:${error.branch}`,
+      expected: 'force pushes allowed on slipway/** for the token Slipway uses',
+    },
   );
-}
-
-/**
- * The branch tip when it is Slipway's own single commit for this environment and model, with the version
- * its trailers record when the PR's record does not name that commit; undefined when it is someone else's.
- */
-async function slipwayHead(
-  a: Attempt,
-  headSha: string,
-  marker: ProposalMarker | undefined,
-  target: DeploymentTarget,
-): Promise<{ readonly version?: string } | undefined> {
-  if (marker && marker.commit === headSha) return {};
-  const commit = await readCommit(a.octokit, a.at, headSha);
-  if (!isSlipwayCommit(commit, target)) return undefined;
-  const { version } = readTrailers(commit.message);
-  return version ? { version } : {};
 }
 
 /** Undoes this run's move of the branch (compare-and-swap: only if nobody moved it since); best effort. */

@@ -28,6 +28,22 @@ export class LostRace extends Error {
   override readonly name = 'LostRace';
 }
 
+/**
+ * GitHub refused to move a branch that was still where the caller expected: not a race but a rule (branch
+ * protection, a ruleset) that forbids the move. Trying again cannot help; the caller says what to allow.
+ */
+export class BranchUpdateRefused extends SlipwayError {
+  override readonly name = 'BranchUpdateRefused';
+  readonly branch: string;
+  /** GitHub's own words for the refusal. */
+  readonly reason: string;
+  constructor(branch: string, reason: string) {
+    super(`GitHub refused to move branch ${branch} (${reason}).`);
+    this.branch = branch;
+    this.reason = reason;
+  }
+}
+
 export class RepositoryContentError extends SlipwayError {
   override readonly name = 'RepositoryContentError';
 }
@@ -253,13 +269,17 @@ const updateRefsMutation = `
  * proposal commit), so it needs force. REST's force update has no compare-and-swap: between the check and
  * the write a person could push, and force would erase their commit. GraphQL `updateRefs` takes
  * `beforeOid` and applies the forced move only if the branch is still at `from`, so that cannot happen.
- * Any refusal is a LostRace: the caller re-reads the branch (and then leaves a person's commits alone).
+ * GitHub answers a branch that moved and a rule that forbids the move (branch protection or a ruleset
+ * blocking force pushes) alike, with a GraphQL error, so after a refusal the branch is read once more: moved
+ * or gone is a LostRace (the caller re-reads it, and then leaves a person's commits alone); still at `from`
+ * is BranchUpdateRefused, which no retry fixes. The common path costs nothing extra.
  *
  * Servers whose schema lacks `updateRefs` fall back to REST. github.com and GitHub Enterprise Server 3.16
  * and later have it (GHES GraphQL reference); GHES releases from before April 2024, when it was added, do
  * not. REST has no compare-and-swap for a forced move, so the fallback first makes a non-forced no-op
  * update to `from`, which GitHub refuses unless the branch is still at `from` (or behind it), then the
- * forced move: one round trip of exposure, the best REST allows. Any other updateRefs error is a refusal.
+ * forced move: one round trip of exposure, the best REST allows. Any other 422 (GitHub's texts for rules
+ * are not documented) is told apart the same way.
  */
 export async function moveProposalBranch(
   octokit: GitHubClient,
@@ -278,12 +298,32 @@ export async function moveProposalBranch(
     if ((error as { status?: unknown }).status !== undefined) throw error;
     if (!isGitHubFailure(error, 'updateRefsUnsupported')) {
       const errors = (error as { errors?: Array<{ message?: unknown }> }).errors;
-      const reason = String(errors?.[0]?.message ?? (error as Error).message);
-      throw new LostRace(`Branch ${branch} was not at ${move.from.slice(0, 7)} any more (${reason}).`);
+      throw await refusedOrLost(octokit, at, branch, move.from, errors?.[0]?.message ?? error);
     }
   }
-  await restUpdate(octokit, at, branch, move.from, false);
-  await restUpdate(octokit, at, branch, move.to, true);
+  try {
+    await restUpdate(octokit, at, branch, move.from, false);
+    await restUpdate(octokit, at, branch, move.to, true);
+  } catch (error) {
+    if ((error as { status?: unknown }).status !== 422) throw error;
+    throw await refusedOrLost(octokit, at, branch, move.from, error);
+  }
+}
+
+/** Why a move from `from` failed: the branch moved or went (a race), or it stayed (a rule refused it). */
+async function refusedOrLost(
+  octokit: GitHubClient,
+  at: RepositoryRef,
+  branch: string,
+  from: string,
+  cause: unknown,
+): Promise<Error> {
+  const reason = (
+    typeof cause === 'string' ? cause : String((cause as Error | undefined)?.message ?? cause)
+  ).replace(/\s+/g, ' ');
+  const now = await readBranchSha(octokit, at, branch);
+  if (now === from) return new BranchUpdateRefused(branch, reason.trim());
+  return new LostRace(`Branch ${branch} was not at ${from.slice(0, 7)} any more (${reason.trim()}).`);
 }
 
 async function restUpdate(

@@ -36,7 +36,7 @@ export function checkFreezeWindow(window: Omit<FreezeWindow, 'durationMs'>): str
   if (!isTimeZone(window.timezone))
     return `time zone '${window.timezone}' is not an IANA time zone (expected e.g. Europe/Berlin or UTC)`;
   try {
-    latestStart(window, new Date(Date.UTC(2026, 0, 1)));
+    latestStart(window, new Date(Date.UTC(2026, 0, 1)), 0);
     return undefined;
   } catch (error) {
     const what = window.rrule === undefined ? `cron '${window.cron}'` : `RRULE '${window.rrule}'`;
@@ -53,7 +53,7 @@ export function activeFreeze(windows: readonly FreezeWindow[], now: Date): Activ
   let found: ActiveFreeze | undefined;
   for (const window of windows) {
     const wallNow = toWallClock(now, window.timezone);
-    const start = latestStart(window, wallNow);
+    const start = latestStart(window, wallNow, window.durationMs + offsetSlackMs);
     if (!start) continue;
     // The end is compared as a real instant: in the hour a fall-back repeats, the wall clock goes back,
     // and a window ending then would lift and come back an hour later.
@@ -71,41 +71,22 @@ export function describeFreeze(freeze: ActiveFreeze): string {
   return `${what} (${freeze.window.rrule ?? freeze.window.cron}, ${formatDuration(freeze.window.durationMs)}, ${freeze.window.timezone})`;
 }
 
-/** The latest start at or before `wallNow` (a wall-clock instant), or undefined when there is none yet. */
-function latestStart(window: Omit<FreezeWindow, 'durationMs'>, wallNow: Date): Date | undefined {
-  if (window.rrule !== undefined) {
-    const text = window.rrule.trim();
-    const hasStart = /(^|\n)DTSTART[:;]/i.test(text);
-    const body = /(^|\n)RRULE:/i.test(text) || hasStart ? text : `RRULE:${text}`;
-    // Without a DTSTART the rule runs from Monday 2000-01-03, so any day or hour it names already recurs.
-    const full = hasStart ? body : `DTSTART:20000103T000000Z\n${body}`;
-    let rule: ReturnType<typeof rrule.rrulestr>;
-    try {
-      rule = rrule.rrulestr(full, { forceset: false });
-    } catch (error) {
-      // rrule's own words here are "Invalid frequency: undefined undefined"; say what it wants instead.
-      if (/frequency/i.test((error as Error).message))
-        throw new Error('FREQ must be YEARLY, MONTHLY, WEEKLY, DAILY, HOURLY or MINUTELY');
-      throw error;
-    }
-    const options = (rule as rruleModule.RRule).options;
-    if (options && (options.freq === undefined || options.freq === null))
-      throw new Error('it has no FREQ (expected e.g. FREQ=WEEKLY;BYDAY=FR;BYHOUR=16)');
-    // rrule turns a DTSTART with a zone (TZID=…, or Z for UTC) into that zone's instant, which is then
-    // read here as wall-clock time again: the window would move by the zone's offset. A UTC start in a
-    // UTC window (the default) moves by nothing, and contracts written so before this check still stand.
-    const utcWindow = window.timezone === 'UTC' || window.timezone === 'Etc/UTC';
-    const zone = options?.tzid
-      ? `TZID=${options.tzid}`
-      : !utcWindow && /DTSTART(;[^:\s]*)?[:=]\d{8}T\d{6}Z/i.test(text)
-        ? 'Z'
-        : undefined;
-    if (zone)
-      throw new RuleRefused(
-        `gives DTSTART a time zone (${zone}), which would shift the window by its offset; expected a floating DTSTART like DTSTART:20260102T160000; the zone goes in \`timezone:\``,
-      );
-    return rule.before(wallNow, true) ?? undefined;
-  }
+/**
+ * A start further back than a window's duration cannot be in force now, give or take the difference
+ * between the zone's offsets then and now: two days covers every offset change a zone has made.
+ */
+const offsetSlackMs = 2 * 24 * 3600_000;
+
+/**
+ * The latest start at or before `wallNow` (a wall-clock instant) and no earlier than `lookbackMs` before
+ * it, or undefined when there is none in that span.
+ */
+function latestStart(
+  window: Omit<FreezeWindow, 'durationMs'>,
+  wallNow: Date,
+  lookbackMs: number,
+): Date | undefined {
+  if (window.rrule !== undefined) return latestOccurrence(parseRule(window), wallNow, lookbackMs);
   if (window.cron !== undefined) {
     if (window.cron.trim().split(/\s+/).length !== 5)
       throw new Error('expected five fields: minute hour day-of-month month day-of-week');
@@ -113,9 +94,148 @@ function latestStart(window: Omit<FreezeWindow, 'durationMs'>, wallNow: Date): D
       currentDate: new Date(wallNow.getTime() + 1000),
       tz: 'UTC',
     });
-    return expression.prev().toDate();
+    const start = expression.prev().toDate();
+    return start.getTime() >= wallNow.getTime() - lookbackMs ? start : undefined;
   }
   throw new Error('give rrule or cron');
+}
+
+type Rule = rruleModule.RRule | rruleModule.RRuleSet;
+type ParsedOptions = rruleModule.RRule['options'];
+
+function parseRule(window: Omit<FreezeWindow, 'durationMs'>): Rule {
+  const text = window.rrule!.trim();
+  const hasStart = /(^|\n)DTSTART[:;]/i.test(text);
+  const body = /(^|\n)RRULE:/i.test(text) || hasStart ? text : `RRULE:${text}`;
+  // Without a DTSTART the rule runs from Monday 2000-01-03, so any day or hour it names already recurs.
+  const full = hasStart ? body : `DTSTART:20000103T000000Z\n${body}`;
+  let rule: Rule;
+  try {
+    rule = rrule.rrulestr(full, { forceset: false });
+  } catch (error) {
+    // rrule's own words here are "Invalid frequency: undefined undefined"; say what it wants instead.
+    if (/frequency/i.test((error as Error).message))
+      throw new Error('FREQ must be YEARLY, MONTHLY, WEEKLY, DAILY, HOURLY or MINUTELY');
+    throw error;
+  }
+  const options = (rule as rruleModule.RRule).options;
+  if (options && (options.freq === undefined || options.freq === null))
+    throw new Error('it has no FREQ (expected e.g. FREQ=WEEKLY;BYDAY=FR;BYHOUR=16)');
+  // rrule turns a DTSTART with a zone (TZID=…, or Z for UTC) into that zone's instant, which is then
+  // read here as wall-clock time again: the window would move by the zone's offset. A UTC start in a
+  // UTC window (the default) moves by nothing, and contracts written so before this check still stand.
+  const utcWindow = window.timezone === 'UTC' || window.timezone === 'Etc/UTC';
+  const zone = options?.tzid
+    ? `TZID=${options.tzid}`
+    : !utcWindow && /DTSTART(;[^:\s]*)?[:=]\d{8}T\d{6}Z/i.test(text)
+      ? 'Z'
+      : undefined;
+  if (options && steppedPastDays(options))
+    throw new RuleRefused(
+      `combines FREQ=${rrule.Frequency[options.freq]} with BYHOUR${options.freq === rrule.Frequency.SECONDLY ? ' or BYMINUTE' : ''} and a day filter (BYDAY, BYMONTHDAY, BYMONTH…), which the rrule library steps through wrongly (it skips days or never returns); expected the window as a start and a duration, e.g. FREQ=WEEKLY;BYDAY=FR;BYHOUR=16;BYMINUTE=0 with duration: 1h`,
+    );
+  if (zone)
+    throw new RuleRefused(
+      `gives DTSTART a time zone (${zone}), which would shift the window by its offset; expected a floating DTSTART like DTSTART:20260102T160000; the zone goes in \`timezone:\``,
+    );
+  return rule;
+}
+
+/**
+ * rrule moves a minutely (secondly) rule past a day it leaves out by all the hours (minutes) left in that
+ * day at once, then on in strides of that size until it meets an hour BYHOUR names: it skips days, and
+ * from some hours it never meets one.
+ */
+function steppedPastDays(options: ParsedOptions): boolean {
+  const some = (list: readonly unknown[] | null | undefined) => (list?.length ?? 0) > 0;
+  const minutely = options.freq === rrule.Frequency.MINUTELY;
+  const secondly = options.freq === rrule.Frequency.SECONDLY;
+  const narrowed = some(options.byhour) || (secondly && some(options.byminute));
+  const someDays =
+    some(options.byweekday) ||
+    some(options.bynweekday) ||
+    some(options.bymonthday) ||
+    some(options.bynmonthday) ||
+    some(options.bymonth) ||
+    some(options.byyearday) ||
+    some(options.byweekno) ||
+    (options.byeaster !== null && options.byeaster !== undefined);
+  return (minutely || secondly) && narrowed && someDays;
+}
+
+/**
+ * The rule's latest occurrence in [wallNow − lookbackMs, wallNow]. rrule walks every period from
+ * DTSTART (a minutely rule from 2000 is millions of steps), so the rule is restarted near now instead,
+ * on a start that keeps its occurrences; the span grows from an hour so a dense rule stops early.
+ */
+function latestOccurrence(rule: Rule, wallNow: Date, lookbackMs: number): Date | undefined {
+  for (let span = Math.min(3600_000, lookbackMs); ; span = Math.min(span * 16, lookbackMs)) {
+    const near = restartedBefore(rule, new Date(wallNow.getTime() - span));
+    // A rule that cannot be restarted (COUNT counts from the original start) is walked as written.
+    if (!near) return rule.before(wallNow, true) ?? undefined;
+    const found = near.before(wallNow, true);
+    if (found || span >= lookbackMs) return found ?? undefined;
+  }
+}
+
+function restartedBefore(rule: Rule, from: Date): Rule | undefined {
+  if (rule instanceof rrule.RRuleSet) {
+    const set = new rrule.RRuleSet();
+    for (const [parts, add] of [
+      [rule.rrules(), (r: rruleModule.RRule) => set.rrule(r)],
+      [rule.exrules(), (r: rruleModule.RRule) => set.exrule(r)],
+    ] as const) {
+      for (const part of parts) {
+        const restarted = restartedBefore(part, from);
+        if (!restarted) return undefined;
+        add(restarted as rruleModule.RRule);
+      }
+    }
+    for (const date of rule.rdates()) set.rdate(date);
+    for (const date of rule.exdates()) set.exdate(date);
+    return set;
+  }
+  const { origOptions, options } = rule as rruleModule.RRule;
+  if (options.count !== null) return undefined;
+  const dtstart = restartOf(options, from);
+  if (!dtstart) return undefined;
+  if (dtstart.getTime() <= options.dtstart.getTime()) return rule;
+  return new rrule.RRule({ ...origOptions, dtstart });
+}
+
+const fixedPeriodMs: Partial<Record<rruleModule.Frequency, number>> = {
+  [rrule.Frequency.WEEKLY]: 7 * 24 * 3600_000,
+  [rrule.Frequency.DAILY]: 24 * 3600_000,
+  [rrule.Frequency.HOURLY]: 3600_000,
+  [rrule.Frequency.MINUTELY]: 60_000,
+  [rrule.Frequency.SECONDLY]: 1000,
+};
+
+/**
+ * The last start at or before `from` that lies a whole number of the rule's periods (FREQ × INTERVAL)
+ * after `start`. Every field rrule takes from DTSTART (second, minute, hour, weekday, day of month, the
+ * week and the INTERVAL grid) is the same there, so the rule yields the same occurrences from it on.
+ * Wall-clock instants have no DST, so days and weeks are fixed lengths; months and years are counted on
+ * the calendar, only from a day every month has.
+ */
+function restartOf(options: ParsedOptions, from: Date): Date | undefined {
+  const { dtstart: start, freq, interval } = options;
+  const fixed = fixedPeriodMs[freq];
+  if (fixed !== undefined) {
+    const period = fixed * interval;
+    const periods = Math.max(Math.floor((from.getTime() - start.getTime()) / period), 0);
+    return new Date(start.getTime() + periods * period);
+  }
+  if (start.getUTCDate() > 28) return undefined;
+  const months = (freq === rrule.Frequency.YEARLY ? 12 : 1) * interval;
+  const elapsed =
+    (from.getUTCFullYear() - start.getUTCFullYear()) * 12 + from.getUTCMonth() - start.getUTCMonth();
+  for (let periods = Math.max(Math.floor(elapsed / months), 0); periods >= 0; periods--) {
+    const restart = new Date(start);
+    restart.setUTCMonth(start.getUTCMonth() + periods * months);
+    if (restart <= from) return restart;
+  }
+  return start;
 }
 
 function isTimeZone(zone: string): boolean {

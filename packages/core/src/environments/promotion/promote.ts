@@ -8,7 +8,7 @@ import type { GitHubClient } from '../../github/client.js';
 import { parseRepository } from '../../github/git-data.js';
 import { compareVersions, type DeployedModel, type ModelRelease, readDeployedModel } from '../deployment.js';
 import { openEnvironmentPr, type ProposalOutcome } from '../open-environment-pr.js';
-import { type PromotionProvenance, parseMarker, proposalBranch, renderMarker } from '../pr-content.js';
+import { parseMarker, proposalBranch, renderMarker } from '../pr-content.js';
 import { parseArtifactReference } from '../proposal-inputs.js';
 import {
   type DeploymentTarget,
@@ -31,7 +31,10 @@ import {
   type UpstreamState,
   verification,
 } from './gates.js';
-import { type OpenPull, readFiles, readSnapshot, readUpstreamPull } from './snapshot.js';
+import { evaluationOf, provenance } from './provenance.js';
+import { type OpenPull, readFiles, readSnapshot } from './snapshot.js';
+import { retireStale, staleProposal } from './stale.js';
+import { findUpstreamPull } from './upstream-pull.js';
 
 export interface PromoteRequest {
   /** The environment manifest repository, owner/name. */
@@ -58,7 +61,11 @@ export type PromotionOutcome =
   /** auto-promote is off for the environment: a person promotes with `slipway promote`. */
   | 'not-automatic'
   /** No upstream runs a version of the model yet. */
-  | 'nothing-upstream';
+  | 'nothing-upstream'
+  /** The open promotion proposed what no upstream runs any more; it was closed, saying why. */
+  | 'closed-stale'
+  /** The same, but its branch carries commits Slipway did not make: left open, with a comment. */
+  | 'stale-left-open';
 
 export interface PromotionStep {
   readonly environment: string;
@@ -69,6 +76,8 @@ export interface PromotionStep {
   readonly outcome: PromotionOutcome;
   readonly message: string;
   readonly pullRequest?: { readonly number: number; readonly url: string };
+  /** What the proposal could not do in full (the upstream pull request not found, reviewers refused). */
+  readonly warnings?: readonly string[];
 }
 
 export interface GateReport {
@@ -100,6 +109,7 @@ export async function promote(octokit: GitHubClient, request: PromoteRequest): P
       `${repo}: branch '${baseBranch}' not found (or the token cannot see the repository). Set base-branch to the branch your GitOps controller deploys from.`,
       { where: repo, expected: 'an environment repository with that branch' },
     );
+  const baseCommit = snapshot.commit;
   const where = `${repo}@${baseBranch}:${environmentsConfigFile}`;
   if (snapshot.configText === undefined)
     throw new PromotionError(
@@ -151,9 +161,9 @@ export async function promote(octokit: GitHubClient, request: PromoteRequest): P
     for (const model of contract.config.models.map((m) => m.name)) {
       if (request.models && !request.models.includes(model)) continue;
       if (!targets.has(key(environment, model))) continue;
-      let step: PromotionStep | undefined;
+      let steps: PromotionStep[];
       try {
-        step = await promoteOne(environment, model);
+        steps = await promoteOne(environment, model);
       } catch (error) {
         failures.push(error);
         log(
@@ -161,76 +171,133 @@ export async function promote(octokit: GitHubClient, request: PromoteRequest): P
         );
         continue;
       }
-      if (step) {
+      for (const step of steps) {
         promotions.push(step);
         log(step.message);
       }
     }
   }
 
-  async function promoteOne(environment: string, model: string): Promise<PromotionStep | undefined> {
-    const policy = contract.policies.get(environment)!;
+  async function promoteOne(environment: string, model: string): Promise<PromotionStep[]> {
     const upstreams = upstreamStates(environment, model);
-    const from = upstreams.map((u) => u.environment);
-    const base = { environment, model, from };
+    const base = { environment, model, from: upstreams.map((u) => u.environment) };
     const candidate = chooseCandidate(upstreams, (u) => deployed(u.environment, model));
+    const branch = proposalBranch(environment, model);
+    const decision = decide(base, candidate);
+    const stale = staleProposal(pulls.get(branch), model, upstreams);
+    const steps: PromotionStep[] = [];
+    // A newer (or equal) version replaces a stale proposal in place; an older one cannot (openEnvironmentPr
+    // keeps a newer proposal), so the stale one is closed first and the candidate proposed anew.
+    const inPlace =
+      stale &&
+      decision.propose &&
+      candidate?.record.version !== undefined &&
+      compareVersions(stale.marker.version, candidate.record.version) <= 0;
+    if (stale && !inPlace) {
+      const target = targets.get(key(environment, model))!;
+      const retired = await retireStale(octokit, at, stale, target, decision.afterwards);
+      steps.push({
+        ...base,
+        version: stale.marker.version,
+        artifactDigest: stale.marker.artifactDigest,
+        outcome: retired.outcome,
+        message: retired.message,
+        pullRequest: { number: stale.pr.number, url: stale.pr.url },
+      });
+      if (retired.outcome === 'stale-left-open') return steps;
+      pulls.delete(branch);
+    }
+    if (decision.step) steps.push(decision.step);
+    else if (decision.propose && candidate) steps.push(await proposeCandidate(base, candidate));
+    return steps;
+  }
+
+  /**
+   * What this run does for the model in the environment: a step to report without proposing, or a
+   * proposal; and, for a stale pull request closed on the way, what follows it, in a sentence.
+   */
+  function decide(
+    base: Pick<PromotionStep, 'environment' | 'model' | 'from'>,
+    candidate: Candidate | undefined,
+  ): { step?: PromotionStep; propose: boolean; afterwards: string } {
+    const { environment, model, from } = base;
     if (!candidate)
       return {
-        ...base,
-        outcome: 'nothing-upstream',
-        message: `${model}: nothing to promote into ${environment}; ${from.join(' or ') || 'no upstream'} runs no version of it yet.`,
+        step: {
+          ...base,
+          outcome: 'nothing-upstream',
+          message: `${model}: nothing to promote into ${environment}; ${from.join(' or ') || 'no upstream'} runs no version of it yet.`,
+        },
+        propose: false,
+        afterwards: 'No upstream runs a version to propose in its place.',
       };
     const { upstream, record } = candidate;
     const version = record.version;
     const digest = record.artifactDigest!;
-    const here = deployed(environment, model);
-    if (here?.artifactDigest === digest) return undefined; // already runs it: nothing to say
-    const branch = proposalBranch(environment, model);
-    const pr = pulls.get(branch);
-    if (parseMarker(pr?.body)?.artifactDigest === digest) return undefined; // already proposed: gates only
+    if (deployed(environment, model)?.artifactDigest === digest)
+      return { propose: false, afterwards: `${environment} already runs what ${upstream} runs.` };
+    if (parseMarker(pulls.get(proposalBranch(environment, model))?.body)?.artifactDigest === digest)
+      return { propose: false, afterwards: '' }; // already proposed: gates only
     const withVersion = { ...base, ...(version ? { version } : {}), artifactDigest: digest };
     const hold = holdOn(contract, environment, model);
     if (hold && !request.manual)
       return {
-        ...withVersion,
-        outcome: 'held',
-        message: `${model} is held in ${environment} (${hold.reason}); ${version ?? digest} from ${upstream} is not proposed until the hold is released.`,
+        step: {
+          ...withVersion,
+          outcome: 'held',
+          message: `${model} is held in ${environment} (${hold.reason}); ${version ?? digest} from ${upstream} is not proposed until the hold is released.`,
+        },
+        propose: false,
+        afterwards: `${model} is held in ${environment} (${hold.reason}): nothing is proposed in its place until the hold is released.`,
       };
-    if (!policy.autoPromote && !request.manual)
+    const command = `slipway promote --environment ${environment} --model ${model}`;
+    if (!contract.policies.get(environment)!.autoPromote && !request.manual)
       return {
-        ...withVersion,
-        outcome: 'not-automatic',
-        message: `${environment} does not auto-promote; run \`slipway promote --environment ${environment} --model ${model}\` to propose ${model} ${version ?? digest} from ${upstream}.`,
+        step: {
+          ...withVersion,
+          outcome: 'not-automatic',
+          message: `${environment} does not auto-promote; run \`${command}\` to propose ${model} ${version ?? digest} from ${upstream}.`,
+        },
+        propose: false,
+        afterwards: `${environment} does not auto-promote: run \`${command}\` to propose what ${upstream} runs now.`,
       };
+    return {
+      propose: true,
+      afterwards: `Slipway proposes what ${upstream} runs now (${model} ${version ?? digest}) in a new pull request.`,
+    };
+  }
+
+  async function proposeCandidate(
+    base: Pick<PromotionStep, 'environment' | 'model' | 'from'>,
+    { upstream, record }: Candidate,
+  ): Promise<PromotionStep> {
+    const { environment, model } = base;
+    const policy = contract.policies.get(environment)!;
+    const digest = record.artifactDigest!;
+    const branch = proposalBranch(environment, model);
+    const pr = pulls.get(branch);
     const release = releaseOf(model, record, `${where} (${upstream}/${model})`);
-    const upstreamPull = await readUpstreamPull(octokit, at, proposalBranch(upstream, model), digest);
+    const found = await findUpstreamPull(octokit, at, {
+      branch: proposalBranch(upstream, model),
+      artifactDigest: digest,
+      commit: baseCommit,
+      target: targets.get(key(upstream, model))!,
+    });
     const verified = verification({
       policy,
       model,
       artifactDigest: digest,
-      upstreams: upstreams.filter((u) => u.environment === upstream),
+      upstreams: upstreamStates(environment, model).filter((u) => u.environment === upstream),
       now,
     });
-    const promotion: PromotionProvenance = {
-      environment: upstream,
-      approvedBy: upstreamPull?.approvedBy ?? [],
-      ...(upstreamPull
-        ? {
-            pullRequest: { number: upstreamPull.number, url: upstreamPull.url },
-            ...(upstreamPull.mergedBy ? { mergedBy: upstreamPull.mergedBy } : {}),
-            ...(upstreamPull.mergedAt ? { mergedAt: upstreamPull.mergedAt } : {}),
-            ...(upstreamPull.mergeCommit ? { mergeCommit: upstreamPull.mergeCommit } : {}),
-          }
-        : {}),
-      ...(verified.state === 'success' && verified.at ? { verifiedAt: verified.at.toISOString() } : {}),
-    };
+    const promotion = provenance(upstream, found.pull, verified);
     const result = await openEnvironmentPr(octokit, {
       repository: repo,
       environment,
       release,
       baseBranch,
       promotion,
-      ...(upstreamPull?.evaluation ? { evaluation: upstreamPull.evaluation } : {}),
+      ...evaluationOf(found),
       log,
     });
     if (result.pullRequest && result.commit && result.commit !== pr?.headRefOid) {
@@ -254,11 +321,16 @@ export async function promote(octokit: GitHubClient, request: PromoteRequest): P
         statuses: [],
       });
     }
+    const warnings = [...(found.warning ? [found.warning] : []), ...result.warnings];
+    for (const warning of warnings) log(`${model} → ${environment}: ${warning}`);
     return {
-      ...withVersion,
+      ...base,
+      version: release.version,
+      artifactDigest: digest,
       outcome: result.outcome,
       message: result.message,
       ...(result.pullRequest ? { pullRequest: result.pullRequest } : {}),
+      ...(warnings.length > 0 ? { warnings } : {}),
     };
   }
 
@@ -358,13 +430,18 @@ function allTargets(config: EnvironmentsConfig, where: string): Map<string, Depl
 }
 
 /** The upstream record to promote: the newest version an upstream runs, preferring verified ones. */
+interface Candidate {
+  readonly upstream: string;
+  readonly record: DeployedModel;
+}
+
 function chooseCandidate(
   upstreams: readonly UpstreamState[],
   record: (u: UpstreamState) => DeployedModel | undefined,
-): { upstream: string; record: DeployedModel } | undefined {
+): Candidate | undefined {
   const running = upstreams
     .map((u) => ({ upstream: u.environment, record: record(u) }))
-    .filter((c): c is { upstream: string; record: DeployedModel } => Boolean(c.record?.artifactDigest));
+    .filter((c): c is Candidate => Boolean(c.record?.artifactDigest));
   running.sort((a, b) =>
     a.record.version && b.record.version ? compareVersions(b.record.version, a.record.version) : 0,
   );

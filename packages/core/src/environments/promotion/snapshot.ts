@@ -149,6 +149,18 @@ export async function readFiles(
   return texts;
 }
 
+/** The merged pull request that deployed an artifact to an upstream environment. */
+export interface UpstreamPull {
+  readonly number: number;
+  readonly url: string;
+  readonly mergedAt: string | null;
+  readonly mergedBy: string | undefined;
+  readonly mergeCommit: string | undefined;
+  readonly approvedBy: readonly string[];
+  /** The evaluation its machine-readable block recorded, if any. */
+  readonly evaluation: EvalSummary | undefined;
+}
+
 /**
  * The merged pull request on `branch` that deployed `artifactDigest` (the newest such, among the last 20),
  * with who approved and merged it (one query). Not simply the last one merged: that may carry another
@@ -159,19 +171,7 @@ export async function readUpstreamPull(
   at: { owner: string; repo: string },
   branch: string,
   artifactDigest: string,
-): Promise<
-  | {
-      number: number;
-      url: string;
-      mergedAt: string | null;
-      mergedBy: string | undefined;
-      mergeCommit: string | undefined;
-      approvedBy: string[];
-      /** The evaluation its machine-readable block recorded, if any. */
-      evaluation: EvalSummary | undefined;
-    }
-  | undefined
-> {
+): Promise<UpstreamPull | undefined> {
   const data: {
     repository: {
       pullRequests: {
@@ -214,22 +214,33 @@ export async function readUpstreamPull(
   };
 }
 
-/** The evaluation in a Slipway PR body's machine-readable block, as a summary to render again. */
-export function recordedEvaluation(body: string, number: number): EvalSummary | undefined {
-  const block = /<summary>Machine-readable proposal<\/summary>\s*```json\n([\s\S]*?)\n```/.exec(body)?.[1];
+/** A Slipway PR body's machine-readable block (proposalRecord in pr-content.ts), parsed; undefined if none. */
+export function readProposalRecord(body: string | null | undefined): Record<string, unknown> | undefined {
+  const block = /<summary>Machine-readable proposal<\/summary>\s*```json\n([\s\S]*?)\n```/.exec(
+    body ?? '',
+  )?.[1];
   if (!block) return undefined;
   try {
-    const record = JSON.parse(block) as {
-      evaluation?: { passed: boolean | null; metrics: MetricRow[] } | null;
-    };
-    if (!record.evaluation) return undefined;
-    return {
-      ...(record.evaluation.passed === null ? {} : { passed: record.evaluation.passed }),
-      rows: record.evaluation.metrics,
-      failedGates: [],
-      notes: [`Carried from the upstream pull request #${number}, which evaluated this exact artifact.`],
-    };
+    const record: unknown = JSON.parse(block);
+    return record && typeof record === 'object' ? (record as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** The evaluation in a Slipway PR body's machine-readable block, as a summary to render again. */
+export function recordedEvaluation(body: string, number: number): EvalSummary | undefined {
+  const evaluation = readProposalRecord(body)?.evaluation as
+    | { passed: boolean | null; metrics: MetricRow[] }
+    | null
+    | undefined;
+  // A block with no verdict and no metrics evaluated nothing (a promotion that could carry no evaluation).
+  if (!evaluation || (evaluation.passed === null && (evaluation.metrics ?? []).length === 0))
+    return undefined;
+  return {
+    ...(evaluation.passed === null ? {} : { passed: evaluation.passed }),
+    rows: evaluation.metrics,
+    failedGates: [],
+    notes: [`Carried from the upstream pull request #${number}, which evaluated this exact artifact.`],
+  };
 }

@@ -1,6 +1,6 @@
 import { renderMarker } from '@slipway/core/environments';
 import { describe, expect, it } from 'vitest';
-import { readUpstreamPull } from '../../../src/environments/promotion/snapshot.js';
+import { readUpstreamPull, recordedEvaluation } from '../../../src/environments/promotion/snapshot.js';
 
 const digest = (c: string) => `sha256:${c.repeat(64)}`;
 const merged = (number: number, c: string, approver: string) => ({
@@ -35,5 +35,19 @@ describe('the upstream pull request a promotion carries', () => {
     const pull = await readUpstreamPull(octokit, at, 'slipway/staging/iris', digest('b'));
     expect(pull).toMatchObject({ number: 2, approvedBy: ['alice'], mergeCommit: 'merge2' });
     expect(await readUpstreamPull(octokit, at, 'slipway/staging/iris', digest('d'))).toBeUndefined();
+  });
+});
+
+describe('the evaluation a promotion carries', () => {
+  const block = (evaluation: unknown) =>
+    `<details><summary>Machine-readable proposal</summary>\n\n\`\`\`json\n${JSON.stringify({ evaluation })}\n\`\`\`\n</details>`;
+
+  it('is none when the upstream recorded no verdict and no metrics, so no hop claims an evaluation', () => {
+    // A promotion whose upstream pull request was not found records only a note, which is no evaluation.
+    expect(recordedEvaluation(block({ passed: null, metrics: [] }), 4)).toBeUndefined();
+    expect(recordedEvaluation(block({ passed: true, metrics: [] }), 4)).toMatchObject({
+      passed: true,
+      notes: ['Carried from the upstream pull request #4, which evaluated this exact artifact.'],
+    });
   });
 });
