@@ -238,7 +238,8 @@ const round = (value: number) => Math.round(value * 1e4) / 1e4;
  * notify that team on every pull request; a zero-width space after the `@` keeps it readable, unlinked.
  * Only an `@` GitHub would read as a mention (not after a word: `repo@main`, `a@b.c`) is touched.
  */
-const cell = (text: string) => markdownSafe(text).replace(/(^|[^A-Za-z0-9_.-])@(?=[A-Za-z0-9])/g, '$1@\u200b');
+const cell = (text: string) =>
+  markdownSafe(text).replace(/(^|[^A-Za-z0-9_.-])@(?=[A-Za-z0-9])/g, '$1@\u200b');
 /** Mermaid strings cannot hold double quotes, and a label must not end the code block or the line. */
 const quote = (text: string) =>
   text
