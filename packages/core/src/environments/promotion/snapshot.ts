@@ -161,6 +161,17 @@ export interface UpstreamPull {
   readonly evaluation: EvalSummary | undefined;
 }
 
+/** A merged pull request as the upstream-record queries read it. */
+export interface MergedPullNode {
+  number: number;
+  url: string;
+  body: string;
+  mergedAt: string | null;
+  mergedBy: { login: string } | null;
+  mergeCommit: { oid: string } | null;
+  reviews: { nodes: { author: { login: string } | null }[] } | null;
+}
+
 /**
  * The merged pull request on `branch` that deployed `artifactDigest` (the newest such, among the last 20),
  * with who approved and merged it (one query). Not simply the last one merged: that may carry another
@@ -173,19 +184,7 @@ export async function readUpstreamPull(
   artifactDigest: string,
 ): Promise<UpstreamPull | undefined> {
   const data: {
-    repository: {
-      pullRequests: {
-        nodes: {
-          number: number;
-          url: string;
-          body: string;
-          mergedAt: string | null;
-          mergedBy: { login: string } | null;
-          mergeCommit: { oid: string } | null;
-          reviews: { nodes: { author: { login: string } | null }[] } | null;
-        }[];
-      };
-    } | null;
+    repository: { pullRequests: { nodes: MergedPullNode[] } } | null;
   } = await octokit.graphql(
     `query SlipwayUpstreamPull($owner: String!, $name: String!, $head: String!) {
   repository(owner: $owner, name: $name) {

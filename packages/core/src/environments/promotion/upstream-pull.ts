@@ -7,7 +7,7 @@
 import type { GitHubClient } from '../../github/client.js';
 import { readDeployedModel } from '../deployment.js';
 import type { DeploymentTarget } from '../repository-config.js';
-import { readUpstreamPull, recordedEvaluation, type UpstreamPull } from './snapshot.js';
+import { type MergedPullNode, readUpstreamPull, recordedEvaluation, type UpstreamPull } from './snapshot.js';
 
 /** Changes of the manifest read per query, and how many queries at most. */
 const historyPage = 50;
@@ -44,17 +44,7 @@ export async function findUpstreamPull(
 interface ChangeNode {
   oid: string;
   file: { object: { text: string | null } | null } | null;
-  associatedPullRequests: {
-    nodes: {
-      number: number;
-      url: string;
-      body: string;
-      mergedAt: string | null;
-      mergedBy: { login: string } | null;
-      mergeCommit: { oid: string } | null;
-      reviews: { nodes: { author: { login: string } | null }[] } | null;
-    }[];
-  };
+  associatedPullRequests: { nodes: MergedPullNode[] };
 }
 
 const changesQuery = `query SlipwayUpstreamChanges($owner: String!, $name: String!, $commit: String!, $path: String!, $first: Int!, $after: String) {
