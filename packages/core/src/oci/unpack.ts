@@ -131,6 +131,7 @@ async function untar(request: UnpackLayer, label: string, stages: Stages): Promi
   const { default: tar } = await import('tar-stream');
   const extract = tar.extract();
   const paths: string[] = [];
+  const seen = new Set<string>();
   const skipped: Array<{ path: string; type: string }> = [];
   // The first refusal is what the pull reports: the pipeline itself only sees the stream cut short.
   let refused: Error | undefined;
@@ -150,8 +151,9 @@ async function untar(request: UnpackLayer, label: string, stages: Stages): Promi
     }
     const path = safeRelative(header.name);
     if (!path) return refuse(new OciError(`${where}: layer ${label} holds an unsafe path '${header.name}'.`));
-    if (paths.includes(path))
+    if (seen.has(path))
       return refuse(new OciError(`${where}: layer ${label} holds '${path}' twice; expected each file once.`));
+    seen.add(path);
     const target = join(into, path);
     mkdir(dirname(target), { recursive: true })
       .catch(() => {
@@ -191,11 +193,6 @@ function corrupt(where: string, label: string, error: unknown): Error {
   );
 }
 
-export interface Placed {
-  /** Output-relative path → the layer it came from. */
-  readonly files: ReadonlyMap<string, string>;
-}
-
 /**
  * Checks every unpacked path against the others and the output directory before anything is moved:
  * a path two layers hold, a file where another path needs a folder, a path kept for something else
@@ -206,8 +203,9 @@ export async function checkPlacement(
   output: string,
   layers: ReadonlyArray<{ label: string; paths: readonly string[] }>,
   reserved: ReadonlyArray<{ path: string; what: string }>,
-): Promise<Placed> {
+): Promise<void> {
   const files = new Map<string, string>();
+  const looked = new Set<string>();
   for (const { label, paths } of layers) {
     for (const path of paths) {
       const other = files.get(path);
@@ -240,7 +238,10 @@ export async function checkPlacement(
           where: target,
         },
       );
+    // Folders above are shared by many files: each is looked at once.
     for (let folder = dirname(target); folder.startsWith(output + sep); folder = dirname(folder)) {
+      if (looked.has(folder)) break;
+      looked.add(folder);
       const above = await lstat(folder).catch(() => undefined);
       if (above && !above.isDirectory())
         throw new OciError(
@@ -251,7 +252,6 @@ export async function checkPlacement(
         );
     }
   }
-  return { files };
 }
 
 /** Moves checked files from their layers' staging folders into place. */
