@@ -1,17 +1,12 @@
 // The eval and train commands are the project's code (a pull request's, in CI): they must never see the
 // action's inputs (tokens, passwords) or the runner's credentials, only what a script legitimately needs.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { commandEnvironment, isWithheldVariable } from '../../src/eval/command-environment.js';
 import { evaluateProject } from '../../src/eval/evaluate-project.js';
 import { trainProject } from '../../src/eval/train.js';
-
-const created: string[] = [];
-afterAll(async () => {
-  for (const dir of created) await rm(dir, { recursive: true, force: true });
-});
+import { probeProject } from './probe-project.js';
 
 /** What an action's process.env holds on a runner, secrets included. */
 const actionEnv = {
@@ -48,30 +43,13 @@ if "SLIPWAY_OUTPUT" in os.environ:
     shutil.copy(os.environ["SLIPWAY_TEST_SET_PATH"], os.environ["SLIPWAY_OUTPUT"])
 `;
 
-async function project(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'slipway-command-env-'));
-  created.push(dir);
-  await writeFile(
-    join(dir, 'slipway.yaml'),
-    [
-      'apiVersion: slipway.dev/v1',
-      'kind: Project',
-      'model: { name: probe, owner: "@acme/ml" }',
-      'task: classification',
-      'classes: [a, b]',
-      'train:',
-      '  command: [python3, dump_env.py]',
-      'eval:',
-      '  command: [python3, dump_env.py]',
-      'test-sets:',
-      '  - name: t',
-      '    path: t.jsonl',
-      '',
-    ].join('\n'),
-  );
-  await writeFile(join(dir, 'dump_env.py'), dumpEnv);
-  await writeFile(join(dir, 't.jsonl'), '{"id": 1, "label": "a", "prediction": "a"}\n');
-  return dir;
+function project(): Promise<string> {
+  return probeProject({
+    label: 'command-env',
+    script: { name: 'dump_env.py', text: dumpEnv },
+    train: true,
+    rows: ['{"id": 1, "label": "a", "prediction": "a"}'],
+  });
 }
 
 async function seenBy(dir: string): Promise<Record<string, string>> {

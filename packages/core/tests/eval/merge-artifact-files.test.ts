@@ -2,18 +2,13 @@
 // (what publishing later holds the artifact to) must be those of the files the shards evaluated, and the
 // shards must all have evaluated the same files.
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EvaluationError } from '../../src/eval/errors.js';
 import { evaluateProject } from '../../src/eval/evaluate-project.js';
 import type { PartialResult } from '../../src/metrics/index.js';
-
-const created: string[] = [];
-afterAll(async () => {
-  for (const dir of created) await rm(dir, { recursive: true, force: true });
-});
+import { probeProject } from './probe-project.js';
 
 const evalScript = `import os
 i = int(os.environ["SLIPWAY_SHARD_INDEX"]); n = int(os.environ["SLIPWAY_SHARD_COUNT"])
@@ -22,32 +17,13 @@ with open(os.environ["SLIPWAY_TEST_SET_PATH"]) as rows, open(os.environ["SLIPWAY
         if p % n == i: out.write(line)
 `;
 
-async function project(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'slipway-merge-artifacts-'));
-  created.push(dir);
-  await writeFile(
-    join(dir, 'slipway.yaml'),
-    [
-      'apiVersion: slipway.dev/v1',
-      'kind: Project',
-      'model: { name: probe, owner: "@acme/ml" }',
-      'task: classification',
-      'classes: [a, b]',
-      'eval:',
-      '  command: [python3, eval.py]',
-      'test-sets:',
-      '  - name: t',
-      '    path: t.jsonl',
-      'artifact:',
-      '  files:',
-      '    - { path: model.bin, type: weight }',
-      '',
-    ].join('\n'),
-  );
-  await writeFile(join(dir, 'eval.py'), evalScript);
-  const rows = Array.from({ length: 20 }, (_, i) => JSON.stringify({ id: i, label: 'a', prediction: 'a' }));
-  await writeFile(join(dir, 't.jsonl'), `${rows.join('\n')}\n`);
-  return dir;
+function project(): Promise<string> {
+  return probeProject({
+    label: 'merge-artifacts',
+    script: { name: 'eval.py', text: evalScript },
+    yaml: ['artifact:', '  files:', '    - { path: model.bin, type: weight }'],
+    rows: Array.from({ length: 20 }, (_, i) => JSON.stringify({ id: i, label: 'a', prediction: 'a' })),
+  });
 }
 
 const digest = (text: string) => `sha256:${createHash('sha256').update(text).digest('hex')}`;

@@ -1,16 +1,11 @@
 // An eval command that ignores SLIPWAY_SHARD_INDEX/COUNT evaluates the whole test set in every shard. Each
 // shard alone looks sound, so without a check across shards every example would be counted once per shard.
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { evaluateProject } from '../../src/eval/evaluate-project.js';
 import { DataProblemError } from '../../src/metrics/errors.js';
-
-const created: string[] = [];
-afterAll(async () => {
-  for (const dir of created) await rm(dir, { recursive: true, force: true });
-});
+import { probeProject } from './probe-project.js';
 
 const ROWS = 300;
 // PROBE_MODE=ignore copies every row whatever the shard; otherwise the command keeps its shard's rows.
@@ -24,34 +19,17 @@ with open(os.environ["SLIPWAY_TEST_SET_PATH"]) as rows, open(os.environ["SLIPWAY
 `;
 
 async function project(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'slipway-shard-duplicates-'));
-  created.push(dir);
-  await writeFile(
-    join(dir, 'slipway.yaml'),
-    [
-      'apiVersion: slipway.dev/v1',
-      'kind: Project',
-      'model: { name: probe, owner: "@acme/ml" }',
-      'task: classification',
-      'classes: [a, b]',
-      'eval:',
-      '  command: [python3, eval.py]',
-      'test-sets:',
-      '  - name: t',
-      '    path: t.jsonl',
-      '',
-    ].join('\n'),
-  );
-  await writeFile(join(dir, 'eval.py'), evalScript);
-  const rows = Array.from({ length: ROWS }, (_, i) =>
-    JSON.stringify({ id: i, label: i % 2 ? 'a' : 'b', prediction: i % 7 ? 'a' : 'b' }),
-  );
-  await writeFile(join(dir, 't.jsonl'), `${rows.join('\n')}\n`);
-  // A runner with two GPUs: an unsharded evaluation runs one shard per GPU, in parallel.
-  await writeFile(
-    join(dir, 'two-gpus.sh'),
-    '#!/bin/sh\necho "NVIDIA H100, 81559, 550.54"\necho "NVIDIA H100, 81559, 550.54"\n',
-  );
+  const dir = await probeProject({
+    label: 'shard-duplicates',
+    script: { name: 'eval.py', text: evalScript },
+    rows: Array.from({ length: ROWS }, (_, i) =>
+      JSON.stringify({ id: i, label: i % 2 ? 'a' : 'b', prediction: i % 7 ? 'a' : 'b' }),
+    ),
+    // A runner with two GPUs: an unsharded evaluation runs one shard per GPU, in parallel.
+    files: {
+      'two-gpus.sh': '#!/bin/sh\necho "NVIDIA H100, 81559, 550.54"\necho "NVIDIA H100, 81559, 550.54"\n',
+    },
+  });
   await chmod(join(dir, 'two-gpus.sh'), 0o755);
   return dir;
 }
