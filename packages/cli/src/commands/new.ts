@@ -9,6 +9,7 @@ import {
   createTerminalPrompter,
   directoryNameOf,
   findTemplate,
+  findTemplates,
   listTemplates,
   locateTemplates,
   newProject,
@@ -41,11 +42,8 @@ export function templatesRoot(given: string | undefined): string {
  * none to find (the project's recorded templates are used then).
  */
 export function ownTemplates(): { builtinTemplatesRoot: string } | Record<string, never> {
-  try {
-    return { builtinTemplatesRoot: locateTemplates(import.meta.url) };
-  } catch {
-    return {};
-  }
+  const found = findTemplates(import.meta.url);
+  return found ? { builtinTemplatesRoot: found } : {};
 }
 
 /** Adds `new`'s argument, flags and action to `command` (a subcommand of slipway, or create-slipway itself). */

@@ -28,7 +28,7 @@ export {
   type NewProjectResult,
   newProject,
 } from './generate.js';
-export { locateTemplates } from './locate.js';
+export { findTemplates, locateTemplates } from './locate.js';
 export { type FileAction, isManaged, mergeText, type PlannedFile, planMerge } from './merge.js';
 export {
   digestOf,

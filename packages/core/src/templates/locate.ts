@@ -5,16 +5,19 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SlipwayError } from '../errors/index.js';
 
-export function locateTemplates(fromUrl: string, env: NodeJS.ProcessEnv = process.env): string {
+/** Slipway's own templates, or undefined when there are none to find above `fromUrl`. */
+export function findTemplates(fromUrl: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
   if (env.SLIPWAY_TEMPLATES) return resolve(env.SLIPWAY_TEMPLATES);
-  let dir = dirname(fileURLToPath(fromUrl));
-  for (;;) {
+  for (let dir = dirname(fileURLToPath(fromUrl)); ; dir = dirname(dir)) {
     const candidate = join(dir, 'templates');
     if (existsSync(join(candidate, 'pytorch', 'template.yaml'))) return candidate;
-    const parent = dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
+    if (dirname(dir) === dir) return undefined;
   }
+}
+
+export function locateTemplates(fromUrl: string, env: NodeJS.ProcessEnv = process.env): string {
+  const found = findTemplates(fromUrl, env);
+  if (found) return found;
   throw new SlipwayError(
     `Slipway's templates were not found above ${dirname(fileURLToPath(fromUrl))}. Pass --templates <folder> or set SLIPWAY_TEMPLATES.`,
     { expected: 'a templates folder' },
